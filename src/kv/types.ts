@@ -1,0 +1,87 @@
+/**
+ * Contracts between the Redis adapter (src/redis), the transaction coordinator and FSM (src/kv)
+ * and the node runtime that hosts them in a simulation (src/cluster).
+ *
+ * Adapter commands, the coordinator and the compactor are written as generators that `yield`
+ * Effects and are resumed with the effect's result by whoever hosts them. That keeps them pure
+ * and deterministic: the cluster runtime carries effects out as simulated events, and a unit test
+ * can carry them out directly against one in-memory store.
+ *
+ * Keys and values are byte strings: one char per byte (codes 0–255), so string order is byte order.
+ */
+
+export type Mutation = { op: "put"; key: string; value: string } | { op: "del"; key: string };
+
+/** What an adapter hands the coordinator (elastickv `OperationGroup`, spec §1.3 step 5). */
+export interface OperationGroup {
+  /** 0 = let the coordinator mint it (and clear commitTS), spec §1.3 step 6. */
+  startTS: number;
+  /** 0 = the coordinator allocates at dispatch. */
+  commitTS: number;
+  readKeys: string[];
+  elems: Mutation[];
+  /** Dedup probe (spec §1.7): no-op success if the primary key has a version at exactly this ts. */
+  prevCommitTS?: number;
+}
+
+/** One Raft log entry's payload for the FSM. */
+export type FsmRequest =
+  | {
+      kind: "txn";
+      startTS: number;
+      commitTS: number;
+      prevCommitTS: number;
+      readKeys: string[];
+      /** First mutation is the primary key (lexicographically smallest write key). */
+      elems: Mutation[];
+    }
+  | { kind: "hlc-lease"; ceilingMs: number }
+  | { kind: "noop" };
+
+export type ApplyResult =
+  | { ok: true; commitTS: number; noop?: "dedup" | "stale-apply" }
+  | { ok: false; reason: "write-conflict"; key: string }
+  | { ok: false; reason: "invalid"; message: string };
+
+/** What a dispatch returns to the adapter. */
+export type DispatchResult =
+  | { ok: true; commitTS: number }
+  /** Typed write conflict; `wire` when it crossed a forwarded RPC as a status string (spec §1.6). */
+  | { ok: false; kind: "write-conflict"; key: string; wire?: boolean }
+  /** Known not committed (e.g. not leader before proposing). */
+  | { ok: false; kind: "failed"; message: string }
+  /** Outcome unknown: the proposal may still commit (leader lost mid-flight, timeout). */
+  | { ok: false; kind: "ambiguous"; message: string };
+
+/** Outcome of one Raft proposal from the proposer's point of view (issue 4). */
+export type ProposeOutcome =
+  | { status: "applied"; index: number; result: ApplyResult }
+  | { status: "failed"; message: string }
+  | { status: "unknown"; message: string };
+
+export type Effect =
+  /** Propose an entry on this node's Raft; resumes when it is applied locally or known failed. */
+  | { kind: "propose"; request: FsmRequest }
+  /** Quorum check that this node is still leader (production `VerifyLeader`). Resumes with boolean. */
+  | { kind: "verify-leader" }
+  /** ReadIndex: quorum-confirmed, waits for apply. Resumes with boolean (false = not leader). */
+  | { kind: "read-index" }
+  /** Lease read: fast path if the lease holds, else ReadIndex. Resumes with boolean. */
+  | { kind: "lease-read" }
+  /** Forward a dispatch to the current leader's coordinator. Resumes with DispatchResult. */
+  | { kind: "forward"; group: OperationGroup }
+  /** Wait this many simulated microseconds. */
+  | { kind: "sleep"; us: number };
+
+/** A hosted coroutine: yields effects, is resumed with their results, returns R. */
+export type Co<R> = Generator<Effect, R, unknown>;
+
+/** Read-only view of one replica's MVCC store (spec §2). */
+export interface StoreView {
+  getAt(key: string, ts: number): string | undefined;
+  /** Keys in [start, end) visible at ts, ascending (or descending when reverse), at most `limit`. */
+  scanAt(start: string, end: string, limit: number, ts: number, reverse?: boolean): Array<[string, string]>;
+  latestCommitTS(key: string): number;
+  committedVersionAt(key: string, ts: number): boolean;
+  lastCommitTS(): number;
+}
