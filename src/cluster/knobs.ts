@@ -1,0 +1,138 @@
+/**
+ * Every knob of a run in one flat set: the cluster's own (Raft timing, clients), the transaction
+ * layer's (src/kv/knobs.ts) and the Redis adapter's (src/redis/knobs.ts). A variant is a named set
+ * of overrides (src/redis/variants.ts); defaults are the `fixed` design.
+ *
+ * Precedence: defaults ← scenario `cluster.knobs` ← variant ← `--knob` overrides.
+ */
+import { defaultKvKnobs, type KvKnobs, kvKnobDescriptions } from "../kv/knobs.ts";
+import { defaultRedisKnobs, type RedisKnobs, redisKnobDescriptions } from "../redis/knobs.ts";
+import { variants } from "../redis/variants.ts";
+import type { Scenario } from "../workload/scenario.ts";
+import type { KnobSet, KnobValue } from "./types.ts";
+
+export interface ClusterKnobs {
+  /** Raft tick, µs (elastickv: 10 ms). */
+  raftTickUs: number;
+  /** Heartbeat and election timeouts in ticks (production binary: 20 / 200; demo 1 / 10). */
+  heartbeatTicks: number;
+  electionTicks: number;
+  /** Lease = election timeout − this margin (ms); ≤ 0 lease disables the fast path. */
+  leaseMarginMs: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  /** Client gives up on a command after this long and records `info` (Jepsen timeout). */
+  clientTimeoutUs: number;
+  /** Client ↔ node link delay, µs. */
+  clientDelayUs: number;
+  /** Liveness phase: after healing, everything must settle within this much simulated time. */
+  livenessUs: number;
+  /** Check white-box store invariants after every applied entry. */
+  storeInvariants: boolean;
+  /** Persisting a Raft entry takes this long; unpersisted entries are lost on crash. */
+  persistDelayUs: number;
+}
+
+export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
+  raftTickUs: 10_000,
+  heartbeatTicks: 20,
+  electionTicks: 200,
+  leaseMarginMs: 300,
+  preVote: true,
+  checkQuorum: true,
+  clientTimeoutUs: 5_000_000,
+  clientDelayUs: 200,
+  livenessUs: 30_000_000,
+  storeInvariants: false,
+  persistDelayUs: 100,
+});
+
+const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
+  raftTickUs: "Raft tick interval in µs (elastickv: 10 ms)",
+  heartbeatTicks: "heartbeat interval in ticks (production 20, demo 1)",
+  electionTicks: "election timeout in ticks (production 200 ⇒ 2 s, demo 10 ⇒ 100 ms)",
+  leaseMarginMs: "lease read duration = election timeout − this margin in ms (elastickv: 300)",
+  preVote: "Raft PreVote",
+  checkQuorum: "Raft CheckQuorum (leader steps down without a quorum)",
+  clientTimeoutUs: "a client records info and is retired when a command takes longer than this (µs)",
+  clientDelayUs: "one-way delay between a client and its node (µs)",
+  livenessUs: "after the fault phase everything must heal, elect, apply and finish within this (µs)",
+  storeInvariants: "check white-box store invariants (spec §8.6) after every applied entry",
+  persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
+};
+
+export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs;
+
+export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
+  ...defaultClusterKnobs,
+  ...defaultKvKnobs,
+  ...defaultRedisKnobs,
+});
+
+const descriptions: Record<string, string> = {
+  ...clusterKnobDescriptions,
+  ...kvKnobDescriptions,
+  ...redisKnobDescriptions,
+};
+
+export function listKnobs(): Array<{ name: string; default: KnobValue; description: string }> {
+  return Object.keys(defaultKnobs)
+    .sort()
+    .map((name) => ({
+      name,
+      default: (defaultKnobs as unknown as KnobSet)[name]!,
+      description: descriptions[name] ?? "",
+    }));
+}
+
+/** Parse a `--knob name=value` string value into the type of the knob's default. */
+export function parseKnobValue(name: string, raw: string): KnobValue {
+  const def = (defaultKnobs as unknown as KnobSet)[name];
+  if (def === undefined) throw new Error(`unknown knob '${name}' (see \`sim knobs\`)`);
+  if (typeof def === "number") {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`knob '${name}': expected a number, found '${raw}'`);
+    return n;
+  }
+  if (typeof def === "boolean") {
+    if (raw === "true" || raw === "1" || raw === "on") return true;
+    if (raw === "false" || raw === "0" || raw === "off") return false;
+    throw new Error(`knob '${name}': expected true or false, found '${raw}'`);
+  }
+  return raw;
+}
+
+function checkKnob(name: string, value: unknown, where: string): void {
+  const def = (defaultKnobs as unknown as KnobSet)[name];
+  if (def === undefined) throw new Error(`${where}: unknown knob '${name}' (see \`sim knobs\`)`);
+  if (typeof def !== typeof value) {
+    throw new Error(`${where}: knob '${name}' expects a ${typeof def}, found ${JSON.stringify(value)}`);
+  }
+}
+
+export function variantNames(): string[] {
+  return variants.map((v) => v.name);
+}
+
+export function resolveKnobs(
+  scenario: Pick<Scenario, "cluster">,
+  variant: string,
+  overrides: Record<string, string | KnobValue> = {},
+): KnobSet {
+  const v = variants.find((x) => x.name === variant);
+  if (!v) throw new Error(`unknown variant '${variant}' (known: ${variantNames().join(", ")})`);
+  const out: KnobSet = { ...(defaultKnobs as unknown as KnobSet) };
+  for (const [k, val] of Object.entries(scenario.cluster.knobs ?? {})) {
+    checkKnob(k, val, "scenario cluster.knobs");
+    out[k] = val;
+  }
+  for (const [k, val] of Object.entries(v.knobs as Record<string, KnobValue>)) {
+    checkKnob(k, val, `variant ${variant}`);
+    out[k] = val;
+  }
+  for (const [k, raw] of Object.entries(overrides)) {
+    out[k] = typeof raw === "string" ? parseKnobValue(k, raw) : raw;
+    checkKnob(k, out[k], "--knob");
+  }
+  return out;
+}

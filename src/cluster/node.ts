@@ -1,0 +1,365 @@
+/**
+ * One simulated elastickv node: its replica (MVCC store + HLC + FSM), its Redis adapter and
+ * compactor, and the host that carries out their effects on the Raft cluster and the network.
+ *
+ * A command reaching a follower is proxied whole to the node it believes leads (as elastickv's
+ * `proxyToLeader`); a forwarded dispatch goes to the leader's coordinator. Both travel on the same
+ * simulated network as Raft, so partitions cut them too. A crash abandons every coroutine running
+ * on the node (a generation counter), exactly as a killed process drops its goroutines.
+ */
+import type { Clocks } from "../engine/clock.ts";
+import type { Network } from "../engine/network.ts";
+import type { Stream } from "../engine/rng.ts";
+import type { Simulation } from "../engine/sim.ts";
+import { type CoordinatorEnv, serveForward } from "../kv/coordinator.ts";
+import { applyRequest } from "../kv/fsm.ts";
+import { Hlc } from "../kv/hlc.ts";
+import type { ApplyResult, DispatchResult, Effect, FsmRequest, OperationGroup } from "../kv/types.ts";
+import { MvccStore } from "../mvcc/store.ts";
+import type { RaftCluster } from "../raft/host.ts";
+import { DeltaCompactor } from "../redis/compactor.ts";
+import type { NodeContext } from "../redis/context.ts";
+import { execute } from "../redis/execute.ts";
+import { checkStoreInvariants } from "../redis/invariants.ts";
+import { type RedisCommand, type RedisReply, reply } from "../redis/types.ts";
+import { type Resume, runCoroutine } from "./coroutine.ts";
+import type { AllKnobs } from "./knobs.ts";
+
+export type AppMessage =
+  | { app: true; t: "proxy"; id: number; cmd: RedisCommand }
+  | { app: true; t: "proxy-reply"; id: number; reply: RedisReply }
+  | { app: true; t: "forward"; id: number; group: OperationGroup }
+  | { app: true; t: "forward-reply"; id: number; result: DispatchResult };
+
+export interface NodeDeps {
+  sim: Simulation;
+  raft: RaftCluster<FsmRequest>;
+  clocks: Clocks;
+  network: Network<unknown>;
+  knobs: AllKnobs;
+  rng: Stream;
+  probe(name: string): void;
+  emit(kind: string, data: Record<string, unknown>): void;
+  reuseLog: Set<string>;
+  onInvariant(name: string, detail: string): void;
+}
+
+/** How long a proxied command may wait for the leader's answer before the node gives up. */
+const PROXY_TIMEOUT_US = 5_000_000;
+
+export class SimNode {
+  store: MvccStore;
+  hlc: Hlc;
+  private generation = 0;
+  private nextId = 1;
+  private readonly proxied = new Map<number, { done: (r: RedisReply) => void; timer: number }>();
+  private readonly forwarded = new Map<number, { resume: Resume; timer: number }>();
+  private ctx: NodeContext;
+  private compactor: DeltaCompactor;
+  private compactorTimer = -1;
+  private compactorRunning = false;
+  private compactorPaused = false;
+  private leaseTimer = -1;
+  private isLeaderNow = false;
+
+  constructor(
+    readonly id: number,
+    private readonly d: NodeDeps,
+  ) {
+    this.store = new MvccStore();
+    this.hlc = this.newHlc();
+    this.ctx = this.newContext();
+    this.compactor = new DeltaCompactor(this.ctx);
+  }
+
+  private newHlc(): Hlc {
+    return Hlc.fromKnobs(() => this.d.clocks.wallUs(this.id) / 1000, this.d.knobs);
+  }
+
+  private newContext(): NodeContext {
+    const d = this.d;
+    const coordinatorEnv: CoordinatorEnv = {
+      isLeader: () => d.raft.isLeader(this.id),
+      hlc: this.hlc,
+      store: this.store,
+      knobs: d.knobs,
+      random: () => d.rng.float(),
+      probe: d.probe,
+      nowUs: () => d.sim.now,
+    };
+    return {
+      store: this.store,
+      hlc: this.hlc,
+      knobs: d.knobs,
+      coordinatorEnv,
+      random: () => d.rng.float(),
+      probe: d.probe,
+      trace: (ev, data) => d.emit(ev, { node: this.id, ...(data as Record<string, unknown>) }),
+      urgentCompaction: (type, userKey) => this.compactor.triggerUrgent(type, userKey),
+      reuseLog: d.reuseLog,
+    };
+  }
+
+  // ---- state machine ----
+
+  apply(index: number, data: FsmRequest): ApplyResult | undefined {
+    const r = applyRequest(this.store, this.hlc, data, this.d.knobs);
+    if (data.kind === "txn") {
+      this.d.emit("apply", {
+        node: this.id,
+        index,
+        startTS: data.startTS,
+        commitTS: data.commitTS,
+        ok: r.ok,
+        conflict: r.ok ? undefined : (r as { key?: string }).key,
+      });
+      if (this.d.knobs.storeInvariants && r.ok) {
+        for (const v of checkStoreInvariants(this.store, this.d.knobs, this.d.reuseLog)) {
+          this.d.onInvariant(v.name, `n${this.id} after index ${index}: ${v.detail}`);
+        }
+      }
+    }
+    return r;
+  }
+
+  /** The node crashed: everything running on it stops. */
+  crashed(): void {
+    this.generation++;
+    this.isLeaderNow = false;
+    this.generationBumpForLeadership();
+    this.failInFlight();
+  }
+
+  /** The node restarted: its volatile state is gone and is rebuilt by re-applying the log. */
+  restart(): void {
+    this.generation++;
+    this.store = new MvccStore();
+    this.hlc = this.newHlc();
+    this.ctx = this.newContext();
+    this.compactor = new DeltaCompactor(this.ctx);
+    this.compactorRunning = false;
+    this.failInFlight();
+  }
+
+  caughtUp(): boolean {
+    const r = this.d.raft;
+    if (!r.isUp(this.id)) return false;
+    const leader = r.leader();
+    if (leader === undefined) return false;
+    return r.appliedIndex(this.id) >= r.raft(leader).commit;
+  }
+
+  onRoleChange(leader: boolean): void {
+    if (leader === this.isLeaderNow) return;
+    this.isLeaderNow = leader;
+    if (!leader) {
+      this.generationBumpForLeadership();
+      return;
+    }
+    if (this.d.knobs.hlcLeaderFloor) this.hlc.observe(this.store.lastCommitTS());
+    this.scheduleLeaseRenewal(0);
+    this.scheduleCompactor(this.d.knobs.compactorIntervalUs);
+  }
+
+  private generationBumpForLeadership(): void {
+    if (this.leaseTimer >= 0) this.d.sim.cancel(this.leaseTimer);
+    if (this.compactorTimer >= 0) this.d.sim.cancel(this.compactorTimer);
+    this.leaseTimer = -1;
+    this.compactorTimer = -1;
+  }
+
+  /** The leader keeps the HLC ceiling ahead of wall time (spec §1.2). */
+  private scheduleLeaseRenewal(delayUs: number): void {
+    const k = this.d.knobs;
+    if (!k.hlcCeiling) return;
+    this.leaseTimer = this.d.sim.schedule(delayUs, () => {
+      this.leaseTimer = -1;
+      if (!this.d.raft.isLeader(this.id)) return;
+      const ceilingMs = Math.floor(this.d.clocks.wallUs(this.id) / 1000) + k.hlcWindowMs;
+      this.d.raft.propose(this.id, { kind: "hlc-lease", ceilingMs }, () => {});
+      this.scheduleLeaseRenewal(k.hlcRenewalIntervalMs * 1000);
+    });
+  }
+
+  // ---- compactor ----
+
+  private scheduleCompactor(delayUs: number): void {
+    if (!this.d.knobs.compactorEnabled) return;
+    if (this.compactorTimer >= 0) this.d.sim.cancel(this.compactorTimer);
+    this.compactorTimer = this.d.sim.schedule(delayUs, () => {
+      this.compactorTimer = -1;
+      if (!this.d.raft.isLeader(this.id)) return;
+      this.runCompactorPass();
+      this.scheduleCompactor(this.d.knobs.compactorIntervalUs);
+    });
+  }
+
+  private runCompactorPass(): void {
+    if (this.compactorRunning || this.compactorPaused) return;
+    this.compactorRunning = true;
+    const gen = this.generation;
+    this.run(this.compactor.pass(), () => {
+      if (gen === this.generation) this.compactorRunning = false;
+    });
+  }
+
+  pauseCompactor(paused: boolean): void {
+    this.compactorPaused = paused;
+  }
+
+  compactorBurst(): void {
+    if (!this.d.raft.isLeader(this.id)) return;
+    this.compactor.burst?.();
+    this.runCompactorPass();
+  }
+
+  // ---- coroutines ----
+
+  private run<R>(co: Generator<Effect, R, unknown>, done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void) {
+    const gen = this.generation;
+    runCoroutine(co, (e, resume) => this.perform(e, resume), done, () => gen === this.generation);
+  }
+
+  private perform(e: Effect, resume: Resume): void {
+    const { raft, sim } = this.d;
+    switch (e.kind) {
+      case "propose":
+        raft.propose(this.id, e.request, resume);
+        return;
+      case "verify-leader":
+        raft.verifyLeader(this.id, resume);
+        return;
+      case "read-index":
+        raft.readIndex(this.id, resume);
+        return;
+      case "lease-read":
+        raft.leaseRead(this.id, resume);
+        return;
+      case "sleep":
+        sim.schedule(Math.max(0, Math.round(e.us)), () => resume(undefined));
+        return;
+      case "forward":
+        this.forward(e.group, resume);
+        return;
+    }
+  }
+
+  /** forwardWithRetry: find the leader (polling), send the request, wait for its answer. */
+  private forward(group: OperationGroup, resume: Resume): void {
+    const { raft, sim, knobs } = this.d;
+    const deadline = sim.now + knobs.leaderRetryBudgetMs * 1000;
+    const attempt = () => {
+      const leader = raft.leaderOf(this.id);
+      if (leader === undefined || leader === this.id) {
+        if (sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline) {
+          resume({ ok: false, kind: "failed", message: "leader not found" } satisfies DispatchResult);
+          return;
+        }
+        sim.schedule(knobs.leaderRetryIntervalMs * 1000, attempt);
+        return;
+      }
+      const id = this.nextId++;
+      const timer = sim.schedule(Math.max(1, deadline - sim.now), () => {
+        this.forwarded.delete(id);
+        resume({ ok: false, kind: "ambiguous", message: "forward timed out" } satisfies DispatchResult);
+      });
+      this.forwarded.set(id, { resume, timer });
+      this.d.probe("cluster.forward");
+      this.d.network.send(this.id, leader, { app: true, t: "forward", id, group } satisfies AppMessage);
+    };
+    attempt();
+  }
+
+  // ---- client commands ----
+
+  /** A command from a client connected to this node. */
+  handleClient(cmd: RedisCommand, done: (r: RedisReply) => void): void {
+    const { raft } = this.d;
+    if (!raft.isUp(this.id)) {
+      done(reply.error("connection refused", false));
+      return;
+    }
+    if (raft.isLeader(this.id)) {
+      this.executeLocal(cmd, done);
+      return;
+    }
+    const leader = raft.leaderOf(this.id);
+    if (leader === undefined || leader === this.id) {
+      done(reply.error("NOTLEADER no leader known", false));
+      return;
+    }
+    const id = this.nextId++;
+    const timer = this.d.sim.schedule(PROXY_TIMEOUT_US, () => {
+      this.proxied.delete(id);
+      done(reply.error("proxy to leader timed out", true));
+    });
+    this.proxied.set(id, { done, timer });
+    this.d.network.send(this.id, leader, { app: true, t: "proxy", id, cmd } satisfies AppMessage);
+  }
+
+  private executeLocal(cmd: RedisCommand, done: (r: RedisReply) => void): void {
+    this.run(execute(this.ctx, cmd), (r) => {
+      if (r.ok) done(r.value);
+      else throw r.error;
+    });
+  }
+
+  onAppMessage(from: number, m: AppMessage): void {
+    const net = this.d.network;
+    switch (m.t) {
+      case "proxy":
+        if (!this.d.raft.isLeader(this.id)) {
+          net.send(this.id, from, {
+            app: true,
+            t: "proxy-reply",
+            id: m.id,
+            reply: reply.error("NOTLEADER not leader", false),
+          } satisfies AppMessage);
+          return;
+        }
+        this.executeLocal(m.cmd, (r) =>
+          net.send(this.id, from, { app: true, t: "proxy-reply", id: m.id, reply: r } satisfies AppMessage),
+        );
+        return;
+      case "proxy-reply": {
+        const p = this.proxied.get(m.id);
+        if (!p) return;
+        this.proxied.delete(m.id);
+        this.d.sim.cancel(p.timer);
+        p.done(m.reply);
+        return;
+      }
+      case "forward":
+        this.run(serveForward(this.ctx.coordinatorEnv, m.group), (r) => {
+          const result: DispatchResult = r.ok
+            ? r.value
+            : { ok: false, kind: "ambiguous", message: String((r.error as Error)?.message ?? r.error) };
+          net.send(this.id, from, { app: true, t: "forward-reply", id: m.id, result } satisfies AppMessage);
+        });
+        return;
+      case "forward-reply": {
+        const f = this.forwarded.get(m.id);
+        if (!f) return;
+        this.forwarded.delete(m.id);
+        this.d.sim.cancel(f.timer);
+        const res = m.result;
+        // A write conflict that crossed the RPC boundary arrives as a status string (spec §1.6).
+        f.resume(res.ok === false && res.kind === "write-conflict" ? { ...res, wire: true } : res);
+        return;
+      }
+    }
+  }
+
+  /** A crash or restart: in-flight proxied commands and forwards on this node are lost. */
+  private failInFlight(): void {
+    for (const [id, p] of this.proxied) {
+      this.d.sim.cancel(p.timer);
+      this.proxied.delete(id);
+      p.done(reply.error("connection reset", true));
+    }
+    for (const [id, f] of this.forwarded) {
+      this.d.sim.cancel(f.timer);
+      this.forwarded.delete(id);
+    }
+  }
+}

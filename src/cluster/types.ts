@@ -1,0 +1,65 @@
+/**
+ * What one simulated run takes and gives back. `runScenario` (src/cluster/run.ts) is a pure
+ * function of (scenario, variant knobs, seed or tape): same inputs, same outcome, byte for byte.
+ */
+import type { History } from "../check/history.ts";
+import type { Scenario } from "../workload/scenario.ts";
+
+export type KnobValue = number | boolean | string;
+export type KnobSet = Record<string, KnobValue>;
+
+export interface RunInput {
+  scenario: Scenario;
+  /** Variant name (informational: the knobs below are what the run uses). */
+  variant: string;
+  /** Final knob values: variant knobs with scenario and command-line overrides applied. */
+  knobs: KnobSet;
+  /** Either a seed or a choice tape drives every random choice. */
+  seed?: number;
+  tape?: number[];
+  /** Record internal events (JSONL lines) for `sim run --trace`. */
+  trace?: boolean;
+  /** Swarm testing: let the seed draw the configuration (fault kinds on/off, rates, mix, delays). */
+  swarm?: boolean;
+}
+
+/** A failure the run itself detected (not a history anomaly). */
+export interface RunFailure {
+  /** "invariant:<name>", "liveness" or "sim-error". */
+  type: string;
+  message: string;
+  stack?: string;
+  atUs?: number;
+}
+
+export interface TimelineEvent {
+  timeUs: number;
+  kind: "leader-change" | "fault-start" | "fault-stop" | "crash" | "restart" | "compaction";
+  detail: string;
+}
+
+export interface RunStats {
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  simTimeMs: number;
+  leaderChanges: number;
+  faults: number;
+  events: number;
+}
+
+export interface RunOutcome {
+  history: History;
+  historyHash: string;
+  failures: RunFailure[];
+  stats: RunStats;
+  /** The run's swarm draw and knob values. */
+  config: Record<string, unknown>;
+  /** Counts of named rare events (design §4). */
+  probes: Record<string, number>;
+  events: TimelineEvent[];
+  /** The choice tape this run consumed (for repro files and shrinking). */
+  tape: number[];
+  trace?: string[];
+}

@@ -1,0 +1,244 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Op } from "../check/history.ts";
+import { TOOL } from "../io/version.ts";
+import { CHROMIUM_MISSING, chromiumAvailable, launchChromium } from "./browser.ts";
+import { exampleRun } from "./example.ts";
+import { type CampaignReport, renderHtmlReport } from "./html.ts";
+import { groupFailures } from "./summary.ts";
+import type { RunReport } from "./types.ts";
+
+const EVIL = `</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;
+
+/** The example run with hostile strings in keys, values, errors, explanations and config. */
+function evilRun(): RunReport {
+  const r = exampleRun();
+  r.scenario = `scen${EVIL}`;
+  r.history = r.history.map((op) =>
+    op.index === 8 ? { ...op, error: EVIL, value: [["append", `k\u0000\u0001${EVIL}`, 1]] } : op,
+  );
+  r.anomalies[0]!.explanation += `\n${EVIL}`;
+  r.anomalies[0]!.cycle!.steps[0]!.why = EVIL;
+  r.config = { [EVIL]: EVIL };
+  r.probes = { [EVIL]: 1 };
+  r.events = [...(r.events ?? []), { timeUs: 4500, kind: EVIL, detail: EVIL }];
+  return r;
+}
+
+function campaign(): CampaignReport {
+  const run = exampleRun();
+  const second: RunReport = { ...exampleRun(), seed: 77, repro: "list-append-77/repro.json" };
+  const failures = [
+    {
+      seed: 42,
+      scenario: "list-append",
+      variant: run.variant,
+      anomalyTypes: ["G-single-item"],
+      repro: "a/repro.json",
+      ops: 4,
+    },
+    {
+      seed: 77,
+      scenario: "list-append",
+      variant: run.variant,
+      anomalyTypes: ["G-single-item"],
+      repro: "b/repro.json",
+      ops: 9,
+    },
+    { seed: 90, scenario: "queue", anomalyTypes: ["lost-element"], repro: "queue 90/repro.json", ops: 30 },
+  ];
+  return {
+    summary: {
+      tool: TOOL,
+      campaign: "nightly",
+      scenarios: ["list-append", "queue"],
+      variant: "all",
+      variants: ["read-set-pre-raft", "fixed"],
+      seeds: 2000,
+      wallMs: 61_000,
+      seedsPerSecond: 32.8,
+      opsPerSecond: 41_000,
+      failures,
+      groups: groupFailures(failures),
+      probes: { "pop-race": 12, "leader-change-mid-commit": 0 },
+    },
+    failures: [run, second],
+  };
+}
+
+describe("renderHtmlReport (structure)", () => {
+  it("is self-contained: CSP, inline style and script, no external references", () => {
+    const html = renderHtmlReport(exampleRun());
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).toContain(
+      `content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'`,
+    );
+    expect(html).not.toMatch(/\s(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/<link rel="stylesheet"|<script src=/);
+    // The only URL in the page is the SVG namespace.
+    expect(html.match(/https?:\/\/[^"]*/g)?.every((u) => u === "http://www.w3.org/2000/svg")).toBe(true);
+  });
+
+  it("draws lanes, ops, fault bands, the cycle, the explanation and the replay command", () => {
+    const html = renderHtmlReport(exampleRun());
+    for (const lane of ["nemesis", "p0", "p1", "p2"]) expect(html).toContain(`data-lane="${lane}"`);
+    expect(html.match(/<g class="op /g)).toHaveLength(7); // 5 txns + 2 nemesis ops
+    expect(html).toContain(`<g class="op info" data-op="3">`);
+    expect(html).toContain(`<g class="op ok hl" data-op="0">`);
+    expect(html).toContain(`<g class="band">`);
+    expect(html).toContain("partition groups=[[n1] [n2 n3]]");
+    expect(html).toContain(`<g class="mark leader-change">`);
+    expect(html).toContain(`<svg class="cycle"`);
+    expect(html).toContain(">rw · y · 1</text>");
+    expect(html).toContain(">wr · x · 1</text>");
+    expect(html).toContain("T1 · p0 · ok");
+    expect(html).toContain("npx sim replay reports/example/repro.json");
+    expect(html).toContain("npx sim run list-append --seed 42 --variant read-set-pre-raft");
+    expect(html).toContain("9f2c4e0d51a7b3e8");
+    expect(html).toContain("leader-change-mid-commit");
+    expect(html).toContain("a contradiction!");
+  });
+
+  it("escapes everything taken from the run", () => {
+    const html = renderHtmlReport(evilRun());
+    expect(html).not.toContain("<script>window.__pwned");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("\u0000");
+    expect(html).toContain("&lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;");
+    // Inside the hover data, too: nothing can close the JSON script element.
+    const start = html.indexOf(">", html.indexOf(`<script type="application/json"`)) + 1;
+    const data = html.slice(start, html.indexOf("</script>", start));
+    expect(data).toContain("window.__pwned");
+    expect(data).not.toContain("<");
+  });
+
+  it("renders a campaign with groups linking to each group's smallest failure", () => {
+    const html = renderHtmlReport(campaign());
+    expect(html).toContain(`data-signature="list-append|G-single-item"`);
+    expect(html).toContain(`<a href="#failure-1">seed 42</a>`);
+    expect(html).toContain(`<a href="queue%2090/repro.json">seed 90</a>`);
+    expect(html).toContain(`id="failure-2"`);
+    expect(html.match(/<section class="run"/g)).toHaveLength(2);
+  });
+
+  it("draws histories without :time by index, with nemesis bands, self-loops and non-cycle anomalies", () => {
+    const run = exampleRun();
+    run.history = run.history.map(({ time: _t, ...op }) => op);
+    run.anomalies.push(
+      {
+        type: "G0-process",
+        keys: [1],
+        explanation: "loop",
+        cycle: { steps: [{ from: 4, to: 1, kind: "process", why: "same" }] },
+      },
+      { type: "lost-append", keys: ["z"], explanation: "z lost", ops: [8, 99] },
+    );
+    const html = renderHtmlReport(run);
+    expect(html).toContain(">history index</text>");
+    expect(html).toContain("Events are not drawn: the history has no :time values.");
+    expect(html).toContain(`<g class="band">`); // partition … heal, inferred from the nemesis ops
+    expect(html).toContain(`<g class="op info hl" data-op="3">`);
+    expect(html).toContain("#99 (not in the history)");
+    expect(html.match(/<svg class="cycle"/g)).toHaveLength(2);
+  });
+
+  it("windows a long history around the anomaly", () => {
+    const history: Op[] = [];
+    for (let i = 0; i < 3000; i++) {
+      history.push({ index: 2 * i, type: "invoke", process: i % 4, f: "txn", value: [["r", 1, null]] });
+      history.push({ index: 2 * i + 1, type: "ok", process: i % 4, f: "txn", value: [["r", 1, []]] });
+    }
+    const run: RunReport = {
+      ...exampleRun(),
+      history,
+      events: undefined,
+      anomalies: [{ type: "G1a", keys: [1], explanation: "x", ops: [5001] }],
+    };
+    const html = renderHtmlReport(run);
+    expect(html).toContain("Showing 1500 of 3000 operations");
+    expect(html.match(/<g class="op /g)).toHaveLength(1500);
+    expect(html).toContain(`<g class="op ok hl" data-op="5000">`);
+  });
+});
+
+describe("report.html in headless Chromium", () => {
+  let browser: Browser | undefined;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "deltasim-html-"));
+    if (chromiumAvailable()) browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(name: string, html: string) {
+    if (!browser) throw new Error(CHROMIUM_MISSING);
+    const file = join(dir, name);
+    await writeFile(file, html);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("request", (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href);
+    return { page, errors, requests, url: pathToFileURL(file).href };
+  }
+
+  it("shows the timeline lanes, the cycle graph with edge labels, and op details on hover", async () => {
+    const { page, errors, requests, url } = await open("run.html", renderHtmlReport(exampleRun()));
+    expect(await page.locator("svg.timeline [data-lane]").count()).toBe(4);
+    await expect(page.locator('[data-lane="p2"]').isVisible()).resolves.toBe(true);
+
+    const cycle = page.locator("svg.cycle");
+    expect(await cycle.isVisible()).toBe(true);
+    const box = await cycle.boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    expect(box!.height).toBeGreaterThan(60);
+    const labels = await page.locator("svg.cycle .edge-label").allTextContents();
+    expect(labels).toEqual(["rw · y · 1", "wr · x · 1"]);
+    for (const l of await page.locator("svg.cycle .edge-label").all()) expect(await l.isVisible()).toBe(true);
+    expect(await page.locator("svg.cycle .node").count()).toBe(2);
+
+    // Hovering T2's bar shows its micro-ops.
+    await page.locator('svg.timeline [data-op="1"] rect').hover();
+    const tip = page.locator("#tip");
+    expect(await tip.isVisible()).toBe(true);
+    expect(await tip.textContent()).toContain("[append x 1]");
+    // Clicking a cycle node finds its bar.
+    await page.locator('svg.cycle .node[data-txn="T1"]').click();
+    await page.waitForTimeout(50);
+    expect(await page.locator('svg.timeline [data-op="0"].flash').count()).toBe(1);
+
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
+  it("runs no injected script and renders a campaign without errors", async () => {
+    const evil = await open("evil.html", renderHtmlReport(evilRun()));
+    expect(
+      await evil.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    expect(await evil.page.locator("svg.cycle .edge-label").count()).toBe(2);
+    expect(evil.errors).toEqual([]);
+    await evil.page.close();
+
+    const c = await open("campaign.html", renderHtmlReport(campaign()));
+    expect(await c.page.locator("tr.group").count()).toBe(2);
+    expect(await c.page.locator("svg.cycle").count()).toBe(2);
+    await c.page.locator('a[href="#failure-1"]').first().click();
+    expect(c.page.url().endsWith("#failure-1")).toBe(true);
+    expect(c.errors).toEqual([]);
+    expect(c.requests).toEqual([c.url]);
+    await c.page.close();
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Pairs a history's invokes with their completions. Reports name a transaction by either index (the
+ * checker may cite the invoke or the completion), so both map to the same Txn.
+ */
+import type { Op } from "../check/history.ts";
+
+export interface Txn {
+  invoke: Op;
+  /** Absent for an op still pending when the history ended. */
+  complete?: Op;
+  process: number | "nemesis";
+  status: "ok" | "fail" | "info" | "pending";
+}
+
+export interface PairedHistory {
+  txns: Txn[];
+  byIndex: Map<number, Txn>;
+}
+
+export function pairHistory(history: readonly Op[]): PairedHistory {
+  const txns: Txn[] = [];
+  const byIndex = new Map<number, Txn>();
+  const open = new Map<number | string, Txn>();
+  for (const op of history) {
+    if (op.type === "invoke") {
+      const t: Txn = { invoke: op, process: op.process, status: "pending" };
+      // A process invoking again without completing is malformed input; keep the old one as pending.
+      open.set(op.process, t);
+      txns.push(t);
+      byIndex.set(op.index, t);
+      continue;
+    }
+    const pending = open.get(op.process);
+    if (pending) {
+      open.delete(op.process);
+      pending.complete = op;
+      pending.status = op.type;
+      byIndex.set(op.index, pending);
+    } else {
+      // A completion with no invoke: nemesis faults are written this way (design §5).
+      const t: Txn = { invoke: op, complete: op, process: op.process, status: op.type };
+      txns.push(t);
+      byIndex.set(op.index, t);
+    }
+  }
+  return { txns, byIndex };
+}

@@ -1,0 +1,115 @@
+/**
+ * What one client process does next: scripted steps first, then generated ones drawn from the
+ * client's own seeded stream (so adding a client never changes another client's choices).
+ */
+import type { Key, MicroOp } from "../check/history.ts";
+import type { Stream } from "../engine/rng.ts";
+import type { ClientSpec, GeneratorSpec, OpKind, ScriptItem } from "./scenario.ts";
+
+/** Hands out element/field values unique per key, as list-append checkers require. */
+export class ValueAllocator {
+  private readonly next = new Map<Key, number>();
+  take(key: Key): number {
+    const v = (this.next.get(key) ?? 0) + 1;
+    this.next.set(key, v);
+    return v;
+  }
+  /** Scripted values are reserved so that generated ones never repeat them. */
+  reserve(key: Key, v: number): void {
+    if (v >= (this.next.get(key) ?? 0)) this.next.set(key, v);
+  }
+}
+
+export type ClientAction = { kind: "step"; mops: MicroOp[] } | { kind: "pause"; us: number } | { kind: "done" };
+
+const DEFAULT_FIELDS = ["f0", "f1", "f2", "f3"];
+
+export class ClientProgram {
+  private scriptPos = 0;
+  private generated = 0;
+  private readonly kinds: OpKind[];
+  private readonly weights: number[];
+  private readonly total: number;
+
+  constructor(
+    readonly spec: ClientSpec,
+    private readonly rng: Stream,
+    private readonly values: ValueAllocator,
+  ) {
+    const mix = spec.generator?.mix ?? {};
+    this.kinds = (Object.keys(mix) as OpKind[]).filter((k) => (mix[k] ?? 0) > 0).sort();
+    this.weights = this.kinds.map((k) => mix[k] ?? 0);
+    this.total = this.weights.reduce((a, b) => a + b, 0);
+    for (const item of spec.script ?? []) {
+      if (!Array.isArray(item)) continue;
+      for (const [f, k, v] of item) {
+        if ((f === "append" || f === "lpush") && typeof v === "number") values.reserve(k, v);
+      }
+    }
+  }
+
+  next(): ClientAction {
+    const script = this.spec.script ?? [];
+    if (this.scriptPos < script.length) {
+      const item: ScriptItem = script[this.scriptPos++]!;
+      if (!Array.isArray(item)) return { kind: "pause", us: item.pauseUs };
+      return { kind: "step", mops: item.map((m) => [...m] as MicroOp) };
+    }
+    const gen = this.spec.generator;
+    if (!gen || this.total === 0) return { kind: "done" };
+    if (gen.maxOps !== undefined && this.generated >= gen.maxOps) return { kind: "done" };
+    this.generated++;
+    return { kind: "step", mops: this.draw(gen) };
+  }
+
+  thinkUs(): number {
+    const [lo, hi] = this.spec.generator?.thinkUs ?? [0, 2000];
+    return this.rng.range(lo, hi);
+  }
+
+  private drawKind(): OpKind {
+    let x = this.rng.int(this.total);
+    for (let i = 0; i < this.kinds.length; i++) {
+      x -= this.weights[i]!;
+      if (x < 0) return this.kinds[i]!;
+    }
+    return this.kinds[this.kinds.length - 1]!;
+  }
+
+  private drawKey(gen: GeneratorSpec): Key {
+    return this.rng.pick(gen.keys);
+  }
+
+  private draw(gen: GeneratorSpec): MicroOp[] {
+    const kind = this.drawKind();
+    if (kind === "txn") {
+      const [lo, hi] = gen.txnLength ?? [2, 4];
+      const n = this.rng.range(lo, hi);
+      const mops: MicroOp[] = [];
+      for (let i = 0; i < n; i++) {
+        const k = this.drawKey(gen);
+        mops.push(this.rng.chance(0.5) ? ["append", k, this.values.take(k)] : ["r", k, null]);
+      }
+      return mops;
+    }
+    return [this.single(kind, gen)];
+  }
+
+  private single(kind: Exclude<OpKind, "txn">, gen: GeneratorSpec): MicroOp {
+    const k = this.drawKey(gen);
+    const field = () => this.rng.pick(gen.fields ?? DEFAULT_FIELDS);
+    switch (kind) {
+      case "append":
+      case "lpush":
+        return [kind, k, this.values.take(k)];
+      case "hset":
+        return ["hset", k, [field(), this.values.take(k), null]];
+      case "hdel":
+        return ["hdel", k, [field(), null]];
+      case "hget":
+        return ["hget", k, [field(), null]];
+      default:
+        return [kind, k, null];
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Records the Jepsen-style history of a run: one op per invoke and per completion, in the order
+ * they happen in simulated time (which is the real-time order the checker uses).
+ */
+import { createHash } from "node:crypto";
+import type { History, MicroOp, Op, OpType } from "../check/history.ts";
+
+export class HistoryRecorder {
+  readonly ops: History = [];
+
+  invoke(process: number, mops: MicroOp[], timeUs: number): Op {
+    return this.push({ type: "invoke", process, f: "txn", value: mops, time: timeUs * 1000 });
+  }
+
+  complete(process: number, type: Exclude<OpType, "invoke">, mops: MicroOp[], timeUs: number, error?: string): Op {
+    const op: Omit<Op, "index"> = { type, process, f: "txn", value: mops, time: timeUs * 1000 };
+    if (error !== undefined) op.error = error;
+    return this.push(op);
+  }
+
+  nemesis(f: string, value: unknown, timeUs: number): Op {
+    return this.push({ type: "info", process: "nemesis", f, value, time: timeUs * 1000 });
+  }
+
+  private push(op: Omit<Op, "index">): Op {
+    const full = { index: this.ops.length, ...op } as Op;
+    this.ops.push(full);
+    return full;
+  }
+}
+
+/** The canonical hash of a history: same inputs ⇒ same hash, in any process on any machine. */
+export function historyHash(history: History): string {
+  const h = createHash("sha256");
+  for (const op of history) {
+    h.update(JSON.stringify([op.index, op.type, op.process, op.f, op.value, op.time ?? null, op.error ?? null]));
+    h.update("\n");
+  }
+  return h.digest("hex").slice(0, 32);
+}

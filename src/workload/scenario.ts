@@ -1,0 +1,189 @@
+/**
+ * The scenario authoring API: plain data plus small typed helpers, so that a protocol designer can
+ * read or write a scenario in a minute. A scenario says what cluster to build, what each client
+ * does, which faults happen when, how long to run, and which consistency model to check.
+ *
+ * Nothing here runs anything: `src/cluster` interprets a Scenario under a seed and a variant.
+ */
+import type { MicroOp } from "../check/history.ts";
+
+export type Duration = number | `${number}ms` | `${number}s` | `${number}m`;
+
+/** One client step: a transaction of micro-ops in invoke form (values not yet known are null). */
+export type Step = MicroOp[];
+/** A pause in a script: no op is recorded. */
+export interface Pause {
+  pauseUs: number;
+}
+export type ScriptItem = Step | Pause;
+
+export type OpKind =
+  | "append" // RPUSH k v
+  | "lpush" // LPUSH k v
+  | "r" // LRANGE k 0 -1
+  | "pop" // LPOP k
+  | "rpop" // RPOP k
+  | "len" // LLEN k
+  | "del" // DEL k
+  | "exists" // EXISTS k
+  | "hset" // HSET k f v
+  | "hdel" // HDEL k f
+  | "hget" // HGET k f
+  | "hgetall" // HGETALL k
+  | "hlen" // HLEN k
+  | "txn"; // MULTI/EXEC of 2..n list-append micro-ops (append / r), as elastickv's Jepsen test
+
+export interface GeneratorSpec {
+  /** Relative weights of op kinds. */
+  mix: Partial<Record<OpKind, number>>;
+  /** User keys to draw from (list/hash keys; strings may hold any byte). */
+  keys: Array<number | string>;
+  /** Micro-ops per "txn" op, inclusive range. Default [2, 4]. */
+  txnLength?: [number, number];
+  /** Hash fields to draw from for hset/hdel/hget. Default ["f0".."f3"]. */
+  fields?: string[];
+  /** Think time between a completion and the next invoke, µs range. Default [0, 2000]. */
+  thinkUs?: [number, number];
+  /** Stop after this many ops per client (default: until the run ends). */
+  maxOps?: number;
+}
+
+export interface ClientSpec {
+  /** Process names; "p1..p3" expands to p1, p2, p3. */
+  names: string[];
+  /** Scripted steps, run in order (before the generator, if both are given). */
+  script?: ScriptItem[];
+  generator?: GeneratorSpec;
+  /** Node each client talks to (default: process index modulo node count). */
+  node?: number;
+  /** Delay before the first op. */
+  startAt?: Duration;
+}
+
+export type FaultSpec =
+  | { kind: "scripted"; at: Duration; fault: FaultAction }
+  | { kind: "random"; rates: Partial<Record<RandomFaultKind, number>>; from?: Duration; to?: Duration };
+
+export type RandomFaultKind =
+  | "partition-halves"
+  | "isolate-leader"
+  | "majority-ring"
+  | "bridge"
+  | "crash"
+  | "crash-leader"
+  | "transfer-leader"
+  | "clock-skew"
+  | "clock-jump"
+  | "clog"
+  | "compactor-pause"
+  | "compactor-burst";
+
+export interface FaultAction {
+  name: string;
+  args?: Record<string, unknown>;
+  /** How long it lasts before it is undone (heal, restart, resume), when it has an undo. */
+  for?: Duration;
+}
+
+export interface ScenarioSpec {
+  name?: string;
+  description: string;
+  /** Which catalogued bug (if any) this scenario exposes and what the checker should report. */
+  bug?: { id: string; variant: string; expect: string[] };
+  cluster: {
+    nodes: number;
+    knobs?: Record<string, number | boolean | string>;
+    /** Network delay range per message, µs. */
+    delayUs?: [number, number];
+    dropRate?: number;
+    dupRate?: number;
+    reorder?: boolean;
+  };
+  clients: ClientSpec[];
+  faults?: FaultSpec[];
+  runFor: Duration;
+  /** Consistency model to check against (default strict-serializable). */
+  expect?: string;
+  /** In a fuzz run, let each seed draw its own configuration (swarm testing). Default true. */
+  swarm?: boolean;
+  /** Hard caps: a run hitting one is a `sim-error`. */
+  caps?: { simTimeMs?: number; events?: number };
+  /** Enable white-box store invariants after every applied entry (slower). */
+  storeInvariants?: boolean;
+  /** Final full reads of every key after the liveness phase (default true). */
+  finalReads?: boolean;
+}
+
+export interface Scenario extends ScenarioSpec {
+  name: string;
+  runForUs: number;
+}
+
+export function toMicros(d: Duration): number {
+  if (typeof d === "number") return Math.round(d * 1000); // bare numbers are milliseconds
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d);
+  if (!m) throw new Error(`bad duration ${JSON.stringify(d)}: expected e.g. 500ms, 2s, 1m`);
+  const n = Number(m[1]);
+  const unit = m[2] === "ms" ? 1_000 : m[2] === "s" ? 1_000_000 : 60_000_000;
+  return Math.round(n * unit);
+}
+
+export function scenario(spec: ScenarioSpec): ScenarioSpec {
+  return spec;
+}
+
+/** Expand "p1..p3" into ["p1", "p2", "p3"]; a plain name stays as is. */
+export function expandNames(pattern: string): string[] {
+  const m = /^([a-zA-Z_-]*)(\d+)\.\.(?:[a-zA-Z_-]*)(\d+)$/.exec(pattern);
+  if (!m) return [pattern];
+  const out: string[] = [];
+  for (let i = Number(m[2]); i <= Number(m[3]); i++) out.push(`${m[1]}${i}`);
+  return out;
+}
+
+export function script(names: string, steps: ScriptItem[], opts: { node?: number; startAt?: Duration } = {}): ClientSpec {
+  return { names: expandNames(names), script: steps, ...opts };
+}
+
+export function generate(names: string, gen: GeneratorSpec, opts: { node?: number; startAt?: Duration } = {}): ClientSpec {
+  return { names: expandNames(names), generator: gen, ...opts };
+}
+
+// ---- step helpers (each returns one transaction; pass several micro-ops to txn()) ----
+export const rpush = (k: number | string, v: number): Step => [["append", k, v]];
+export const lpush = (k: number | string, v: number): Step => [["lpush", k, v]];
+export const lrange = (k: number | string): Step => [["r", k, null]];
+export const lpop = (k: number | string): Step => [["pop", k, null]];
+export const rpop = (k: number | string): Step => [["rpop", k, null]];
+export const llen = (k: number | string): Step => [["len", k, null]];
+export const del = (k: number | string): Step => [["del", k, null]];
+export const exists = (k: number | string): Step => [["exists", k, null]];
+export const hset = (k: number | string, field: string, v: number): Step => [["hset", k, [field, v, null]]];
+export const hdel = (k: number | string, field: string): Step => [["hdel", k, [field, null]]];
+export const hget = (k: number | string, field: string): Step => [["hget", k, [field, null]]];
+export const hgetall = (k: number | string): Step => [["hgetall", k, null]];
+export const hlen = (k: number | string): Step => [["hlen", k, null]];
+/** MULTI … EXEC of several steps. */
+export const txn = (...steps: Step[]): Step => steps.flat();
+/** A pause in a script (no op is recorded). */
+export const sleep = (d: Duration): Pause => ({ pauseUs: toMicros(d) });
+
+// ---- fault helpers ----
+export const at = (t: Duration, fault: FaultAction): FaultSpec => ({ kind: "scripted", at: t, fault });
+export const random = (
+  rates: Partial<Record<RandomFaultKind, number>>,
+  window: { from?: Duration; to?: Duration } = {},
+): FaultSpec => ({ kind: "random", rates, ...window });
+export const isolateLeader = (d?: Duration): FaultAction => ({ name: "isolate-leader", for: d });
+export const partitionHalves = (d?: Duration): FaultAction => ({ name: "partition-halves", for: d });
+export const heal = (): FaultAction => ({ name: "heal" });
+export const crash = (node: number, d?: Duration): FaultAction => ({ name: "crash", args: { node }, for: d });
+export const crashLeader = (d?: Duration): FaultAction => ({ name: "crash-leader", for: d });
+export const transferLeader = (): FaultAction => ({ name: "transfer-leader" });
+export const clockSkew = (node: number, skewMs: number, d?: Duration): FaultAction => ({
+  name: "clock-skew",
+  args: { node, skewUs: skewMs * 1000 },
+  for: d,
+});
+export const pauseCompactor = (d?: Duration): FaultAction => ({ name: "compactor-pause", for: d });
+export const compactorBurst = (): FaultAction => ({ name: "compactor-burst" });
