@@ -1,0 +1,319 @@
+/**
+ * The transaction coordinator (spec §1.1, §1.3 steps 6–8, §1.6; elastickv `kv/coordinator.go`,
+ * `kv/sharded_coordinator.go`, `kv/leader_proxy.go`, `kv/tso.go`), written as a coroutine over
+ * Effects so that the cluster runtime decides when quorum checks, proposals, forwards and sleeps
+ * complete.
+ */
+import { CeilingExpiredError, type Hlc } from "./hlc.ts";
+import type { KvKnobs } from "./knobs.ts";
+import type {
+  Co,
+  DispatchResult,
+  Effect,
+  FsmRequest,
+  OperationGroup,
+  ProposeOutcome,
+  StoreView,
+} from "./types.ts";
+
+export interface CoordinatorEnv {
+  /** This node's local belief that it leads the group (no quorum round). */
+  isLeader(): boolean;
+  hlc: Hlc;
+  /** The local replica's store. */
+  store: StoreView;
+  knobs: KvKnobs;
+  /** Seeded random stream of this node's coordinator. */
+  random(): number;
+  /** Count a named rare event (see KV_PROBES). */
+  probe(name: string): void;
+  /** Simulated time in microseconds (retry budgets). */
+  nowUs(): number;
+}
+
+/** Probe names this module reports. */
+export const KV_PROBES = {
+  forward: "kv.forward",
+  proposeUnknown: "kv.propose-unknown",
+  dispatchRetry: "kv.dispatch-retry",
+  wireWriteConflict: "kv.wire-write-conflict",
+  ceilingExpired: "kv.ceiling-expired",
+  leaseRecovery: "kv.hlc-lease-recovery",
+  readSetPrevalidateConflict: "kv.read-set-prevalidate-conflict",
+} as const;
+
+/**
+ * Leader-churn messages. Hosts end failed/unknown messages with one of these when the cause is
+ * leadership; the demo retry loop recognises them by suffix, as elastickv does once a gRPC
+ * boundary has dropped the typed error (`hasTransientLeaderPhrase`).
+ */
+export const LEADER_ERRORS = {
+  notLeader: "not leader",
+  leaderNotFound: "leader not found",
+  leadershipLost: "leadership lost",
+  transferInProgress: "leadership transfer in progress",
+} as const;
+
+const LEADER_PHRASES: readonly string[] = Object.values(LEADER_ERRORS);
+
+export function isTransientLeaderError(message: string): boolean {
+  const m = message.toLowerCase();
+  for (const p of LEADER_PHRASES) if (m.endsWith(p)) return true;
+  return false;
+}
+
+export type Alloc = { ok: true; ts: number } | { ok: false; message: string };
+
+function* effect<R>(e: Effect): Co<R> {
+  return (yield e) as R;
+}
+
+function failed(message: string): DispatchResult {
+  return { ok: false, kind: "failed", message };
+}
+
+/**
+ * One persistence timestamp: NextFenced with one on-demand lease renewal when the ceiling has
+ * expired (`nextFencedWithRecovery`), or plain Next when fencing is off.
+ */
+export function* allocateTimestamp(env: CoordinatorEnv): Co<Alloc> {
+  const { hlc, knobs } = env;
+  if (!knobs.hlcFenced) return { ok: true, ts: hlc.next() };
+  try {
+    return { ok: true, ts: hlc.nextFenced() };
+  } catch (e) {
+    if (!(e instanceof CeilingExpiredError)) throw e;
+    env.probe(KV_PROBES.ceilingExpired);
+  }
+  // RecoverHLCLease: only a leader whose ceiling has actually expired proposes a new lease.
+  const wall = hlc.wallMs();
+  if (wall >= hlc.physicalCeiling()) {
+    if (!env.isLeader()) return { ok: false, message: "hlc lease recovery unavailable" };
+    env.probe(KV_PROBES.leaseRecovery);
+    const out = yield* effect<ProposeOutcome>({
+      kind: "propose",
+      request: { kind: "hlc-lease", ceilingMs: wall + knobs.hlcWindowMs },
+    });
+    if (out.status !== "applied") return { ok: false, message: `recover hlc lease: ${out.message}` };
+  }
+  try {
+    return { ok: true, ts: hlc.nextFenced() };
+  } catch (e) {
+    if (!(e instanceof CeilingExpiredError)) throw e;
+    return { ok: false, message: e.message };
+  }
+}
+
+/**
+ * `NextTimestampAfterThrough(startTS)`: Observe(startTS), then allocate; the result is strictly
+ * above startTS. Adapters that embed the commitTS in keys pre-allocate with this (spec §1.3 step 4).
+ */
+export function* allocateCommitTS(env: CoordinatorEnv, startTS: number): Co<Alloc> {
+  env.hlc.observe(startTS);
+  const a = yield* allocateTimestamp(env);
+  if (!a.ok || a.ts > startTS) return a;
+  env.hlc.observe(startTS);
+  const retry = yield* allocateTimestamp(env);
+  if (retry.ok && retry.ts <= startTS) return { ok: false, message: "commitTS required" };
+  return retry;
+}
+
+/** Snapshot ts of a standalone command (`adapter/ts.go`); 0 means "nothing applied yet". */
+export function snapshotTS(store: StoreView, hlc: Hlc, knobs: KvKnobs): number {
+  const last = store.lastCommitTS();
+  if (knobs.snapshotTS === "hlc-current-max") {
+    return Math.max(last, hlc.current());
+  }
+  return last;
+}
+
+/**
+ * The adapter-side form of the B15(b) fix (`ensureValidStartTS`): a read at the empty-store
+ * sentinel gets a fresh startTS from the clock so the coordinator keeps the pre-allocated commitTS.
+ */
+export function ensureValidStartTS(readStartTS: number, hlc: Hlc): number {
+  return readStartTS !== 0 ? readStartTS : hlc.next();
+}
+
+type Prepared =
+  | { ok: true; request: Extract<FsmRequest, { kind: "txn" }> }
+  | { ok: false; result: DispatchResult };
+
+/**
+ * Timestamps and validation before proposing. Writes a minted StartTS (and the cleared CommitTS)
+ * back into `g`, as `dispatchOnce` does to its OperationGroup; an allocated CommitTS stays local
+ * to the attempt.
+ */
+function* prepare(env: CoordinatorEnv, g: OperationGroup): Co<Prepared> {
+  const { knobs, hlc } = env;
+  if (g.elems.length === 0) return { ok: false, result: failed("txn primary key required") };
+  if (g.startTS === 0) {
+    if (knobs.ensureValidStartTS && g.commitTS !== 0) {
+      // The fixed adapter mints startTS just before pre-allocating commitTS from the same clock,
+      // i.e. startTS = commitTS - 1 in the common case; keep the pre-allocated commitTS.
+      g.startTS = g.commitTS - 1;
+    } else {
+      // B15(b) when a commitTS was pre-allocated: it is cleared and re-minted below, so a key
+      // that embeds the pre-allocated ts no longer matches its MVCC version.
+      const s = yield* allocateTimestamp(env);
+      if (!s.ok) return { ok: false, result: failed(`allocate startTS: ${s.message}`) };
+      g.startTS = s.ts;
+      g.commitTS = 0;
+    }
+  }
+  let commitTS = g.commitTS;
+  if (commitTS === 0) {
+    const c = yield* allocateCommitTS(env, g.startTS);
+    if (!c.ok) return { ok: false, result: failed(`allocate commitTS: ${c.message}`) };
+    commitTS = c.ts;
+  } else {
+    hlc.observe(commitTS);
+  }
+  if (commitTS <= g.startTS) {
+    return { ok: false, result: failed(`commitTS ${commitTS} <= startTS ${g.startTS}`) };
+  }
+  if (!knobs.readSetInRaft) {
+    // B6: read keys checked against the local store now, never again at apply.
+    for (const k of g.readKeys) {
+      if (env.store.latestCommitTS(k) > g.startTS) {
+        env.probe(KV_PROBES.readSetPrevalidateConflict);
+        return { ok: false, result: { ok: false, kind: "write-conflict", key: k } };
+      }
+    }
+  }
+  return {
+    ok: true,
+    request: {
+      kind: "txn",
+      startTS: g.startTS,
+      commitTS,
+      prevCommitTS: g.prevCommitTS ?? 0,
+      readKeys: knobs.readSetInRaft ? g.readKeys.slice() : [],
+      elems: g.elems.slice(),
+    },
+  };
+}
+
+export function proposeOutcomeToDispatch(out: ProposeOutcome): DispatchResult {
+  switch (out.status) {
+    case "applied": {
+      const r = out.result;
+      if (r.ok) return { ok: true, commitTS: r.commitTS };
+      if (r.reason === "write-conflict") return { ok: false, kind: "write-conflict", key: r.key };
+      return failed(r.message);
+    }
+    case "failed":
+      return failed(out.message);
+    case "unknown":
+      return { ok: false, kind: "ambiguous", message: out.message };
+  }
+}
+
+function* proposeTxn(env: CoordinatorEnv, request: FsmRequest): Co<DispatchResult> {
+  const out = yield* effect<ProposeOutcome>({ kind: "propose", request });
+  if (out.status === "unknown") env.probe(KV_PROBES.proposeUnknown);
+  return proposeOutcomeToDispatch(out);
+}
+
+function* forward(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  env.probe(KV_PROBES.forward);
+  const r = yield* effect<DispatchResult>({ kind: "forward", group });
+  if (!r.ok && r.kind === "write-conflict") {
+    env.probe(KV_PROBES.wireWriteConflict);
+    return { ...r, wire: true };
+  }
+  return r;
+}
+
+function copyGroup(g: OperationGroup): OperationGroup {
+  return {
+    startTS: g.startTS,
+    commitTS: g.commitTS,
+    readKeys: g.readKeys.slice(),
+    elems: g.elems.slice(),
+    prevCommitTS: g.prevCommitTS,
+  };
+}
+
+/** Dispatch one transactional OperationGroup with the coordinator the knobs select. */
+export function* dispatch(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  return env.knobs.coordinator === "demo"
+    ? yield* dispatchDemo(env, group)
+    : yield* dispatchProduction(env, group);
+}
+
+/**
+ * Production: timestamps are resolved locally, then `LeaderProxy.Commit` proposes only after a
+ * quorum VerifyLeader; a non-leader (or failed verification) forwards the identical request,
+ * commitTS included, and the host retries the forward. A local proposal that fails mid-flight
+ * goes back to the adapter unretried.
+ */
+function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  const g = copyGroup(group);
+  const p = yield* prepare(env, g);
+  if (!p.ok) return p.result;
+  if (env.isLeader()) {
+    const verified = yield* effect<boolean>({ kind: "verify-leader" });
+    if (verified) return yield* proposeTxn(env, p.request);
+  }
+  return yield* forward(env, {
+    startTS: p.request.startTS,
+    commitTS: p.request.commitTS,
+    readKeys: g.readKeys,
+    elems: g.elems,
+    prevCommitTS: g.prevCommitTS,
+  });
+}
+
+/**
+ * Demo `Coordinate.Dispatch`: each attempt acts on the local `IsLeader()` belief (redirecting to
+ * the leader otherwise); transient leader errors are retried every interval within the budget.
+ * A caller-supplied StartTS (and CommitTS) is re-sent unchanged; coordinator-minted ones are
+ * reset and re-minted. This loop is what re-sends a write set that may already have landed (B17).
+ */
+function* dispatchDemo(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  const { knobs } = env;
+  // With the B15(b) fix the adapter supplies the startTS that goes with its pre-allocated commitTS.
+  const leaderAssignsTS = group.startTS === 0 && !(knobs.ensureValidStartTS && group.commitTS !== 0);
+  const g = copyGroup(group);
+  const deadline = env.nowUs() + knobs.leaderRetryBudgetMs * 1000;
+  const intervalUs = knobs.leaderRetryIntervalMs * 1000;
+  let mayHaveLanded = false;
+  const finish = (r: DispatchResult): DispatchResult =>
+    // A later "not leader" does not undo an earlier attempt that may still commit.
+    !r.ok && r.kind === "failed" && mayHaveLanded ? { ok: false, kind: "ambiguous", message: r.message } : r;
+  for (;;) {
+    const r = yield* dispatchOnceDemo(env, g);
+    if (r.ok) return r;
+    if (r.kind === "ambiguous") mayHaveLanded = true;
+    const transient = (r.kind === "failed" || r.kind === "ambiguous") && isTransientLeaderError(r.message);
+    if (!transient) return finish(r);
+    if (env.nowUs() >= deadline) return finish(r);
+    env.probe(KV_PROBES.dispatchRetry);
+    if (leaderAssignsTS) {
+      g.startTS = 0;
+      g.commitTS = 0;
+    }
+    yield* effect<unknown>({ kind: "sleep", us: Math.min(intervalUs, deadline - env.nowUs()) });
+    if (env.nowUs() >= deadline) return finish(r);
+  }
+}
+
+function* dispatchOnceDemo(env: CoordinatorEnv, g: OperationGroup): Co<DispatchResult> {
+  if (!env.isLeader()) return yield* forward(env, copyGroup(g));
+  const p = yield* prepare(env, g);
+  if (!p.ok) return p.result;
+  return yield* proposeTxn(env, p.request);
+}
+
+/**
+ * The leader's side of a forwarded dispatch (`adapter/internal.go` Forward): refuse when not
+ * leader, fill in missing timestamps, propose.
+ */
+export function* serveForward(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  if (!env.isLeader()) return failed(LEADER_ERRORS.notLeader);
+  const g = copyGroup(group);
+  const p = yield* prepare(env, g);
+  if (!p.ok) return p.result;
+  return yield* proposeTxn(env, p.request);
+}

@@ -1,0 +1,87 @@
+/**
+ * Knobs of the transaction layer (HLC, coordinator, FSM) and the snapshot choices the Redis
+ * adapter makes on top of it. Defaults are the `fixed` design (spec §0 "→ HEAD" column plus the
+ * fix for B15(b)); a variant puts one bug back by flipping the knobs its catalogue entry names.
+ */
+
+export interface KvKnobs {
+  /** B5: which timestamp standalone commands read at. */
+  snapshotTS: "last-commit" | "hlc-current-max";
+  /** B4: MULTI/EXEC startTS (consumed by the Redis layer). */
+  execStartTS: "last-commit" | "clock-next";
+  /** B6: false ⇒ read keys are validated by the coordinator before proposing and the FSM ignores them. */
+  readSetInRaft: boolean;
+  /** B15(a): lease entries raise a Raft-agreed physical ceiling on every node. */
+  hlcCeiling: boolean;
+  /** B15(a): every successful FSM apply observes its commitTS into the node's HLC. */
+  hlcObserveOnApply: boolean;
+  /** B15(a): persistence timestamps come from NextFenced (fail closed past the ceiling). */
+  hlcFenced: boolean;
+  /** TLA+ strategy (c): a node that becomes leader observes the max applied commitTS first. */
+  hlcLeaderFloor: boolean;
+  /** Lease window: ceiling = wall + window. */
+  hlcWindowMs: number;
+  /** How often a leader proposes a new lease entry. */
+  hlcRenewalIntervalMs: number;
+  /** Spec §1.4: an apply whose every key already has a version at exactly commitTS is a no-op success. */
+  staleApplyFastPath: boolean;
+  /** Spec §1.7: PrevCommitTS exact-ts probe of the primary key. */
+  dedupProbe: boolean;
+  /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
+  coordinator: "production" | "demo";
+  /** B15(b) fix: a pre-allocated commitTS survives a StartTS=0 dispatch. */
+  ensureValidStartTS: boolean;
+  /** Demo Dispatch retry budget, and the host's forwardWithRetry budget. */
+  leaderRetryBudgetMs: number;
+  /** Demo Dispatch poll interval, and the host's forward retry interval. */
+  leaderRetryIntervalMs: number;
+}
+
+export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
+  snapshotTS: "last-commit",
+  execStartTS: "last-commit",
+  readSetInRaft: true,
+  hlcCeiling: true,
+  hlcObserveOnApply: true,
+  hlcFenced: true,
+  // HEAD has no election-time Observe; observe-on-apply covers the same ground (spec §1.6).
+  hlcLeaderFloor: false,
+  hlcWindowMs: 10_000,
+  hlcRenewalIntervalMs: 1_000,
+  staleApplyFastPath: true,
+  dedupProbe: true,
+  coordinator: "production",
+  ensureValidStartTS: true,
+  leaderRetryBudgetMs: 5_000,
+  leaderRetryIntervalMs: 25,
+});
+
+/** One line per knob, for `sim knobs`. */
+export const kvKnobDescriptions: Readonly<Record<keyof KvKnobs, string>> = Object.freeze({
+  snapshotTS:
+    "read timestamp of standalone commands: last-commit = store.LastCommitTS (HEAD), hlc-current-max = max(LastCommitTS, HLC.Current) (B5)",
+  execStartTS:
+    "MULTI/EXEC startTS: last-commit = store.LastCommitTS (HEAD), clock-next = HLC.Next() after observing the key's commits (B4)",
+  readSetInRaft:
+    "carry read keys in the Raft entry and validate them at apply (HEAD); false = validate only at dispatch, before proposing (B6)",
+  hlcCeiling: "apply HLC lease entries as a Raft-agreed physical ceiling (B15a when off)",
+  hlcObserveOnApply: "FSM observes every successfully applied commitTS into the node's HLC (B15a when off)",
+  hlcFenced:
+    "allocate persistence timestamps with NextFenced, failing closed past the ceiling (B15a when off)",
+  hlcLeaderFloor: "on becoming leader, observe the max applied commitTS before issuing (TLA+ strategy c)",
+  hlcWindowMs: "HLC lease window in ms: ceiling = wall + window (3000 before a802b7db, 10000 at HEAD)",
+  hlcRenewalIntervalMs: "interval in ms between a leader's HLC lease proposals",
+  staleApplyFastPath:
+    "apply is a no-op success when every mutation key already has a version at exactly commitTS (off for B17)",
+  dedupProbe: "FSM no-ops a request whose primary key has a version at exactly PrevCommitTS (off for B17)",
+  coordinator:
+    "production = VerifyLeader then propose or forward (no retry of a failed local propose); demo = Dispatch retry loop on leader errors (B17)",
+  ensureValidStartTS:
+    "keep a pre-allocated commitTS when StartTS is 0 instead of re-minting both (B15b when off)",
+  leaderRetryBudgetMs: "retry budget in ms of the demo Dispatch loop and of forwarding to the leader",
+  leaderRetryIntervalMs: "poll interval in ms of the demo Dispatch loop and of forwarding to the leader",
+});
+
+export function kvKnobs(overrides: Partial<KvKnobs> = {}): KvKnobs {
+  return { ...defaultKvKnobs, ...overrides };
+}
