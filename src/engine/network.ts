@@ -1,0 +1,398 @@
+/**
+ * The simulated network. Every delivery is a simulation event; every random decision (drop, delay,
+ * duplicate) comes from the network's stream, in a fixed order per send: drop (only when
+ * dropRate > 0), delay (only when maxDelayUs > minDelayUs), then duplicate (only when
+ * dupRate > 0) and the duplicate's delay. Lower choices are simpler: no drop, minimum delay, no
+ * duplicate.
+ *
+ * Reachability is checked both when a message is sent and when it arrives, so a message in flight
+ * when a partition starts never crosses it. Clogged links hold messages (in order) until the clog
+ * ends. A message to a node that crashes or restarts while it is in flight is dropped, as a
+ * connection reset would lose it; messages already sent by a node that then crashes still arrive.
+ * Self-sends skip partitions, clogs, drops and random delay: they arrive after minDelayUs.
+ */
+import type { Stream } from "./rng.ts";
+import type { Simulation } from "./sim.ts";
+
+export interface NetConfig {
+  /** Per-message delay is drawn uniformly in [minDelayUs, maxDelayUs]. */
+  minDelayUs: number;
+  maxDelayUs: number;
+  /** Probability that a message is lost. */
+  dropRate: number;
+  /** Probability that a delivered message also arrives a second time (with its own delay). */
+  dupRate: number;
+  /**
+   * When false, messages on one link are delivered FIFO (a later message never overtakes an
+   * earlier one); when true, each message's delay is independent.
+   */
+  reorder: boolean;
+}
+
+export interface NetStats {
+  /** send() calls. */
+  sent: number;
+  /** Handler invocations (duplicates included). */
+  delivered: number;
+  /** Messages lost for any reason: random drops, partitions and blocked links, down nodes. */
+  dropped: number;
+  /** Extra copies created by dupRate. */
+  duplicated: number;
+  /** The part of `dropped` due to partitions and blocked links. */
+  partitionDrops: number;
+  /** The part of `dropped` due to a down (or restarted) node, or a node with no handler. */
+  downDrops: number;
+}
+
+interface Packet<M> {
+  from: number;
+  to: number;
+  msg: M;
+  /** The destination's incarnation when the message was sent. */
+  epoch: number;
+}
+
+export class Network<M> {
+  readonly stats: NetStats = {
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    duplicated: 0,
+    partitionDrops: 0,
+    downDrops: 0,
+  };
+
+  private cfg: NetConfig;
+  private readonly handlers: Array<((from: number, msg: M) => void) | undefined>;
+  /** Partition group of each node; all 0 when healed. */
+  private readonly groupOf: Int32Array;
+  private partitioned = false;
+  /** Blocked directed links, index from * n + to. */
+  private readonly blocked: Uint8Array;
+  private blockedCount = 0;
+  private readonly down: Uint8Array;
+  private readonly epochs: Int32Array;
+  /** Latest scheduled arrival per directed link, for FIFO. */
+  private readonly lastArrival: Float64Array;
+  private readonly clogNodeUntil: Float64Array;
+  private readonly clogLinkUntil: Float64Array;
+  /** The latest end of any clog; arrivals after it skip the clog checks. */
+  private clogHorizon = 0;
+  private readonly held: Array<Packet<M>[] | undefined>;
+  private heldCount = 0;
+  /** Time of the pending release event per link, -1 when none. */
+  private readonly releaseAt: Float64Array;
+  private readonly arriveFn: (p: Packet<M>) => void;
+  private readonly releaseFn: (link: number) => void;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly rng: Stream,
+    readonly nodeCount: number,
+    config: NetConfig,
+  ) {
+    if (!Number.isInteger(nodeCount) || nodeCount < 1) {
+      throw new RangeError(`Network: nodeCount must be a positive integer, got ${nodeCount}`);
+    }
+    this.cfg = checkConfig({ ...config });
+    const n = nodeCount;
+    this.handlers = new Array(n).fill(undefined);
+    this.groupOf = new Int32Array(n);
+    this.blocked = new Uint8Array(n * n);
+    this.down = new Uint8Array(n);
+    this.epochs = new Int32Array(n);
+    this.lastArrival = new Float64Array(n * n);
+    this.clogNodeUntil = new Float64Array(n);
+    this.clogLinkUntil = new Float64Array(n * n);
+    this.held = new Array(n * n).fill(undefined);
+    this.releaseAt = new Float64Array(n * n).fill(-1);
+    this.arriveFn = (p) => this.arrive(p);
+    this.releaseFn = (link) => this.release(link);
+  }
+
+  /** A copy of the current configuration. */
+  get config(): NetConfig {
+    return { ...this.cfg };
+  }
+
+  register(node: number, handler: (from: number, msg: M) => void): void {
+    this.handlers[this.node(node)] = handler;
+  }
+
+  send(from: number, to: number, msg: M): void {
+    const n = this.nodeCount;
+    if (!(from >= 0 && from < n && to >= 0 && to < n) || (from | 0) !== from || (to | 0) !== to) {
+      throw new RangeError(`Network.send: no link ${from} -> ${to} (nodeCount ${n})`);
+    }
+    const stats = this.stats;
+    stats.sent++;
+    if (this.down[from] !== 0) {
+      stats.dropped++;
+      stats.downDrops++;
+      return;
+    }
+    const cfg = this.cfg;
+    if (from === to) {
+      this.enqueue(from, to, msg, cfg.minDelayUs);
+      return;
+    }
+    if (!this.connected(from, to)) {
+      stats.dropped++;
+      stats.partitionDrops++;
+      return;
+    }
+    if (cfg.dropRate > 0 && this.rng.chance(cfg.dropRate)) {
+      stats.dropped++;
+      return;
+    }
+    this.enqueue(from, to, msg, this.delay());
+    if (cfg.dupRate > 0 && this.rng.chance(cfg.dupRate)) {
+      stats.duplicated++;
+      this.enqueue(from, to, msg, this.delay());
+    }
+  }
+
+  setConfig(partial: Partial<NetConfig>): void {
+    this.cfg = checkConfig({ ...this.cfg, ...partial });
+  }
+
+  /** Nodes in different groups cannot talk; nodes not listed form their own singleton groups. */
+  partition(groups: number[][]): void {
+    const n = this.nodeCount;
+    const g = this.groupOf;
+    g.fill(-1);
+    groups.forEach((group, gi) => {
+      for (const node of group) {
+        this.node(node);
+        if (g[node] !== -1) throw new RangeError(`Network.partition: node ${node} is in two groups`);
+        g[node] = gi;
+      }
+    });
+    let next = groups.length;
+    for (let i = 0; i < n; i++) if (g[i] === -1) g[i] = next++;
+    let split = false;
+    for (let i = 1; i < n; i++) if (g[i] !== g[0]) split = true;
+    this.partitioned = split;
+    if (!split) g.fill(0);
+  }
+
+  /** Removes partitions and blocked links (not clogs). */
+  heal(): void {
+    this.groupOf.fill(0);
+    this.partitioned = false;
+    if (this.blockedCount !== 0) {
+      this.blocked.fill(0);
+      this.blockedCount = 0;
+    }
+  }
+
+  /** Partitions [node] from everyone else. */
+  isolate(node: number): void {
+    this.node(node);
+    const rest: number[] = [];
+    for (let i = 0; i < this.nodeCount; i++) if (i !== node) rest.push(i);
+    this.partition([[node], rest]);
+  }
+
+  /**
+   * Blocks individual links, on top of any partition (for shapes that are not group partitions,
+   * such as a majority ring or a bridge). Each pair blocks both directions unless `directed`,
+   * in which case [from, to] blocks only from -> to. `heal()` clears them.
+   */
+  blockLinks(pairs: ReadonlyArray<readonly [number, number]>, opts?: { directed?: boolean }): void {
+    const n = this.nodeCount;
+    const set = (a: number, b: number) => {
+      const k = a * n + b;
+      if (this.blocked[k] === 0) {
+        this.blocked[k] = 1;
+        this.blockedCount++;
+      }
+    };
+    for (const [a, b] of pairs) {
+      this.node(a);
+      this.node(b);
+      if (a === b) continue;
+      set(a, b);
+      if (!opts?.directed) set(b, a);
+    }
+  }
+
+  /** Messages to and from node are held (not dropped) until the clog ends, then delivered in order. */
+  clogNode(node: number, durationUs: number): void {
+    const until = this.sim.now + checkDuration(durationUs);
+    const i = this.node(node);
+    if (until > this.clogNodeUntil[i]) this.clogNodeUntil[i] = until;
+    if (until > this.clogHorizon) this.clogHorizon = until;
+  }
+
+  /** Messages between a and b (both directions) are held until the clog ends. */
+  clogLink(a: number, b: number, durationUs: number): void {
+    const until = this.sim.now + checkDuration(durationUs);
+    const n = this.nodeCount;
+    for (const k of [this.node(a) * n + this.node(b), b * n + a]) {
+      if (until > this.clogLinkUntil[k]) this.clogLinkUntil[k] = until;
+    }
+    if (until > this.clogHorizon) this.clogHorizon = until;
+  }
+
+  /** Ends every clog now; held messages are delivered (in order) by events at the current time. */
+  unclog(): void {
+    const now = this.sim.now;
+    this.clogNodeUntil.fill(0);
+    this.clogLinkUntil.fill(0);
+    this.clogHorizon = 0;
+    for (let k = 0; k < this.held.length; k++) {
+      if (this.held[k] !== undefined) {
+        this.releaseAt[k] = now;
+        this.sim.atWith(now, this.releaseFn, k);
+      }
+    }
+  }
+
+  /** A down node receives nothing and sends nothing. */
+  crash(node: number): void {
+    const i = this.node(node);
+    if (this.down[i] !== 0) return;
+    this.down[i] = 1;
+    this.epochs[i]++;
+  }
+
+  restart(node: number): void {
+    const i = this.node(node);
+    if (this.down[i] === 0) return;
+    this.down[i] = 0;
+    this.epochs[i]++;
+  }
+
+  isDown(node: number): boolean {
+    return this.down[this.node(node)] !== 0;
+  }
+
+  /** Whether a message sent now from -> to could arrive: both nodes up, no partition or block between them. */
+  canDeliver(from: number, to: number): boolean {
+    this.node(from);
+    this.node(to);
+    if (this.down[from] !== 0 || this.down[to] !== 0) return false;
+    return from === to || this.connected(from, to);
+  }
+
+  /** Messages currently held by clogs. */
+  get heldMessages(): number {
+    return this.heldCount;
+  }
+
+  private connected(from: number, to: number): boolean {
+    if (this.partitioned && this.groupOf[from] !== this.groupOf[to]) return false;
+    return this.blockedCount === 0 || this.blocked[from * this.nodeCount + to] === 0;
+  }
+
+  private delay(): number {
+    const { minDelayUs, maxDelayUs } = this.cfg;
+    return maxDelayUs > minDelayUs ? this.rng.range(minDelayUs, maxDelayUs) : minDelayUs;
+  }
+
+  private enqueue(from: number, to: number, msg: M, delayUs: number): void {
+    let t = this.sim.now + delayUs;
+    const k = from * this.nodeCount + to;
+    const last = this.lastArrival[k];
+    if (t < last && !this.cfg.reorder) t = last;
+    if (t > last) this.lastArrival[k] = t;
+    this.sim.atWith(t, this.arriveFn, { from, to, msg, epoch: this.epochs[to] });
+  }
+
+  private arrive(p: Packet<M>): void {
+    if (p.from !== p.to && (this.heldCount !== 0 || this.sim.now < this.clogHorizon)) {
+      const k = p.from * this.nodeCount + p.to;
+      const until = this.clogEnd(k, p.from, p.to);
+      let q = this.held[k];
+      if (q !== undefined || until > this.sim.now) {
+        // Join the queue even if the clog just ended, so an earlier held message is not overtaken.
+        if (q === undefined) {
+          q = [];
+          this.held[k] = q;
+        }
+        q.push(p);
+        this.heldCount++;
+        if (this.releaseAt[k] < 0) {
+          const at = Math.max(until, this.sim.now);
+          this.releaseAt[k] = at;
+          this.sim.atWith(at, this.releaseFn, k);
+        }
+        return;
+      }
+    }
+    this.deliver(p);
+  }
+
+  private release(k: number): void {
+    const now = this.sim.now;
+    if (this.releaseAt[k] !== now) return; // superseded by a later release
+    const n = this.nodeCount;
+    const until = this.clogEnd(k, Math.floor(k / n), k % n);
+    if (until > now) {
+      this.releaseAt[k] = until;
+      this.sim.atWith(until, this.releaseFn, k);
+      return;
+    }
+    this.releaseAt[k] = -1;
+    const q = this.held[k];
+    this.held[k] = undefined;
+    if (q === undefined) return;
+    this.heldCount -= q.length;
+    for (const p of q) this.deliver(p);
+  }
+
+  private clogEnd(k: number, from: number, to: number): number {
+    return Math.max(this.clogNodeUntil[from], this.clogNodeUntil[to], this.clogLinkUntil[k]);
+  }
+
+  private deliver(p: Packet<M>): void {
+    const stats = this.stats;
+    const to = p.to;
+    if (this.down[to] !== 0 || this.epochs[to] !== p.epoch) {
+      stats.dropped++;
+      stats.downDrops++;
+      return;
+    }
+    if (p.from !== to && !this.connected(p.from, to)) {
+      stats.dropped++;
+      stats.partitionDrops++;
+      return;
+    }
+    const h = this.handlers[to];
+    if (h === undefined) {
+      stats.dropped++;
+      stats.downDrops++;
+      return;
+    }
+    stats.delivered++;
+    h(p.from, p.msg);
+  }
+
+  private node(i: number): number {
+    if (!(i >= 0 && i < this.nodeCount) || !Number.isInteger(i)) {
+      throw new RangeError(`Network: no node ${i} (nodeCount ${this.nodeCount})`);
+    }
+    return i;
+  }
+}
+
+function checkConfig(c: NetConfig): NetConfig {
+  const min = Math.round(c.minDelayUs);
+  const max = Math.round(c.maxDelayUs);
+  if (!(min >= 0) || !(max >= min) || !Number.isFinite(max)) {
+    throw new RangeError(
+      `Network: need 0 <= minDelayUs <= maxDelayUs, got [${c.minDelayUs}, ${c.maxDelayUs}]`,
+    );
+  }
+  for (const k of ["dropRate", "dupRate"] as const) {
+    if (!(c[k] >= 0 && c[k] <= 1)) throw new RangeError(`Network: ${k} must be in [0, 1], got ${c[k]}`);
+  }
+  return { minDelayUs: min, maxDelayUs: max, dropRate: c.dropRate, dupRate: c.dupRate, reorder: !!c.reorder };
+}
+
+function checkDuration(d: number): number {
+  const r = Math.round(d);
+  if (!(r >= 0) || !Number.isFinite(r)) throw new RangeError(`Network: duration must be >= 0, got ${d}`);
+  return r;
+}

@@ -1,0 +1,281 @@
+/**
+ * Seeded random streams and the choice tape.
+ *
+ * Every random decision in a run goes through `Stream`, which both makes the choice and records it
+ * as a non-negative integer on the source's tape. A run driven by `{ seed }` derives one
+ * seedrandom generator per stream name, so adding a stream (say, one more client) never changes
+ * the draws of the others. A run driven by `{ tape }` reads every choice from that one tape in
+ * global call order instead; once the tape runs out every choice is 0.
+ *
+ * Shrinking relies on one convention: choices are integers and **lower is simpler** — 0 means
+ * "no fault", "minimum delay", "first option", "false". A shrinker deletes and lowers tape
+ * entries and replays; any integer sequence is a valid tape (values are clamped into range).
+ */
+import seedrandom from "seedrandom";
+
+/** Recorded choices, non-negative integers, in global call order. */
+export type Tape = number[];
+
+const TWO32 = 4294967296;
+
+export interface Stream {
+  /** The name this stream was derived from. */
+  readonly name: string;
+  /** Uniform integer in [0, n); n is a positive integer. The recorded choice is this integer. */
+  int(n: number): number;
+  /** Integer in [lo, hi] (bounds rounded to integers); choice 0 gives lo. */
+  range(lo: number, hi: number): number;
+  /**
+   * True with probability p. Records 1 for true and 0 for false, so a choice of 0 always means
+   * false for 0 < p < 1. p <= 0 is always false and p >= 1 always true (still one recorded
+   * choice, so the tape keeps the same shape whatever p is).
+   */
+  chance(p: number): boolean;
+  /** A float in [0, 1), recorded as an integer in [0, 2^32). */
+  float(): number;
+  /** One element of a non-empty array; choice 0 gives xs[0]. */
+  pick<T>(xs: readonly T[]): T;
+  /**
+   * Shuffles in place and returns xs. Records xs.length - 1 choices; all-zero choices leave the
+   * array as it was (the simplest permutation is the identity).
+   */
+  shuffle<T>(xs: T[]): T[];
+}
+
+export type RandomSourceOptions = ({ seed: number } | { tape: Tape }) & {
+  /**
+   * Record choices on `tape` (default true). Long fuzz runs that will never be shrunk may turn it
+   * off to save memory; replay from a seed is still exact.
+   */
+  record?: boolean;
+};
+
+export class RandomSource {
+  readonly seed: number | undefined;
+  /** The tape being replayed, or undefined when running from a seed. */
+  readonly input: readonly number[] | undefined;
+  private cursor = 0;
+  private readonly record: boolean;
+  // Choices are kept in a growable Float64Array: with a plain array, recording took about 28% of
+  // bench/engine.ts's profile. `tape` converts to an array lazily.
+  private buf = new Float64Array(1024);
+  private len = 0;
+  private view: Tape = [];
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(opts: RandomSourceOptions) {
+    this.record = opts.record ?? true;
+    if ("tape" in opts && opts.tape !== undefined) {
+      this.seed = undefined;
+      this.input = opts.tape.slice();
+    } else {
+      const seed = (opts as { seed: number }).seed;
+      if (typeof seed !== "number" || !Number.isFinite(seed)) {
+        throw new TypeError(`RandomSource: seed must be a finite number, got ${String(seed)}`);
+      }
+      this.seed = seed;
+      this.input = undefined;
+    }
+  }
+
+  /**
+   * The named stream (the same object for the same name). With a seed it is driven by
+   * seedrandom(`${seed}/${name}`); with a tape it reads the shared tape.
+   */
+  stream(name: string): Stream {
+    let s = this.streams.get(name);
+    if (s === undefined) {
+      s =
+        this.input === undefined
+          ? new SeededStream(name, this, new Arc4(`${this.seed}/${name}`))
+          : new TapeStream(name, this);
+      this.streams.set(name, s);
+    }
+    return s;
+  }
+
+  /**
+   * Every choice made so far, in global call order. The same array is returned each time, extended
+   * with the choices made since the last access; do not modify it (copy it to keep a snapshot).
+   */
+  get tape(): Tape {
+    const view = this.view;
+    for (let i = view.length; i < this.len; i++) view.push(this.buf[i]);
+    return view;
+  }
+
+  /** How many choices have been made (equals tape.length while recording). */
+  get choices(): number {
+    return this.cursor;
+  }
+
+  /** @internal Records one choice. */
+  note(c: number): void {
+    this.cursor++;
+    if (this.record) {
+      if (this.len === this.buf.length) {
+        const next = new Float64Array(this.buf.length * 2);
+        next.set(this.buf);
+        this.buf = next;
+      }
+      this.buf[this.len++] = c;
+    }
+  }
+
+  /** @internal The next tape value (not yet consumed), as a non-negative integer. */
+  peek(): number {
+    const input = this.input!;
+    const v = this.cursor < input.length ? input[this.cursor] : 0;
+    return v > 0 ? (v === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : Math.floor(v)) : 0;
+  }
+
+  /** @internal Consumes the next tape choice, clamped into [0, n), and records it. */
+  read(n: number): number {
+    let v = this.peek();
+    if (v >= n) v = n - 1;
+    this.note(v);
+    return v;
+  }
+}
+
+function checkN(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`Stream.int: n must be a positive safe integer, got ${n}`);
+  }
+}
+
+function bounds(lo: number, hi: number): [number, number] {
+  const a = Math.round(lo);
+  const b = Math.round(hi);
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) {
+    throw new RangeError(`Stream.range: need finite lo <= hi, got [${lo}, ${hi}]`);
+  }
+  return [a, b];
+}
+
+abstract class BaseStream implements Stream {
+  constructor(
+    readonly name: string,
+    protected readonly src: RandomSource,
+  ) {}
+
+  abstract int(n: number): number;
+  abstract chance(p: number): boolean;
+
+  range(lo: number, hi: number): number {
+    const [a, b] = bounds(lo, hi);
+    return a + this.int(b - a + 1);
+  }
+
+  float(): number {
+    return this.int(TWO32) / TWO32;
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    if (xs.length === 0) throw new RangeError("Stream.pick: empty array");
+    return xs[this.int(xs.length)];
+  }
+
+  shuffle<T>(xs: T[]): T[] {
+    const n = xs.length;
+    // Forward Fisher–Yates with j = i + choice, so that choice 0 keeps the element in place.
+    for (let i = 0; i < n - 1; i++) {
+      const j = i + this.int(n - i);
+      if (j !== i) {
+        const t = xs[i];
+        xs[i] = xs[j];
+        xs[j] = t;
+      }
+    }
+    return xs;
+  }
+}
+
+/**
+ * ARC4 exactly as seedrandom runs it: the key schedule (and RC4-drop[256]) comes from
+ * seedrandom(seed) itself, and u32() returns what that generator's int32() >>> 0 would. Random
+ * draws dominate the engine's per-event cost; drawing from a local copy of the state with a
+ * byte-array S-box instead of calling seedrandom's generic g(count) took bench/engine.ts from
+ * about 2.4M to 3.5M events/s.
+ */
+export class Arc4 {
+  private readonly s: Uint8Array;
+  private i: number;
+  private j: number;
+
+  constructor(seed: string) {
+    const st = seedrandom(seed, { state: true }).state();
+    this.s = Uint8Array.from(st.S);
+    this.i = st.i;
+    this.j = st.j;
+  }
+
+  /** The next 32 bits as an unsigned integer (seedrandom's int32() >>> 0). */
+  u32(): number {
+    const s = this.s;
+    let i = this.i;
+    let j = this.j;
+    let r = 0;
+    for (let k = 0; k < 4; k++) {
+      i = (i + 1) & 255;
+      const t = s[i];
+      j = (j + t) & 255;
+      const u = s[j];
+      s[i] = u;
+      s[j] = t;
+      r = r * 256 + s[(u + t) & 255];
+    }
+    this.i = i;
+    this.j = j;
+    return r;
+  }
+}
+
+class SeededStream extends BaseStream {
+  constructor(
+    name: string,
+    src: RandomSource,
+    private readonly gen: Arc4,
+  ) {
+    super(name, src);
+  }
+
+  int(n: number): number {
+    let c: number;
+    if (n <= TWO32 && n >= 1 && Number.isInteger(n)) {
+      // One 32-bit draw covers every n up to 2^32; the product stays below n after rounding.
+      c = Math.floor((this.gen.u32() * n) / TWO32);
+    } else {
+      checkN(n);
+      // 53 bits from two draws.
+      const x = this.gen.u32() * 2097152 + (this.gen.u32() >>> 11);
+      c = Math.floor((x / 9007199254740992) * n);
+    }
+    if (c >= n) c = n - 1;
+    this.src.note(c);
+    return c;
+  }
+
+  chance(p: number): boolean {
+    let r: boolean;
+    if (p > 0 && p < 1) r = this.gen.u32() < p * TWO32;
+    else r = p >= 1;
+    this.src.note(r ? 1 : 0);
+    return r;
+  }
+}
+
+class TapeStream extends BaseStream {
+  int(n: number): number {
+    checkN(n);
+    return this.src.read(n);
+  }
+
+  chance(p: number): boolean {
+    // Record the outcome rather than the raw tape value, so the recorded tape is canonical (0/1).
+    const c = this.src.peek();
+    const r = p >= 1 ? true : p > 0 ? c > 0 : false;
+    this.src.note(r ? 1 : 0);
+    return r;
+  }
+}
