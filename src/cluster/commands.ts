@@ -82,7 +82,8 @@ export function completeMop(m: MicroOp, r: RedisReply): MicroOp {
     case "rpop":
       if (r.type === "nil") return [f, k, null];
       if (r.type === "bulk") return [f, k, num(r.value)];
-      if (r.type === "array") return [f, k, r.value.length ? num((r.value[0] as { value: string }).value) : null];
+      if (r.type === "array")
+        return [f, k, r.value.length ? num((r.value[0] as { value: string }).value) : null];
       throw new Error(`${f}: unexpected reply ${r.type}`);
     case "len":
     case "del":

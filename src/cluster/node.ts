@@ -56,8 +56,6 @@ export class SimNode {
   private readonly forwarded = new Map<number, { resume: Resume; timer: number }>();
   private ctx: NodeContext;
   private compactor: DeltaCompactor;
-  private compactorTimer = -1;
-  private compactorRunning = false;
   private compactorPaused = false;
   private leaseTimer = -1;
   private isLeaderNow = false;
@@ -114,7 +112,12 @@ export class SimNode {
         conflict: r.ok ? undefined : (r as { key?: string }).key,
       });
       if (this.d.knobs.storeInvariants && r.ok) {
-        for (const v of checkStoreInvariants(this.store, this.d.knobs, this.d.reuseLog)) {
+        const opts = {
+          layout: this.d.knobs.keyLayout,
+          reuseLog: this.d.reuseLog,
+          claimsAreMarkers: this.d.knobs.claimSemantics === "marker",
+        };
+        for (const v of checkStoreInvariants(this.store, opts)) {
           this.d.onInvariant(v.name, `n${this.id} after index ${index}: ${v.detail}`);
         }
       }
@@ -137,7 +140,6 @@ export class SimNode {
     this.hlc = this.newHlc();
     this.ctx = this.newContext();
     this.compactor = new DeltaCompactor(this.ctx);
-    this.compactorRunning = false;
     this.failInFlight();
   }
 
@@ -158,14 +160,13 @@ export class SimNode {
     }
     if (this.d.knobs.hlcLeaderFloor) this.hlc.observe(this.store.lastCommitTS());
     this.scheduleLeaseRenewal(0);
-    this.scheduleCompactor(this.d.knobs.compactorIntervalUs);
+    this.startCompactor();
   }
 
   private generationBumpForLeadership(): void {
     if (this.leaseTimer >= 0) this.d.sim.cancel(this.leaseTimer);
-    if (this.compactorTimer >= 0) this.d.sim.cancel(this.compactorTimer);
     this.leaseTimer = -1;
-    this.compactorTimer = -1;
+    this.compactor.stop();
   }
 
   /** The leader keeps the HLC ceiling ahead of wall time (spec §1.2). */
@@ -183,41 +184,41 @@ export class SimNode {
 
   // ---- compactor ----
 
-  private scheduleCompactor(delayUs: number): void {
+  /** The compactor loop runs on the leader only; a new leader starts a fresh one. */
+  private startCompactor(): void {
     if (!this.d.knobs.compactorEnabled) return;
-    if (this.compactorTimer >= 0) this.d.sim.cancel(this.compactorTimer);
-    this.compactorTimer = this.d.sim.schedule(delayUs, () => {
-      this.compactorTimer = -1;
-      if (!this.d.raft.isLeader(this.id)) return;
-      this.runCompactorPass();
-      this.scheduleCompactor(this.d.knobs.compactorIntervalUs);
-    });
-  }
-
-  private runCompactorPass(): void {
-    if (this.compactorRunning || this.compactorPaused) return;
-    this.compactorRunning = true;
-    const gen = this.generation;
-    this.run(this.compactor.pass(), () => {
-      if (gen === this.generation) this.compactorRunning = false;
+    this.compactor.stop();
+    this.compactor = new DeltaCompactor(this.ctx);
+    if (this.compactorPaused) this.compactor.pause();
+    const c = this.compactor;
+    this.run(c.run(), (r) => {
+      if (!r.ok) throw r.error;
     });
   }
 
   pauseCompactor(paused: boolean): void {
     this.compactorPaused = paused;
+    if (paused) this.compactor.pause();
+    else this.compactor.resume();
   }
 
   compactorBurst(): void {
-    if (!this.d.raft.isLeader(this.id)) return;
-    this.compactor.burst?.();
-    this.runCompactorPass();
+    if (this.d.raft.isLeader(this.id)) this.compactor.burst();
   }
 
   // ---- coroutines ----
 
-  private run<R>(co: Generator<Effect, R, unknown>, done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void) {
+  private run<R>(
+    co: Generator<Effect, R, unknown>,
+    done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void,
+  ) {
     const gen = this.generation;
-    runCoroutine(co, (e, resume) => this.perform(e, resume), done, () => gen === this.generation);
+    runCoroutine(
+      co,
+      (e, resume) => this.perform(e, resume),
+      done,
+      () => gen === this.generation,
+    );
   }
 
   private perform(e: Effect, resume: Resume): void {

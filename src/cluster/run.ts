@@ -12,8 +12,9 @@ import { Nemesis } from "../engine/nemesis.ts";
 import { Network } from "../engine/network.ts";
 import { RandomSource, type Stream } from "../engine/rng.ts";
 import { Simulation } from "../engine/sim.ts";
-import { type RaftEvent, RaftCluster, registerRaftFaults } from "../raft/host.ts";
 import type { FsmRequest } from "../kv/types.ts";
+import { RaftCluster, type RaftEvent, registerRaftFaults } from "../raft/host.ts";
+import type { Message } from "../raft/raft.ts";
 import { ClientProgram, ValueAllocator } from "../workload/client.ts";
 import { HistoryRecorder, historyHash } from "../workload/recorder.ts";
 import { type RandomFaultKind, type Scenario, toMicros } from "../workload/scenario.ts";
@@ -50,6 +51,9 @@ const LASTING = new Set([
   "compactor-pause",
   "clog-node",
 ]);
+
+/** Pause after a failed or indeterminate op before the client's next one. */
+const FAIL_BACKOFF_US = 100_000;
 
 interface ClientState {
   name: string;
@@ -107,7 +111,9 @@ function drawSwarm(s: Scenario, rng: Stream, swarm: boolean): SwarmConfig {
 export function runScenario(input: RunInput): RunOutcome {
   const s = input.scenario;
   const knobs = input.knobs as unknown as AllKnobs;
-  const rs = input.tape ? new RandomSource({ tape: input.tape }) : new RandomSource({ seed: input.seed ?? 1 });
+  const rs = input.tape
+    ? new RandomSource({ tape: input.tape })
+    : new RandomSource({ seed: input.seed ?? 1 });
   const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true);
   const sim = new Simulation();
   const n = s.cluster.nodes;
@@ -147,7 +153,7 @@ export function runScenario(input: RunInput): RunOutcome {
     sim,
     rng: rs,
     nodes: n,
-    network: network as unknown as Network<never>,
+    network: network as unknown as Network<Message<FsmRequest>>,
     timing: {
       tickUs: knobs.raftTickUs,
       heartbeatTicks: knobs.heartbeatTicks,
@@ -193,12 +199,17 @@ export function runScenario(input: RunInput): RunOutcome {
       emit,
       reuseLog,
       onInvariant: (name, detail) => {
-        if (!failures.some((f) => f.type === name)) failures.push({ type: name, message: detail, atUs: sim.now });
+        if (!failures.some((f) => f.type === name))
+          failures.push({ type: name, message: detail, atUs: sim.now });
       },
     });
     nodes.push(node);
     appHandlers[i] = (from, m) => node.onAppMessage(from, m);
   }
+
+  // ---- setup: like a Jepsen test, the workload starts on a cluster that has a leader ----
+  sim.run({ untilUs: 60_000_000, until: () => raft.leader() !== undefined });
+  const t0 = sim.now;
 
   // ---- history and clients ----
   const rec = new HistoryRecorder();
@@ -232,7 +243,7 @@ export function runScenario(input: RunInput): RunOutcome {
     }
   };
 
-  const sendStep = (c: ClientState, mops: MicroOp[], then: () => void) => {
+  const sendStep = (c: ClientState, mops: MicroOp[], then: (type: "ok" | "fail" | "info") => void) => {
     c.busy = true;
     const req = ++c.req;
     rec.invoke(c.process, mops, sim.now);
@@ -243,7 +254,7 @@ export function runScenario(input: RunInput): RunOutcome {
     } catch (e) {
       rec.complete(c.process, "fail", mops, sim.now, String((e as Error).message));
       c.busy = false;
-      then();
+      then("fail");
       return;
     }
     const finish = (type: "ok" | "fail" | "info", out: MicroOp[], error?: string) => {
@@ -254,7 +265,7 @@ export function runScenario(input: RunInput): RunOutcome {
         // As in Jepsen: a process whose outcome is unknown is retired; a fresh one takes its place.
         c.process = processCount++;
       }
-      then();
+      then(type);
     };
     const timeout = sim.schedule(knobs.clientTimeoutUs, () => finish("info", mops, "timeout"));
     sim.schedule(knobs.clientDelayUs, () => {
@@ -283,11 +294,14 @@ export function runScenario(input: RunInput): RunOutcome {
       sim.schedule(a.us, () => nextOp(c));
       return;
     }
-    sendStep(c, a.mops, () => sim.schedule(c.program.thinkUs(), () => nextOp(c)));
+    // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
+    sendStep(c, a.mops, (type) =>
+      sim.schedule(c.program.thinkUs() + (type === "ok" ? 0 : FAIL_BACKOFF_US), () => nextOp(c)),
+    );
   };
   for (const c of clients) {
     const spec = s.clients.find((x) => x.names.includes(c.name))!;
-    sim.schedule(spec.startAt !== undefined ? toMicros(spec.startAt) : 0, () => nextOp(c));
+    sim.at(t0 + (spec.startAt !== undefined ? toMicros(spec.startAt) : 0), () => nextOp(c));
   }
 
   // ---- faults ----
@@ -295,10 +309,11 @@ export function runScenario(input: RunInput): RunOutcome {
   let faultsOn = true;
   let faultCount = 0;
   const nemesis = new Nemesis(sim, nemesisRng, {
-    onFault: (f: Fault, atUs: number) => {
-      rec.nemesis(f.kind, f.args ?? null, atUs);
-      events.push({ timeUs: atUs, kind: "fault-start", detail: f.kind });
-      emit("fault", { fault: f.kind, args: f.args ?? null });
+    onFault: (f: Fault, atUs: number, phase: "start" | "stop") => {
+      const name = phase === "start" ? f.kind : `stop-${f.kind}`;
+      rec.nemesis(name, f.args ?? null, atUs);
+      events.push({ timeUs: atUs, kind: phase === "start" ? "fault-start" : "fault-stop", detail: f.kind });
+      emit("fault", { fault: name, args: f.args ?? null });
     },
   });
   registerRaftFaults(nemesis, raft, nemesisRng, { maxSkewUs: knobs.leaseMarginMs * 1000 * 0.8 });
@@ -314,28 +329,40 @@ export function runScenario(input: RunInput): RunOutcome {
   nemesis.register("compactor-burst", () => {
     for (const nd of nodes) nd.compactorBurst();
   });
-  const inject = (kind: string, args: Record<string, unknown> | undefined, durationUs: number | undefined) => {
+  const inject = (
+    kind: string,
+    args: Record<string, unknown> | undefined,
+    durationUs: number | undefined,
+  ) => {
     if (!faultsOn) return;
     faultCount++;
     const fault: Fault = { kind, args: args ? { ...args } : undefined, durationUs };
     try {
       nemesis.inject(fault);
     } catch (e) {
-      failures.push({ type: "sim-error", message: `fault ${kind}: ${(e as Error).message}`, stack: (e as Error).stack });
+      failures.push({
+        type: "sim-error",
+        message: `fault ${kind}: ${(e as Error).message}`,
+        stack: (e as Error).stack,
+      });
     }
   };
   for (const f of s.faults ?? []) {
     if (f.kind !== "scripted") continue;
     const kind = f.fault.name;
-    sim.at(toMicros(f.at), () =>
-      inject(kind === "heal" ? "heal-all" : kind, f.fault.args, f.fault.for ? toMicros(f.fault.for) : undefined),
+    sim.at(t0 + toMicros(f.at), () =>
+      inject(
+        kind === "heal" ? "heal-all" : kind,
+        f.fault.args,
+        f.fault.for ? toMicros(f.fault.for) : undefined,
+      ),
     );
   }
   // Random faults: arrivals drawn per kind (rate = expected faults per simulated second).
   for (const f of s.faults ?? []) {
     if (f.kind !== "random") continue;
-    const from = f.from !== undefined ? toMicros(f.from) : 0;
-    const to = f.to !== undefined ? toMicros(f.to) : s.runForUs;
+    const from = t0 + (f.from !== undefined ? toMicros(f.from) : 0);
+    const to = t0 + (f.to !== undefined ? toMicros(f.to) : s.runForUs);
     for (const kind of Object.keys(f.rates).sort() as RandomFaultKind[]) {
       const rate = swarm.faultKinds[kind];
       if (!rate || rate <= 0) continue;
@@ -362,13 +389,20 @@ export function runScenario(input: RunInput): RunOutcome {
       return true;
     } catch (e) {
       const err = e as Error;
-      if (err?.name?.startsWith("invariant:")) failures.push({ type: err.name, message: err.message, atUs: sim.now });
-      else failures.push({ type: "sim-error", message: String(err?.message ?? e), stack: err?.stack, atUs: sim.now });
+      if (err?.name?.startsWith("invariant:"))
+        failures.push({ type: err.name, message: err.message, atUs: sim.now });
+      else
+        failures.push({
+          type: "sim-error",
+          message: String(err?.message ?? e),
+          stack: err?.stack,
+          atUs: sim.now,
+        });
       return false;
     }
   };
   let ok = guard(() => {
-    const r = sim.run({ untilUs: s.runForUs, maxEvents: capEvents });
+    const r = sim.run({ untilUs: t0 + s.runForUs, maxEvents: capEvents });
     if (r === "events") throw new Error(`event cap ${capEvents} reached during the fault phase`);
   });
 
@@ -424,18 +458,20 @@ export function runScenario(input: RunInput): RunOutcome {
     readNext();
     ok = guard(() => {
       const deadline = sim.now + knobs.livenessUs;
-      sim.run({ untilUs: deadline, maxEvents: capEvents, until: () => finalClient.done && !finalClient.busy });
+      sim.run({
+        untilUs: deadline,
+        maxEvents: capEvents,
+        until: () => finalClient.done && !finalClient.busy,
+      });
       if (!finalClient.done) {
         failures.push({ type: "liveness", message: "final reads did not complete", atUs: sim.now });
       }
     });
   }
 
-  for (const v of raft.invariants.violations ?? []) {
-    const name = (v as { name: string }).name;
-    if (!failures.some((f) => f.type === name)) {
-      failures.push({ type: name, message: (v as Error).message, atUs: (v as { atUs?: number }).atUs });
-    }
+  const v = raft.invariants.first;
+  if (v && !failures.some((f) => f.type === v.name)) {
+    failures.push({ type: v.name, message: v.message, atUs: v.atUs });
   }
 
   const history: History = rec.ops;

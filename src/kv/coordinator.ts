@@ -149,9 +149,11 @@ function* prepare(env: CoordinatorEnv, g: OperationGroup): Co<Prepared> {
   if (g.elems.length === 0) return { ok: false, result: failed("txn primary key required") };
   if (g.startTS === 0) {
     if (knobs.ensureValidStartTS && g.commitTS !== 0) {
-      // The fixed adapter mints startTS just before pre-allocating commitTS from the same clock,
-      // i.e. startTS = commitTS - 1 in the common case; keep the pre-allocated commitTS.
-      g.startTS = g.commitTS - 1;
+      // The reads saw the empty store, so the snapshot sits before every commit: ts 1 keeps the
+      // OCC check honest. The unmerged fix 81a0d5ea instead mints a fresh startTS from the clock
+      // just before the commitTS (≈ commitTS − 1), which places the empty snapshot after commits
+      // it never saw, so two first writers can pick the same item key and both commit.
+      g.startTS = knobs.emptySnapshotStartTS === "floor" ? 1 : g.commitTS - 1;
     } else {
       // B15(b) when a commitTS was pre-allocated: it is cleared and re-minted below, so a key
       // that embeds the pre-allocated ts no longer matches its MVCC version.

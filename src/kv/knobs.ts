@@ -30,7 +30,15 @@ export interface KvKnobs {
   /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
   coordinator: "production" | "demo";
   /** B15(b) fix: a pre-allocated commitTS survives a StartTS=0 dispatch. */
+  emptySnapshotStartTS: "startTS of a txn that read the empty store (with ensureValidStartTS): floor = 1 (fixed), clock = a fresh HLC reading as in the unmerged fix 81a0d5ea (first writers can overwrite each other)";
   ensureValidStartTS: boolean;
+  /**
+   * With `ensureValidStartTS`, the startTS of a transaction whose reads saw the empty store:
+   * `clock` = a fresh clock reading, as the unmerged fix `81a0d5ea` does (a snapshot that looks
+   * newer than what it read: first writers can overwrite each other); `floor` = ts 1, the true
+   * position of an empty snapshot (fixed).
+   */
+  emptySnapshotStartTS: "clock" | "floor";
   /** Demo Dispatch retry budget, and the host's forwardWithRetry budget. */
   leaderRetryBudgetMs: number;
   /** Demo Dispatch poll interval, and the host's forward retry interval. */
@@ -52,6 +60,7 @@ export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
   dedupProbe: true,
   coordinator: "production",
   ensureValidStartTS: true,
+  emptySnapshotStartTS: "floor",
   leaderRetryBudgetMs: 5_000,
   leaderRetryIntervalMs: 25,
 });

@@ -20,7 +20,10 @@ export class ValueAllocator {
   }
 }
 
-export type ClientAction = { kind: "step"; mops: MicroOp[] } | { kind: "pause"; us: number } | { kind: "done" };
+export type ClientAction =
+  | { kind: "step"; mops: MicroOp[] }
+  | { kind: "pause"; us: number }
+  | { kind: "done" };
 
 const DEFAULT_FIELDS = ["f0", "f1", "f2", "f3"];
 

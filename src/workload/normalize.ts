@@ -48,28 +48,39 @@ export function normalizeScenario(raw: unknown, name: string): Scenario {
   }
   const spec = raw as ScenarioSpec;
   if (typeof spec.description !== "string") throw new ScenarioError("description", "expected a string");
-  if (!spec.cluster || typeof spec.cluster !== "object") throw new ScenarioError("cluster", "expected an object");
+  if (!spec.cluster || typeof spec.cluster !== "object")
+    throw new ScenarioError("cluster", "expected an object");
   const nodes = spec.cluster.nodes;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) {
-    throw new ScenarioError("cluster.nodes", `expected an integer from 1 to 9, found ${JSON.stringify(nodes)}`);
+    throw new ScenarioError(
+      "cluster.nodes",
+      `expected an integer from 1 to 9, found ${JSON.stringify(nodes)}`,
+    );
   }
   if (!Array.isArray(spec.clients) || spec.clients.length === 0) {
     throw new ScenarioError("clients", "expected a non-empty array of script(...) or generate(...) clients");
   }
   spec.clients.forEach((c, i) => {
     const f = `clients[${i}]`;
-    if (!Array.isArray(c.names) || c.names.length === 0) throw new ScenarioError(`${f}.names`, "expected names");
+    if (!Array.isArray(c.names) || c.names.length === 0)
+      throw new ScenarioError(`${f}.names`, "expected names");
     if (!c.script && !c.generator) throw new ScenarioError(f, "expected a script or a generator");
     if (c.generator) {
       const g = c.generator;
-      if (!g.mix || typeof g.mix !== "object") throw new ScenarioError(`${f}.generator.mix`, "expected weights");
+      if (!g.mix || typeof g.mix !== "object")
+        throw new ScenarioError(`${f}.generator.mix`, "expected weights");
       for (const [k, w] of Object.entries(g.mix)) {
         if (!OP_KINDS.has(k)) {
-          throw new ScenarioError(`${f}.generator.mix.${k}`, `unknown op kind; expected one of ${[...OP_KINDS].join(", ")}`);
+          throw new ScenarioError(
+            `${f}.generator.mix.${k}`,
+            `unknown op kind; expected one of ${[...OP_KINDS].join(", ")}`,
+          );
         }
-        if (typeof w !== "number" || w < 0) throw new ScenarioError(`${f}.generator.mix.${k}`, "expected a weight ≥ 0");
+        if (typeof w !== "number" || w < 0)
+          throw new ScenarioError(`${f}.generator.mix.${k}`, "expected a weight ≥ 0");
       }
-      if (!Array.isArray(g.keys) || g.keys.length === 0) throw new ScenarioError(`${f}.generator.keys`, "expected keys");
+      if (!Array.isArray(g.keys) || g.keys.length === 0)
+        throw new ScenarioError(`${f}.generator.keys`, "expected keys");
     }
     if (c.startAt !== undefined) duration(`${f}.startAt`, c.startAt);
   });

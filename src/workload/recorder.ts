@@ -12,7 +12,13 @@ export class HistoryRecorder {
     return this.push({ type: "invoke", process, f: "txn", value: mops, time: timeUs * 1000 });
   }
 
-  complete(process: number, type: Exclude<OpType, "invoke">, mops: MicroOp[], timeUs: number, error?: string): Op {
+  complete(
+    process: number,
+    type: Exclude<OpType, "invoke">,
+    mops: MicroOp[],
+    timeUs: number,
+    error?: string,
+  ): Op {
     const op: Omit<Op, "index"> = { type, process, f: "txn", value: mops, time: timeUs * 1000 };
     if (error !== undefined) op.error = error;
     return this.push(op);
@@ -33,7 +39,9 @@ export class HistoryRecorder {
 export function historyHash(history: History): string {
   const h = createHash("sha256");
   for (const op of history) {
-    h.update(JSON.stringify([op.index, op.type, op.process, op.f, op.value, op.time ?? null, op.error ?? null]));
+    h.update(
+      JSON.stringify([op.index, op.type, op.process, op.f, op.value, op.time ?? null, op.error ?? null]),
+    );
     h.update("\n");
   }
   return h.digest("hex").slice(0, 32);

@@ -141,11 +141,19 @@ export function expandNames(pattern: string): string[] {
   return out;
 }
 
-export function script(names: string, steps: ScriptItem[], opts: { node?: number; startAt?: Duration } = {}): ClientSpec {
+export function script(
+  names: string,
+  steps: ScriptItem[],
+  opts: { node?: number; startAt?: Duration } = {},
+): ClientSpec {
   return { names: expandNames(names), script: steps, ...opts };
 }
 
-export function generate(names: string, gen: GeneratorSpec, opts: { node?: number; startAt?: Duration } = {}): ClientSpec {
+export function generate(
+  names: string,
+  gen: GeneratorSpec,
+  opts: { node?: number; startAt?: Duration } = {},
+): ClientSpec {
   return { names: expandNames(names), generator: gen, ...opts };
 }
 
