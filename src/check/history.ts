@@ -45,4 +45,8 @@ export interface Op {
   error?: string;
 }
 
+/**
+ * Ops in history order. Parsed histories share micro-op arrays between an invocation and its
+ * completion (src/check/share.ts), so treat a history as immutable: copy an op before editing it.
+ */
 export type History = Op[];

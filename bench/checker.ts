@@ -1,0 +1,293 @@
+/**
+ * Checker speed and memory on valid list-append histories of 10k and 100k ops (and 1M with
+ * --full), in EDN and in JSONL: parse time (reading the file included), check time, their total,
+ * and the peak resident memory of a fresh process doing both (design.md §7: 1M ops < 10 s and
+ * < 2 GiB).
+ *
+ *   node --import tsx bench/checker.ts [--full]
+ *
+ * Histories come from a seeded model of concurrent clients against a strictly serializable store
+ * (each txn takes effect atomically at its completion), with failed and indeterminate txns, and
+ * keys retired after a few dozen appends as in Jepsen's list-append workload. Each measurement runs
+ * in its own child process, so one file's garbage does not inflate the next one's memory figure;
+ * a worker thread samples `process.memoryUsage().rss` while the main thread is busy parsing.
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { opToEdn } from "../src/check/edn.ts";
+import { type HistoryFormat, parseHistory } from "../src/check/format.ts";
+import type { MicroOp, Op } from "../src/check/history.ts";
+import { checkHistory } from "../src/check/index.ts";
+import { opToJson } from "../src/check/jsonl.ts";
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  target: number;
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+/** Design targets for 1M ops; smaller histories get the time target scaled by size. */
+const TOTAL_MS_PER_MILLION = 10_000;
+const PEAK_RSS_MIB = 2048;
+
+/** A small seeded generator (xorshift32): the bench must give the same files on every run. */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Writes a valid list-append history of about `ops` ops to `file`, streaming (the 1M-op history
+ * is never held in memory here).
+ */
+export function generateHistory(file: string, ops: number, format: HistoryFormat, seed = 1): void {
+  const rand = rng(seed);
+  const concurrency = 10;
+  const keyCount = 10;
+  const maxWritesPerKey = 24;
+  const lists = new Map<number, number[]>();
+  const writes = new Map<number, number>();
+  const active: number[] = [];
+  for (let k = 0; k < keyCount; k++) active.push(k);
+  let nextKey = keyCount;
+  const pickKey = (): number => {
+    // Skewed towards the first keys, like Jepsen's exponential key distribution.
+    const i = Math.min(keyCount - 1, Math.floor(-Math.log(1 - rand()) * 3));
+    const k = active[i];
+    if ((writes.get(k) ?? 0) >= maxWritesPerKey) {
+      active[i] = nextKey++;
+      return active[i];
+    }
+    return k;
+  };
+  const procs: { id: number; mops: MicroOp[] | null }[] = [];
+  for (let p = 0; p < concurrency; p++) procs.push({ id: p, mops: null });
+  const fd = openSync(file, "w");
+  let buf: string[] = [];
+  let bufLen = 0;
+  let index = 0;
+  const emit = (op: Omit<Op, "index">) => {
+    const line = format === "edn" ? opToEdn({ index, ...op } as Op) : opToJson({ index, ...op } as Op);
+    index++;
+    buf.push(line);
+    bufLen += line.length;
+    if (bufLen > 1 << 20) {
+      writeSync(fd, `${buf.join("\n")}\n`);
+      buf = [];
+      bufLen = 0;
+    }
+  };
+  let time = 0;
+  while (index < ops) {
+    time += 1 + Math.floor(rand() * 1000);
+    const p = procs[Math.floor(rand() * concurrency)];
+    if (p.mops === null) {
+      const n = 1 + Math.floor(rand() * 4);
+      const mops: MicroOp[] = [];
+      for (let j = 0; j < n; j++) {
+        const k = pickKey();
+        if (rand() < 0.5) mops.push(["r", k, null]);
+        else {
+          const w = (writes.get(k) ?? 0) + 1;
+          writes.set(k, w);
+          mops.push(["append", k, w]);
+        }
+      }
+      p.mops = mops;
+      emit({ type: "invoke", process: p.id, f: "txn", value: mops, time });
+      continue;
+    }
+    const roll = rand();
+    const mops = p.mops;
+    p.mops = null;
+    if (roll < 0.03) {
+      emit({ type: "fail", process: p.id, f: "txn", value: mops, time, error: "conflict" });
+      continue;
+    }
+    // Indeterminate outcomes take effect half the time; like Jepsen, the process is then retired.
+    const info = roll < 0.05;
+    if (!info || rand() < 0.5) {
+      const done: MicroOp[] = mops.map(([f, k, v]) => {
+        const key = k as number;
+        if (f === "append") {
+          const l = lists.get(key);
+          if (l === undefined) lists.set(key, [v as number]);
+          else l.push(v as number);
+          return [f, k, v];
+        }
+        return [f, k, [...(lists.get(key) ?? [])]];
+      });
+      if (!info) {
+        emit({ type: "ok", process: p.id, f: "txn", value: done, time });
+        continue;
+      }
+    }
+    emit({ type: "info", process: p.id, f: "txn", value: mops, time, error: "timeout" });
+    p.id += concurrency;
+  }
+  if (buf.length > 0) writeSync(fd, `${buf.join("\n")}\n`);
+  closeSync(fd);
+}
+
+/** Starts a thread that records the process's peak RSS while the main thread is busy. */
+function startRssSampler(): { peak(): number; stop(): Promise<number> } {
+  const shared = new Float64Array(new SharedArrayBuffer(8));
+  const worker = new Worker(
+    `const { workerData } = require("node:worker_threads");
+     const peak = new Float64Array(workerData);
+     const tick = () => { const r = process.memoryUsage.rss(); if (r > peak[0]) peak[0] = r; };
+     tick();
+     setInterval(tick, 5);`,
+    { eval: true, workerData: shared.buffer },
+  );
+  const sample = () => {
+    const r = process.memoryUsage.rss();
+    if (r > shared[0]) shared[0] = r;
+  };
+  return {
+    peak: () => {
+      sample();
+      return shared[0];
+    },
+    stop: async () => {
+      sample();
+      await worker.terminate();
+      return shared[0];
+    },
+  };
+}
+
+interface Measurement {
+  parseMs: number;
+  checkMs: number;
+  /** CPU time of the process (all threads, the garbage collector's included). */
+  parseCpuMs: number;
+  checkCpuMs: number;
+  peakRssMiB: number;
+  maxRssMiB: number;
+  ops: number;
+  valid: unknown;
+}
+
+/** Parses and checks one file in this process (the child side of `run`). */
+async function measure(file: string, format: HistoryFormat): Promise<Measurement> {
+  const sampler = startRssSampler();
+  await new Promise((r) => setTimeout(r, 20));
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const history = parseHistory(readFileSync(file, "utf8"), format);
+  const t1 = performance.now();
+  const c1 = process.cpuUsage();
+  const res = checkHistory(history);
+  const t2 = performance.now();
+  const c2 = process.cpuUsage();
+  const cpu = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) =>
+    Math.round((b.user + b.system - a.user - a.system) / 1000);
+  const peak = await sampler.stop();
+  return {
+    parseMs: Math.round(t1 - t0),
+    checkMs: Math.round(t2 - t1),
+    parseCpuMs: cpu(c0, c1),
+    checkCpuMs: cpu(c1, c2),
+    peakRssMiB: Math.round(peak / 2 ** 20),
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ops: history.length,
+    valid: res.valid,
+  };
+}
+
+/** Runs the benchmark and returns one result per figure. */
+export function run(opts?: {
+  full?: boolean;
+  sizes?: number[];
+  log?: (r: BenchResult) => void;
+}): BenchResult[] {
+  const sizes = opts?.sizes ?? (opts?.full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]);
+  const dir = mkdtempSync(join(tmpdir(), "deltasim-bench-checker-"));
+  const self = fileURLToPath(import.meta.url);
+  const results: BenchResult[] = [];
+  const push = (r: BenchResult) => {
+    results.push(r);
+    opts?.log?.(r);
+  };
+  try {
+    for (const size of sizes) {
+      for (const format of ["edn", "jsonl"] as const) {
+        const file = join(dir, `list-append-${size}.${format}`);
+        generateHistory(file, size, format);
+        const bytes = statSync(file).size;
+        const child = spawnSync(process.execPath, [...process.execArgv, self, "--measure", file, format], {
+          encoding: "utf8",
+          maxBuffer: 1 << 20,
+        });
+        rmSync(file);
+        if (child.status !== 0) throw new Error(`measuring ${file} failed:\n${child.stderr}`);
+        const m = JSON.parse(child.stdout.trim().split("\n").pop()!) as Measurement;
+        // Scaled by size, with a floor: small runs mostly measure the JIT warming up.
+        const targetMs = Math.max(1000, Math.round((TOTAL_MS_PER_MILLION * size) / 1_000_000));
+        const common = { ops: m.ops, format, node: process.version, bytes, valid: m.valid };
+        push({
+          name: "checker.parse_ms",
+          value: m.parseMs,
+          unit: "ms",
+          target: targetMs,
+          ok: m.parseMs <= targetMs,
+          ...common,
+          cpuMs: m.parseCpuMs,
+          mbPerS: Math.round(bytes / 1e3 / Math.max(1, m.parseMs)),
+        });
+        push({
+          name: "checker.check_ms",
+          value: m.checkMs,
+          unit: "ms",
+          target: targetMs,
+          ok: m.checkMs <= targetMs,
+          ...common,
+          cpuMs: m.checkCpuMs,
+        });
+        const total = m.parseMs + m.checkMs;
+        push({
+          name: "checker.total_ms",
+          value: total,
+          unit: "ms",
+          target: targetMs,
+          ok: total <= targetMs && m.valid === true,
+          ...common,
+        });
+        push({
+          name: "checker.peak_rss_mib",
+          value: m.peakRssMiB,
+          unit: "MiB",
+          target: PEAK_RSS_MIB,
+          ok: m.peakRssMiB <= PEAK_RSS_MIB,
+          ...common,
+          maxRssMiB: m.maxRssMiB,
+        });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  if (args[0] === "--measure") {
+    measure(args[1], args[2] as HistoryFormat).then((m) => console.log(JSON.stringify(m)));
+  } else {
+    run({ full: args.includes("--full"), log: (r) => console.log(JSON.stringify(r)) });
+  }
+}

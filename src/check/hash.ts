@@ -1,0 +1,634 @@
+/**
+ * Hashes: HSET (`hset`, [field value new?]), HDEL (`hdel`, [field removed?]), HGET (`hget`,
+ * [field value]), HGETALL (`hgetall`, {field value}), HLEN (`hlen`), plus DEL and EXISTS on a hash
+ * key. Each field is a register whose written values are unique per key, so every value read
+ * traces back to the one HSET that wrote it.
+ *
+ * What the data proves, in any serial order:
+ *   - a read of field f = v follows the HSET that wrote v (wr);
+ *   - a transaction that read f (HGET, HGETALL, or HSET's `new?` = true, which found f absent) and
+ *     then wrote f installed the version right after the one it read: that version's writer
+ *     precedes it (ww) and every other reader of that version precedes it (rw);
+ *   - when nothing ever deletes f (no HDEL of f, no DEL of the key), "absent" is only the initial
+ *     state: a read that found f absent precedes every write of f (rw), and a transaction that
+ *     found it absent and then wrote it is its first writer (ww to the others).
+ * Blind HSETs have no known order between them (as in Elle's rw-register without real-time
+ * inference), so no other edge is claimed.
+ *
+ * Non-cycle anomalies: phantom-element (a value never written to that field), G1a, lost-update
+ * (two committed transactions read the same version of a field and both wrote it), len-mismatch
+ * (HLEN against HGETALL, in one transaction or in a quiet window) and resurrected-key (a value
+ * read after an acknowledged DEL or HDEL that followed its write, or HLEN/EXISTS non-zero in a
+ * quiet window after a DEL).
+ */
+import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
+import { show } from "./datatype.ts";
+import { Coverage, EarliestAfter, EdgeReasons, Once } from "./evidence.ts";
+import { RW, WR, WW } from "./graph.ts";
+import type { Key, MopValue } from "./history.ts";
+import type { Txn } from "./txn.ts";
+import { txnLabel } from "./txn.ts";
+
+type Elem = MopValue;
+/** Words for an explanation, built only if the explanation is. */
+type Text = () => string;
+
+const HASH_FS: readonly string[] = ["hset", "hdel", "hget", "hgetall", "hlen", "del", "exists"];
+const HASH_ONLY = new Set(["hset", "hdel", "hget", "hgetall", "hlen"]);
+
+export const hash: Datatype = {
+  name: "hash",
+  fs: HASH_FS,
+  claims(_key, fs) {
+    let hashy = false;
+    for (const f of fs) {
+      if (!HASH_FS.includes(f)) return false;
+      if (HASH_ONLY.has(f)) hashy = true;
+    }
+    return hashy;
+  },
+  analyze: analyzeHashes,
+};
+
+/** The state "field absent" (initial, or after a delete). */
+const ABSENT = Symbol("absent");
+type Version = Elem | typeof ABSENT;
+
+interface Write {
+  t: Txn;
+  j: number;
+  field: string;
+  v: Elem;
+  isNew: boolean | null;
+}
+
+/** A committed observation of one field. */
+interface FieldRead {
+  t: Txn;
+  field: string;
+  v: Version;
+  what: Text;
+}
+
+interface Count {
+  t: Txn;
+  j: number;
+  f: string;
+  n: number;
+}
+
+interface Deleter {
+  t: Txn;
+  field: string | null;
+  /** The same transaction sets a field of the key afterwards. */
+  setAfter: boolean;
+}
+
+/** A committed transaction that read a field's version and then wrote that field. */
+interface ReadWrite {
+  t: Txn;
+  field: string;
+  v: Version;
+  how: Text;
+}
+
+interface HashKey {
+  key: Key;
+  writes: Map<Elem, Write>;
+  /** Values written more than once on this key: they cannot be traced to one write. */
+  ambiguous: Set<Elem>;
+  fieldWriters: Map<string, Write[]>;
+  fields: Set<string>;
+  valueReads: FieldRead[];
+  absentReads: FieldRead[];
+  alls: { t: Txn; j: number; map: Record<string, Elem> }[];
+  counts: Count[];
+  /** Committed HDELs (field set) and DELs (field null), whatever they replied. */
+  deleters: Deleter[];
+  deletedFields: Set<string>;
+  keyDeleted: boolean;
+  writers: Set<Txn>;
+  adders: Set<Txn>;
+  readWrites: ReadWrite[];
+}
+
+const label = txnLabel;
+
+function countOf(v: MopValue): number | null {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return null;
+}
+
+function pair(v: MopValue): MopValue[] | null {
+  return Array.isArray(v) && v.length >= 1 ? v : null;
+}
+
+function mapOf(v: MopValue): Record<string, Elem> | null {
+  if (v === null || v === undefined) return {};
+  if (typeof v === "object" && !Array.isArray(v)) return v;
+  return null;
+}
+
+function collect(txns: readonly Txn[]): Map<Key, HashKey> {
+  const keys = new Map<Key, HashKey>();
+  const state = (k: Key): HashKey => {
+    let h = keys.get(k);
+    if (h === undefined) {
+      h = {
+        key: k,
+        writes: new Map(),
+        ambiguous: new Set(),
+        fieldWriters: new Map(),
+        fields: new Set(),
+        valueReads: [],
+        absentReads: [],
+        alls: [],
+        counts: [],
+        deleters: [],
+        deletedFields: new Set(),
+        keyDeleted: false,
+        writers: new Set(),
+        adders: new Set(),
+        readWrites: [],
+      };
+      keys.set(k, h);
+    }
+    return h;
+  };
+  for (const t of txns) {
+    const ok = t.type === "ok";
+    const possible = t.type !== "fail";
+    const mops = t.mops;
+    for (let j = 0; j < mops.length; j++) {
+      const [f, k, v] = mops[j];
+      const h = state(k);
+      switch (f) {
+        case "hset": {
+          const p = pair(v);
+          if (p === null || p.length < 2) break;
+          const field = String(p[0]);
+          h.fields.add(field);
+          const w: Write = { t, j, field, v: p[1], isNew: ok && typeof p[2] === "boolean" ? p[2] : null };
+          if (h.writes.has(w.v)) h.ambiguous.add(w.v);
+          else h.writes.set(w.v, w);
+          if (possible) {
+            const l = h.fieldWriters.get(field);
+            if (l === undefined) h.fieldWriters.set(field, [w]);
+            else l.push(w);
+            h.writers.add(t);
+            h.adders.add(t);
+          }
+          break;
+        }
+        case "hdel": {
+          const p = pair(v);
+          if (p === null) break;
+          const field = String(p[0]);
+          h.fields.add(field);
+          const removed = ok && typeof p[1] === "boolean" ? p[1] : null;
+          if (possible && removed !== false) {
+            h.deletedFields.add(field);
+            h.writers.add(t);
+          }
+          if (ok) h.deleters.push({ t, field, setAfter: false });
+          break;
+        }
+        case "hget": {
+          const p = pair(v);
+          if (p === null) break;
+          h.fields.add(String(p[0]));
+          break;
+        }
+        case "hgetall": {
+          const map = ok ? mapOf(v) : null;
+          if (map === null) break;
+          for (const field of Object.keys(map)) h.fields.add(field);
+          h.alls.push({ t, j, map });
+          break;
+        }
+        case "hlen":
+        case "exists": {
+          const n = ok ? countOf(v) : null;
+          if (n !== null) h.counts.push({ t, j, f, n });
+          break;
+        }
+        case "del": {
+          const n = ok ? countOf(v) : null;
+          if (possible && (!ok || n !== 0)) {
+            h.keyDeleted = true;
+            h.writers.add(t);
+          }
+          if (ok) {
+            let setAfter = false;
+            for (let i = j + 1; i < mops.length; i++)
+              if (mops[i][0] === "hset" && mops[i][1] === k) setAfter = true;
+            h.deleters.push({ t, field: null, setAfter });
+          }
+          break;
+        }
+      }
+    }
+  }
+  for (const t of txns) if (t.type === "ok") readsOf(t, keys);
+  return keys;
+}
+
+/** Field observations of a committed txn, and the fields it read before writing them. */
+function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
+  // Per key and field: the version first read (before any write by t), or "written" once written.
+  const first = new Map<HashKey, Map<string, { v: Version; how: Text } | "written">>();
+  const firstOf = (h: HashKey) => {
+    let m = first.get(h);
+    if (m === undefined) {
+      m = new Map();
+      first.set(h, m);
+    }
+    return m;
+  };
+  const observe = (h: HashKey, field: string, v: Version, what: Text) => {
+    const r: FieldRead = { t, field, v, what };
+    if (v === ABSENT) h.absentReads.push(r);
+    else h.valueReads.push(r);
+    const m = firstOf(h);
+    if (!m.has(field)) m.set(field, { v, how: what });
+  };
+  const found = (h: HashKey, field: string, how: Text) => {
+    const m = firstOf(h);
+    if (!m.has(field)) m.set(field, { v: ABSENT, how });
+  };
+  const write = (h: HashKey, field: string, how: Text) => {
+    const m = firstOf(h);
+    const s = m.get(field);
+    if (s !== undefined && s !== "written")
+      h.readWrites.push({ t, field, v: s.v, how: () => `${s.how()}, then ${how()}` });
+    m.set(field, "written");
+  };
+  for (const [f, k, v] of t.mops) {
+    const h = keys.get(k);
+    if (h === undefined) continue;
+    switch (f) {
+      case "hget": {
+        const p = pair(v);
+        if (p === null) break;
+        const field = String(p[0]);
+        const x = p.length > 1 ? p[1] : null;
+        const what = () => `read field ${show(field)} of key ${show(k)} = ${show(x)} (HGET)`;
+        observe(h, field, x === null || x === undefined ? ABSENT : x, what);
+        break;
+      }
+      case "hgetall": {
+        const map = mapOf(v);
+        if (map === null) break;
+        const what = () => `read key ${show(k)} = ${show(map)} (HGETALL)`;
+        for (const field of h.fields) {
+          const x = Object.hasOwn(map, field) ? map[field] : null;
+          observe(h, field, x === null || x === undefined ? ABSENT : x, what);
+        }
+        break;
+      }
+      case "hset": {
+        const p = pair(v);
+        if (p === null || p.length < 2) break;
+        const field = String(p[0]);
+        if (p[2] === true)
+          found(h, field, () => `found field ${show(field)} of key ${show(k)} absent (HSET new? = true)`);
+        write(h, field, () => `set field ${show(field)} of key ${show(k)} to ${show(p[1])}`);
+        break;
+      }
+      case "hdel": {
+        const p = pair(v);
+        if (p === null) break;
+        const field = String(p[0]);
+        const s = firstOf(h).get(field);
+        if (p[1] === false)
+          found(h, field, () => `found field ${show(field)} of key ${show(k)} absent (HDEL 0)`);
+        else if (p[1] === true || (s !== undefined && s !== "written" && s.v !== ABSENT))
+          write(h, field, () => `deleted field ${show(field)} of key ${show(k)}`);
+        break;
+      }
+      case "del": {
+        if (v === 0) {
+          for (const field of h.fields)
+            found(h, field, () => `deleted key ${show(k)}, which did not exist (DEL 0)`);
+        } else for (const field of h.fields) write(h, field, () => `deleted key ${show(k)}`);
+        break;
+      }
+    }
+  }
+}
+
+function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
+  const { txns } = ctx;
+  const anomalies: Anomaly[] = [];
+  const reasons = new EdgeReasons(ctx.edges, txns.length);
+  const keys = collect(txns);
+  for (const h of keys.values()) {
+    checkValues(ctx, h, anomalies);
+    addEdges(h, reasons);
+    if (ctx.wants("lost-update")) findLostUpdates(h, anomalies);
+    if (ctx.realtime === false) continue;
+    if (ctx.wants("len-mismatch")) findQuietLenMismatches(h, anomalies);
+    if (ctx.wants("resurrected-key")) findResurrections(h, anomalies);
+  }
+  if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
+  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
+}
+
+/** The traceable write of value v of this field, if it may have happened. */
+function writerOf(h: HashKey, field: string, v: Version): Write | undefined {
+  if (v === ABSENT || h.ambiguous.has(v)) return undefined;
+  const w = h.writes.get(v);
+  return w !== undefined && w.field === field && w.t.type !== "fail" ? w : undefined;
+}
+
+function neverDeleted(h: HashKey, field: string): boolean {
+  return !h.keyDeleted && !h.deletedFields.has(field);
+}
+
+function checkValues(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  const wantPhantom = ctx.wants("phantom-element");
+  const wantG1a = ctx.wants("G1a");
+  const phantoms = new Once();
+  const aborted = new Once();
+  for (const r of h.valueReads) {
+    const v = r.v as Elem;
+    if (h.ambiguous.has(v)) continue;
+    const w = h.writes.get(v);
+    if (w === undefined || w.field !== r.field) {
+      if (!wantPhantom || !phantoms.first(r.field, v)) continue;
+      out.push({
+        type: "phantom-element",
+        keys: [h.key],
+        ops: [r.t.index],
+        explanation: `${label(r.t)} ${r.what()}, but no transaction ever wrote ${show(v)} to field ${show(r.field)} of that key${
+          w === undefined ? "" : ` (${label(w.t)} wrote it to field ${show(w.field)})`
+        }.`,
+      });
+    } else if (w.t.type === "fail" && wantG1a && aborted.first(r.t.id, v)) {
+      out.push({
+        type: "G1a",
+        keys: [h.key],
+        ops: [r.t.index, w.t.index],
+        explanation: `${label(r.t)} ${r.what()}, observing ${show(v)}, which was written by ${label(
+          w.t,
+        )}, a transaction that failed (aborted read).`,
+      });
+    }
+  }
+}
+
+function addEdges(h: HashKey, reasons: EdgeReasons): void {
+  const k = show(h.key);
+  const readersOf = new Map<string, Map<Version, FieldRead[]>>();
+  const note = (r: FieldRead) => {
+    let m = readersOf.get(r.field);
+    if (m === undefined) {
+      m = new Map();
+      readersOf.set(r.field, m);
+    }
+    const l = m.get(r.v);
+    if (l === undefined) m.set(r.v, [r]);
+    else l.push(r);
+  };
+  for (const r of h.valueReads) {
+    note(r);
+    const w = writerOf(h, r.field, r.v);
+    if (w !== undefined)
+      reasons.add(w.t, r.t, WR, () => ({
+        key: h.key,
+        value: r.v as Elem,
+        text: (a, b) =>
+          `${b} ${r.what()}, observing ${a}'s write of ${show(r.v as Elem)} to field ${show(r.field)}`,
+      }));
+  }
+  for (const r of h.absentReads) if (neverDeleted(h, r.field)) note(r);
+
+  // Read-then-write: the writer installed the version right after the one it read.
+  const claimants = new Map<string, Set<Txn>>();
+  for (const rw of h.readWrites) {
+    const absent = rw.v === ABSENT;
+    if (absent && !neverDeleted(h, rw.field)) continue;
+    if (absent) {
+      let s = claimants.get(rw.field);
+      if (s === undefined) {
+        s = new Set();
+        claimants.set(rw.field, s);
+      }
+      s.add(rw.t);
+    }
+    const seen = absent ? "absent" : `= ${show(rw.v as Elem)}`;
+    const w = writerOf(h, rw.field, rw.v);
+    if (w !== undefined)
+      reasons.add(w.t, rw.t, WW, () => ({
+        key: h.key,
+        value: rw.v as Elem,
+        text: (a, b) =>
+          `${b} ${rw.how()}, overwriting the version of field ${show(rw.field)} that ${a} wrote`,
+      }));
+    for (const r of readersOf.get(rw.field)?.get(rw.v) ?? [])
+      reasons.add(r.t, rw.t, RW, () => ({
+        key: h.key,
+        value: absent ? null : (rw.v as Elem),
+        text: (a, b) =>
+          `${a} ${r.what()}, seeing field ${show(rw.field)} ${seen}; ${b} ${rw.how()}, so it installed the next version${
+            absent ? " (nothing ever deletes that field, so absent is its initial state)" : ""
+          }`,
+      }));
+  }
+
+  // Fields nothing ever deletes: "absent" is the initial state, before every write.
+  for (const [field, writers] of h.fieldWriters) {
+    if (!neverDeleted(h, field)) continue;
+    const cs = claimants.get(field);
+    if (cs !== undefined && cs.size === 1) {
+      const c = [...cs][0];
+      for (const w of writers)
+        reasons.add(c, w.t, WW, () => ({
+          key: h.key,
+          value: w.v,
+          text: (a, b) =>
+            `${a} found field ${show(field)} of key ${k} absent and then wrote it, and nothing ever deletes that field, so it was its first writer, before ${b} set it to ${show(
+              w.v,
+            )}`,
+        }));
+    } else if (cs === undefined) {
+      const absent = readersOf.get(field)?.get(ABSENT) ?? [];
+      // Bounded work: beyond it, fewer edges (never wrong ones).
+      if (absent.length * writers.length > 4_000_000) continue;
+      for (const r of absent)
+        for (const w of writers)
+          reasons.add(r.t, w.t, RW, () => ({
+            key: h.key,
+            value: null,
+            text: (a, b) =>
+              `${a} ${r.what()}, finding field ${show(field)} absent, and nothing ever deletes that field, so it came before ${b} set it to ${show(
+                w.v,
+              )}`,
+          }));
+    }
+  }
+}
+
+/** Two committed txns read the same version of a field and both wrote that field. */
+function findLostUpdates(h: HashKey, out: Anomaly[]): void {
+  const groups = new Map<string, Map<Version, ReadWrite[]>>();
+  for (const rw of h.readWrites) {
+    if (rw.v === ABSENT && !neverDeleted(h, rw.field)) continue;
+    let m = groups.get(rw.field);
+    if (m === undefined) {
+      m = new Map();
+      groups.set(rw.field, m);
+    }
+    const l = m.get(rw.v);
+    if (l === undefined) m.set(rw.v, [rw]);
+    else if (!l.some((x) => x.t === rw.t)) l.push(rw);
+  }
+  for (const [field, m] of groups)
+    for (const [v, rws] of m) {
+      if (rws.length < 2) continue;
+      const seen = v === ABSENT ? "absent (its initial state: nothing ever deletes it)" : `= ${show(v)}`;
+      out.push({
+        type: "lost-update",
+        keys: [h.key],
+        ops: rws.map((rw) => rw.t.index),
+        explanation: `${rws.map((rw) => `${label(rw.t)} ${rw.how()}`).join("; ")}. All of them saw field ${show(field)} of key ${show(
+          h.key,
+        )} ${seen} and then wrote it, so every one but the last overwrote a version the others had read (lost update).`,
+      });
+    }
+}
+
+/** HLEN and HGETALL in one quiet window (no write to the key may have taken effect) must agree. */
+function findQuietLenMismatches(h: HashKey, out: Anomaly[]): void {
+  const lens = h.counts.filter((c) => c.f === "hlen");
+  if (lens.length === 0 || h.alls.length === 0) return;
+  const cov = new Coverage(h.writers);
+  const allsByGap = new Map<number, { t: Txn; map: Record<string, Elem> }[]>();
+  for (const a of h.alls) {
+    const g = cov.gapOf(a.t);
+    if (g < 0) continue;
+    const l = allsByGap.get(g);
+    if (l === undefined) allsByGap.set(g, [a]);
+    else l.push(a);
+  }
+  for (const c of lens) {
+    const g = cov.gapOf(c.t);
+    if (g < 0) continue;
+    const a = allsByGap.get(g)?.find((a) => a.t !== c.t && Object.keys(a.map).length !== c.n);
+    if (a === undefined) continue;
+    const [x, y] = a.t.invokePos < c.t.invokePos ? [a.t, c.t] : [c.t, a.t];
+    const size = Object.keys(a.map).length;
+    out.push({
+      type: "len-mismatch",
+      keys: [h.key],
+      ops: [x.index, y.index],
+      explanation: `${label(c.t)} read HLEN ${show(h.key)} = ${c.n}, but ${label(a.t)} read key ${show(h.key)} = ${show(
+        a.map,
+      )} (HGETALL), ${size} field${size === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
+        x,
+      )} to the completion of ${label(y)}, so both saw the same hash.`,
+    });
+  }
+}
+
+/**
+ * resurrected-key: (a) a value read by an op invoked after an acknowledged DEL of the key or HDEL
+ * of the field, when the value's write completed before that delete was invoked (values are
+ * unique, so nothing wrote it again); (b) HLEN or EXISTS non-zero after an acknowledged DEL with no
+ * HSET to the key that may have taken effect from the DEL's invocation to that read's completion.
+ */
+function findResurrections(h: HashKey, out: Anomaly[]): void {
+  if (h.deleters.length === 0) return;
+  const k = show(h.key);
+  const keyDels = h.deleters.filter((d) => d.field === null);
+  const byField = new Map<string, EarliestAfter<Deleter>>();
+  const deletersOf = (field: string) => {
+    let e = byField.get(field);
+    if (e === undefined) {
+      e = new EarliestAfter(h.deleters.filter((d) => d.field === null || d.field === field));
+      byField.set(field, e);
+    }
+    return e;
+  };
+  const once = new Once();
+  for (const r of h.valueReads) {
+    const w = writerOf(h, r.field, r.v);
+    if (w === undefined || w.t.type !== "ok") continue;
+    const d = deletersOf(r.field).after(w.t.completePos);
+    if (d === undefined || r.t.invokePos <= d.t.completePos || !once.first(r.field, r.v)) continue;
+    out.push({
+      type: "resurrected-key",
+      keys: [h.key],
+      ops: [w.t.index, d.t.index, r.t.index],
+      explanation: `${label(w.t)} set field ${show(r.field)} of key ${k} to ${show(r.v as Elem)} and completed before ${label(d.t)} ${
+        d.field === null ? "deleted the key" : "deleted that field"
+      } (acknowledged); yet ${label(r.t)}, invoked after that delete completed, ${r.what()}. Nothing wrote ${show(
+        r.v as Elem,
+      )} again, so a deleted value came back.`,
+    });
+  }
+
+  const cov = new Coverage(h.adders);
+  const firstDel = new Map<number, Deleter>();
+  for (const d of keyDels) {
+    if (d.setAfter) continue;
+    const g = cov.gapOf(d.t);
+    if (g < 0) continue;
+    const cur = firstDel.get(g);
+    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
+  }
+  if (firstDel.size === 0) return;
+  for (const c of h.counts) {
+    if (c.n === 0) continue;
+    const g = cov.gapOf(c.t);
+    const d = g < 0 ? undefined : firstDel.get(g);
+    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
+    out.push({
+      type: "resurrected-key",
+      keys: [h.key],
+      ops: [d.t.index, c.t.index],
+      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${
+        c.f === "hlen" ? "HLEN" : "EXISTS"
+      } ${k} = ${c.n}, though no HSET to that key may have taken effect from the DEL's invocation to that read's completion: the key should be empty.`,
+    });
+  }
+}
+
+/**
+ * len-mismatch inside one committed transaction: HLEN and HGETALL of the same key, adjusted for
+ * the transaction's own HSETs (new? fields) and HDELs between them, must agree.
+ */
+function findTxnLenMismatches(txns: readonly Txn[], out: Anomaly[]): void {
+  const state = new Map<Key, { n: number; src: "all" | "len"; v: MopValue }>();
+  for (const t of txns) {
+    if (t.type !== "ok" || t.mops.length < 2) continue;
+    state.clear();
+    for (const [f, k, v] of t.mops) {
+      const s = state.get(k);
+      if (f === "hgetall" || f === "hlen") {
+        const map = f === "hgetall" ? mapOf(v) : null;
+        const n = map !== null ? Object.keys(map).length : f === "hlen" ? countOf(v) : null;
+        if (n === null) continue;
+        const src = f === "hgetall" ? "all" : "len";
+        if (s !== undefined && s.src !== src && s.n !== n) {
+          const lenText = `HLEN ${show(k)} = ${show(src === "len" ? v : s.v)}`;
+          const allText = `HGETALL ${show(k)} = ${show(src === "all" ? v : s.v)}`;
+          const [first, second] = src === "len" ? [allText, lenText] : [lenText, allText];
+          out.push({
+            type: "len-mismatch",
+            keys: [k],
+            ops: [t.index],
+            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own HSETs and HDELs in between, the first implies ${s.n} field(s) at the second, which shows ${n}.`,
+          });
+        }
+        state.set(k, { n, src, v });
+      } else if (s !== undefined) {
+        const p = pair(v);
+        if (f === "hset" && p !== null && typeof p[2] === "boolean") s.n += p[2] ? 1 : 0;
+        else if (f === "hdel" && p !== null && typeof p[1] === "boolean") s.n -= p[1] ? 1 : 0;
+        else if (f !== "hget" && f !== "exists") state.delete(k);
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * JSONL histories: one JSON object per line with the same fields as the EDN op maps
+ * (`index`, `type`, `process`, `f`, `value`, `time`, `error`); `process` is a number or "nemesis".
+ */
+import { HistoryParseError } from "./edn.ts";
+import type { History, MicroOp, Op, OpType } from "./history.ts";
+import { MopSharer } from "./share.ts";
+
+const OP_TYPES = new Set<string>(["invoke", "ok", "fail", "info"]);
+
+function describeJson(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function checkMops(v: unknown, line: number): MicroOp[] {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v))
+    throw new HistoryParseError(
+      `a transaction's "value" must be an array of micro-ops, found ${describeJson(v)}`,
+      line,
+    );
+  for (const m of v) {
+    if (!Array.isArray(m) || m.length < 2 || m.length > 3 || typeof m[0] !== "string")
+      throw new HistoryParseError(
+        `a micro-op must be an array [f, key, value], found ${JSON.stringify(m)}`,
+        line,
+      );
+    if (typeof m[1] !== "number" && typeof m[1] !== "string")
+      throw new HistoryParseError(
+        `a micro-op key must be a number or string, found ${describeJson(m[1])}`,
+        line,
+      );
+    if (m.length === 2) m.push(null);
+  }
+  return v as MicroOp[];
+}
+
+/** Parses one JSONL line into an op; `position` is its place in the history. */
+function jsonToOp(o: unknown, position: number, line: number): Op {
+  if (o === null || typeof o !== "object" || Array.isArray(o))
+    throw new HistoryParseError(`expected an op object, found ${describeJson(o)}`, line);
+  const r = o as Record<string, unknown>;
+  if (r.type === undefined)
+    throw new HistoryParseError('this object has no "type", so it is not a history op', line);
+  if (typeof r.type !== "string" || !OP_TYPES.has(r.type))
+    throw new HistoryParseError(
+      `"type" must be invoke, ok, fail or info, found ${describeJson(r.type)}`,
+      line,
+    );
+  let process: number | "nemesis";
+  if (typeof r.process === "number" && Number.isInteger(r.process)) process = r.process;
+  else if (typeof r.process === "string") process = "nemesis";
+  else if (r.process === undefined) throw new HistoryParseError('op has no "process"', line);
+  else
+    throw new HistoryParseError(
+      `"process" must be an integer or "nemesis", found ${describeJson(r.process)}`,
+      line,
+    );
+  const f = typeof r.f === "string" ? r.f : r.f === undefined || r.f === null ? "txn" : String(r.f);
+  const value = typeof process === "number" ? checkMops(r.value, line) : r.value;
+  const op: Op = {
+    index: typeof r.index === "number" ? r.index : position,
+    type: r.type as OpType,
+    process,
+    f,
+    value,
+  };
+  if (typeof r.time === "number") op.time = r.time;
+  if (r.error !== undefined && r.error !== null)
+    op.error = typeof r.error === "string" ? r.error : JSON.stringify(r.error);
+  return op;
+}
+
+/** Parses a JSONL history (blank lines are skipped). */
+export function parseJsonlHistory(text: string): History {
+  const ops: Op[] = [];
+  const sharer = new MopSharer();
+  let line = 0;
+  let from = 0;
+  const n = text.length;
+  while (from < n) {
+    let eol = text.indexOf("\n", from);
+    if (eol < 0) eol = n;
+    line++;
+    const s = text.slice(from, eol);
+    from = eol + 1;
+    if (s.trim() === "") continue;
+    let o: unknown;
+    try {
+      o = JSON.parse(s);
+    } catch (e) {
+      throw new HistoryParseError(`not valid JSON: ${(e as Error).message}`, line);
+    }
+    const op = jsonToOp(o, ops.length, line);
+    sharer.share(op);
+    ops.push(op);
+  }
+  return ops;
+}
+
+/** One op as a JSON line (no trailing newline). */
+export function opToJson(op: Op): string {
+  const o: Record<string, unknown> = {
+    index: op.index,
+    type: op.type,
+    process: op.process,
+    f: op.f,
+    value: op.value,
+  };
+  if (op.time !== undefined) o.time = op.time;
+  if (op.error !== undefined) o.error = op.error;
+  return JSON.stringify(o);
+}
+
+/** A history as JSONL, one op per line. */
+export function historyToJsonl(history: History): string {
+  const lines: string[] = new Array(history.length);
+  for (let k = 0; k < history.length; k++) lines[k] = opToJson(history[k]);
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,66 @@
+/**
+ * Ordering edges that do not come from data: real-time (a committed txn precedes every txn invoked
+ * after it completed) and process (a process's committed txns, in order).
+ *
+ * Real-time precedence is quadratic if drawn in full, but cycle search needs only its transitive
+ * reduction, as Elle computes it: keep a frontier of committed txns none of which is known to
+ * precede another; each invocation links the whole frontier to the new txn; when a txn commits,
+ * the frontier members that preceded it leave (they now precede it) and it joins. The frontier stays
+ * about as large as the number of concurrent clients, so the graph stays small.
+ */
+import { type EdgeList, PROCESS, REALTIME } from "./graph.ts";
+import type { Txns } from "./txn.ts";
+
+export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
+  const { txns, events } = pairs;
+  // Frontier members with the event sequence number at which each joined (compacted in place).
+  const frontier: number[] = [];
+  const joinedAt: number[] = [];
+  const invokedAt = new Int32Array(txns.length).fill(-1);
+  for (let seq = 0; seq < events.length; seq++) {
+    const ev = events[seq];
+    const id = ev >> 1;
+    const t = txns[id];
+    if ((ev & 1) === 0) {
+      invokedAt[id] = seq;
+      if (t.type === "fail") {
+        // A failed txn never took effect; it cannot be on a cycle, but Elle's graph still holds
+        // these edges, which matters for telling an empty graph from a non-empty one.
+        edges.inertCount += frontier.length;
+        continue;
+      }
+      for (let i = 0; i < frontier.length; i++) edges.add(frontier[i], id, REALTIME);
+      continue;
+    }
+    if (t.type !== "ok") continue;
+    const inv = invokedAt[id];
+    if (inv >= 0) {
+      // Members that joined before this txn was invoked were linked to it: they leave.
+      let n = 0;
+      for (let i = 0; i < frontier.length; i++)
+        if (joinedAt[i] > inv) {
+          frontier[n] = frontier[i];
+          joinedAt[n] = joinedAt[i];
+          n++;
+        }
+      frontier.length = n;
+      joinedAt.length = n;
+    }
+    frontier.push(id);
+    joinedAt.push(seq);
+  }
+}
+
+export function addProcessEdges(pairs: Txns, edges: EdgeList): void {
+  const last = new Map<number, number>();
+  const { txns, events } = pairs;
+  for (let seq = 0; seq < events.length; seq++) {
+    const ev = events[seq];
+    if ((ev & 1) === 0) continue;
+    const t = txns[ev >> 1];
+    if (t.type !== "ok") continue;
+    const prev = last.get(t.process);
+    if (prev !== undefined) edges.add(prev, t.id, PROCESS);
+    last.set(t.process, t.id);
+  }
+}

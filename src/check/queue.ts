@@ -1,0 +1,861 @@
+/**
+ * Lists used as queues: RPUSH (`append`) and LPUSH (`lpush`) of elements unique per key, LPOP
+ * (`pop`) and RPOP (`rpop`), full reads (`r`, LRANGE 0 -1), LLEN (`len`), DEL and EXISTS. A list
+ * key that sees anything beyond `append` and `r` is analysed here, all of its micro-ops included.
+ *
+ * Unlike list-append, reads are not prefixes of one order: pops take elements off the head or the
+ * tail, and DEL empties the key. What the data still proves, in any serial order:
+ *   - a read or pop that returns x follows x's push (wr);
+ *   - a read that still holds x precedes the pop that returned x (rw);
+ *   - two elements seen side by side (in a read, or popped or pushed one after the other inside one
+ *     transaction) keep their relative order while both are present, so their pushes are ordered
+ *     when both went to the same end, and so are their pops when both left by the same end (ww);
+ *   - a read whose head is h follows the LPOP of an element pushed at the tail ahead of h (wr);
+ *   - when nothing can ever remove x (no pop returned it, and no DEL or pop of unknown outcome
+ *     touched the key), an observation without x precedes x's push (rw).
+ * Edges use data only, never real time, so they hold under every model; the order edges the core
+ * adds for strict models do the rest.
+ *
+ * Non-cycle anomalies, some of which use real time (history order) as design.md §6 defines them:
+ * duplicate-pop, phantom-element, G1a, duplicate-elements, lost-element, lost-append,
+ * fifo-violation, len-mismatch and resurrected-key. A committed op took effect between its
+ * invocation and completion; an info or pending op may take effect any time after its invocation.
+ */
+import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
+import { show } from "./datatype.ts";
+import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once, precedes } from "./evidence.ts";
+import { RW, WR, WW } from "./graph.ts";
+import type { Key, MopValue } from "./history.ts";
+import type { Txn } from "./txn.ts";
+import { txnLabel } from "./txn.ts";
+
+type Elem = MopValue;
+
+const QUEUE_FS: readonly string[] = ["append", "lpush", "r", "pop", "rpop", "len", "del", "exists"];
+const LIST_APPEND_FS = new Set(["append", "r"]);
+
+export const queue: Datatype = {
+  name: "queue",
+  fs: QUEUE_FS,
+  claims(_key, fs) {
+    let beyondListAppend = false;
+    for (const f of fs) {
+      if (!QUEUE_FS.includes(f)) return false;
+      if (!LIST_APPEND_FS.has(f)) beyondListAppend = true;
+    }
+    return beyondListAppend;
+  },
+  analyze: analyzeQueues,
+};
+
+interface Push {
+  t: Txn;
+  j: number;
+  kind: "append" | "lpush";
+  x: Elem;
+}
+
+/** A committed pop that returned an element. */
+interface Pop {
+  t: Txn;
+  j: number;
+  kind: "pop" | "rpop";
+  x: Elem;
+}
+
+/** A committed full read. */
+interface Read {
+  t: Txn;
+  j: number;
+  list: Elem[];
+  set: Set<Elem> | null;
+}
+
+/** A committed micro-op that reports a count or an empty list: LLEN, EXISTS, DEL, a nil pop. */
+interface Count {
+  t: Txn;
+  j: number;
+  f: string;
+  n: number;
+}
+
+interface Del extends Count {
+  /** The same transaction pushes to the key after deleting it. */
+  pushAfter: boolean;
+}
+
+interface QueueKey {
+  key: Key;
+  pushes: Map<Elem, Push>;
+  duplicate: [Push, Push] | null;
+  pops: Map<Elem, Pop[]>;
+  reads: Read[];
+  nilPops: Count[];
+  counts: Count[];
+  dels: Del[];
+  /** Txns that may remove elements without saying which: pops and DELs of unknown outcome, DELs of an existing key. */
+  removers: Set<Txn>;
+  /** Txns that may change the list. */
+  writers: Set<Txn>;
+  /** Txns that may add elements. */
+  adders: Set<Txn>;
+}
+
+/** x was directly ahead of y at some moment; `src` says how we know (built only when explained). */
+interface Fact {
+  x: Elem;
+  y: Elem;
+  t: Txn;
+  src: () => string;
+}
+
+const label = txnLabel;
+const COMMAND: Record<string, string> = { append: "RPUSH", lpush: "LPUSH", pop: "LPOP", rpop: "RPOP" };
+
+function readList(v: MopValue): Elem[] | null {
+  if (Array.isArray(v)) return v;
+  return v === null || v === undefined ? [] : null;
+}
+
+function countOf(v: MopValue): number | null {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return null;
+}
+
+function collect(txns: readonly Txn[]): Map<Key, QueueKey> {
+  const keys = new Map<Key, QueueKey>();
+  const state = (k: Key): QueueKey => {
+    let q = keys.get(k);
+    if (q === undefined) {
+      q = {
+        key: k,
+        pushes: new Map(),
+        duplicate: null,
+        pops: new Map(),
+        reads: [],
+        nilPops: [],
+        counts: [],
+        dels: [],
+        removers: new Set(),
+        writers: new Set(),
+        adders: new Set(),
+      };
+      keys.set(k, q);
+    }
+    return q;
+  };
+  for (const t of txns) {
+    const ok = t.type === "ok";
+    const possible = t.type !== "fail";
+    const mops = t.mops;
+    for (let j = 0; j < mops.length; j++) {
+      const [f, k, v] = mops[j];
+      const q = state(k);
+      switch (f) {
+        case "append":
+        case "lpush": {
+          const p: Push = { t, j, kind: f, x: v };
+          const prev = q.pushes.get(v);
+          if (prev !== undefined) q.duplicate ??= [prev, p];
+          else q.pushes.set(v, p);
+          if (possible) {
+            q.writers.add(t);
+            q.adders.add(t);
+          }
+          break;
+        }
+        case "pop":
+        case "rpop":
+          if (ok) {
+            if (v === null || v === undefined) q.nilPops.push({ t, j, f, n: 0 });
+            else {
+              const ps = q.pops.get(v);
+              const p: Pop = { t, j, kind: f, x: v };
+              if (ps === undefined) q.pops.set(v, [p]);
+              else ps.push(p);
+              q.writers.add(t);
+            }
+          } else if (possible) {
+            q.removers.add(t);
+            q.writers.add(t);
+          }
+          break;
+        case "r": {
+          const list = ok ? readList(v) : null;
+          if (list !== null) q.reads.push({ t, j, list, set: null });
+          break;
+        }
+        case "len":
+        case "exists": {
+          const n = ok ? countOf(v) : null;
+          if (n !== null) q.counts.push({ t, j, f, n });
+          break;
+        }
+        case "del": {
+          const n = ok ? countOf(v) : null;
+          if (ok) {
+            let pushAfter = false;
+            for (let i = j + 1; i < mops.length; i++)
+              if ((mops[i][0] === "append" || mops[i][0] === "lpush") && mops[i][1] === k) pushAfter = true;
+            q.dels.push({ t, j, f, n: n ?? 1, pushAfter });
+          }
+          if (possible && (!ok || n !== 0)) {
+            q.removers.add(t);
+            q.writers.add(t);
+          }
+          break;
+        }
+      }
+    }
+  }
+  return keys;
+}
+
+function analyzeQueues(ctx: AnalysisContext): DatatypeAnalysis {
+  const { txns } = ctx;
+  const anomalies: Anomaly[] = [];
+  const reasons = new EdgeReasons(ctx.edges, txns.length);
+  const keys = collect(txns);
+  for (const q of keys.values()) {
+    if (q.duplicate !== null) {
+      const [a, b] = q.duplicate;
+      anomalies.push({
+        type: "duplicate-appends",
+        keys: [q.key],
+        ops: [a.t.index, b.t.index],
+        explanation: `${label(a.t)} and ${label(b.t)} both pushed ${show(a.x)} to key ${show(q.key)}; queue analysis needs every pushed element to be unique per key, so nothing about that key can be inferred.`,
+      });
+      continue;
+    }
+    checkObservations(ctx, q, anomalies);
+    const facts = collectFacts(q);
+    addEdges(q, facts, reasons);
+    if (ctx.realtime === false) continue;
+    findLosses(ctx, q, anomalies);
+    findFifoViolations(ctx, q, facts, anomalies);
+    findQuietLenMismatches(ctx, q, anomalies);
+    findResurrections(ctx, q, anomalies);
+  }
+  if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
+  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
+}
+
+const readWhat = (q: QueueKey, list: Elem[]) => `read key ${show(q.key)} = ${show(list)}`;
+const popWhat = (q: QueueKey, p: { kind: string; x: Elem }) =>
+  `${p.kind === "pop" ? "popped (LPOP)" : "popped (RPOP)"} ${show(p.x)} from key ${show(q.key)}`;
+
+/** Phantom and aborted elements, duplicates inside one read, elements popped twice. */
+function checkObservations(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
+  const wantPhantom = ctx.wants("phantom-element");
+  const wantG1a = ctx.wants("G1a");
+  const phantoms = new Once();
+  const aborted = new Once();
+  const origin = (t: Txn, x: Elem, what: () => string) => {
+    const w = q.pushes.get(x);
+    if (w === undefined) {
+      if (wantPhantom && phantoms.first(x))
+        out.push({
+          type: "phantom-element",
+          keys: [q.key],
+          ops: [t.index],
+          explanation: `${label(t)} ${what()}, but no transaction ever pushed ${show(x)} to that key.`,
+        });
+    } else if (w.t.type === "fail" && wantG1a && aborted.first(t.id, x)) {
+      out.push({
+        type: "G1a",
+        keys: [q.key],
+        ops: [t.index, w.t.index],
+        explanation: `${label(t)} ${what()}, observing ${show(x)}, which was pushed by ${label(w.t)}, a transaction that failed (aborted read).`,
+      });
+    }
+  };
+  for (const r of q.reads) {
+    const what = () => readWhat(q, r.list);
+    for (const x of r.list) origin(r.t, x, what);
+    if (ctx.wants("duplicate-elements") && new Set(r.list).size !== r.list.length) {
+      const counts = new Map<Elem, number>();
+      for (const x of r.list) counts.set(x, (counts.get(x) ?? 0) + 1);
+      const dups = [...counts].filter(([, c]) => c > 1);
+      out.push({
+        type: "duplicate-elements",
+        keys: [q.key],
+        ops: [r.t.index],
+        explanation: `${label(r.t)} ${what()}, which contains ${dups
+          .map(([x, c]) => `${show(x)} ${c} times`)
+          .join(", ")}; each element is pushed once, so a list can hold it only once.`,
+      });
+    }
+  }
+  for (const ps of q.pops.values()) for (const p of ps) origin(p.t, p.x, () => popWhat(q, p));
+  if (!ctx.wants("duplicate-pop")) return;
+  for (const [x, ps] of q.pops) {
+    if (ps.length < 2) continue;
+    const w = q.pushes.get(x);
+    if (w === undefined || w.t.type === "fail") continue;
+    out.push({
+      type: "duplicate-pop",
+      keys: [q.key],
+      ops: [w.t.index, ...ps.map((p) => p.t.index)],
+      explanation: `${label(w.t)} pushed ${show(x)} to key ${show(q.key)} once, yet ${ps.length} successful pops returned it: ${ps
+        .map((p) => `${label(p.t)} (${p.kind === "pop" ? "LPOP" : "RPOP"})`)
+        .join(", ")}; a pushed element can be popped only once.`,
+    });
+  }
+}
+
+/** Who pushed x, when that push may have happened at all. */
+function pushOf(q: QueueKey, x: Elem): Push | undefined {
+  const w = q.pushes.get(x);
+  return w !== undefined && w.t.type !== "fail" ? w : undefined;
+}
+
+/** The one committed pop of x (none when x was never popped, or popped twice). */
+function onlyPop(q: QueueKey, x: Elem): Pop | undefined {
+  const ps = q.pops.get(x);
+  return ps !== undefined && ps.length === 1 ? ps[0] : undefined;
+}
+
+/** Pairs of elements seen directly next to each other, x ahead of y. */
+function collectFacts(q: QueueKey): Map<Elem, Map<Elem, Fact>> {
+  const ahead = new Map<Elem, Map<Elem, Fact>>();
+  const add = (x: Elem, y: Elem, t: Txn, src: () => string) => {
+    if (x === y) return;
+    let m = ahead.get(x);
+    if (m === undefined) {
+      m = new Map();
+      ahead.set(x, m);
+    }
+    if (!m.has(y)) m.set(y, { x, y, t, src });
+  };
+  for (const r of q.reads)
+    for (let i = 0; i + 1 < r.list.length; i++)
+      add(r.list[i], r.list[i + 1], r.t, () => `${label(r.t)} ${readWhat(q, r.list)}`);
+  // Consecutive pushes or pops on the key inside one transaction: nothing else ran in between.
+  const multi = new Set<Txn>();
+  for (const w of q.pushes.values()) if (w.t.type !== "fail" && w.t.mops.length > 1) multi.add(w.t);
+  for (const ps of q.pops.values()) for (const p of ps) if (p.t.mops.length > 1) multi.add(p.t);
+  for (const t of multi) {
+    let prev: { f: string; v: Elem } | null = null;
+    for (const m of t.mops) {
+      if (m[1] !== q.key) continue;
+      // Pops of unknown outcome say nothing about which element they took.
+      const known = t.type === "ok" || (m[0] !== "pop" && m[0] !== "rpop");
+      const cur = { f: known ? m[0] : "?", v: m[2] };
+      if (prev !== null && prev.f === cur.f) {
+        const [f, a, b] = [prev.f, prev.v, cur.v];
+        const what = () =>
+          `${label(t)} ${f === "append" || f === "lpush" ? "pushed" : "popped"} ${show(a)} then ${show(b)} (${COMMAND[f]})`;
+        if (cur.f === "append" || cur.f === "pop") add(prev.v, cur.v, t, what);
+        else if (cur.f === "lpush" || cur.f === "rpop") add(cur.v, prev.v, t, what);
+      }
+      prev = cur.v === null || cur.v === undefined ? null : cur;
+    }
+  }
+  return ahead;
+}
+
+function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeReasons): void {
+  const k = show(q.key);
+  const kindOf = (x: Elem) => pushOf(q, x)?.kind;
+  for (const r of q.reads) {
+    const list = r.list;
+    const what = () => readWhat(q, list);
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
+      const w = pushOf(q, x);
+      if (w !== undefined) {
+        // One wr edge per run of same-end pushes, from its newest; the ww chain covers the rest.
+        const newest =
+          w.kind === "append" ? kindOf(list[i + 1]) !== "append" : i === 0 || kindOf(list[i - 1]) !== "lpush";
+        if (newest)
+          reasons.add(w.t, r.t, WR, () => ({
+            key: q.key,
+            value: list,
+            text: (a, b) => `${b} ${what()}, observing ${a}'s push of ${show(x)}`,
+          }));
+      }
+      const p = onlyPop(q, x);
+      if (p !== undefined)
+        reasons.add(r.t, p.t, RW, () => ({
+          key: q.key,
+          value: list,
+          text: (a, b) => `${a} ${what()}, which still held ${show(x)}, popped later by ${b}`,
+        }));
+    }
+  }
+  for (const [x, ps] of q.pops) {
+    const w = pushOf(q, x);
+    if (w === undefined) continue;
+    for (const p of ps)
+      reasons.add(w.t, p.t, WR, () => ({
+        key: q.key,
+        value: x,
+        text: (a, b) => `${b} popped ${show(x)} from key ${k}, which ${a} pushed`,
+      }));
+  }
+  const behind = new Map<Elem, Fact[]>();
+  for (const m of ahead.values())
+    for (const fact of m.values()) {
+      const { x, y, src } = fact;
+      let l = behind.get(y);
+      if (l === undefined) {
+        l = [];
+        behind.set(y, l);
+      }
+      l.push(fact);
+      const wx = pushOf(q, x);
+      const wy = pushOf(q, y);
+      if (wx !== undefined && wy !== undefined && wx.kind === wy.kind) {
+        const [first, second] = wx.kind === "append" ? [wx, wy] : [wy, wx];
+        reasons.add(first.t, second.t, WW, () => ({
+          key: q.key,
+          value: second.x,
+          text: (a, b) =>
+            `${a} pushed ${show(first.x)} to the ${first.kind === "append" ? "tail" : "head"} of key ${k} before ${b} pushed ${show(
+              second.x,
+            )} there, since ${src()}, with ${show(x)} ahead of ${show(y)}`,
+        }));
+      }
+      const px = onlyPop(q, x);
+      const py = onlyPop(q, y);
+      if (px !== undefined && py !== undefined && px.kind === py.kind) {
+        const [first, second] = px.kind === "pop" ? [px, py] : [py, px];
+        reasons.add(first.t, second.t, WW, () => ({
+          key: q.key,
+          value: second.x,
+          text: (a, b) =>
+            `${a} popped ${show(first.x)} from the ${first.kind === "pop" ? "head" : "tail"} of key ${k} before ${b} popped ${show(
+              second.x,
+            )} there, since ${src()}, with ${show(x)} ahead of ${show(y)}`,
+        }));
+      }
+    }
+
+  // An observation whose head is h (pushed at the tail) comes after the LPOP of any element pushed at
+  // the tail ahead of h: that element was already gone. Symmetrically at the tail with LPUSH/RPOP.
+  const gone = (o: Txn, h: Elem, end: "head" | "tail", what: () => string, kind: number) => {
+    const facts = end === "head" ? behind.get(h) : [...(ahead.get(h)?.values() ?? [])];
+    if (facts === undefined) return;
+    for (const fact of facts) {
+      const x = end === "head" ? fact.x : fact.y;
+      if (kindOf(x) !== (end === "head" ? "append" : "lpush")) continue;
+      const p = onlyPop(q, x);
+      if (p === undefined || p.kind !== (end === "head" ? "pop" : "rpop")) continue;
+      reasons.add(p.t, o, kind, () => ({
+        key: q.key,
+        value: h,
+        text: (a, b) =>
+          `${b} ${what()}, with ${show(h)} at the ${end}, so ${show(x)}, which was ${end === "head" ? "ahead of" : "behind"} it (${fact.src()}), was already gone: ${a} popped it`,
+      }));
+    }
+  };
+  for (const r of q.reads) {
+    const n = r.list.length;
+    if (n === 0) continue;
+    if (kindOf(r.list[0]) === "append") gone(r.t, r.list[0], "head", () => readWhat(q, r.list), WR);
+    if (kindOf(r.list[n - 1]) === "lpush") gone(r.t, r.list[n - 1], "tail", () => readWhat(q, r.list), WR);
+  }
+  for (const ps of q.pops.values())
+    for (const p of ps) {
+      if (p.kind === "pop" && kindOf(p.x) === "append") gone(p.t, p.x, "head", () => popWhat(q, p), WW);
+      if (p.kind === "rpop" && kindOf(p.x) === "lpush") gone(p.t, p.x, "tail", () => popWhat(q, p), WW);
+    }
+
+  // Elements nothing can ever remove: any observation without them came before their push.
+  if (q.removers.size > 0) return;
+  const permanent = [...q.pushes.values()].filter((w) => w.t.type !== "fail" && !q.pops.has(w.x));
+  if (permanent.length === 0) return;
+  const absences = absenceObservations(q);
+  // Bounded work: beyond it, fewer edges (never wrong ones).
+  if (absences.length * permanent.length > 4_000_000) return;
+  for (const o of absences)
+    for (const w of permanent) {
+      if (!o.lacks(w.x)) continue;
+      reasons.add(o.t, w.t, RW, () => ({
+        key: q.key,
+        value: w.x,
+        text: (a, b) =>
+          `${a} ${o.what()}, without ${show(w.x)}, which ${b} pushed and nothing ever removed from the key, so ${a} came first`,
+      }));
+    }
+}
+
+/** A committed observation that can show an element missing. */
+interface Absence {
+  t: Txn;
+  what(): string;
+  lacks(x: Elem): boolean;
+}
+
+function absenceObservations(q: QueueKey): Absence[] {
+  const out: Absence[] = [];
+  const all = () => true;
+  for (const r of q.reads)
+    out.push({
+      t: r.t,
+      what: () => readWhat(q, r.list),
+      lacks: (x) => {
+        r.set ??= new Set(r.list);
+        return !r.set.has(x);
+      },
+    });
+  for (const p of q.nilPops)
+    out.push({
+      t: p.t,
+      what: () => `popped nil (${p.f === "pop" ? "LPOP" : "RPOP"}) from key ${show(q.key)}, an empty list`,
+      lacks: all,
+    });
+  for (const c of q.counts)
+    if (c.f === "exists" && c.n === 0)
+      out.push({ t: c.t, what: () => `found key ${show(q.key)} absent (EXISTS 0)`, lacks: all });
+  for (const d of q.dels)
+    if (d.n === 0)
+      out.push({
+        t: d.t,
+        what: () => `deleted key ${show(q.key)} and was told it did not exist (DEL 0)`,
+        lacks: all,
+      });
+  return out;
+}
+
+/** Where each committed push's element was last seen in a committed read (invocation position). */
+function lastSeen(q: QueueKey): Map<Elem, number> {
+  const seen = new Map<Elem, number>();
+  for (const r of q.reads)
+    for (const x of r.list) if ((seen.get(x) ?? -1) < r.t.invokePos) seen.set(x, r.t.invokePos);
+  return seen;
+}
+
+/**
+ * lost-element and lost-append. An acknowledged push of x, then an observation F invoked after the
+ * push completed that lacks x, while nothing that could remove x (a pop that returned it, a pop or
+ * DEL of unknown outcome, a DEL of an existing key) may have taken effect from the push's
+ * invocation to F's completion. If x is also never popped and no read invoked after F shows it
+ * again, it is lost-element; otherwise (it was popped or seen later) the read missed it: lost-append.
+ */
+function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
+  const wantElement = ctx.wants("lost-element");
+  const wantAppend = ctx.wants("lost-append");
+  if (!wantElement && !wantAppend) return;
+  const absences = absenceObservations(q).filter((a) => a.t.invokePos >= 0);
+  if (absences.length === 0) return;
+  absences.sort((a, b) => a.t.invokePos - b.t.invokePos);
+  const pushes = [...q.pushes.values()].filter((w) => w.t.type === "ok");
+  if (pushes.length === 0) return;
+
+  // The earliest invocation of anything that may have removed x after its push was invoked.
+  const firstRemoval = new Map<Elem, number>();
+  const removers = [...q.removers].sort((a, b) => a.invokePos - b.invokePos);
+  let r = 0;
+  for (const w of [...pushes].sort((a, b) => a.t.invokePos - b.t.invokePos)) {
+    const from = w.t.invokePos;
+    while (r < removers.length && doneAt(removers[r]) < from) r++;
+    let first = r < removers.length ? removers[r].invokePos : Number.POSITIVE_INFINITY;
+    for (const p of q.pops.get(w.x) ?? [])
+      if (p.t.completePos >= from && p.t.invokePos < first) first = p.t.invokePos;
+    firstRemoval.set(w.x, first);
+  }
+  const seen = lastSeen(q);
+
+  pushes.sort((a, b) => a.t.completePos - b.t.completePos);
+  const expected = new Set<Push>();
+  const firstMiss = new Map<Elem, Absence>();
+  const finalMiss = new Map<Elem, Absence>();
+  let i = 0;
+  for (const f of absences) {
+    const inv = f.t.invokePos;
+    const cmp = f.t.completePos;
+    while (i < pushes.length && pushes[i].t.completePos < inv) expected.add(pushes[i++]);
+    for (const w of expected) {
+      const removal = firstRemoval.get(w.x)!;
+      if (removal <= inv) {
+        expected.delete(w);
+        continue;
+      }
+      if (removal <= cmp || !f.lacks(w.x)) continue;
+      if (!firstMiss.has(w.x)) firstMiss.set(w.x, f);
+      if (!q.pops.has(w.x) && cmp > (seen.get(w.x) ?? -1)) {
+        finalMiss.set(w.x, f);
+        expected.delete(w);
+      }
+    }
+  }
+
+  const k = show(q.key);
+  for (const w of q.pushes.values()) {
+    const fin = finalMiss.get(w.x);
+    if (fin !== undefined && wantElement) {
+      out.push({
+        type: "lost-element",
+        keys: [q.key],
+        ops: [w.t.index, fin.t.index],
+        explanation: `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(
+          fin.t,
+        )}, invoked after that push completed, ${fin.what()}, which lacks it. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
+      });
+      continue;
+    }
+    const miss = firstMiss.get(w.x);
+    if (miss === undefined || !wantAppend) continue;
+    const p = q.pops.get(w.x)?.[0];
+    const later =
+      p !== undefined
+        ? `; it was popped only afterwards, by ${label(p.t)}`
+        : (seen.get(w.x) ?? -1) > miss.t.completePos
+          ? "; a later read shows it again"
+          : "";
+    out.push({
+      type: "lost-append",
+      keys: [q.key],
+      ops: [w.t.index, miss.t.index],
+      explanation: `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(
+        miss.t,
+      )}, invoked after that push completed, ${miss.what()}, which lacks it, though no pop or DEL on that key may have removed it in between${later}.`,
+    });
+  }
+}
+
+/**
+ * fifo-violation: y popped (and completed) before x's pop was invoked, from the end x was closer
+ * to. x is known to be closer when both were pushed at the far end and x's push completed before
+ * y's was invoked, or when a read or one transaction showed x ahead of y (relative order never
+ * changes while both are present).
+ */
+function findFifoViolations(
+  ctx: AnalysisContext,
+  q: QueueKey,
+  ahead: Map<Elem, Map<Elem, Fact>>,
+  out: Anomaly[],
+): void {
+  if (!ctx.wants("fifo-violation")) return;
+  const k = show(q.key);
+  const once = new Once();
+  const report = (px: Pop, py: Pop, why: string) => {
+    if (!once.first(px.x, py.x)) return;
+    const end = px.kind === "pop" ? "head (LPOP)" : "tail (RPOP)";
+    out.push({
+      type: "fifo-violation",
+      keys: [q.key],
+      ops: [py.t.index, px.t.index],
+      explanation: `On key ${k}, ${why}; yet ${label(py.t)} popped ${show(py.x)} from the ${end} and completed before ${label(
+        px.t,
+      )} popped ${show(px.x)} from that end was even invoked.`,
+    });
+  };
+  for (const [pushKind, popKind, end] of [
+    ["append", "pop", "tail (RPUSH)"],
+    ["lpush", "rpop", "head (LPUSH)"],
+  ] as const) {
+    const cands: { w: Push; p: Pop }[] = [];
+    for (const w of q.pushes.values()) {
+      if (w.kind !== pushKind || w.t.type === "fail") continue;
+      const p = onlyPop(q, w.x);
+      if (p !== undefined && p.kind === popKind) cands.push({ w, p });
+    }
+    const xs = cands.filter((c) => c.w.t.type === "ok").sort((a, b) => a.w.t.completePos - b.w.t.completePos);
+    const ys = cands.filter((c) => c.w.t.invokePos >= 0).sort((a, b) => a.w.t.invokePos - b.w.t.invokePos);
+    let i = 0;
+    let best: { w: Push; p: Pop } | null = null;
+    for (const y of ys) {
+      while (i < xs.length && xs[i].w.t.completePos < y.w.t.invokePos) {
+        if (best === null || xs[i].p.t.invokePos > best.p.t.invokePos) best = xs[i];
+        i++;
+      }
+      if (best !== null && precedes(y.p.t, best.p.t)) {
+        const x = best;
+        report(
+          x.p,
+          y.p,
+          `${label(x.w.t)} pushed ${show(x.w.x)} to the ${end} and completed before ${label(y.w.t)} pushed ${show(y.w.x)} there, so ${show(
+            x.w.x,
+          )} was ${pushKind === "append" ? "ahead of" : "behind"} ${show(y.w.x)}`,
+        );
+      }
+    }
+  }
+  // Order seen in reads (any distance apart) and inside transactions (adjacent).
+  const check = (x: Elem, y: Elem, src: () => string) => {
+    const px = onlyPop(q, x);
+    const py = onlyPop(q, y);
+    if (px === undefined || py === undefined || px.kind !== py.kind) return;
+    const [first, second] = px.kind === "pop" ? [px, py] : [py, px];
+    if (precedes(second.t, first.t)) report(first, second, `${src()}, with ${show(x)} ahead of ${show(y)}`);
+  };
+  for (const r of q.reads) {
+    const list = r.list;
+    // For LPOP, the element ahead whose pop was invoked last; for RPOP, the element behind.
+    let headBest: Pop | undefined;
+    for (const y of list) {
+      const py = onlyPop(q, y);
+      if (py === undefined || py.kind !== "pop") continue;
+      if (headBest !== undefined && precedes(py.t, headBest.t))
+        report(
+          headBest,
+          py,
+          `${label(r.t)} ${readWhat(q, list)}, with ${show(headBest.x)} ahead of ${show(y)}`,
+        );
+      if (headBest === undefined || py.t.invokePos > headBest.t.invokePos) headBest = py;
+    }
+    let tailBest: Pop | undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const py = onlyPop(q, list[i]);
+      if (py === undefined || py.kind !== "rpop") continue;
+      if (tailBest !== undefined && precedes(py.t, tailBest.t))
+        report(
+          tailBest,
+          py,
+          `${label(r.t)} ${readWhat(q, list)}, with ${show(list[i])} ahead of ${show(tailBest.x)}`,
+        );
+      if (tailBest === undefined || py.t.invokePos > tailBest.t.invokePos) tailBest = py;
+    }
+  }
+  for (const m of ahead.values())
+    for (const fact of m.values()) if (fact.t.mops.length > 1) check(fact.x, fact.y, fact.src);
+}
+
+/**
+ * len-mismatch across transactions: an LLEN and a full read of the key in one quiet window (no
+ * write to the key, committed or not, may have taken effect from the first's invocation to the
+ * second's completion) saw the same list, so they must agree.
+ */
+function findQuietLenMismatches(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
+  if (!ctx.wants("len-mismatch")) return;
+  const lens = q.counts.filter((c) => c.f === "len");
+  if (lens.length === 0 || q.reads.length === 0) return;
+  const cov = new Coverage(q.writers);
+  const readsByGap = new Map<number, Read[]>();
+  for (const r of q.reads) {
+    const g = cov.gapOf(r.t);
+    if (g < 0) continue;
+    const l = readsByGap.get(g);
+    if (l === undefined) readsByGap.set(g, [r]);
+    else l.push(r);
+  }
+  for (const c of lens) {
+    const g = cov.gapOf(c.t);
+    if (g < 0) continue;
+    const r = readsByGap.get(g)?.find((r) => r.t !== c.t && r.list.length !== c.n);
+    if (r === undefined) continue;
+    const [a, b] = r.t.invokePos < c.t.invokePos ? [r.t, c.t] : [c.t, r.t];
+    out.push({
+      type: "len-mismatch",
+      keys: [q.key],
+      ops: [a.index, b.index],
+      explanation: `${label(c.t)} read LLEN ${show(q.key)} = ${c.n}, but ${label(r.t)} ${readWhat(
+        q,
+        r.list,
+      )}, ${r.list.length} element${r.list.length === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
+        a,
+      )} to the completion of ${label(b)}, so both saw the same list.`,
+    });
+  }
+}
+
+/**
+ * resurrected-key: after an acknowledged DEL, (a) an element whose push completed before the DEL
+ * was invoked is read or popped by an op invoked after the DEL completed; or (b) LLEN or EXISTS is
+ * non-zero although no push may have taken effect from the DEL's invocation to that op's completion.
+ */
+function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
+  if (!ctx.wants("resurrected-key") || q.dels.length === 0) return;
+  const k = show(q.key);
+  const dels = new EarliestAfter(q.dels);
+  const seenIn = new Map<Elem, { t: Txn; what: () => string }[]>();
+  const note = (x: Elem, t: Txn, what: () => string) => {
+    const l = seenIn.get(x);
+    if (l === undefined) seenIn.set(x, [{ t, what }]);
+    else l.push({ t, what });
+  };
+  for (const r of q.reads) {
+    const what = () => readWhat(q, r.list);
+    for (const x of r.list) note(x, r.t, what);
+  }
+  for (const ps of q.pops.values()) for (const p of ps) note(p.x, p.t, () => popWhat(q, p));
+  const once = new Once();
+  for (const w of q.pushes.values()) {
+    if (w.t.type !== "ok") continue;
+    const obs = seenIn.get(w.x);
+    if (obs === undefined) continue;
+    const d = dels.after(w.t.completePos);
+    if (d === undefined) continue;
+    const o = obs.find((o) => o.t.invokePos > d.t.completePos);
+    if (o === undefined || !once.first(w.x)) continue;
+    out.push({
+      type: "resurrected-key",
+      keys: [q.key],
+      ops: [w.t.index, d.t.index, o.t.index],
+      explanation: `${label(w.t)} pushed ${show(w.x)} to key ${k} and completed before ${label(
+        d.t,
+      )} deleted the key (acknowledged); yet ${label(o.t)}, invoked after the DEL completed, ${o.what()}. Nothing pushed ${show(
+        w.x,
+      )} again, so a deleted element came back.`,
+    });
+  }
+
+  const cov = new Coverage(q.adders);
+  const firstDel = new Map<number, Del>();
+  for (const d of q.dels) {
+    if (d.pushAfter) continue;
+    const g = cov.gapOf(d.t);
+    if (g < 0) continue;
+    const cur = firstDel.get(g);
+    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
+  }
+  if (firstDel.size === 0) return;
+  for (const c of q.counts) {
+    if (c.n === 0) continue;
+    const g = cov.gapOf(c.t);
+    const d = g < 0 ? undefined : firstDel.get(g);
+    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
+    const name = c.f === "len" ? "LLEN" : "EXISTS";
+    out.push({
+      type: "resurrected-key",
+      keys: [q.key],
+      ops: [d.t.index, c.t.index],
+      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${name} ${k} = ${
+        c.n
+      }, though no push to that key may have taken effect from the DEL's invocation to that read's completion: the key should be empty.`,
+    });
+  }
+}
+
+/**
+ * len-mismatch inside one committed transaction: LLEN and a full read of the same key, adjusted
+ * for the transaction's own pushes and pops between them, must agree.
+ */
+function findTxnLenMismatches(txns: readonly Txn[], out: Anomaly[]): void {
+  const state = new Map<Key, { n: number; src: "r" | "len"; j: number; v: MopValue }>();
+  for (const t of txns) {
+    if (t.type !== "ok" || t.mops.length < 2) continue;
+    state.clear();
+    const mops = t.mops;
+    for (let j = 0; j < mops.length; j++) {
+      const [f, k, v] = mops[j];
+      const s = state.get(k);
+      if (f === "r" || f === "len") {
+        const n = f === "r" ? readList(v)?.length : countOf(v);
+        if (n === undefined || n === null) continue;
+        const src = f === "r" ? "r" : "len";
+        if (s !== undefined && s.src !== src && s.n !== n) {
+          const lenText = `LLEN ${show(k)} = ${show(src === "len" ? v : s.v)}`;
+          const readText = `the full list ${show(src === "r" ? v : s.v)}`;
+          const [first, second] = src === "len" ? [readText, lenText] : [lenText, readText];
+          out.push({
+            type: "len-mismatch",
+            keys: [k],
+            ops: [t.index],
+            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own pushes and pops in between, the first implies ${
+              s.n
+            } element(s) at the second, which shows ${n}.`,
+          });
+        }
+        state.set(k, { n, src, j, v });
+      } else if (s !== undefined) {
+        if (f === "append" || f === "lpush") s.n++;
+        else if ((f === "pop" || f === "rpop") && v !== null && v !== undefined) s.n--;
+        else if (f !== "exists") state.delete(k);
+      }
+    }
+  }
+}
