@@ -30,7 +30,6 @@ export interface KvKnobs {
   /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
   coordinator: "production" | "demo";
   /** B15(b) fix: a pre-allocated commitTS survives a StartTS=0 dispatch. */
-  emptySnapshotStartTS: "startTS of a txn that read the empty store (with ensureValidStartTS): floor = 1 (fixed), clock = a fresh HLC reading as in the unmerged fix 81a0d5ea (first writers can overwrite each other)";
   ensureValidStartTS: boolean;
   /**
    * With `ensureValidStartTS`, the startTS of a transaction whose reads saw the empty store:
@@ -85,6 +84,8 @@ export const kvKnobDescriptions: Readonly<Record<keyof KvKnobs, string>> = Objec
   dedupProbe: "FSM no-ops a request whose primary key has a version at exactly PrevCommitTS (off for B17)",
   coordinator:
     "production = VerifyLeader then propose or forward (no retry of a failed local propose); demo = Dispatch retry loop on leader errors (B17)",
+  emptySnapshotStartTS:
+    "startTS of a txn that read the empty store (with ensureValidStartTS): floor = 1 (fixed), clock = a fresh HLC reading as in the unmerged fix 81a0d5ea (first writers can overwrite each other)",
   ensureValidStartTS:
     "keep a pre-allocated commitTS when StartTS is 0 instead of re-minting both (B15b when off)",
   leaderRetryBudgetMs: "retry budget in ms of the demo Dispatch loop and of forwarding to the leader",

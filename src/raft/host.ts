@@ -1,0 +1,1038 @@
+/**
+ * `RaftCluster`: N `RaftNode`s hosted on the simulation engine.
+ *
+ * The host is what etcd's users write around `raft.Node`: it turns ticks into timers, carries
+ * messages over the simulated network, keeps each node's durable state (term, vote, commit, log)
+ * across crashes, and applies committed entries through `onApply`. On top it offers what
+ * elastickv's engine wrapper offers the coordinator (spec §1.5, §1.6): proposals with tracked
+ * outcomes (failPending on leader loss), ReadIndex, lease reads and VerifyLeader.
+ *
+ * Time: every node ticks on its own wall clock (`Clocks`), so clock skew and jumps reach the
+ * election and heartbeat timers, and the lease is measured on the leader's wall clock too. That is
+ * the point: a lease is only as safe as the clocks behind it, and skew beyond the lease's margin
+ * must be able to break it.
+ *
+ * Persistence: a ready's entries and hard state become durable `persistDelayUs` after the ready
+ * (an fsync); its messages go out and its committed entries are applied only then (etcd's Ready
+ * contract), so nothing is acknowledged before it is durable. With `lossUnpersistedOnCrash` a
+ * crash loses what was not yet durable; without it, a crash keeps everything appended so far.
+ *
+ * Callbacks are never run inside the call that registered them: an immediate answer is delivered
+ * by a zero-delay event, so a caller never sees its continuation re-entered.
+ */
+
+import { Clocks } from "../engine/clock.ts";
+import {
+  type Fault,
+  type Nemesis,
+  type NetworkFaultOptions,
+  registerNetworkFaults,
+} from "../engine/nemesis.ts";
+import { type NetConfig, Network } from "../engine/network.ts";
+import type { RandomSource, Stream } from "../engine/rng.ts";
+import type { Simulation, TimerId } from "../engine/sim.ts";
+import type { ApplyResult, ProposeOutcome } from "../kv/types.ts";
+import { type InvariantName, type InvariantViolation, RaftInvariants } from "./invariants.ts";
+import {
+  type Entry,
+  type HardState,
+  type Message,
+  NONE,
+  type RaftBugs,
+  type RaftConfig,
+  RaftNode,
+  type Ready,
+} from "./raft.ts";
+
+/** Raft timer settings (spec §1.5, §4.12). */
+export interface RaftTiming {
+  tickUs: number;
+  heartbeatTicks: number;
+  electionTicks: number;
+  /** Lease = electionTicks·tickUs − leaseMarginUs; ≤ 0 disables the lease (every lease read is a ReadIndex). */
+  leaseMarginUs: number;
+}
+
+/** The production binary: tick 10 ms, heartbeat 200 ms, election 2 s ⇒ lease 1 700 ms. */
+export const PRODUCTION_TIMING: RaftTiming = {
+  tickUs: 10_000,
+  heartbeatTicks: 20,
+  electionTicks: 200,
+  leaseMarginUs: 300_000,
+};
+
+/** The demo cluster (scheduled Jepsen CI): tick 10 ms, heartbeat 1 tick, election 10 ticks ⇒ lease disabled. */
+export const DEMO_TIMING: RaftTiming = {
+  tickUs: 10_000,
+  heartbeatTicks: 1,
+  electionTicks: 10,
+  leaseMarginUs: 300_000,
+};
+
+/** Deliberately broken behaviour (tests only): Raft's own plus the host's. */
+export interface RaftHostBugs extends RaftBugs {
+  /** Lease = the full election timeout: no margin for clock drift between leader and followers. */
+  leaseWithoutDriftBound?: boolean;
+}
+
+export interface RaftClusterOptions<T> {
+  sim: Simulation;
+  /** Node i draws its election timeouts and tick phase from stream `raft/node<i>`. */
+  rng: RandomSource;
+  nodes: number;
+  /** Shared wall clocks (created when absent). */
+  clocks?: Clocks;
+  /** The network Raft messages travel on (created from `net` on stream `raft/net` when absent). */
+  network?: Network<Message<T>>;
+  net?: Partial<NetConfig>;
+  timing?: Partial<RaftTiming>;
+  preVote?: boolean;
+  checkQuorum?: boolean;
+  /** Followers forward proposals to the leader (default false: elastickv proxies at the adapter). */
+  forwardProposals?: boolean;
+  maxEntriesPerMsg?: number;
+  maxInflightMsgs?: number;
+  /** fsync latency of a ready's entries and hard state (default 0: synchronous). */
+  persistDelayUs?: number;
+  /** A crash loses entries and hard state not yet durable (default false). */
+  lossUnpersistedOnCrash?: boolean;
+  /** elastickv's failPending: on leader loss every pending proposal becomes `unknown` (default true). */
+  failPendingOnLeaderLoss?: boolean;
+  /**
+   * The lease fast path waits until the leader has committed in its term and applied its commit
+   * index (default true). False is elastickv HEAD: return the applied state at once, which can be
+   * stale on a new leader (spec B19 residual).
+   */
+  leaseReadWaitsForApply?: boolean;
+  /** A proposal applied on its leader extends the lease from the proposal's instant (default true, as elastickv). */
+  leaseExtendOnCommit?: boolean;
+  /** A read or VerifyLeader not answered within this long fails (default 2 election timeouts). */
+  readTimeoutUs?: number;
+  bugs?: RaftHostBugs;
+  /** Applies a committed entry to node's state machine; the result is what the proposer receives. */
+  onApply?: (node: number, index: number, data: T, term: number) => ApplyResult | undefined;
+  /** The node restarted: reset its state machine; committed entries are then re-applied from index 1. */
+  onRestart?: (node: number) => void;
+  /** Leader, role or term of a node changed. */
+  onRoleChange?: (node: number, role: string, term: number, lead: number) => void;
+  /** Throw invariant violations out of the simulation instead of recording them. */
+  throwOnViolation?: boolean;
+  /** Run the invariant checks (default true). */
+  checkInvariants?: boolean;
+  /** Internal events for a trace (elections, crashes, restarts, transfers, faults). */
+  onEvent?: (e: RaftEvent) => void;
+}
+
+export interface RaftEvent {
+  atUs: number;
+  node: number;
+  kind: "elected" | "stepped-down" | "crash" | "restart" | "transfer" | "invariant";
+  term: number;
+  detail?: string;
+}
+
+export interface RaftCounters {
+  /** Leaders elected (one per term that had a leader). */
+  elections: number;
+  /** Elections won by a node other than the previous winner. */
+  leaderChanges: number;
+  proposals: number;
+  /** Proposal outcomes, by status. */
+  applied: number;
+  failed: number;
+  unknown: number;
+  /** Lease reads served by the fast path. */
+  leaseFastReads: number;
+  /** Lease reads that fell back to ReadIndex. */
+  leaseSlowReads: number;
+  /** ReadIndex and lease reads that waited (for a quorum round or for apply), by outcome. */
+  readsOk: number;
+  readsFailed: number;
+  crashes: number;
+  restarts: number;
+  transfers: number;
+}
+
+interface PendingProposal {
+  term: number;
+  cb: (o: ProposeOutcome) => void;
+  wallUs: number;
+}
+
+interface ReadRequest {
+  cb: (ok: boolean) => void;
+  /** VerifyLeader: resolve on the quorum round, no apply wait. */
+  verify: boolean;
+  /** Read index to wait for (apply ≥ index); -1 until known. */
+  index: number;
+  timer: TimerId;
+  done: boolean;
+}
+
+interface Durable<T> {
+  hardState: HardState;
+  /** Entry i at position i-1. */
+  log: Entry<T>[];
+}
+
+class Hosted<T> {
+  raft: RaftNode<T>;
+  up = true;
+  inFlush = false;
+  persisting: Ready<T> | undefined;
+  persistTimer: TimerId = -1;
+  tickTimer: TimerId = -1;
+  lastTickWall = 0;
+  /** Highest index handed to onApply (the state machine's applied index). */
+  applied = 0;
+  readonly pending = new Map<number, PendingProposal>();
+  readonly reads = new Map<number, ReadRequest>();
+  /** Reads with a known index waiting for apply. */
+  waiters: ReadRequest[] = [];
+  /** Heartbeat rounds and the wall time their messages were handed out, oldest first. */
+  roundIds: number[] = [];
+  roundWall: number[] = [];
+  lastQuorumAckWall = Number.NEGATIVE_INFINITY;
+  nextCtx = 1;
+
+  constructor(
+    readonly id: number,
+    raft: RaftNode<T>,
+    readonly durable: Durable<T>,
+    readonly rand: Stream,
+  ) {
+    this.raft = raft;
+  }
+}
+
+export class RaftCluster<T> {
+  readonly sim: Simulation;
+  readonly clocks: Clocks;
+  readonly network: Network<Message<T>>;
+  readonly n: number;
+  readonly timing: RaftTiming;
+  readonly invariants: RaftInvariants;
+  readonly counters: RaftCounters = {
+    elections: 0,
+    leaderChanges: 0,
+    proposals: 0,
+    applied: 0,
+    failed: 0,
+    unknown: 0,
+    leaseFastReads: 0,
+    leaseSlowReads: 0,
+    readsOk: 0,
+    readsFailed: 0,
+    crashes: 0,
+    restarts: 0,
+    transfers: 0,
+  };
+  /** Lease length on the leader's clock (µs); ≤ 0 means the lease is off. */
+  readonly leaseDurationUs: number;
+  /**
+   * The largest clock offset (±µs, on any node) the configured lease margin tolerates:
+   * margin ≥ one tick + 4·offset. Fault plans of the `fixed` design keep skew within it.
+   */
+  readonly driftBoundUs: number;
+
+  private readonly hosts: Hosted<T>[];
+  private readonly raftCfg: Omit<RaftConfig, "rand">;
+  private readonly persistDelayUs: number;
+  private readonly lossUnpersisted: boolean;
+  private readonly failPending: boolean;
+  private readonly leaseWaits: boolean;
+  private readonly leaseExtend: boolean;
+  private readonly readTimeoutUs: number;
+  private readonly checkQuorum: boolean;
+  private readonly forwardProposals: boolean;
+  private readonly check: boolean;
+  private readonly maxTickBurst: number;
+  private readonly onApplyCb: RaftClusterOptions<T>["onApply"];
+  private readonly onRestartCb: RaftClusterOptions<T>["onRestart"];
+  private readonly onRoleChangeCb: RaftClusterOptions<T>["onRoleChange"];
+  private readonly onEventCb: RaftClusterOptions<T>["onEvent"];
+  private lastWinner = NONE;
+  private electionWatchers: Array<(node: number, term: number) => void> = [];
+  private readonly tickFn: (h: Hosted<T>) => void;
+  private readonly persistFn: (h: Hosted<T>) => void;
+  private readonly runFn: (f: () => void) => void;
+
+  constructor(opts: RaftClusterOptions<T>) {
+    const n = opts.nodes;
+    if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`RaftCluster: nodes must be >= 1, got ${n}`);
+    this.sim = opts.sim;
+    this.n = n;
+    this.clocks = opts.clocks ?? new Clocks(opts.sim, n);
+    this.network =
+      opts.network ??
+      new Network<Message<T>>(opts.sim, opts.rng.stream("raft/net"), n, {
+        minDelayUs: 500,
+        maxDelayUs: 2_000,
+        dropRate: 0,
+        dupRate: 0,
+        reorder: false,
+        ...opts.net,
+      });
+    this.timing = { ...PRODUCTION_TIMING, ...opts.timing };
+    const t = this.timing;
+    this.checkQuorum = opts.checkQuorum ?? true;
+    this.forwardProposals = opts.forwardProposals ?? false;
+    this.raftCfg = {
+      electionTicks: t.electionTicks,
+      heartbeatTicks: t.heartbeatTicks,
+      preVote: opts.preVote ?? true,
+      checkQuorum: this.checkQuorum,
+      forwardProposals: this.forwardProposals,
+      maxEntriesPerMsg: opts.maxEntriesPerMsg,
+      maxInflightMsgs: opts.maxInflightMsgs,
+      bugs: opts.bugs,
+    };
+    const margin = opts.bugs?.leaseWithoutDriftBound ? 0 : t.leaseMarginUs;
+    // The lease rests on CheckQuorum's promise that followers ignore candidates for an election timeout.
+    this.leaseDurationUs = this.checkQuorum ? t.electionTicks * t.tickUs - margin : 0;
+    // A follower may vote one tick early (its timer starts mid-tick); each clock offset in
+    // [-d, d] can shift a measured interval by up to 2d, on the leader and on the voter alike.
+    this.driftBoundUs =
+      this.leaseDurationUs > 0 ? Math.max(0, Math.floor((t.leaseMarginUs - t.tickUs) / 4)) : 0;
+    this.persistDelayUs = opts.persistDelayUs ?? 0;
+    this.lossUnpersisted = opts.lossUnpersistedOnCrash ?? false;
+    this.failPending = opts.failPendingOnLeaderLoss ?? true;
+    this.leaseWaits = opts.leaseReadWaitsForApply ?? true;
+    this.leaseExtend = opts.leaseExtendOnCommit ?? true;
+    this.readTimeoutUs = opts.readTimeoutUs ?? 2 * t.electionTicks * t.tickUs;
+    this.check = opts.checkInvariants ?? true;
+    this.maxTickBurst = 2 * t.electionTicks + 1;
+    this.onApplyCb = opts.onApply;
+    this.onRestartCb = opts.onRestart;
+    this.onRoleChangeCb = opts.onRoleChange;
+    this.onEventCb = opts.onEvent;
+    this.invariants = new RaftInvariants({
+      throwOnViolation: opts.throwOnViolation,
+      now: () => this.sim.now,
+    });
+    this.tickFn = (h) => this.onTick(h);
+    this.persistFn = (h) => this.onPersisted(h);
+    this.runFn = (f) => f();
+
+    this.hosts = [];
+    for (let i = 0; i < n; i++) {
+      const rand = opts.rng.stream(`raft/node${i}`);
+      const durable: Durable<T> = { hardState: { term: 0, vote: NONE, commit: 0 }, log: [] };
+      const h = new Hosted<T>(i, this.newRaft(i, rand, durable), durable, rand);
+      this.hosts.push(h);
+      this.network.register(i, (_from, m) => this.deliver(h, m));
+    }
+    // Random tick phases, so that nodes' timers do not fire in lockstep.
+    for (const h of this.hosts) {
+      h.lastTickWall = this.clocks.wallUs(h.id) - h.rand.int(t.tickUs);
+      h.tickTimer = this.sim.scheduleWith(1 + h.rand.int(t.tickUs), this.tickFn, h);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queries.
+
+  /** The unique leader of the highest term among nodes that are up, or undefined. */
+  leader(): number | undefined {
+    let best: number | undefined;
+    let bestTerm = -1;
+    let tie = false;
+    for (const h of this.hosts) {
+      if (!h.up || h.raft.role !== "leader") continue;
+      const term = h.raft.term;
+      if (term > bestTerm) {
+        best = h.id;
+        bestTerm = term;
+        tie = false;
+      } else if (term === bestTerm) {
+        tie = true;
+      }
+    }
+    return tie ? undefined : best;
+  }
+
+  /** Who node believes leads (undefined if it knows of none or is down). */
+  leaderOf(node: number): number | undefined {
+    const h = this.host(node);
+    return h.up && h.raft.lead !== NONE ? h.raft.lead : undefined;
+  }
+
+  isLeader(node: number): boolean {
+    const h = this.host(node);
+    return h.up && h.raft.role === "leader";
+  }
+
+  isUp(node: number): boolean {
+    return this.host(node).up;
+  }
+
+  /** The node's Raft state machine (read it, do not drive it). Replaced on restart. */
+  raft(node: number): RaftNode<T> {
+    return this.host(node).raft;
+  }
+
+  /** Index of the last entry handed to node's state machine. */
+  appliedIndex(node: number): number {
+    return this.host(node).applied;
+  }
+
+  /** Node's durable state (what a restart would start from, if nothing more is persisted). */
+  durable(node: number): { hardState: HardState; entries: readonly Entry<T>[] } {
+    const d = this.host(node).durable;
+    return { hardState: { ...d.hardState }, entries: d.log };
+  }
+
+  /** The first invariant violation, if any. */
+  get violation(): InvariantViolation | undefined {
+    return this.invariants.first;
+  }
+
+  /** Time left on node's lease on its own clock (µs), or 0 when it holds none. */
+  leaseRemainingUs(node: number): number {
+    const h = this.host(node);
+    if (!this.leaseUsable(h)) return 0;
+    const left = this.leaseDurationUs - (this.clocks.wallUs(node) - h.lastQuorumAckWall);
+    return Math.max(left, 0);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Requests.
+
+  /**
+   * Proposes data on node. The callback gets `applied` (with onApply's result) once the entry is
+   * applied on node; `failed` if node is not leader (or is transferring leadership), or the entry
+   * was provably replaced by another term's; `unknown` when node loses leadership before
+   * applying it (failPending; the entry may still commit) or crashes.
+   */
+  propose(node: number, data: T, cb: (o: ProposeOutcome) => void): void {
+    const h = this.host(node);
+    this.counters.proposals++;
+    if (!h.up) {
+      this.later(() => this.resolve(cb, { status: "failed", message: "node is down" }));
+      return;
+    }
+    const r = h.raft;
+    if (r.role !== "leader") {
+      if (this.forwardProposals && r.lead !== NONE) {
+        r.propose(data);
+        this.flush(h);
+        const message = `forwarded to leader ${r.lead}`;
+        this.later(() => this.resolve(cb, { status: "unknown", message }));
+        return;
+      }
+      const message = `not leader (leader is ${r.lead})`;
+      this.later(() => this.resolve(cb, { status: "failed", message }));
+      return;
+    }
+    const res = r.propose(data);
+    if (res === undefined) {
+      this.later(() =>
+        this.resolve(cb, { status: "failed", message: "proposal dropped: leadership transfer" }),
+      );
+      return;
+    }
+    h.pending.set(res.index, { term: res.term, cb, wallUs: this.clocks.wallUs(node) });
+    this.flush(h);
+  }
+
+  /**
+   * ReadIndex on node (a follower forwards to its leader): true once a quorum confirmed the
+   * leadership after the read began and node applied up to the read index; false on leader loss,
+   * crash or timeout.
+   */
+  readIndex(node: number, cb: (ok: boolean) => void): void {
+    this.startRead(node, cb, false);
+  }
+
+  /** Lease read: the fast path when node leads and its lease holds on its own clock, else ReadIndex. */
+  leaseRead(node: number, cb: (ok: boolean) => void): void {
+    const h = this.host(node);
+    if (
+      h.up &&
+      this.leaseUsable(h) &&
+      this.clocks.wallUs(node) - h.lastQuorumAckWall < this.leaseDurationUs
+    ) {
+      const r = h.raft;
+      if (!this.leaseWaits) {
+        this.counters.leaseFastReads++;
+        this.later(() => cb(true));
+        return;
+      }
+      if (r.committedInCurrentTerm) {
+        this.counters.leaseFastReads++;
+        if (h.applied >= r.commit) {
+          this.later(() => cb(true));
+        } else {
+          const req: ReadRequest = { cb, verify: false, index: r.commit, timer: -1, done: false };
+          req.timer = this.sim.schedule(this.readTimeoutUs, () => this.readDone(req, false));
+          h.waiters.push(req);
+        }
+        return;
+      }
+    }
+    this.counters.leaseSlowReads++;
+    this.startRead(node, cb, false);
+  }
+
+  /** A quorum heartbeat round confirming node still leads (production VerifyLeader). */
+  verifyLeader(node: number, cb: (ok: boolean) => void): void {
+    const h = this.host(node);
+    if (!h.up || h.raft.role !== "leader") {
+      this.later(() => cb(false));
+      return;
+    }
+    this.startRead(node, cb, true);
+  }
+
+  /** Asks the current leader (or the given node, which forwards) to hand leadership to `to`. */
+  transferLeader(to: number, via?: number): void {
+    const from = via ?? this.leader();
+    if (from === undefined) return;
+    const h = this.host(from);
+    if (!h.up) return;
+    this.counters.transfers++;
+    this.event(h, "transfer", `to ${to}`);
+    h.raft.transferLeader(to);
+    this.flush(h);
+  }
+
+  /** Calls fn once, when the next leader is elected (for faults aimed at a fresh leader). */
+  onNextElection(fn: (node: number, term: number) => void): () => void {
+    this.electionWatchers.push(fn);
+    return () => {
+      const i = this.electionWatchers.indexOf(fn);
+      if (i >= 0) this.electionWatchers.splice(i, 1);
+    };
+  }
+
+  /** Makes node start an election now. */
+  campaign(node: number): void {
+    const h = this.host(node);
+    if (!h.up) return;
+    h.raft.campaign();
+    this.flush(h);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Faults.
+
+  /** Crashes node: volatile state is lost, pending requests end `unknown` / false. */
+  crash(node: number): void {
+    const h = this.host(node);
+    if (!h.up) return;
+    this.counters.crashes++;
+    this.event(h, "crash");
+    h.up = false;
+    this.network.crash(node);
+    this.sim.cancel(h.tickTimer);
+    if (h.persistTimer >= 0) this.sim.cancel(h.persistTimer);
+    h.persistTimer = -1;
+    h.persisting = undefined;
+    if (!this.lossUnpersisted) {
+      const r = h.raft;
+      h.durable.hardState = { term: r.term, vote: r.vote, commit: r.commit };
+      h.durable.log = r.log.slice(1);
+    }
+    this.failAll(h, "node crashed");
+  }
+
+  /** Restarts node from its durable state; its state machine is rebuilt by re-applying the log. */
+  restart(node: number): void {
+    const h = this.host(node);
+    if (h.up) return;
+    this.counters.restarts++;
+    h.up = true;
+    this.network.restart(node);
+    h.raft = this.newRaft(node, h.rand, h.durable);
+    h.applied = 0;
+    h.roundIds = [];
+    h.roundWall = [];
+    h.lastQuorumAckWall = Number.NEGATIVE_INFINITY;
+    this.event(h, "restart");
+    this.onRestartCb?.(node);
+    h.lastTickWall = this.clocks.wallUs(node);
+    h.tickTimer = this.sim.scheduleWith(this.timing.tickUs, this.tickFn, h);
+    this.flush(h);
+  }
+
+  /** Partitions the Raft network (nodes not listed are alone). */
+  partition(groups: number[][]): void {
+    this.network.partition(groups);
+  }
+
+  heal(): void {
+    this.network.heal();
+  }
+
+  /** Heals the network, restarts every crashed node and resets every clock's skew. */
+  healAll(): void {
+    this.network.heal();
+    this.network.unclog();
+    this.clocks.reset();
+    for (const h of this.hosts) if (!h.up) this.restart(h.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals.
+
+  private host(node: number): Hosted<T> {
+    const h = this.hosts[node];
+    if (h === undefined) throw new RangeError(`RaftCluster: no node ${node}`);
+    return h;
+  }
+
+  private newRaft(id: number, rand: Stream, d: Durable<T>): RaftNode<T> {
+    return new RaftNode<T>(
+      id,
+      this.n,
+      { ...this.raftCfg, rand: (k) => rand.int(k) },
+      {
+        hardState: d.hardState,
+        entries: d.log,
+      },
+    );
+  }
+
+  private later(f: () => void): void {
+    this.sim.scheduleWith(0, this.runFn, f);
+  }
+
+  private leaseUsable(h: Hosted<T>): boolean {
+    const r = h.raft;
+    return h.up && this.leaseDurationUs > 0 && r.role === "leader" && !r.transferring;
+  }
+
+  private event(h: Hosted<T>, kind: RaftEvent["kind"], detail?: string): void {
+    const term = h.up || kind === "crash" ? h.raft.term : h.durable.hardState.term;
+    this.sim.trace(`raft:${kind}:${h.id}:${term}`);
+    this.onEventCb?.({ atUs: this.sim.now, node: h.id, kind, term, detail });
+  }
+
+  private onTick(h: Hosted<T>): void {
+    if (!h.up) return;
+    const tickUs = this.timing.tickUs;
+    const wall = this.clocks.wallUs(h.id);
+    let k = Math.floor((wall - h.lastTickWall) / tickUs);
+    if (k > 0) {
+      h.lastTickWall += k * tickUs;
+      // A forward clock jump fires the missed ticks at once (a wall-clock timer would), capped.
+      if (k > this.maxTickBurst) k = this.maxTickBurst;
+      const r = h.raft;
+      for (let i = 0; i < k; i++) r.tick();
+      this.flush(h);
+    }
+    if (!h.up) return;
+    // A backward jump leaves the next tick far ahead: the node's timers stall until its clock catches up.
+    h.tickTimer = this.sim.scheduleWith(h.lastTickWall + tickUs - wall, this.tickFn, h);
+  }
+
+  private deliver(h: Hosted<T>, m: Message<T>): void {
+    if (!h.up) return;
+    const r = h.raft;
+    r.step(m);
+    this.flush(h);
+  }
+
+  private violate(h: Hosted<T>, name: InvariantName, message: string): void {
+    this.event(h, "invariant", `${name}: ${message}`);
+    this.invariants.violate(name, message);
+  }
+
+  private flush(h: Hosted<T>): void {
+    if (h.inFlush || h.persisting !== undefined || !h.up) return;
+    h.inFlush = true;
+    try {
+      while (h.up && h.persisting === undefined && h.raft.hasReady()) {
+        const rd = h.raft.ready();
+        this.observe(h, rd);
+        if (rd.entriesToPersist.length !== 0 || rd.hardState !== undefined) {
+          if (this.persistDelayUs > 0) {
+            h.persisting = rd;
+            h.persistTimer = this.sim.scheduleWith(this.persistDelayUs, this.persistFn, h);
+            break;
+          }
+          this.writeDurable(h, rd);
+        }
+        this.complete(h, rd);
+      }
+    } finally {
+      h.inFlush = false;
+    }
+  }
+
+  private onPersisted(h: Hosted<T>): void {
+    const rd = h.persisting;
+    h.persistTimer = -1;
+    if (!h.up || rd === undefined) return;
+    h.persisting = undefined;
+    this.writeDurable(h, rd);
+    h.inFlush = true;
+    try {
+      this.complete(h, rd);
+    } finally {
+      h.inFlush = false;
+    }
+    this.flush(h);
+  }
+
+  private writeDurable(h: Hosted<T>, rd: Ready<T>): void {
+    const d = h.durable;
+    const ents = rd.entriesToPersist;
+    if (ents.length !== 0) {
+      const first = ents[0].index;
+      if (d.log.length > first - 1) d.log.length = first - 1;
+      for (let i = 0; i < ents.length; i++) d.log.push(ents[i]);
+    }
+    if (rd.hardState !== undefined) d.hardState = rd.hardState;
+  }
+
+  /** Bookkeeping at the moment a ready is taken (before persistence). */
+  private observe(h: Hosted<T>, rd: Ready<T>): void {
+    const r = h.raft;
+    const ss = rd.softState;
+    if (ss !== undefined) {
+      this.onRoleChangeCb?.(h.id, ss.role, ss.term, ss.lead);
+      if (ss.role === "leader" && ss.lead === h.id) {
+        this.counters.elections++;
+        if (this.lastWinner !== h.id) {
+          if (this.lastWinner !== NONE) this.counters.leaderChanges++;
+          this.lastWinner = h.id;
+        }
+        h.lastQuorumAckWall = Number.NEGATIVE_INFINITY;
+        h.roundIds.length = 0;
+        h.roundWall.length = 0;
+        this.event(h, "elected");
+        if (this.electionWatchers.length !== 0) {
+          const ws = this.electionWatchers;
+          this.electionWatchers = [];
+          for (const w of ws) w(h.id, ss.term);
+        }
+        if (this.check) this.invariants.leaderElected(h.id, ss.term, r.log);
+      }
+    }
+    if (this.check && rd.entriesToPersist.length !== 0) {
+      const first = rd.entriesToPersist[0].index;
+      this.invariants.appended(h.id, rd.entriesToPersist, r.termAt(first - 1));
+    }
+    if (rd.leadershipLost) {
+      this.event(h, "stepped-down");
+      // Leader-loss callback: the lease is gone with the leadership.
+      h.lastQuorumAckWall = Number.NEGATIVE_INFINITY;
+      h.roundIds.length = 0;
+      h.roundWall.length = 0;
+      if (this.failPending && h.pending.size !== 0) {
+        const keep = r.role === "leader" ? r.term : -1;
+        for (const [index, p] of h.pending) {
+          if (p.term === keep) continue;
+          h.pending.delete(index);
+          this.resolve(p.cb, { status: "unknown", message: `leadership lost (term ${p.term})` });
+        }
+      }
+    }
+    if (!this.failPending && h.pending.size !== 0 && rd.entriesToPersist.length !== 0) {
+      // Without failPending, a truncation proves an entry of ours lost.
+      const first = rd.entriesToPersist[0].index;
+      for (const [index, p] of h.pending) {
+        if (index >= first && r.termAt(index) !== p.term) {
+          h.pending.delete(index);
+          this.resolve(p.cb, { status: "failed", message: `entry ${index} overwritten` });
+        }
+      }
+    }
+    if (rd.heartbeatRound !== 0 && this.leaseDurationUs > 0) {
+      h.roundIds.push(rd.heartbeatRound);
+      h.roundWall.push(this.clocks.wallUs(h.id));
+    }
+    if (rd.quorumAck !== 0) this.quorumAcked(h, rd.quorumAck);
+  }
+
+  /**
+   * Round q reached a quorum. Its messages were handed out no earlier than the ready that
+   * recorded the smallest round ≥ q, and followers reset their election timers on receipt, so that
+   * ready's wall time is a safe start for the lease.
+   */
+  private quorumAcked(h: Hosted<T>, q: number): void {
+    const ids = h.roundIds;
+    let k = 0;
+    while (k < ids.length && ids[k] < q) k++;
+    if (k === ids.length) return;
+    const t = h.roundWall[k];
+    if (t > h.lastQuorumAckWall) h.lastQuorumAckWall = t;
+    if (k !== 0) {
+      ids.splice(0, k);
+      h.roundWall.splice(0, k);
+    }
+  }
+
+  /** After persistence: send, apply, answer reads. */
+  private complete(h: Hosted<T>, rd: Ready<T>): void {
+    const r = h.raft;
+    const id = h.id;
+    const msgs = rd.messages;
+    for (let i = 0; i < msgs.length; i++) this.network.send(id, msgs[i].to, msgs[i]);
+    if (this.check && rd.hardState !== undefined) this.invariants.committed(id, rd.hardState.commit, r.log);
+    const ce = rd.committedEntries;
+    if (ce.length !== 0) {
+      for (let i = 0; i < ce.length; i++) {
+        const e = ce[i];
+        h.applied = e.index;
+        if (this.check) this.invariants.applied(id, e);
+        let result: ApplyResult | undefined;
+        if (e.data !== undefined && this.onApplyCb !== undefined)
+          result = this.onApplyCb(id, e.index, e.data, e.term);
+        if (!h.up || h.raft !== r) return;
+        if (h.pending.size !== 0) {
+          const p = h.pending.get(e.index);
+          if (p !== undefined) {
+            h.pending.delete(e.index);
+            if (p.term === e.term) {
+              if (
+                this.leaseExtend &&
+                r.role === "leader" &&
+                r.term === p.term &&
+                p.wallUs > h.lastQuorumAckWall
+              ) {
+                h.lastQuorumAckWall = p.wallUs;
+              }
+              this.resolve(p.cb, {
+                status: "applied",
+                index: e.index,
+                result: result ?? { ok: true, commitTS: 0 },
+              });
+            } else {
+              this.resolve(p.cb, {
+                status: "failed",
+                message: `entry ${e.index} overwritten by term ${e.term}`,
+              });
+            }
+            if (!h.up || h.raft !== r) return;
+          }
+        }
+      }
+      if (h.waiters.length !== 0) this.releaseWaiters(h);
+    }
+    for (const rs of rd.readStates) {
+      const req = h.reads.get(rs.ctx);
+      if (req === undefined) continue;
+      h.reads.delete(rs.ctx);
+      if (req.verify || h.applied >= rs.index) {
+        this.readDone(req, true);
+      } else {
+        req.index = rs.index;
+        h.waiters.push(req);
+      }
+    }
+    for (const ctx of rd.readsDropped) {
+      const req = h.reads.get(ctx);
+      if (req === undefined) continue;
+      h.reads.delete(ctx);
+      this.readDone(req, false);
+    }
+    r.advance();
+  }
+
+  private releaseWaiters(h: Hosted<T>): void {
+    const ws = h.waiters;
+    let j = 0;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i];
+      if (w.done) continue;
+      if (w.index <= h.applied) this.readDone(w, true);
+      else ws[j++] = w;
+    }
+    ws.length = j;
+  }
+
+  private startRead(node: number, cb: (ok: boolean) => void, verify: boolean): void {
+    const h = this.host(node);
+    if (!h.up) {
+      this.later(() => cb(false));
+      return;
+    }
+    const ctx = h.nextCtx++;
+    const req: ReadRequest = { cb, verify, index: -1, timer: -1, done: false };
+    req.timer = this.sim.schedule(this.readTimeoutUs, () => {
+      h.reads.delete(ctx);
+      this.readDone(req, false);
+    });
+    h.reads.set(ctx, req);
+    h.raft.readIndex(ctx);
+    this.flush(h);
+  }
+
+  private readDone(req: ReadRequest, ok: boolean): void {
+    if (req.done) return;
+    req.done = true;
+    if (req.timer >= 0) this.sim.cancel(req.timer);
+    if (!req.verify) {
+      if (ok) this.counters.readsOk++;
+      else this.counters.readsFailed++;
+    }
+    const cb = req.cb;
+    cb(ok);
+  }
+
+  private failAll(h: Hosted<T>, why: string): void {
+    const pending = [...h.pending.values()];
+    h.pending.clear();
+    for (const p of pending) {
+      this.resolve(p.cb, { status: "unknown", message: why });
+    }
+    const reads = [...h.reads.values(), ...h.waiters];
+    h.reads.clear();
+    h.waiters = [];
+    for (const req of reads) this.readDone(req, false);
+  }
+
+  private resolve(cb: (o: ProposeOutcome) => void, o: ProposeOutcome): void {
+    this.counters[o.status]++;
+    cb(o);
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Nemesis.
+
+/**
+ * Fault options. `maxSkewUs` / `maxJumpUs` default to the cluster's lease drift bound when the
+ * lease is on (the engine's 2 s otherwise).
+ */
+export interface RaftFaultOptions extends NetworkFaultOptions {
+  /** Also register the engine's network and clock faults on the Raft network (default true). */
+  networkFaults?: boolean;
+  /** Longest wait before `isolate-new-leader` cuts off the fresh leader (default 50 ms). */
+  maxNewLeaderDelayUs?: number;
+}
+
+/**
+ * Registers Raft-aware fault kinds (plus, by default, the engine's network and clock kinds on
+ * the cluster's network). Args left out are resolved when the fault starts and written back:
+ * - `isolate-leader`: partitions the current leader from everyone (stop heals);
+ * - `isolate-new-leader` / `crash-new-leader` (args.delayUs): isolates / crashes the next leader
+ *   elected, delayUs after its election (stop heals / restarts);
+ * - `crash` (args.node) / `crash-leader`: stop restarts the node (only if this fault crashed it);
+ * - `restart` (args.node; all crashed nodes when absent);
+ * - `transfer-leader` (args.to): hands leadership to another node;
+ * - `skew-leader` (args.skewUs): sets the leader's clock skew (stop restores it);
+ * - `heal-all`: heals the network, restarts every node, resets clocks.
+ */
+export function registerRaftFaults<T>(
+  nemesis: Nemesis,
+  cluster: RaftCluster<T>,
+  rng: Stream,
+  opts?: RaftFaultOptions,
+): void {
+  const n = cluster.n;
+  // With a lease, skew and jumps default to its drift bound, so a plain fault plan stays within
+  // what the lease tolerates; larger skew is an explicit choice. (Repeated jumps still add up.)
+  const bound = cluster.driftBoundUs > 0 ? cluster.driftBoundUs : undefined;
+  const maxSkew = Math.round(opts?.maxSkewUs ?? bound ?? 2_000_000);
+  const maxJump = Math.round(opts?.maxJumpUs ?? bound ?? 2_000_000);
+  if (opts?.networkFaults ?? true) {
+    registerNetworkFaults(nemesis, cluster.network, cluster.clocks, rng, {
+      ...opts,
+      maxSkewUs: maxSkew,
+      maxJumpUs: maxJump,
+    });
+  }
+  const maxNewLeaderDelay = Math.round(opts?.maxNewLeaderDelayUs ?? 50_000);
+  const args = (f: Fault) => {
+    f.args ??= {};
+    return f.args;
+  };
+  const stopCrash = (f: Fault) => {
+    const a = args(f);
+    if (a.crashed === true && typeof a.node === "number") cluster.restart(a.node);
+  };
+  const crash = (f: Fault, node: number | undefined) => {
+    const a = args(f);
+    a.crashed = false;
+    if (node === undefined) return;
+    a.node = node;
+    if (cluster.isUp(node)) {
+      cluster.crash(node);
+      a.crashed = true;
+    }
+  };
+
+  nemesis.register(
+    "isolate-leader",
+    (f) => {
+      const a = args(f);
+      const l = cluster.leader() ?? rng.int(n);
+      a.node = l;
+      cluster.network.isolate(l);
+    },
+    () => cluster.heal(),
+  );
+  // A leader cut off right after its election leaves entries of its term on a minority, the
+  // precondition of the Raft paper's Figure 8; with a delay it cuts off a leader mid catch-up.
+  const onNewLeader = (kind: string, act: (node: number, f: Fault) => void, undo: (f: Fault) => void) => {
+    nemesis.register(
+      kind,
+      (f) => {
+        const a = args(f);
+        if (typeof a.delayUs !== "number") a.delayUs = rng.int(maxNewLeaderDelay + 1);
+        const cancel = cluster.onNextElection((node) => {
+          a.node = node;
+          cluster.sim.schedule(a.delayUs as number, () => {
+            if (a.stopped !== true) act(node, f);
+          });
+        });
+        stopHooks.set(f, cancel);
+      },
+      (f) => {
+        args(f).stopped = true;
+        stopHooks.get(f)?.();
+        stopHooks.delete(f);
+        undo(f);
+      },
+    );
+  };
+  const stopHooks = new Map<Fault, () => void>();
+  onNewLeader(
+    "isolate-new-leader",
+    (node) => cluster.network.isolate(node),
+    () => cluster.heal(),
+  );
+  onNewLeader("crash-new-leader", (node, f) => crash(f, node), stopCrash);
+  nemesis.register(
+    "crash",
+    (f) => {
+      const a = args(f);
+      crash(f, typeof a.node === "number" ? a.node : rng.int(n));
+    },
+    stopCrash,
+  );
+  nemesis.register("crash-leader", (f) => crash(f, cluster.leader()), stopCrash);
+  nemesis.register("restart", (f) => {
+    const a = args(f);
+    if (typeof a.node === "number") cluster.restart(a.node);
+    else for (let i = 0; i < n; i++) cluster.restart(i);
+  });
+  nemesis.register("transfer-leader", (f) => {
+    const a = args(f);
+    const l = cluster.leader();
+    if (l === undefined || n < 2) return;
+    // Draw among the others, so choice 0 is the next node.
+    if (typeof a.to !== "number") a.to = (l + 1 + rng.int(n - 1)) % n;
+    a.from = l;
+    cluster.transferLeader(a.to as number, l);
+  });
+  nemesis.register(
+    "skew-leader",
+    (f) => {
+      const a = args(f);
+      const node = cluster.leader() ?? rng.int(n);
+      a.node = node;
+      if (typeof a.skewUs !== "number") {
+        const v = rng.int(maxSkew + 1);
+        a.skewUs = rng.chance(0.5) ? -v : v;
+      }
+      a.prevSkewUs = cluster.clocks.skew(node);
+      cluster.clocks.setSkew(node, a.skewUs as number);
+    },
+    (f) => cluster.clocks.setSkew(f.args!.node as number, f.args!.prevSkewUs as number),
+  );
+  nemesis.register("heal-all", () => cluster.healAll());
+}
