@@ -31,6 +31,8 @@ export interface ClusterKnobs {
   storeInvariants: boolean;
   /** Persisting a Raft entry takes this long; unpersisted entries are lost on crash. */
   persistDelayUs: number;
+  /** Clock-skew faults may exceed the lease's drift bound (breaks lease reads by design). */
+  clockSkewBeyondBound: boolean;
 }
 
 export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
@@ -45,6 +47,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   livenessUs: 30_000_000,
   storeInvariants: false,
   persistDelayUs: 100,
+  clockSkewBeyondBound: false,
 });
 
 const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
@@ -59,6 +62,8 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   livenessUs: "after the fault phase everything must heal, elect, apply and finish within this (µs)",
   storeInvariants: "check white-box store invariants (spec §8.6) after every applied entry",
   persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
+  clockSkewBeyondBound:
+    "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs;

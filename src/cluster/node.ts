@@ -109,7 +109,9 @@ export class SimNode {
         startTS: data.startTS,
         commitTS: data.commitTS,
         ok: r.ok,
+        noop: r.ok ? r.noop : undefined,
         conflict: r.ok ? undefined : (r as { key?: string }).key,
+        writes: data.elems.map((m) => `${m.op === "put" ? "+" : "-"}${m.key}`),
       });
       if (this.d.knobs.storeInvariants && r.ok) {
         const opts = {

@@ -208,7 +208,13 @@ export function runScenario(input: RunInput): RunOutcome {
   }
 
   // ---- setup: like a Jepsen test, the workload starts on a cluster that has a leader ----
-  sim.run({ untilUs: 60_000_000, until: () => raft.leader() !== undefined });
+  const everyoneKnowsLeader = () => {
+    const l = raft.leader();
+    if (l === undefined) return false;
+    for (let i = 0; i < n; i++) if (raft.leaderOf(i) !== l) return false;
+    return true;
+  };
+  sim.run({ untilUs: 60_000_000, until: everyoneKnowsLeader });
   const t0 = sim.now;
 
   // ---- history and clients ----
@@ -316,7 +322,10 @@ export function runScenario(input: RunInput): RunOutcome {
       emit("fault", { fault: name, args: f.args ?? null });
     },
   });
-  registerRaftFaults(nemesis, raft, nemesisRng, { maxSkewUs: knobs.leaseMarginMs * 1000 * 0.8 });
+  // Clock faults stay within the lease's drift bound unless a scenario asks for more: skew beyond
+  // it breaks lease reads by design (a separate fault knob, design §10 `fixed`).
+  const maxSkewUs = knobs.clockSkewBeyondBound ? knobs.leaseMarginMs * 1000 * 4 : raft.driftBoundUs;
+  registerRaftFaults(nemesis, raft, nemesisRng, { maxSkewUs, maxJumpUs: maxSkewUs });
   nemesis.register(
     "compactor-pause",
     () => {

@@ -186,9 +186,15 @@ describe("production coordinator", () => {
     const [p] = head.proposals();
     expect(p.kind === "txn" && p.commitTS).not.toBe(pre);
 
+    // The unmerged fix 81a0d5ea: a fresh clock reading as startTS (≈ commitTS − 1).
+    const clock = new ScriptedHost({ emptySnapshotStartTS: "clock" });
+    clock.run(dispatch(clock.env, group({ commitTS: pre })));
+    expect(clock.proposals()[0]).toMatchObject({ startTS: pre - 1, commitTS: pre });
+
+    // fixed: the empty snapshot sits before every commit.
     const fixed = new ScriptedHost();
     fixed.run(dispatch(fixed.env, group({ commitTS: pre })));
-    expect(fixed.proposals()[0]).toMatchObject({ startTS: pre - 1, commitTS: pre });
+    expect(fixed.proposals()[0]).toMatchObject({ startTS: 1, commitTS: pre });
   });
 
   it("B6: with the read set outside Raft, read keys are checked at dispatch and not sent", () => {

@@ -34,8 +34,22 @@ export function uniqueMutations(elems: readonly Mutation[]): Mutation[] {
   return reversed.reverse();
 }
 
-function everyKeyHasVersionAt(store: MvccStore, elems: readonly Mutation[], ts: number): boolean {
-  for (let i = 0; i < elems.length; i++) if (!store.committedVersionAt(elems[i].key, ts)) return false;
+function everyKeyHasVersionAt(
+  store: MvccStore,
+  elems: readonly Mutation[],
+  ts: number,
+  sameValues: boolean,
+): boolean {
+  for (let i = 0; i < elems.length; i++) {
+    const m = elems[i]!;
+    if (!sameValues) {
+      if (!store.committedVersionAt(m.key, ts)) return false;
+      continue;
+    }
+    const v = store.versionAt(m.key, ts);
+    if (v === undefined) return false;
+    if (m.op === "put" ? v !== m.value : v !== null) return false;
+  }
   return true;
 }
 
@@ -73,7 +87,13 @@ function applyTxn(
   // Pebble's replay fast path runs before any conflict check (spec §1.4): an identical re-send of
   // a request that already landed succeeds silently. Like the real store, it counts as an apply,
   // so the commitTS is still observed below.
-  if (knobs.staleApplyFastPath && everyKeyHasVersionAt(store, elems, commitTS)) {
+  // Keys alone do not identify a re-send: another txn that drew the same commitTS (a deposed
+  // leader's retry allocates from its own clock) writes the same delta and item keys with other
+  // values, and HEAD's key-only test swallows it as a no-op success.
+  if (
+    knobs.staleApplyFastPath &&
+    everyKeyHasVersionAt(store, elems, commitTS, knobs.staleApplyCompareValues)
+  ) {
     if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
     return { ok: true, commitTS, noop: "stale-apply" };
   }
@@ -81,9 +101,19 @@ function applyTxn(
   // names the ts at which the write set actually lives.
   if (knobs.dedupProbe && req.prevCommitTS !== 0) {
     const primary = primaryKey(elems)!;
-    if (store.committedVersionAt(primary, req.prevCommitTS)) {
+    const landed = knobs.staleApplyCompareValues
+      ? everyKeyHasVersionAt(store, uniqueMutations(elems), req.prevCommitTS, true)
+      : store.committedVersionAt(primary, req.prevCommitTS);
+    if (landed) {
       return { ok: true, commitTS: req.prevCommitTS, noop: "dedup" };
     }
+  }
+  // Commit timestamps are allocated before the proposal, so entries can reach the log out of
+  // commitTS order; LastCommitTS then stops being a watermark (a reader at it can miss a smaller
+  // commitTS applied later, and a writer that missed it overwrites it without conflict). The fix
+  // refuses such a late entry; the adapter retries it with a fresh commitTS.
+  if (knobs.applyInCommitOrder && commitTS <= store.lastCommitTS()) {
+    return { ok: false, reason: "write-conflict", key: primaryKey(elems)! };
   }
   const muts = uniqueMutations(elems);
   const readKeys = knobs.readSetInRaft ? req.readKeys : [];

@@ -25,6 +25,12 @@ export interface KvKnobs {
   hlcRenewalIntervalMs: number;
   /** Spec §1.4: an apply whose every key already has a version at exactly commitTS is a no-op success. */
   staleApplyFastPath: boolean;
+  /**
+   * The stale-apply fast path and the PrevCommitTS dedup probe also require every version at the
+   * probed ts to hold the mutation's own value (fixed). HEAD tests keys only, so a different txn
+   * that drew the same timestamp is swallowed as a no-op success — a finding of this testbed.
+   */
+  staleApplyCompareValues: boolean;
   /** Spec §1.7: PrevCommitTS exact-ts probe of the primary key. */
   dedupProbe: boolean;
   /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
@@ -38,6 +44,12 @@ export interface KvKnobs {
    * position of an empty snapshot (fixed).
    */
   emptySnapshotStartTS: "clock" | "floor";
+  /**
+   * Refuse (as a write conflict) a txn whose commitTS is not above the store's LastCommitTS
+   * (fixed). HEAD applies it: commitTS is allocated before proposing, so entries can apply out of
+   * commitTS order and LastCommitTS is no watermark — a finding of this testbed.
+   */
+  applyInCommitOrder: boolean;
   /** Demo Dispatch retry budget, and the host's forwardWithRetry budget. */
   leaderRetryBudgetMs: number;
   /** Demo Dispatch poll interval, and the host's forward retry interval. */
@@ -56,9 +68,11 @@ export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
   hlcWindowMs: 10_000,
   hlcRenewalIntervalMs: 1_000,
   staleApplyFastPath: true,
+  staleApplyCompareValues: true,
   dedupProbe: true,
   coordinator: "production",
   ensureValidStartTS: true,
+  applyInCommitOrder: true,
   emptySnapshotStartTS: "floor",
   leaderRetryBudgetMs: 5_000,
   leaderRetryIntervalMs: 25,
@@ -81,9 +95,13 @@ export const kvKnobDescriptions: Readonly<Record<keyof KvKnobs, string>> = Objec
   hlcRenewalIntervalMs: "interval in ms between a leader's HLC lease proposals",
   staleApplyFastPath:
     "apply is a no-op success when every mutation key already has a version at exactly commitTS (off for B17)",
+  staleApplyCompareValues:
+    "the stale-apply fast path and the dedup probe also compare values (fixed); off = HEAD, where a different txn with a colliding timestamp is swallowed as a no-op success",
   dedupProbe: "FSM no-ops a request whose primary key has a version at exactly PrevCommitTS (off for B17)",
   coordinator:
     "production = VerifyLeader then propose or forward (no retry of a failed local propose); demo = Dispatch retry loop on leader errors (B17)",
+  applyInCommitOrder:
+    "refuse a txn whose commitTS is not above LastCommitTS (fixed); off = HEAD, where out-of-commitTS-order applies let a writer overwrite an acknowledged write",
   emptySnapshotStartTS:
     "startTS of a txn that read the empty store (with ensureValidStartTS): floor = 1 (fixed), clock = a fresh HLC reading as in the unmerged fix 81a0d5ea (first writers can overwrite each other)",
   ensureValidStartTS:

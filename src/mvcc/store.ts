@@ -188,6 +188,14 @@ export class MvccStore implements StoreView {
   }
 
   /** All versions of key, oldest first (for tests and traces). */
+  /** The version at exactly `ts`: its value, null for a tombstone, undefined when there is none. */
+  versionAt(key: string, ts: number): string | null | undefined {
+    const e = this.index.get(key);
+    if (e === undefined) return undefined;
+    const i = e.ts.indexOf(ts);
+    return i < 0 ? undefined : (e.vals[i] ?? null);
+  }
+
   versionsOf(key: string): Version[] {
     const e = this.index.get(key);
     if (e === undefined) return [];

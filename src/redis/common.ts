@@ -1,0 +1,364 @@
+/**
+ * Helpers shared by the command implementations (spec §4.0, elastickv
+ * `adapter/redis_compat_helpers.go`, `adapter/redis_retry.go`, `adapter/ts.go`): snapshot choice,
+ * type probes, meta resolution, read fences, dispatch outcomes and the retry loop.
+ */
+import { allocateCommitTS, dispatch, isTransientLeaderError, snapshotTS } from "../kv/coordinator.ts";
+import type { Co, DispatchResult, Effect, Mutation, OperationGroup } from "../kv/types.ts";
+import type { AllKnobs, NodeContext } from "./context.ts";
+import {
+  CodecError,
+  decodeHashDelta,
+  decodeHashMeta,
+  decodeListDelta,
+  decodeListMeta,
+  type Keys,
+  keysFor,
+  LIST_CLAIM_PREFIX,
+  LIST_ITEM_PREFIX,
+  prefixEnd,
+} from "./keys.ts";
+
+/** Named rare events this layer reports through `ctx.probe` (design §4). */
+export const REDIS_PROBES = {
+  popClaimConflict: "pop-claim-conflict",
+  pushItemConflict: "push-item-conflict",
+  fenceConflict: "fence-conflict",
+  popOverHole: "pop-over-hole",
+  reusePath: "reuse-path",
+  reuseSelfConflict: "reuse-self-conflict",
+  reuseDedupNoop: "reuse-dedup-noop",
+  ambiguousRetry: "ambiguous-retry",
+  ambiguousOutcome: "ambiguous-outcome",
+  retryLimit: "retry-limit",
+  deltaScanTruncated: "delta-scan-truncated",
+  lenClamped: "len-clamped",
+  readFenceFailed: "read-fence-failed",
+  execConflict: "exec-conflict",
+  delConflict: "del-conflict",
+  markerClaimSkipped: "marker-claim-skipped",
+  compactorRacedPush: "compactor-raced-push",
+  compactorRacedPushEmpty: "compactor-raced-push-empty",
+  compactorConflict: "compactor-conflict",
+  compactorFoldEmpty: "compactor-fold-empty",
+  reaperReaped: "reaper-reaped",
+  urgentCompaction: "urgent-compaction",
+  urgentDropped: "urgent-dropped",
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** A Redis error reply raised from inside a command. */
+export class RedisError extends Error {
+  constructor(
+    message: string,
+    /** The command may still have taken effect. */
+    readonly ambiguous = false,
+  ) {
+    super(message);
+    this.name = "RedisError";
+  }
+}
+
+/** A write conflict from a dispatch (`store.ErrWriteConflict`); `wire` = crossed a forward RPC. */
+export class WriteConflictError extends RedisError {
+  constructor(
+    readonly key: string,
+    readonly wire: boolean,
+  ) {
+    // A wire conflict escaping to the client may be a self-conflict of a write that landed.
+    super(`ERR write conflict: key ${JSON.stringify(key)}`, wire);
+    this.name = "WriteConflictError";
+  }
+  /** `normalizeRetryableRedisTxnErr`: restore the typed form of a wire conflict. */
+  normalized(): WriteConflictError {
+    return this.wire ? new WriteConflictError(this.key, false) : this;
+  }
+}
+
+export class DeltaScanTruncatedError extends RedisError {
+  constructor() {
+    super("ERR delta scan truncated: compaction required");
+    this.name = "DeltaScanTruncatedError";
+  }
+}
+
+export const keysOf = (ctx: NodeContext): Keys => keysFor(ctx.knobs.keyLayout);
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The "fresh read" sentinel `^uint64(0)` of `adapter/ts.go`: a read at it sees everything the
+ * store has applied by the time it reads. Any timestamp above every HLC value does that.
+ */
+export const SENTINEL_TS = Number.MAX_SAFE_INTEGER;
+
+/** `readTS()`: LastCommitTS (or the knob's HLC variant, B5); the sentinel when nothing applied. */
+export function readTS(ctx: NodeContext): number {
+  const ts = snapshotTS(ctx.store, ctx.hlc, ctx.knobs);
+  return ts === 0 ? SENTINEL_TS : ts;
+}
+
+/** `normalizeStartTS`: sentinel → 0, which lets the coordinator mint StartTS (B15(b)). */
+export function normalizeStartTS(ts: number): number {
+  return ts === SENTINEL_TS ? 0 : ts;
+}
+
+/** `NextTimestampAfterThrough(startTS)`: a commitTS pre-allocated before dispatch. */
+export function* allocCommitTS(ctx: NodeContext, startTS: number): Co<number> {
+  const a = yield* allocateCommitTS(ctx.coordinatorEnv, startTS);
+  if (!a.ok) throw new RedisError(`ERR ${a.message}`);
+  return a.ts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fences
+// ---------------------------------------------------------------------------------------------
+
+/** One read fence (lease read or ReadIndex per knob); a lost leadership fails the command. */
+export function* readFence(ctx: NodeContext): Co<void> {
+  const e: Effect = { kind: ctx.knobs.readFenceKind };
+  const ok = (yield e) as boolean;
+  if (!ok) {
+    ctx.probe(REDIS_PROBES.readFenceFailed);
+    throw new RedisError("NOTLEADER read fence: not leader");
+  }
+}
+
+/** Wide fences a creator read-tracks, restricted to the families whose fences are on. */
+export function creatorFenceKeys(k: Keys, knobs: AllKnobs, userKey: string): string[] {
+  const out: string[] = [];
+  if (knobs.hashFence) out.push(k.fence("hash", userKey), k.fence("set", userKey));
+  if (knobs.listFence) out.push(k.fence("list", userKey));
+  if (knobs.hashFence) out.push(k.fence("zset", userKey));
+  return out;
+}
+
+export const put = (key: string, value: string): Mutation => ({ op: "put", key, value });
+export const del = (key: string): Mutation => ({ op: "del", key });
+
+/** `firstWriteKey`: the first Put of a write set (the dedup/self-conflict probe key). */
+export function firstWriteKey(elems: readonly Mutation[]): string | undefined {
+  for (const e of elems) if (e.op === "put" && e.key.length > 0) return e.key;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type probe (`rawKeyTypeAt`)
+// ---------------------------------------------------------------------------------------------
+
+export type RedisType = "none" | "string" | "list" | "hash";
+
+function prefixExists(ctx: NodeContext, prefix: string, ts: number): boolean {
+  return ctx.store.scanAt(prefix, prefixEnd(prefix), 1, ts).length > 0;
+}
+
+/**
+ * Strings first, then lists (base meta, or any delta: a drained list keeps reporting `list` until
+ * compacted), then wide hashes (field, meta, delta), then the legacy hash blob. Sets, zsets and
+ * streams are probed by elastickv too, but no modelled command writes them, so they are skipped.
+ */
+export function keyTypeAt(ctx: NodeContext, userKey: string, ts: number): RedisType {
+  const k = keysOf(ctx);
+  const s = ctx.store;
+  if (s.getAt(k.str(userKey), ts) !== undefined) return "string";
+  if (s.getAt(`!redis|hll|${userKey}`, ts) !== undefined) return "string";
+  if (s.getAt(userKey, ts) !== undefined) return "string";
+  if (s.getAt(k.listMeta(userKey), ts) !== undefined) return "list";
+  if (prefixExists(ctx, k.listDeltaPrefix(userKey), ts)) return "list";
+  if (prefixExists(ctx, k.hashFieldPrefix(userKey), ts)) return "hash";
+  if (s.getAt(k.hashMeta(userKey), ts) !== undefined) return "hash";
+  if (prefixExists(ctx, k.hashDeltaPrefix(userKey), ts)) return "hash";
+  if (s.getAt(k.legacyHash(userKey), ts) !== undefined) return "hash";
+  return "none";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meta resolution
+// ---------------------------------------------------------------------------------------------
+
+export interface ResolvedList {
+  head: number;
+  len: number;
+  tail: number;
+  /** Base meta exists or at least one delta does. */
+  exists: boolean;
+  baseExists: boolean;
+  /** Delta keys visible at the read timestamp, in key order. */
+  deltaKeys: string[];
+}
+
+function urgent(ctx: NodeContext, type: "list" | "hash", userKey: string): void {
+  ctx.probe(REDIS_PROBES.deltaScanTruncated);
+  ctx.urgentCompaction?.(type, userKey);
+}
+
+/** Negative Len after folding deltas: clamp (HEAD) or fail (B23 fix). */
+function checkLen(ctx: NodeContext, userKey: string, len: number): number {
+  if (len >= 0) return len;
+  if (ctx.knobs.lenClamp) {
+    ctx.probe(REDIS_PROBES.lenClamped);
+    ctx.trace("redis.len-clamped", { key: userKey, len });
+    return 0;
+  }
+  throw new RedisError(`ERR collection meta invariant violated: negative length ${len}`);
+}
+
+/** The base list meta only (`loadListMetaAt`). */
+export function loadListBase(
+  ctx: NodeContext,
+  userKey: string,
+  ts: number,
+): { head: number; len: number; exists: boolean } {
+  const raw = ctx.store.getAt(keysOf(ctx).listMeta(userKey), ts);
+  if (raw === undefined) return { head: 0, len: 0, exists: false };
+  const m = decodeListMeta(raw);
+  return { head: m.head, len: m.len, exists: true };
+}
+
+/** Scan up to maxDeltaScanLimit + 1 deltas under prefix; more than the limit is truncated. */
+export function scanDeltas(
+  ctx: NodeContext,
+  type: "list" | "hash",
+  userKey: string,
+  prefix: string,
+  ts: number,
+): Array<[string, string]> {
+  const limit = ctx.knobs.maxDeltaScanLimit;
+  const ds = ctx.store.scanAt(prefix, prefixEnd(prefix), limit + 1, ts);
+  if (ds.length > limit) {
+    urgent(ctx, type, userKey);
+    throw new DeltaScanTruncatedError();
+  }
+  return ds;
+}
+
+/** `resolveListMeta`: base meta + Σ deltas at one timestamp. */
+export function resolveListMeta(ctx: NodeContext, userKey: string, ts: number): ResolvedList {
+  const k = keysOf(ctx);
+  const base = loadListBase(ctx, userKey, ts);
+  const ds = scanDeltas(ctx, "list", userKey, k.listDeltaPrefix(userKey), ts);
+  let head = base.head;
+  let len = base.len;
+  const deltaKeys: string[] = [];
+  for (const [key, v] of ds) {
+    const d = decodeListDelta(v);
+    head += d.headDelta;
+    len += d.lenDelta;
+    deltaKeys.push(key);
+  }
+  len = checkLen(ctx, userKey, len);
+  return {
+    head,
+    len,
+    tail: head + len,
+    exists: base.exists || ds.length > 0,
+    baseExists: base.exists,
+    deltaKeys,
+  };
+}
+
+/** `resolveHashMeta`: base Len + Σ LenDelta. */
+export function resolveHashMeta(
+  ctx: NodeContext,
+  userKey: string,
+  ts: number,
+): { len: number; exists: boolean } {
+  const k = keysOf(ctx);
+  const raw = ctx.store.getAt(k.hashMeta(userKey), ts);
+  let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
+  const ds = scanDeltas(ctx, "hash", userKey, k.hashDeltaPrefix(userKey), ts);
+  for (const [, v] of ds) len += decodeHashDelta(v);
+  len = checkLen(ctx, userKey, len);
+  return { len, exists: raw !== undefined || ds.length > 0 };
+}
+
+/** `clampRange`: Redis LRANGE bounds; [0, -1] means empty. */
+export function clampRange(start: number, end: number, length: number): [number, number] {
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (end >= length) end = length - 1;
+  if (end < start) return [0, -1];
+  return [start, end];
+}
+
+/** Whether a conflict key is a claim, an item or a list fence (for probes). */
+export function conflictKind(key: string): "claim" | "item" | "fence" | "other" {
+  if (key.startsWith(LIST_CLAIM_PREFIX)) return "claim";
+  if (key.startsWith(LIST_ITEM_PREFIX)) return "item";
+  if (key.startsWith("!redis|txn-wide-")) return "fence";
+  return "other";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+// ---------------------------------------------------------------------------------------------
+
+export function* dispatchGroup(ctx: NodeContext, group: OperationGroup): Co<DispatchResult> {
+  ctx.trace("redis.dispatch", {
+    startTS: group.startTS,
+    commitTS: group.commitTS,
+    prevCommitTS: group.prevCommitTS ?? 0,
+    writes: group.elems.length,
+    reads: group.readKeys.length,
+  });
+  const r = yield* dispatch(ctx.coordinatorEnv, group);
+  if (!r.ok) ctx.trace("redis.dispatch-failed", { ...r });
+  return r;
+}
+
+/** The adapter-visible error of a failed dispatch. */
+export function dispatchError(ctx: NodeContext, r: Exclude<DispatchResult, { ok: true }>): RedisError {
+  switch (r.kind) {
+    case "write-conflict": {
+      const kind = conflictKind(r.key);
+      if (kind === "fence") ctx.probe(REDIS_PROBES.fenceConflict);
+      return new WriteConflictError(r.key, r.wire === true);
+    }
+    case "failed":
+      return new RedisError(`${isTransientLeaderError(r.message) ? "NOTLEADER" : "ERR"} ${r.message}`);
+    case "ambiguous":
+      return new RedisError(`${isTransientLeaderError(r.message) ? "NOTLEADER" : "ERR"} ${r.message}`, true);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// retryRedisWrite (`adapter/redis_retry.go`)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Retries only typed write conflicts (wire conflicts fail closed: they may be self-conflicts);
+ * the counter is 0-based, so up to retryMaxAttempts + 1 calls; backoff doubles up to the max
+ * with up to +50% jitter. Each retry re-reads at a fresh readTS because `fn` does.
+ */
+export function* retryRedisWrite<T>(ctx: NodeContext, fn: () => Co<T>): Co<T> {
+  const k = ctx.knobs;
+  let backoff = k.retryInitialBackoffUs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return yield* fn();
+    } catch (e) {
+      if (!(e instanceof WriteConflictError) || e.wire) throw e;
+      if (attempt >= k.retryMaxAttempts) {
+        ctx.probe(REDIS_PROBES.retryLimit);
+        throw new RedisError(`ERR redis txn retry limit exceeded: ${e.message}`);
+      }
+      if (attempt === 0) backoff = k.retryInitialBackoffUs;
+      const half = Math.floor(backoff / 2);
+      const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
+      ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
+      yield { kind: "sleep", us: backoff + jitter };
+      backoff = Math.min(backoff * 2, k.retryMaxBackoffUs);
+    }
+  }
+}
+
+/** Error text of exceptions a real adapter would turn into error replies. */
+export function isReplyableError(e: unknown): e is Error {
+  return e instanceof RedisError || e instanceof CodecError || (e instanceof Error && "code" in e);
+}

@@ -1,0 +1,41 @@
+/**
+ * What a node gives the Redis adapter model: its replica's store, its clock, the knobs, the
+ * coordinator environment for dispatches, a seeded random stream, and hooks for probes and
+ * traces. Commands run on the node that believes it is leader; proxying is the host's job.
+ */
+import type { CoordinatorEnv } from "../kv/coordinator.ts";
+import type { Hlc } from "../kv/hlc.ts";
+import type { KvKnobs } from "../kv/knobs.ts";
+import type { StoreView } from "../kv/types.ts";
+import type { RedisKnobs } from "./knobs.ts";
+
+export type AllKnobs = RedisKnobs & KvKnobs;
+
+export interface NodeContext {
+  store: StoreView;
+  hlc: Hlc;
+  knobs: AllKnobs;
+  /** For `dispatch` and `allocateCommitTS` (src/kv/coordinator.ts). */
+  coordinatorEnv: CoordinatorEnv;
+  /** This node's adapter random stream (retry jitter). */
+  random(): number;
+  /** Count a named rare event (design §4). */
+  probe(name: string): void;
+  trace(ev: string, data?: object): void;
+  /**
+   * `TriggerUrgentCompaction`: a read found more than `maxDeltaScanLimit` deltas. The host wires
+   * it to this node's compactor (`DeltaCompactor.triggerUrgent`); absent means no compactor.
+   */
+  urgentCompaction?(type: "list" | "hash", userKey: string): void;
+  /**
+   * Write sets re-dispatched by the reuse path keep the first attempt's commitTS in their delta
+   * keys while the version carries a fresh one (spec §8 item 6). When present, each such delta key
+   * is recorded here as `reuseLogEntry(key, versionTS)` so the white-box delta-ts invariant can
+   * tell them from a real mismatch. Share one set per run across nodes.
+   */
+  reuseLog?: Set<string>;
+}
+
+export function reuseLogEntry(deltaKey: string, versionTS: number): string {
+  return `${deltaKey}\u0000@${versionTS}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * The adapter's one entry point: run a command as the node that believes it leads the key's
+ * group. Errors a real server would send as error replies become `{type: "error"}`; anything
+ * else is a simulator bug and propagates.
+ */
+import type { Co } from "../kv/types.ts";
+import { isReplyableError, REDIS_PROBES, RedisError } from "./common.ts";
+import type { NodeContext } from "./context.ts";
+import { hdel, hget, hgetall, hlen, hset } from "./hashes.ts";
+import { delKeys, exists, typeOf } from "./keyspace.ts";
+import { llen, lrange, pop, push } from "./lists.ts";
+import { exec } from "./txn.ts";
+import { type RedisCommand, type RedisReply, reply } from "./types.ts";
+
+function* dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+  switch (cmd.name) {
+    case "RPUSH":
+      return yield* push(ctx, cmd.key, cmd.values, false);
+    case "LPUSH":
+      return yield* push(ctx, cmd.key, cmd.values, true);
+    case "LPOP":
+      return yield* pop(ctx, cmd.key, cmd.count, true);
+    case "RPOP":
+      return yield* pop(ctx, cmd.key, cmd.count, false);
+    case "LLEN":
+      return yield* llen(ctx, cmd.key);
+    case "LRANGE":
+      return yield* lrange(ctx, cmd.key, cmd.start, cmd.stop);
+    case "DEL":
+      return yield* delKeys(ctx, cmd.keys);
+    case "EXISTS":
+      return yield* exists(ctx, cmd.keys);
+    case "TYPE":
+      return yield* typeOf(ctx, cmd.key);
+    case "HSET":
+      return yield* hset(ctx, cmd.key, cmd.pairs);
+    case "HGET":
+      return yield* hget(ctx, cmd.key, cmd.field);
+    case "HDEL":
+      return yield* hdel(ctx, cmd.key, cmd.fields);
+    case "HLEN":
+      return yield* hlen(ctx, cmd.key);
+    case "HGETALL":
+      return yield* hgetall(ctx, cmd.key);
+    case "EXEC":
+      return reply.array(yield* exec(ctx, cmd.commands));
+  }
+}
+
+export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+  try {
+    return yield* dispatchCommand(ctx, cmd);
+  } catch (e) {
+    if (!isReplyableError(e)) throw e;
+    const ambiguous = e instanceof RedisError && e.ambiguous;
+    if (ambiguous) ctx.probe(REDIS_PROBES.ambiguousOutcome);
+    ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
+    return reply.error(e.message, ambiguous);
+  }
+}

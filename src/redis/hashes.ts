@@ -1,0 +1,148 @@
+/**
+ * Hash commands (spec §4.6–§4.8, elastickv `adapter/redis_hash_cmds.go`). With one-phase dedup
+ * on (HEAD) HSET runs as a one-command EXEC; the dedup-off path is `applyHashFieldPairs`.
+ */
+import type { Co, Mutation } from "../kv/types.ts";
+import {
+  allocCommitTS,
+  del,
+  dispatchError,
+  dispatchGroup,
+  keysOf,
+  keyTypeAt,
+  normalizeStartTS,
+  put,
+  RedisError,
+  readTS,
+  resolveHashMeta,
+  retryRedisWrite,
+} from "./common.ts";
+import type { NodeContext } from "./context.ts";
+import { encodeHashDelta, prefixEnd } from "./keys.ts";
+import { pointReadTS } from "./lists.ts";
+import { exec } from "./txn.ts";
+import { type RedisReply, reply, WRONGTYPE } from "./types.ts";
+
+/** `loadHashAt` for wide hashes: every field visible at ts, sorted by name. */
+function loadFields(ctx: NodeContext, userKey: string, ts: number): Array<[string, string]> {
+  const k = keysOf(ctx);
+  const p = k.hashFieldPrefix(userKey);
+  const max = ctx.knobs.maxWideColumnItems;
+  const kvs = ctx.store.scanAt(p, prefixEnd(p), max + 1, ts);
+  if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
+  return kvs.map(([fk, v]) => [k.hashFieldName(fk, userKey)!, v] as [string, string]);
+}
+
+function hashType(ctx: NodeContext, userKey: string, ts: number): "none" | "hash" {
+  const t = keyTypeAt(ctx, userKey, ts);
+  if (t === "none" || t === "hash") return t;
+  throw new RedisError(WRONGTYPE);
+}
+
+/** HSET with dedup off (`applyHashFieldPairs`): no read keys. */
+function* hsetDirect(ctx: NodeContext, userKey: string, pairs: ReadonlyArray<[string, string]>): Co<number> {
+  const k = keysOf(ctx);
+  return yield* retryRedisWrite(ctx, function* () {
+    const ts = readTS(ctx);
+    hashType(ctx, userKey, ts);
+    const startTS = normalizeStartTS(ts);
+    const commitTS = yield* allocCommitTS(ctx, startTS);
+    // `hashMigrationSnapshot`: existence map from a scan of every field at readTS.
+    const exists = new Set(loadFields(ctx, userKey, ts).map((f) => f[0]));
+    const elems: Mutation[] = [];
+    let added = 0;
+    for (const [f, v] of pairs) {
+      if (!exists.has(f)) {
+        added++;
+        exists.add(f);
+      }
+      elems.push(put(k.hashField(userKey, f), v));
+    }
+    if (added > 0) {
+      if (ctx.knobs.hashFence) elems.push(put(k.fence("hash", userKey), ""));
+      elems.push(put(k.hashDelta(userKey, commitTS, 0), encodeHashDelta(added)));
+    }
+    const r = yield* dispatchGroup(ctx, { startTS, commitTS, readKeys: [], elems });
+    if (!r.ok) throw dispatchError(ctx, r);
+    return added;
+  });
+}
+
+export function* hset(
+  ctx: NodeContext,
+  userKey: string,
+  pairs: ReadonlyArray<[string, string]>,
+): Co<RedisReply> {
+  if (pairs.length === 0) throw new RedisError("ERR wrong number of arguments for hash command");
+  if (!ctx.knobs.onePhaseDedup) return reply.int(yield* hsetDirect(ctx, userKey, pairs));
+  // `runStandaloneDedup`: a one-command EXEC.
+  const results = yield* exec(ctx, [{ name: "HSET", key: userKey, pairs: pairs.map((p) => [p[0], p[1]]) }]);
+  return results[0];
+}
+
+/** HGET: wide-field fast path, else the type-probing slow path. */
+export function* hget(ctx: NodeContext, userKey: string, field: string): Co<RedisReply> {
+  const k = keysOf(ctx);
+  const ts = yield* pointReadTS(ctx);
+  const v = ctx.store.getAt(k.hashField(userKey, field), ts);
+  // The fast path defers to the slow one only when a string encoding shadows the hash.
+  if (v !== undefined && ctx.store.getAt(k.str(userKey), ts) === undefined) return reply.bulk(v);
+  const t = keyTypeAt(ctx, userKey, ts);
+  if (t === "none") return reply.nil();
+  if (t !== "hash") return reply.wrongType();
+  for (const [f, fv] of loadFields(ctx, userKey, ts)) if (f === field) return reply.bulk(fv);
+  return reply.nil();
+}
+
+export function* hgetall(ctx: NodeContext, userKey: string): Co<RedisReply> {
+  const ts = yield* pointReadTS(ctx);
+  const t = keyTypeAt(ctx, userKey, ts);
+  if (t === "none") return reply.array([]);
+  if (t !== "hash") return reply.wrongType();
+  const out: RedisReply[] = [];
+  for (const [f, v] of loadFields(ctx, userKey, ts)) out.push(reply.bulk(f), reply.bulk(v));
+  return reply.array(out);
+}
+
+export function* hlen(ctx: NodeContext, userKey: string): Co<RedisReply> {
+  const ts = yield* pointReadTS(ctx);
+  const t = keyTypeAt(ctx, userKey, ts);
+  if (t === "none") return reply.int(0);
+  if (t !== "hash") return reply.wrongType();
+  const m = resolveHashMeta(ctx, userKey, ts);
+  // No meta and no deltas: the legacy blob count, which nothing in the model writes.
+  return reply.int(m.exists ? m.len : 0);
+}
+
+/**
+ * HDEL (`hdelTxn` → `hdelWideColumn`): Del each existing field and one negative delta; no fence,
+ * no read keys. HEAD counts a field named twice twice (`resolveHashFieldDelElems` does not
+ * de-duplicate), which the `hdelDedupFields` knob fixes.
+ */
+export function* hdel(ctx: NodeContext, userKey: string, fields: readonly string[]): Co<RedisReply> {
+  if (fields.length === 0) throw new RedisError("ERR wrong number of arguments for 'hdel' command");
+  const k = keysOf(ctx);
+  const n = yield* retryRedisWrite(ctx, function* () {
+    const ts = readTS(ctx);
+    if (hashType(ctx, userKey, ts) === "none") return 0;
+    const p = k.hashFieldPrefix(userKey);
+    if (ctx.store.scanAt(p, prefixEnd(p), 1, ts).length === 0) return 0; // legacy blob path: nothing
+    const names = ctx.knobs.hdelDedupFields ? [...new Set(fields)] : fields;
+    const elems: Mutation[] = [];
+    let removed = 0;
+    for (const f of names) {
+      const fk = k.hashField(userKey, f);
+      if (ctx.store.getAt(fk, ts) === undefined) continue;
+      elems.push(del(fk));
+      removed++;
+    }
+    if (removed === 0) return 0;
+    const startTS = normalizeStartTS(ts);
+    const commitTS = yield* allocCommitTS(ctx, startTS);
+    elems.push(put(k.hashDelta(userKey, commitTS, 0), encodeHashDelta(-removed)));
+    const r = yield* dispatchGroup(ctx, { startTS, commitTS, readKeys: [], elems });
+    if (!r.ok) throw dispatchError(ctx, r);
+    return removed;
+  });
+  return reply.int(n);
+}
