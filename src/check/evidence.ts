@@ -11,11 +11,6 @@ import type { EdgeReason } from "./datatype.ts";
 import type { EdgeList } from "./graph.ts";
 import type { Txn } from "./txn.ts";
 
-/** Where `t` may have taken effect: [invoked, done] in history positions. */
-export function invokedAt(t: Txn): number {
-  return t.invokePos;
-}
-
 /** The last position at which `t` may take effect: its completion if it committed, else never bounded. */
 export function doneAt(t: Txn): number {
   return t.type === "ok" ? t.completePos : Number.POSITIVE_INFINITY;
@@ -24,11 +19,6 @@ export function doneAt(t: Txn): number {
 /** Whether committed `a` completed before `b` was invoked, so `a` took effect first in real time. */
 export function precedes(a: Txn, b: Txn): boolean {
   return a.type === "ok" && b.invokePos >= 0 && a.completePos < b.invokePos;
-}
-
-/** Whether `t` may take effect somewhere in [from, to] (positions, inclusive). */
-export function mayActWithin(t: Txn, from: number, to: number): boolean {
-  return t.invokePos <= to && doneAt(t) >= from;
 }
 
 /**

@@ -219,6 +219,32 @@ describe("cycles through hash keys", () => {
     expect(check(absent).anomalyTypes).toEqual(["G-single-item-realtime"]);
     expect(check(absent, { model: "serializable" }).valid).toBe(true);
   });
+
+  it("stale reads after blind HSETs, ordered by real time: G-single-item-realtime", () => {
+    const value = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .txn(1, [hset("h", "a", 2, false)])
+      .txn(2, [hget("h", "a", 1)]);
+    const res = check(value);
+    expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    expect(res.anomalies[0].cycle!.steps.map((s) => s.kind)).toEqual(["rw", "realtime"]);
+    expect(res.anomalies[0].explanation).toContain("a version older than T2's write of 2");
+    expect(check(value, { model: "serializable" }).valid).toBe(true);
+    const absent = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .txn(1, [hdel("h", "a", true)])
+      .txn(0, [hset("h", "a", 2, true)])
+      .txn(2, [hgetall("h", {})]);
+    expect(check(absent).anomalyTypes).toEqual(["G-single-item-realtime"]);
+    // A delete that may run after the HSET began explains the absence.
+    const racing = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .invoke(1, [hdel("h", "a")])
+      .txn(0, [hset("h", "a", 2, false)])
+      .ok(1, [hdel("h", "a", true)])
+      .txn(2, [hgetall("h", {})]);
+    expectValid(racing);
+  });
 });
 
 const mopArb: fc.Arbitrary<RefMop> = fc.record({

@@ -12,8 +12,9 @@
  *   - when nothing ever deletes f (no HDEL of f, no DEL of the key), "absent" is only the initial
  *     state: a read that found f absent precedes every write of f (rw), and a transaction that
  *     found it absent and then wrote it is its first writer (ww to the others).
- * Blind HSETs have no known order between them (as in Elle's rw-register without real-time
- * inference), so no other edge is claimed.
+ * Blind HSETs have no known order between them in the data (as in Elle's rw-register), so no
+ * other edge is claimed; under strict models, real time orders them, and a read of a version real
+ * time had already replaced is reported directly as G-single-item-realtime (findStaleReads).
  *
  * Non-cycle anomalies: phantom-element (a value never written to that field), G1a, lost-update
  * (two committed transactions read the same version of a field and both wrote it), len-mismatch
@@ -23,7 +24,7 @@
  */
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, EarliestAfter, EdgeReasons, Once } from "./evidence.ts";
+import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once } from "./evidence.ts";
 import { RW, WR, WW } from "./graph.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
@@ -107,6 +108,8 @@ interface HashKey {
   deleters: Deleter[];
   deletedFields: Set<string>;
   keyDeleted: boolean;
+  /** Txns that may have deleted a field (by field; DELs of the key under null). */
+  mayDelete: Map<string | null, Txn[]>;
   writers: Set<Txn>;
   adders: Set<Txn>;
   readWrites: ReadWrite[];
@@ -130,6 +133,12 @@ function mapOf(v: MopValue): Record<string, Elem> | null {
   return null;
 }
 
+function mayDelete(h: HashKey, field: string | null, t: Txn): void {
+  const l = h.mayDelete.get(field);
+  if (l === undefined) h.mayDelete.set(field, [t]);
+  else if (l[l.length - 1] !== t) l.push(t);
+}
+
 function collect(txns: readonly Txn[]): Map<Key, HashKey> {
   const keys = new Map<Key, HashKey>();
   const state = (k: Key): HashKey => {
@@ -148,6 +157,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
         deleters: [],
         deletedFields: new Set(),
         keyDeleted: false,
+        mayDelete: new Map(),
         writers: new Set(),
         adders: new Set(),
         readWrites: [],
@@ -190,6 +200,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
           if (possible && removed !== false) {
             h.deletedFields.add(field);
             h.writers.add(t);
+            mayDelete(h, field, t);
           }
           if (ok) h.deleters.push({ t, field, setAfter: false });
           break;
@@ -218,6 +229,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
           if (possible && (!ok || n !== 0)) {
             h.keyDeleted = true;
             h.writers.add(t);
+            mayDelete(h, null, t);
           }
           if (ok) {
             let setAfter = false;
@@ -328,6 +340,7 @@ function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
     addEdges(h, reasons);
     if (ctx.wants("lost-update")) findLostUpdates(h, anomalies);
     if (ctx.realtime === false) continue;
+    if (ctx.wants("G-single-item-realtime")) findStaleReads(h, anomalies);
     if (ctx.wants("len-mismatch")) findQuietLenMismatches(h, anomalies);
     if (ctx.wants("resurrected-key")) findResurrections(h, anomalies);
   }
@@ -529,6 +542,90 @@ function findQuietLenMismatches(h: HashKey, out: Anomaly[]): void {
         x,
       )} to the completion of ${label(y)}, so both saw the same hash.`,
     });
+  }
+}
+
+/**
+ * Stale reads (strict models only). Blind HSETs leave no version order in the data, but real time
+ * gives one: a committed HSET invoked after another completed installed a later version. A read
+ * invoked after such a later HSET completed, yet returning the earlier value — or finding the
+ * field absent when no delete of it may have run since that HSET began — saw a version that real
+ * time had already replaced: the two-step cycle Elle reports as G-single-item-realtime when told
+ * the keys are linearizable.
+ */
+function findStaleReads(h: HashKey, out: Anomaly[]): void {
+  const k = show(h.key);
+  const once = new Once();
+  for (const [field, writers] of h.fieldWriters) {
+    const oks = writers.filter((w) => w.t.type === "ok");
+    if (oks.length === 0) continue;
+    const after = new EarliestAfter(oks);
+    // Committed HSETs by completion, with the latest invocation among those completed so far.
+    const byDone = [...oks].sort((a, b) => a.t.completePos - b.t.completePos);
+    const latest: Write[] = [];
+    for (const w of byDone)
+      latest.push(
+        latest.length > 0 && latest[latest.length - 1].t.invokePos > w.t.invokePos
+          ? latest[latest.length - 1]
+          : w,
+      );
+    const deleters = [...(h.mayDelete.get(field) ?? []), ...(h.mayDelete.get(null) ?? [])];
+    const report = (r: FieldRead, w: Write, why: string) => {
+      if (!once.first(r.t.id, field)) return;
+      const seen = r.v === ABSENT ? "absent" : `= ${show(r.v as Elem)}`;
+      const rw = `T1 ${r.what()}, seeing field ${show(field)} ${seen}, a version older than T2's write of ${show(w.v)}: ${why}`;
+      const rt = `T2 completed at index ${w.t.completePos}, before T1 was invoked at index ${r.t.invokePos}`;
+      out.push({
+        type: "G-single-item-realtime",
+        keys: [h.key],
+        cycle: {
+          steps: [
+            {
+              from: r.t.index,
+              to: w.t.index,
+              kind: "rw",
+              key: h.key,
+              value: r.v === ABSENT ? null : (r.v as Elem),
+              why: rw,
+            },
+            { from: w.t.index, to: r.t.index, kind: "realtime", why: rt },
+          ],
+        },
+        ops: [r.t.index, w.t.index],
+        explanation: `Let:\n  T1 = ${label(r.t)}\n  T2 = ${label(w.t)}\n\nThen:\n  - T1 < T2, because ${rw} (rw).\n  - However, T2 < T1, because ${rt} (realtime): a contradiction!`,
+      });
+    };
+    for (const r of h.valueReads) {
+      if (r.field !== field) continue;
+      const w = writerOf(h, field, r.v);
+      if (w === undefined || w.t.type !== "ok") continue;
+      const later = after.after(w.t.completePos);
+      if (later === undefined || later.t.completePos >= r.t.invokePos) continue;
+      report(
+        r,
+        later,
+        `T2 was invoked after ${label(w.t)}, which wrote ${show(r.v as Elem)}, completed, so it set field ${show(field)} of key ${k} later`,
+      );
+    }
+    for (const r of h.absentReads) {
+      if (r.field !== field) continue;
+      // The committed HSET that completed before r began and was invoked last.
+      let lo = 0;
+      let hi = byDone.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (byDone[mid].t.completePos < r.t.invokePos) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) continue;
+      const w = latest[lo - 1];
+      if (deleters.some((d) => d.invokePos <= r.t.completePos && doneAt(d) >= w.t.invokePos)) continue;
+      report(
+        r,
+        w,
+        `no HDEL of that field or DEL of key ${k} may have taken effect from T2's invocation to T1's completion`,
+      );
+    }
   }
 }
 

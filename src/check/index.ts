@@ -2,8 +2,9 @@
  * The anomaly checker: Elle's approach to transactional histories, extended (design.md §6).
  *
  * 1. Pair invocations with completions (txn.ts).
- * 2. Let each datatype infer version orders from the micro-ops it owns, add ww/wr/rw edges and
- *    report the anomalies that need no cycle (list-append.ts, behind datatype.ts).
+ * 2. Route each key to one datatype (keyspace.ts), and let each infer version orders from the
+ *    micro-ops on its keys, add ww/wr/rw edges and report the anomalies that need no cycle
+ *    (list-append.ts, queue.ts, hash.ts, behind datatype.ts).
  * 3. Add real-time or process edges when the model needs them (order.ts).
  * 4. Find strongly connected components and search them for classified cycles (cycles.ts).
  * 5. Keep what the model makes reportable and give a verdict, as Elle does (models.ts).
@@ -42,7 +43,7 @@ export interface CheckOptions {
   models?: string[];
   /** Specific anomalies to look for, with those implying them (Elle's `:anomalies`). */
   anomalies?: string[];
-  /** Datatype analyses to run; default list-append only. */
+  /** Datatype analyses to run; default list-append (with lost-append), queue and hash. */
   datatypes?: Datatype[];
   /** Work budget (edge visits) per cycle search in one component, like Elle's search timeout. */
   cycleSearchBudget?: number;
