@@ -11,10 +11,17 @@ import type { Clocks } from "../engine/clock.ts";
 import type { Network } from "../engine/network.ts";
 import type { Stream } from "../engine/rng.ts";
 import type { Simulation } from "../engine/sim.ts";
-import { type CoordinatorEnv, serveForward } from "../kv/coordinator.ts";
+import { type CoordinatorEnv, LEADER_ERRORS, serveForward } from "../kv/coordinator.ts";
 import { applyRequest } from "../kv/fsm.ts";
 import { Hlc } from "../kv/hlc.ts";
-import type { ApplyResult, DispatchResult, Effect, FsmRequest, OperationGroup } from "../kv/types.ts";
+import type {
+  ApplyResult,
+  DispatchResult,
+  Effect,
+  FsmRequest,
+  OperationGroup,
+  ProposeOutcome,
+} from "../kv/types.ts";
 import { MvccStore } from "../mvcc/store.ts";
 import type { RaftCluster } from "../raft/host.ts";
 import { DeltaCompactor } from "../redis/compactor.ts";
@@ -42,6 +49,24 @@ export interface NodeDeps {
   emit(kind: string, data: Record<string, unknown>): void;
   reuseLog: Set<string>;
   onInvariant(name: string, detail: string): void;
+}
+
+/**
+ * The demo coordinator's errors cross gRPC as strings, and its Dispatch loop recognises leader
+ * churn by the message's suffix (`LEADER_ERRORS`, spec §1.6). The Raft host words those outcomes
+ * with details after the phrase ("leadership lost (term 4)"), so the demo host puts the phrase last.
+ */
+function demoLeaderError(o: ProposeOutcome): ProposeOutcome {
+  if (o.status === "applied") return o;
+  const m = o.message;
+  const phrase = m.startsWith("leadership lost")
+    ? LEADER_ERRORS.leadershipLost
+    : m.startsWith("not leader")
+      ? LEADER_ERRORS.notLeader
+      : m.startsWith("proposal dropped: leadership transfer")
+        ? LEADER_ERRORS.transferInProgress
+        : undefined;
+  return phrase === undefined || m.endsWith(phrase) ? o : { ...o, message: `${m}: ${phrase}` };
 }
 
 /** How long a proxied command may wait for the leader's answer before the node gives up. */
@@ -111,7 +136,11 @@ export class SimNode {
         ok: r.ok,
         noop: r.ok ? r.noop : undefined,
         conflict: r.ok ? undefined : (r as { key?: string }).key,
-        writes: data.elems.map((m) => `${m.op === "put" ? "+" : "-"}${m.key}`),
+        writes: data.elems.map((m) =>
+          m.op === "put"
+            ? `+${m.key}${m.value.length > 0 && m.value.length <= 16 ? `=${m.value}` : ""}`
+            : `-${m.key}`,
+        ),
       });
       if (this.d.knobs.storeInvariants && r.ok) {
         const opts = {
@@ -227,7 +256,9 @@ export class SimNode {
     const { raft, sim } = this.d;
     switch (e.kind) {
       case "propose":
-        raft.propose(this.id, e.request, resume);
+        if (this.d.knobs.coordinator === "demo")
+          raft.propose(this.id, e.request, (o) => resume(demoLeaderError(o)));
+        else raft.propose(this.id, e.request, resume);
         return;
       case "verify-leader":
         raft.verifyLeader(this.id, resume);

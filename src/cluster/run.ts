@@ -245,7 +245,10 @@ export function runScenario(input: RunInput): RunOutcome {
       const hash = typeof f === "string" && f.startsWith("h");
       const id = `${typeof k}:${k}`;
       const prev = opsTouched.get(id);
+      // A key first touched by a type-neutral op (DEL, EXISTS) is a hash as soon as any hash op
+      // names it, so that its final read is HGETALL and not an LRANGE the checker cannot place.
       if (!prev) opsTouched.set(id, { key: k, hash });
+      else if (hash && !prev.hash) prev.hash = true;
     }
   };
 

@@ -142,6 +142,24 @@ export const put = (key: string, value: string): Mutation => ({ op: "put", key, 
 export const del = (key: string): Mutation => ({ op: "del", key });
 
 /** `firstWriteKey`: the first Put of a write set (the dedup/self-conflict probe key). */
+/**
+ * Whether this write set is what lives at exactly `ts` (the adapter's landed probes, spec §1.7).
+ * HEAD probes only that the first write key has some version at `ts`; another transaction that drew
+ * the same timestamp passes that test (`staleApplyCompareValues` off). The fixed probe also
+ * requires the value to be this write set's own.
+ */
+export function writeSetLandedAt(ctx: NodeContext, elems: readonly Mutation[], ts: number): boolean {
+  const first = firstWriteKey(elems);
+  if (first === undefined || !ctx.store.committedVersionAt(first, ts)) return false;
+  if (!ctx.knobs.staleApplyCompareValues) return true;
+  for (const m of elems) {
+    if (!ctx.store.committedVersionAt(m.key, ts)) return false;
+    const v = ctx.store.getAt(m.key, ts);
+    if (m.op === "put" ? v !== m.value : v !== undefined) return false;
+  }
+  return true;
+}
+
 export function firstWriteKey(elems: readonly Mutation[]): string | undefined {
   for (const e of elems) if (e.op === "put" && e.key.length > 0) return e.key;
   return undefined;

@@ -25,6 +25,7 @@ import {
   resolveListMeta,
   retryRedisWrite,
   WriteConflictError,
+  writeSetLandedAt,
 } from "./common.ts";
 import { type NodeContext, reuseLogEntry } from "./context.ts";
 import { encodeListDelta, LIST_DELTA_PREFIX } from "./keys.ts";
@@ -159,7 +160,7 @@ function* pushReuse(ctx: NodeContext, userKey: string, pending: PendingPush, dro
   const probeKey = firstWriteKey(pending.ops);
   if (r.ok) {
     // `resolveReuseLength`: a probe hit at the previous commitTS means the FSM no-op'd.
-    if (probeKey !== undefined && ctx.store.committedVersionAt(probeKey, pending.commitTS)) {
+    if (probeKey !== undefined && writeSetLandedAt(ctx, pending.ops, pending.commitTS)) {
       ctx.probe(REDIS_PROBES.reuseDedupNoop);
       return pending.length;
     }
@@ -169,7 +170,7 @@ function* pushReuse(ctx: NodeContext, userKey: string, pending: PendingPush, dro
   if (err instanceof WriteConflictError) {
     if (err.wire) ctx.probe(REDIS_PROBES.ambiguousRetry);
     // Self-conflict guard: did this very attempt land at the fresh commitTS?
-    if (probeKey !== undefined && ctx.store.committedVersionAt(probeKey, commitTS)) {
+    if (probeKey !== undefined && writeSetLandedAt(ctx, pending.ops, commitTS)) {
       ctx.probe(REDIS_PROBES.reuseSelfConflict);
       pending.commitTS = commitTS;
       return lengthAfterFreshApply(ctx, userKey, pending);

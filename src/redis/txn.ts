@@ -32,6 +32,7 @@ import {
   retryRedisWrite,
   scanDeltas,
   WriteConflictError,
+  writeSetLandedAt,
 } from "./common.ts";
 import { type NodeContext, reuseLogEntry } from "./context.ts";
 import {
@@ -776,7 +777,7 @@ function* execReuse(ctx: NodeContext, pending: PendingExec, drop: () => void): C
   if (err instanceof WriteConflictError) {
     if (err.wire) ctx.probe(REDIS_PROBES.ambiguousRetry);
     const probeKey = firstWriteKey(pending.elems);
-    if (probeKey !== undefined && ctx.store.committedVersionAt(probeKey, commitTS)) {
+    if (probeKey !== undefined && writeSetLandedAt(ctx, pending.elems, commitTS)) {
       ctx.probe(REDIS_PROBES.reuseSelfConflict);
       pending.commitTS = commitTS;
       return pending.results;
