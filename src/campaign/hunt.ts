@@ -88,7 +88,13 @@ export async function hunt(variant: string, opts: HuntOptions): Promise<HuntResu
   for (let i = 0; i < opts.maxSeeds; i++) {
     const seed = first + i;
     result.seedsTried++;
-    const ev = runAndCheck({ scenario: t.scenario, scenarioRef: t.scenarioRef, variant, knobs: t.knobs, seed });
+    const ev = runAndCheck({
+      scenario: t.scenario,
+      scenarioRef: t.scenarioRef,
+      variant,
+      knobs: t.knobs,
+      seed,
+    });
     if (matchesExpected(ev.result.anomalyTypes, t.expected)) {
       result.found = {
         seed,

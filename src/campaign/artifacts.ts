@@ -1,0 +1,110 @@
+/**
+ * Files a run leaves behind: repro files, and the folder of one run (`sim run --out`, each
+ * campaign failure): `summary.json`, `history.edn`, `anomalies.json`, `report.html` and, when it
+ * failed, `repro.json`. All writes are atomic (src/io/atomic.ts).
+ */
+import { join } from "node:path";
+import { historyToEdn } from "../check/edn.ts";
+import type { KnobSet } from "../cluster/types.ts";
+import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
+import { formatJson } from "../io/json.ts";
+import { makeRepro, type Repro, writeRepro } from "../io/repro.ts";
+import { TOOL } from "../io/version.ts";
+import { renderHtmlReport } from "../report/html.ts";
+import type { RunReport, RunResult } from "../report/types.ts";
+import type { ScenarioEdits } from "../shrink/index.ts";
+import { hasEdits } from "../shrink/index.ts";
+import type { Evaluation } from "./evaluate.ts";
+
+/**
+ * A repro as this tool writes it. Beyond `deltasim-repro/1`'s fields (which the format lets later
+ * writers extend) it records `swarm` — whether the seed drew its own configuration, which a replay
+ * must repeat — and, for a shrunk repro, the scenario `edits` and the consistency `model` if it was
+ * not the scenario's own.
+ */
+export type CampaignRepro = Repro & { swarm?: boolean; edits?: ScenarioEdits; model?: string };
+
+export interface ReproOptions {
+  scenarioRef: string;
+  variant: string;
+  knobs: KnobSet;
+  seed?: number;
+  /** Record the consumed tape (shrunk repros); a seed alone is enough otherwise. */
+  tape?: number[];
+  swarm?: boolean;
+  edits?: ScenarioEdits;
+  model?: string;
+  createdBy: string;
+}
+
+export function makeCampaignRepro(ev: Evaluation, o: ReproOptions): CampaignRepro {
+  const simError = ev.failures.find((f) => f.type === "sim-error");
+  const error = ev.error ?? (simError ? { message: simError.message, stack: simError.stack } : undefined);
+  const repro: CampaignRepro = makeRepro({
+    scenario: o.scenarioRef,
+    variant: o.variant,
+    knobs: o.knobs,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.tape !== undefined ? { tape: o.tape } : {}),
+    expected: { anomalyTypes: ev.result.anomalyTypes, historyHash: ev.result.historyHash },
+    stats: ev.result.stats,
+    config: ev.result.config,
+    createdBy: o.createdBy,
+    ...(error
+      ? { error: error.stack ? { message: error.message, stack: error.stack } : { message: error.message } }
+      : {}),
+  });
+  if (o.swarm !== undefined) repro.swarm = o.swarm;
+  if (o.edits && hasEdits(o.edits)) repro.edits = o.edits;
+  if (o.model !== undefined) repro.model = o.model;
+  return repro;
+}
+
+/** `anomalies.json`: the verdict and every anomaly with its explanation. */
+export function anomaliesDoc(r: RunResult): Record<string, unknown> {
+  return {
+    tool: TOOL,
+    scenario: r.scenario,
+    variant: r.variant,
+    ...(r.seed !== undefined ? { seed: r.seed } : {}),
+    valid: r.valid,
+    anomalyTypes: r.anomalyTypes,
+    anomalies: r.anomalies,
+  };
+}
+
+export function runReportOf(ev: Evaluation, result: RunResult = ev.result): RunReport {
+  return { ...result, history: ev.history, events: ev.events };
+}
+
+export interface RunDirFiles {
+  summary: string;
+  history: string;
+  anomalies: string;
+  report: string;
+  repro?: string;
+}
+
+/**
+ * Writes one run's folder. `summary.json` is the run's `--json` result plus its timeline events
+ * (so that `sim report DIR` can redraw the page later from the folder alone).
+ */
+export async function writeRunDir(dir: string, ev: Evaluation, repro?: CampaignRepro): Promise<RunDirFiles> {
+  await ensureDir(dir);
+  const files: RunDirFiles = {
+    summary: join(dir, "summary.json"),
+    history: join(dir, "history.edn"),
+    anomalies: join(dir, "anomalies.json"),
+    report: join(dir, "report.html"),
+  };
+  const result: RunResult = repro ? { ...ev.result, repro: "repro.json" } : ev.result;
+  if (repro) {
+    files.repro = join(dir, "repro.json");
+    await writeRepro(files.repro, repro);
+  }
+  await writeFileAtomic(files.history, historyToEdn(ev.history));
+  await writeFileAtomic(files.anomalies, formatJson(anomaliesDoc(result)));
+  await writeFileAtomic(files.summary, formatJson({ ...result, events: ev.events }));
+  await writeFileAtomic(files.report, renderHtmlReport(runReportOf(ev, result)));
+  return files;
+}

@@ -1,0 +1,98 @@
+/**
+ * `sim check HISTORY`: check an external history (ours, or a real Jepsen `history.edn`).
+ * A file that cannot be read or parsed is an input error naming the file and line (exit 2).
+ */
+
+import { type HistoryFormat, parseHistory } from "../check/format.ts";
+import type { History } from "../check/history.ts";
+import {
+  checkHistory,
+  HistoryParseError,
+  HistoryShapeError,
+  isKnownModel,
+  knownModels,
+} from "../check/index.ts";
+import { InputError } from "../io/errors.ts";
+import { readTextInput } from "../io/repro.ts";
+import { TOOL } from "../io/version.ts";
+import { type CliIO, exitForVerdict, line, printJson } from "./cli-io.ts";
+import { verdictWord } from "./text.ts";
+
+export interface CheckOptions {
+  format?: string;
+  model?: string;
+  json?: boolean;
+}
+
+export const DEFAULT_MODEL = "strict-serializable";
+
+/** Client transactions: invoke/completion pairs (nemesis ops are not client operations). */
+export function countTxns(history: History): number {
+  let n = 0;
+  for (const op of history) if (op.type === "invoke" && op.process !== "nemesis") n++;
+  return n;
+}
+
+export function parseHistoryFile(text: string, file: string, format?: HistoryFormat): History {
+  try {
+    return parseHistory(text, format);
+  } catch (e) {
+    if (e instanceof HistoryParseError) {
+      const prefix = e.line !== undefined ? `line ${e.line}: ` : "";
+      const problem = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+      throw new InputError({
+        file,
+        ...(e.line !== undefined ? { line: e.line } : {}),
+        problem: `not a history: ${problem}`,
+      });
+    }
+    throw new InputError({ file, problem: `not a history: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+export async function checkCommand(file: string, opts: CheckOptions, io: CliIO): Promise<number> {
+  if (opts.format !== undefined && opts.format !== "edn" && opts.format !== "jsonl") {
+    throw new InputError({ file: "--format", expected: "edn or jsonl", found: JSON.stringify(opts.format) });
+  }
+  const model = opts.model ?? DEFAULT_MODEL;
+  if (!isKnownModel(model)) {
+    throw new InputError({
+      file: "--model",
+      found: JSON.stringify(model),
+      expected: `a model Elle knows: ${knownModels().join(", ")}`,
+    });
+  }
+  const t0 = performance.now();
+  const text = await readTextInput(file);
+  const history = parseHistoryFile(text, file, opts.format as HistoryFormat | undefined);
+  let verdict: ReturnType<typeof checkHistory>;
+  try {
+    verdict = checkHistory(history, { model });
+  } catch (e) {
+    // The checker rejects histories whose shape is impossible (a completion without an invoke…).
+    if (e instanceof HistoryShapeError)
+      throw new InputError({ file, problem: `not a usable history: ${e.message}` });
+    throw e;
+  }
+  const wallMs = Math.round((performance.now() - t0) * 100) / 100;
+  const out = {
+    tool: TOOL,
+    file,
+    model,
+    ops: countTxns(history),
+    valid: verdict.valid,
+    anomalyTypes: verdict.anomalyTypes,
+    anomalies: verdict.anomalies,
+    wallMs,
+  };
+  if (io.json) printJson(io, out);
+  else {
+    line(io, `${io.c.bold(file)} (${out.ops} transactions, ${model}): ${verdictWord(io, out.valid)}`);
+    for (const a of out.anomalies) {
+      const keys = a.keys.length > 0 ? ` on ${a.keys.map((k) => JSON.stringify(k)).join(", ")}` : "";
+      line(io, `  ${io.c.red(a.type)}${keys}: ${a.explanation.replace(/\n/g, "\n    ")}`);
+    }
+    line(io, io.c.dim(`  ${wallMs} ms`));
+  }
+  return exitForVerdict(out.valid);
+}

@@ -1,0 +1,150 @@
+/**
+ * One run, judged: run the simulation, check its history against the scenario's model, and fold
+ * in the failures the run detected itself (invariants, liveness, simulator errors). The result is
+ * exactly the `sim run --json` shape (design §5). This is an edge: it measures wall time, and it
+ * turns any exception into a `sim-error` failure so that one bad seed never kills a campaign.
+ */
+import { createHash } from "node:crypto";
+import type { History } from "../check/history.ts";
+import { checkHistory } from "../check/index.ts";
+import { runScenario } from "../cluster/run.ts";
+import type { KnobSet, RunFailure, RunInput, RunOutcome, TimelineEvent } from "../cluster/types.ts";
+import { TOOL } from "../io/version.ts";
+import type { Anomaly, RunResult, RunStats, Verdict } from "../report/types.ts";
+import type { Scenario } from "../workload/scenario.ts";
+
+export interface EvaluateInput {
+  scenario: Scenario;
+  /** How the scenario is named in results and repros (built-in name or file path). */
+  scenarioRef: string;
+  variant: string;
+  knobs: KnobSet;
+  seed?: number;
+  tape?: number[];
+  swarm?: boolean;
+  trace?: boolean;
+  /** Consistency model; defaults to the scenario's `expect`. */
+  model?: string;
+}
+
+/** A judged run: the `--json` result plus what repros, reports and the shrinker need. */
+export interface Evaluation {
+  result: RunResult;
+  history: History;
+  /** The choice tape the run consumed (replays it exactly). */
+  tape: number[];
+  events: TimelineEvent[];
+  failures: RunFailure[];
+  /** Simulator events processed (0 when the run threw); the shrinker bounds its attempts by it. */
+  simEvents: number;
+  trace?: string[];
+  /** Set when the simulation (or the checker) threw: the exception, for the repro file. */
+  error?: { message: string; stack?: string };
+}
+
+const EMPTY_STATS: RunStats = { ops: 0, ok: 0, fail: 0, info: 0, simTimeMs: 0, leaderChanges: 0, faults: 0 };
+
+/** Runs and checks one (scenario, variant, seed or tape). Never throws for a problem inside the run. */
+export function runAndCheck(input: EvaluateInput): Evaluation {
+  const t0 = performance.now();
+  const runInput: RunInput = {
+    scenario: input.scenario,
+    variant: input.variant,
+    knobs: input.knobs,
+    ...(input.tape !== undefined ? { tape: input.tape } : { seed: input.seed ?? 0 }),
+    ...(input.trace ? { trace: true } : {}),
+    ...(input.swarm !== undefined ? { swarm: input.swarm } : {}),
+  };
+  let outcome: RunOutcome | undefined;
+  let error: Evaluation["error"];
+  const failures: RunFailure[] = [];
+  try {
+    outcome = runScenario(runInput);
+    failures.push(...outcome.failures);
+  } catch (e) {
+    error = errorOf(e);
+    failures.push({ type: "sim-error", message: error.message, stack: error.stack });
+  }
+
+  let checkerValid: Verdict = true;
+  const anomalies: Anomaly[] = [];
+  const types = new Set<string>();
+  if (outcome) {
+    try {
+      const verdict = checkHistory(outcome.history, { model: input.model ?? input.scenario.expect });
+      checkerValid = verdict.valid;
+      for (const t of verdict.anomalyTypes) types.add(t);
+      anomalies.push(...(verdict.anomalies as Anomaly[]));
+    } catch (e) {
+      // A checker crash on a simulated history is a bug in this tool: report it like a sim error.
+      error = errorOf(e);
+      failures.push({ type: "sim-error", message: `checker: ${error.message}`, stack: error.stack });
+    }
+  }
+  for (const f of failures) {
+    types.add(f.type);
+    anomalies.push({
+      type: f.type,
+      keys: [],
+      explanation:
+        f.atUs !== undefined ? `${f.message} (at ${(f.atUs / 1000).toFixed(3)} ms simulated)` : f.message,
+    });
+  }
+  const valid: Verdict = failures.length > 0 || checkerValid === false ? false : checkerValid;
+  const stats: RunStats = outcome
+    ? {
+        ops: outcome.stats.ops,
+        ok: outcome.stats.ok,
+        fail: outcome.stats.fail,
+        info: outcome.stats.info,
+        simTimeMs: outcome.stats.simTimeMs,
+        leaderChanges: outcome.stats.leaderChanges,
+        faults: outcome.stats.faults,
+      }
+    : { ...EMPTY_STATS };
+  const result: RunResult = {
+    tool: TOOL,
+    scenario: input.scenarioRef,
+    variant: input.variant,
+    ...(input.tape === undefined
+      ? { seed: input.seed ?? 0 }
+      : input.seed !== undefined
+        ? { seed: input.seed }
+        : {}),
+    valid,
+    anomalyTypes: [...types].sort(),
+    anomalies,
+    stats,
+    config: outcome?.config ?? { knobs: input.knobs },
+    probes: outcome?.probes ?? {},
+    // With no history (the run threw) the hash still has to be stable across replays.
+    historyHash: outcome?.historyHash ?? `sim-error:${sha(error?.message ?? "")}`,
+    wallMs: Math.round((performance.now() - t0) * 100) / 100,
+  };
+  return {
+    result,
+    history: outcome?.history ?? [],
+    tape: outcome?.tape ? outcome.tape.slice() : [],
+    events: outcome?.events ?? [],
+    failures,
+    simEvents: outcome?.stats.events ?? 0,
+    ...(outcome?.trace ? { trace: outcome.trace } : {}),
+    ...(error ? { error } : {}),
+  };
+}
+
+function errorOf(e: unknown): { message: string; stack?: string } {
+  if (e instanceof Error) return { message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  return { message: String(e) };
+}
+
+function sha(s: string): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, 16);
+}
+
+/** Whether a run's anomaly types still contain every type of the target signature. */
+export function showsFailure(anomalyTypes: readonly string[], target: readonly string[]): boolean {
+  if (target.length === 0) return anomalyTypes.length > 0;
+  const have = new Set(anomalyTypes);
+  return target.every((t) => have.has(t));
+}

@@ -1,0 +1,584 @@
+/**
+ * `sim fuzz`: a campaign over scenarios × variants × seeds on a pool of worker threads.
+ *
+ * - Seeds are assigned by plan.ts (deterministic; `--shard I/N` splits them across machines).
+ * - Every failure is written at once as a run folder (`failures/<scenario>-<seed>/`: repro.json,
+ *   history.edn, anomalies.json, summary.json, report.html), then shrunk in a worker for a bounded
+ *   time; the shrunk run is written to `failures/<…>/shrunk/` and becomes the repro the summary
+ *   points at. Shrinking stops after `--shrink-limit` failures per signature (default 3): with a
+ *   buggy variant nearly every seed fails the same way and the rest would shrink to the same thing.
+ * - Ctrl-C stops dispatching, abandons runs in flight, writes everything found so far and exits 130
+ *   (SIGTERM, as a batch system sends it, does the same and exits 143).
+ * - At the end: summary.json, junit.xml and report.html in the campaign folder.
+ */
+import { rm } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { KnobSet } from "../cluster/types.ts";
+import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
+import { InputError } from "../io/errors.ts";
+import { formatJson } from "../io/json.ts";
+import { isRecord } from "../io/repro.ts";
+import { TOOL } from "../io/version.ts";
+import { renderHtmlReport } from "../report/html.ts";
+import { junitCasesFromSummary, renderJunit } from "../report/junit.ts";
+import { type CampaignFailure, type CampaignSummary, groupFailures, signatureOf } from "../report/summary.ts";
+import type { RunReport, RunResult } from "../report/types.ts";
+import { makeCampaignRepro, writeRunDir } from "./artifacts.ts";
+import { knobsFor, resolveVariantArg, variantInfo } from "./catalog.ts";
+import { type CliIO, EXIT, line, printJson } from "./cli-io.ts";
+import type { Evaluation } from "./evaluate.ts";
+import { parseCount, parseDurationMs, parseKnobArgs, parseSeed, parseShard, type Shard } from "./options.ts";
+import { campaignId, failureDirName, type Job, jobCount, jobs, type Pair, type Plan } from "./plan.ts";
+import { Progress } from "./progress.ts";
+import { campaignRunReports } from "./report.ts";
+import { defaultScenarioNames, loadScenario } from "./scenarios.ts";
+import type { ShippedEvaluation, Task, TaskResult } from "./worker.ts";
+
+export interface FuzzOptions {
+  seeds?: string;
+  duration?: string;
+  firstSeed?: string;
+  variant?: string;
+  workers?: string;
+  shard?: string;
+  out?: string;
+  json?: boolean;
+  junit?: string;
+  stopOnFirst?: boolean;
+  knob?: string[];
+  /** Wall-clock shrink budget per failure (a duration; default 10s). */
+  shrinkTime?: string;
+  /** Failures shrunk per signature: a count, or `all` (default 3). */
+  shrinkLimit?: string;
+}
+
+/** `sim fuzz --json` (design §5), extended with where the campaign was written. */
+export interface FuzzJson {
+  tool: string;
+  scenarios: string[];
+  variant: string;
+  variants: string[];
+  seeds: number;
+  failures: Array<{
+    seed: number;
+    scenario: string;
+    variant?: string;
+    anomalyTypes: string[];
+    repro: string;
+  }>;
+  seedsPerSecond: number;
+  opsPerSecond: number;
+  wallMs: number;
+  out: string;
+  stopped?: boolean;
+}
+
+const WORKER_FILE = fileURLToPath(new URL("./worker.js", import.meta.url));
+const DEFAULT_DURATION_MS = 60_000;
+const DEFAULT_SHRINK_MS = 10_000;
+const DEFAULT_SHRINK_LIMIT = 3;
+
+interface Settings {
+  plan: Plan;
+  variantArg: string;
+  variants: string[];
+  overrides: Record<string, string>;
+  durationMs?: number;
+  workers: number;
+  out: string;
+  id: string;
+  shard?: Shard;
+  shrinkMs: number;
+  shrinkLimit: number;
+  /** Knob values per `scenario\u0000variant`. */
+  knobs: Map<string, KnobSet>;
+}
+
+async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settings> {
+  const total = opts.seeds !== undefined ? parseCount(opts.seeds, "--seeds") : undefined;
+  let durationMs = opts.duration !== undefined ? parseDurationMs(opts.duration) : undefined;
+  if (total === undefined && durationMs === undefined) durationMs = DEFAULT_DURATION_MS;
+  const firstSeed = opts.firstSeed !== undefined ? parseSeed(opts.firstSeed, "--first-seed") : 1;
+  const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+  const variantArg = opts.variant ?? "fixed";
+  const variants = resolveVariantArg(variantArg);
+  const overrides = parseKnobArgs(opts.knob);
+  const shrinkMs =
+    opts.shrinkTime !== undefined ? parseDurationMs(opts.shrinkTime, "--shrink-time") : DEFAULT_SHRINK_MS;
+  const shrinkLimit =
+    opts.shrinkLimit === undefined
+      ? DEFAULT_SHRINK_LIMIT
+      : opts.shrinkLimit.trim() === "all"
+        ? Number.POSITIVE_INFINITY
+        : parseCount(opts.shrinkLimit, "--shrink-limit", 0);
+
+  // Which scenarios each variant runs: the named ones; else its own exposing scenario; else the
+  // standard workloads.
+  const pairs: Pair[] = [];
+  const knobs = new Map<string, KnobSet>();
+  let defaults: string[] | undefined;
+  for (const v of variants) {
+    let names = scenarioArgs;
+    if (names.length === 0) {
+      const own = variantInfo(v)?.scenario;
+      if (own) names = [own];
+      else {
+        defaults ??= await defaultScenarioNames();
+        if (defaults.length === 0) {
+          throw new InputError({
+            file: "scenarios/",
+            problem: "no standard scenarios installed; name a scenario to fuzz",
+          });
+        }
+        names = defaults;
+      }
+    }
+    for (const n of names) {
+      const loaded = await loadScenario(n).catch((e: unknown) => {
+        // Say why a scenario nobody named was wanted: it is the variant's own.
+        if (scenarioArgs.length === 0 && e instanceof InputError) {
+          throw new InputError({
+            file: n,
+            problem: `${e.message.replace(/^[^:]*: /, "")} (the scenario of variant ${v})`,
+          });
+        }
+        throw e;
+      });
+      // Resolve the knobs once here so that a bad --knob is an input error, not a failure per seed.
+      knobs.set(`${loaded.ref}\u0000${v}`, knobsFor(loaded.scenario, v, overrides, loaded.ref));
+      pairs.push({ scenario: loaded.ref, variant: v });
+    }
+  }
+  const id = campaignId({ variantArg, scenarios: scenarioArgs, firstSeed, ...(shard ? { shard } : {}) });
+  const plan: Plan = {
+    pairs,
+    firstSeed,
+    ...(total !== undefined ? { total } : {}),
+    ...(shard ? { shard } : {}),
+  };
+  const count = jobCount(plan);
+  let workers =
+    opts.workers !== undefined ? parseCount(opts.workers, "--workers", 0) : availableParallelism();
+  if (count !== undefined && workers > count) workers = Math.max(1, count);
+  return {
+    plan,
+    variantArg,
+    variants,
+    overrides,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    workers,
+    out: opts.out ?? join("reports", id),
+    id,
+    ...(shard ? { shard } : {}),
+    shrinkMs,
+    shrinkLimit,
+    knobs,
+  };
+}
+
+/** Runs tasks on the pool, or in this thread with `--workers 0` (handy under a debugger). */
+interface Executor {
+  run(task: Task, signal: AbortSignal): Promise<TaskResult>;
+  close(): Promise<void>;
+}
+
+async function executor(workers: number): Promise<Executor> {
+  if (workers === 0) {
+    const { handleTask } = await import("./worker.ts");
+    return {
+      // Yield between tasks so that Ctrl-C and the progress line are still served.
+      run: (task, signal) =>
+        new Promise((res, rej) =>
+          setImmediate(() => (signal.aborted ? rej(signal.reason) : handleTask(task).then(res, rej))),
+        ),
+      close: async () => {},
+    };
+  }
+  // A heap limit per worker: a seed whose run balloons then kills its worker (recorded as a
+  // sim-error of that seed) instead of the whole campaign with everything it found.
+  const heapMb = Math.max(512, Math.floor(((totalmem() / 2 ** 20) * 0.75) / workers));
+  const pool = new Piscina<Task, TaskResult>({
+    filename: WORKER_FILE,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 30_000,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+  });
+  return { run: (task, signal) => pool.run(task, { signal }), close: () => pool.destroy() };
+}
+
+function toEvaluation(s: ShippedEvaluation): Evaluation {
+  return {
+    result: s.result,
+    history: s.history,
+    events: s.events,
+    failures: s.failures,
+    tape: s.tape,
+    simEvents: 0,
+    ...(s.error ? { error: s.error } : {}),
+  };
+}
+
+/**
+ * A run task whose worker died (out of memory, a crash in native code): a sim-error failure of that
+ * seed, with a repro, so that the campaign goes on and the seed can be looked at alone.
+ */
+function workerDied(job: Job, e: unknown, st: Settings): Extract<TaskResult, { kind: "run" }> {
+  const message = `the worker running this seed died: ${e instanceof Error ? e.message : String(e)}`;
+  const result: RunResult = {
+    tool: TOOL,
+    scenario: job.pair.scenario,
+    variant: job.pair.variant,
+    seed: job.seed,
+    valid: false,
+    anomalyTypes: ["sim-error"],
+    anomalies: [{ type: "sim-error", keys: [], explanation: message }],
+    stats: { ops: 0, ok: 0, fail: 0, info: 0, simTimeMs: 0, leaderChanges: 0, faults: 0 },
+    config: {},
+    probes: {},
+    historyHash: "worker-died",
+    wallMs: 0,
+  };
+  const failures = [
+    { type: "sim-error", message, ...(e instanceof Error && e.stack ? { stack: e.stack } : {}) },
+  ];
+  const evaluation: ShippedEvaluation = { result, history: [], events: [], failures, tape: [] };
+  const repro = makeCampaignRepro(toEvaluation(evaluation), {
+    scenarioRef: job.pair.scenario,
+    variant: job.pair.variant,
+    knobs: st.knobs.get(`${job.pair.scenario}\u0000${job.pair.variant}`) ?? {},
+    seed: job.seed,
+    createdBy: "sim fuzz",
+  });
+  return { kind: "run", result, failed: { evaluation, repro } };
+}
+
+/** Clears failure folders of an earlier run of the same campaign (only in a folder deltasim wrote). */
+async function clearPrevious(out: string): Promise<void> {
+  try {
+    const { readFile } = await import("node:fs/promises");
+    const prev = JSON.parse(await readFile(join(out, "summary.json"), "utf8")) as unknown;
+    if (isRecord(prev) && typeof prev.tool === "string" && prev.tool.startsWith("deltasim@")) {
+      await rm(join(out, "failures"), { recursive: true, force: true });
+    }
+  } catch {
+    // No earlier campaign here.
+  }
+}
+
+export async function fuzzCommand(
+  scenarioArgs: string[],
+  opts: FuzzOptions,
+  io: CliIO,
+  signals: NodeJS.EventEmitter = process,
+): Promise<number> {
+  const st = await settle(opts, scenarioArgs);
+  await ensureDir(st.out);
+  await clearPrevious(st.out);
+  const manyVariants = st.variants.length > 1;
+  const total = jobCount(st.plan);
+
+  const t0 = performance.now();
+  const deadline = st.durationMs !== undefined ? t0 + st.durationMs : Number.POSITIVE_INFINITY;
+  const abort = new AbortController();
+  // The dispatch loop sleeps on `woken` until a task settles, the deadline passes or a signal
+  // arrives (one fresh promise per wait, so nothing accumulates on long-running tasks).
+  let wake = () => {};
+  const woken = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  let interrupted = false;
+  let stopCode: number = EXIT.interrupted;
+  let stopSeeds = false;
+  // Ctrl-C (SIGINT, exit 130) or a batch system stopping the job (SIGTERM, exit 143): stop
+  // dispatching, abandon runs in flight, write what was found. A second signal exits at once.
+  const stopper = (code: number) => () => {
+    if (interrupted) process.exit(stopCode);
+    interrupted = true;
+    stopCode = code;
+    stopSeeds = true;
+    abort.abort(new Error("interrupted"));
+    wake();
+  };
+  const onSigint = stopper(EXIT.interrupted);
+  const onSigterm = stopper(EXIT.terminated);
+  signals.on("SIGINT", onSigint);
+  signals.on("SIGTERM", onSigterm);
+
+  if (!io.json) {
+    const what = `${st.plan.pairs.length} scenario×variant pair${st.plan.pairs.length === 1 ? "" : "s"}`;
+    const size = total !== undefined ? `${total} seeds` : `${Math.round((st.durationMs ?? 0) / 1000)} s`;
+    io.err.write(
+      `${io.ce.bold("sim fuzz")} ${what}, ${size}${st.shard ? `, shard ${st.shard.index}/${st.shard.count}` : ""}, ${st.workers || "no"} worker${st.workers === 1 ? "" : "s"} → ${st.out}\n`,
+    );
+  }
+  const progress = io.progress ? new Progress(io.err, io.ce, total, st.durationMs) : undefined;
+
+  const exec = await executor(st.workers);
+  const failures: CampaignFailure[] = [];
+  const results: RunResult[] = [];
+  const shrunkPerSignature = new Map<string, number>();
+  const perPair = new Map<string, { seeds: number; ms: number }>();
+  const probes: Record<string, number> = {};
+  let done = 0;
+  let ops = 0;
+  let unknown = 0;
+  let shrinking = 0;
+  let internalError: unknown;
+
+  const inflight = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    const q = p.catch((e) => {
+      // An abandoned task (Ctrl-C) is expected; anything else is a bug worth surfacing.
+      if (!abort.signal.aborted) internalError ??= e;
+    });
+    inflight.add(q);
+    void q.finally(() => {
+      inflight.delete(q);
+      wake();
+    });
+  };
+
+  const onRun = async (job: Job, r: Extract<TaskResult, { kind: "run" }>) => {
+    done++;
+    ops += r.result.stats.ops;
+    for (const [k, v] of Object.entries(r.result.probes)) probes[k] = (probes[k] ?? 0) + v;
+    if (r.result.valid === "unknown") unknown++;
+    const pk = `${job.pair.scenario}\u0000${job.pair.variant}`;
+    const pp = perPair.get(pk) ?? { seeds: 0, ms: 0 };
+    pp.seeds++;
+    pp.ms += r.result.wallMs;
+    perPair.set(pk, pp);
+    if (!r.failed) return;
+    if (opts.stopOnFirst) stopSeeds = true;
+    const name = failureDirName(job.pair, job.seed, manyVariants);
+    const dir = join(st.out, "failures", name);
+    const ev = toEvaluation(r.failed.evaluation);
+    await writeRunDir(dir, ev, r.failed.repro);
+    const failure: CampaignFailure = {
+      seed: job.seed,
+      scenario: job.pair.scenario,
+      ...(manyVariants ? { variant: job.pair.variant } : {}),
+      anomalyTypes: r.result.anomalyTypes,
+      repro: `failures/${name}/repro.json`,
+      ops: r.result.stats.ops,
+      historyHash: r.result.historyHash,
+    };
+    failures.push(failure);
+    results.push({ ...ev.result, repro: failure.repro });
+
+    const sig = signatureOf(failure);
+    const n = shrunkPerSignature.get(sig) ?? 0;
+    // A seed that killed its worker would kill the shrinking worker too.
+    if (n >= st.shrinkLimit || interrupted || r.result.historyHash === "worker-died") return;
+    shrunkPerSignature.set(sig, n + 1);
+    shrinking++;
+    track(
+      exec
+        .run(
+          {
+            kind: "shrink",
+            scenario: job.pair.scenario,
+            variant: job.pair.variant,
+            overrides: st.overrides,
+            seed: job.seed,
+            target: r.result.anomalyTypes,
+            timeMs: st.shrinkMs,
+          },
+          abort.signal,
+        )
+        .then(async (s) => {
+          if (s.kind !== "shrink" || !s.reproduced) return;
+          const sev = toEvaluation(s.evaluation);
+          await writeRunDir(join(dir, "shrunk"), sev, s.repro);
+          failure.repro = `failures/${name}/shrunk/repro.json`;
+          failure.ops = s.after.ops;
+          failure.historyHash = sev.result.historyHash;
+        })
+        .finally(() => {
+          shrinking--;
+        }),
+    );
+  };
+
+  const it = jobs(st.plan);
+  const window = Math.max(1, st.workers) * 2;
+  let runsInFlight = 0;
+  const deadlineTimer = Number.isFinite(deadline) ? setTimeout(() => wake(), deadline - t0) : undefined;
+  const tick = setInterval(() => {
+    progress?.update({ done, failures: failures.length, shrinking, elapsedMs: performance.now() - t0 });
+  }, 100);
+  tick.unref();
+  try {
+    for (;;) {
+      const wait = woken();
+      if (performance.now() >= deadline) stopSeeds = true;
+      while (!stopSeeds && runsInFlight < window) {
+        const next = it.next();
+        if (next.done) {
+          stopSeeds = true;
+          break;
+        }
+        const job = next.value;
+        runsInFlight++;
+        track(
+          exec
+            .run(
+              {
+                kind: "run",
+                scenario: job.pair.scenario,
+                variant: job.pair.variant,
+                overrides: st.overrides,
+                seed: job.seed,
+              },
+              abort.signal,
+            )
+            .then(
+              (r) => (r.kind === "run" ? onRun(job, r) : undefined),
+              (e: unknown) => (abort.signal.aborted ? undefined : onRun(job, workerDied(job, e, st))),
+            )
+            .finally(() => {
+              runsInFlight--;
+            }),
+        );
+      }
+      if (inflight.size === 0) break;
+      await wait;
+      if (internalError !== undefined) {
+        stopSeeds = true;
+        abort.abort(internalError);
+      }
+    }
+  } finally {
+    clearInterval(tick);
+    clearTimeout(deadlineTimer);
+    progress?.finish();
+    signals.off("SIGINT", onSigint);
+    signals.off("SIGTERM", onSigterm);
+    await exec.close();
+  }
+  if (internalError !== undefined && !interrupted) throw internalError;
+
+  const wallMs = Math.round(performance.now() - t0);
+  failures.sort(
+    (a, b) => a.seed - b.seed || cmp(a.scenario, b.scenario) || cmp(a.variant ?? "", b.variant ?? ""),
+  );
+  const scenarios = [...new Set(st.plan.pairs.map((p) => p.scenario))];
+  const summary: CampaignSummary & { unknown?: number } = {
+    tool: TOOL,
+    campaign: st.id,
+    scenarios,
+    variant: st.variantArg,
+    variants: st.variants,
+    seeds: done,
+    firstSeed: st.plan.firstSeed,
+    ...(st.shard ? { shard: st.shard } : {}),
+    wallMs,
+    seedsPerSecond: rate(done, wallMs),
+    opsPerSecond: rate(ops, wallMs),
+    ops,
+    ...(interrupted || (opts.stopOnFirst && failures.length > 0) ? { stopped: true } : {}),
+    failures,
+    groups: groupFailures(failures),
+    probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => cmp(a, b))),
+    ...(unknown > 0 ? { unknown } : {}),
+  };
+  // Each group's smallest run is drawn from its folder, as `sim report` would.
+  await writeCampaignFiles(
+    st.out,
+    summary,
+    await campaignRunReports(st.out, summary),
+    results,
+    perPair,
+    opts.junit,
+  );
+
+  if (io.json) {
+    const out: FuzzJson = {
+      tool: TOOL,
+      scenarios,
+      variant: st.variantArg,
+      variants: st.variants,
+      seeds: done,
+      failures: failures.map((f) => ({
+        seed: f.seed,
+        scenario: f.scenario,
+        ...(f.variant ? { variant: f.variant } : {}),
+        anomalyTypes: f.anomalyTypes,
+        repro: join(st.out, f.repro),
+      })),
+      seedsPerSecond: summary.seedsPerSecond,
+      opsPerSecond: summary.opsPerSecond,
+      wallMs,
+      out: st.out,
+      ...(summary.stopped ? { stopped: true } : {}),
+    };
+    printJson(io, out);
+  } else {
+    printFuzzText(io, summary, st.out, interrupted);
+  }
+  if (interrupted) return stopCode;
+  return failures.length > 0 ? EXIT.failure : EXIT.valid;
+}
+
+/** summary.json, junit.xml (and a copy at `--junit FILE`) and report.html of a campaign folder. */
+export async function writeCampaignFiles(
+  out: string,
+  summary: CampaignSummary,
+  reports: RunReport[],
+  results: RunResult[] = [],
+  perPair?: Map<string, { seeds: number; ms: number }>,
+  junitFile?: string,
+): Promise<void> {
+  await ensureDir(out);
+  await writeFileAtomic(join(out, "summary.json"), formatJson(summary));
+  const cases = junitCasesFromSummary(summary, results).map((c) => {
+    const pp = perPair?.get(`${c.scenario}\u0000${c.variant}`);
+    return pp ? { ...c, seeds: pp.seeds, timeMs: pp.ms } : c;
+  });
+  const junit = renderJunit(summary.campaign, cases);
+  await writeFileAtomic(join(out, "junit.xml"), junit);
+  if (junitFile !== undefined && resolve(junitFile) !== resolve(out, "junit.xml")) {
+    await ensureDir(resolve(junitFile, ".."));
+    await writeFileAtomic(junitFile, junit);
+  }
+  const sorted = [...reports].sort((a, b) => cmp(signatureOf(a), signatureOf(b)));
+  await writeFileAtomic(join(out, "report.html"), renderHtmlReport({ summary, failures: sorted }));
+}
+
+function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: boolean): void {
+  const { c } = io;
+  const head = interrupted
+    ? c.yellow("interrupted")
+    : s.failures.length > 0
+      ? c.red.bold("FAILED")
+      : c.green.bold("ok");
+  line(
+    io,
+    `${head}  ${s.seeds} seeds in ${(s.wallMs / 1000).toFixed(1)} s (${s.seedsPerSecond} seeds/s, ${s.opsPerSecond} ops/s), ${s.failures.length} failure${s.failures.length === 1 ? "" : "s"}`,
+  );
+  for (const g of s.groups) {
+    line(
+      io,
+      `  ${c.red(g.signature)}  ×${g.count}  smallest: seed ${g.smallest.seed}${g.smallest.ops !== undefined ? ` (${g.smallest.ops} ops)` : ""}  ${join(out, g.smallest.repro)}`,
+    );
+  }
+  const probes = Object.entries(s.probes);
+  if (probes.length > 0) line(io, c.dim(`  probes: ${probes.map(([k, v]) => `${k} ${v}`).join(", ")}`));
+  line(
+    io,
+    c.dim(`  report: ${relative(process.cwd(), join(out, "report.html")) || join(out, "report.html")}`),
+  );
+}
+
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / (ms / 1000)) * 100) / 100 : 0;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+/** `sim scenarios`, `sim variants`, `sim knobs`: what can be run and tuned. */
+import { knobList, variantList } from "./catalog.ts";
+import { type CliIO, line, printJson } from "./cli-io.ts";
+import { scenarioList } from "./scenarios.ts";
+
+function table(io: CliIO, rows: Array<[string, string]>): void {
+  const width = Math.min(32, Math.max(0, ...rows.map(([a]) => a.length)));
+  for (const [a, b] of rows) line(io, `${io.c.bold(a.padEnd(width))}  ${b}`);
+}
+
+export async function scenariosCommand(io: CliIO): Promise<number> {
+  const list = await scenarioList();
+  // The JSON shape is fixed by the design (`{name, description}`); the bug id is for people.
+  if (io.json)
+    printJson(
+      io,
+      list.map(({ name, description }) => ({ name, description })),
+    );
+  else
+    table(
+      io,
+      list.map((s) => [s.name, `${s.description}${s.bug ? io.c.dim(` (${s.bug})`) : ""}`]),
+    );
+  return 0;
+}
+
+export async function variantsCommand(io: CliIO): Promise<number> {
+  const list = variantList();
+  if (io.json) printJson(io, list);
+  else
+    table(
+      io,
+      list.map((v) => [v.name, `${v.description}${v.scenario ? io.c.dim(` [scenario ${v.scenario}]`) : ""}`]),
+    );
+  return 0;
+}
+
+export async function knobsCommand(io: CliIO): Promise<number> {
+  const list = knobList();
+  if (io.json) printJson(io, list);
+  else
+    table(
+      io,
+      list.map((k) => [k.name, `${io.c.cyan(JSON.stringify(k.default))}  ${k.description}`]),
+    );
+  return 0;
+}

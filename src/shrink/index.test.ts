@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import type { Scenario } from "../workload/scenario.ts";
+import { applyEdits, type Candidate, checkEdits, shrinkFailure } from "./index.ts";
+
+const base: Scenario = {
+  name: "synthetic",
+  description: "shrink fixture",
+  cluster: { nodes: 3 },
+  clients: [
+    {
+      names: ["p0"],
+      script: [[["append", "k", 1]], [["del", "k", null]], [["r", "k", null]], [["append", "k", 2]]],
+    },
+    { names: ["p1", "p2"], generator: { mix: { append: 1 }, keys: ["k"] } },
+    { names: ["p3"], generator: { mix: { r: 1 }, keys: ["k"], maxOps: 50 } },
+  ],
+  faults: [
+    { kind: "scripted", at: "1s", fault: { name: "crash-leader" } },
+    { kind: "scripted", at: "2s", fault: { name: "isolate-leader" } },
+    { kind: "random", rates: { crash: 0.1 } },
+  ],
+  runFor: "5s",
+  runForUs: 5_000_000,
+};
+
+/**
+ * A stand-in for "run and check": the failure needs p0's DEL step, fault 1, at least 3 generated
+ * ops from p1..p2, and a tape choice of at least 4 somewhere.
+ */
+function fails(c: Candidate): { ok: boolean; tape: number[] } {
+  const s = applyEdits(base, c.edits);
+  const p0 = s.clients.find((x) => x.names[0] === "p0");
+  const gen = s.clients.find((x) => x.names[0] === "p1");
+  const hasDel = p0?.script?.some((step) => Array.isArray(step) && step[0]?.[0] === "del") ?? false;
+  const hasFault = s.faults?.some((f) => f.kind === "scripted" && f.fault.name === "isolate-leader") ?? false;
+  const ops = gen?.generator ? (gen.generator.maxOps ?? 1000) : 0;
+  const tape = c.tape ?? [9, 9, 9, 9, 9, 9, 9, 9, 9, 9];
+  const ok = hasDel && hasFault && ops >= 3 && tape.some((x) => x >= 4);
+  // The "run" consumes 10 choices.
+  return { ok, tape: Array.from({ length: 10 }, (_, i) => tape[i] ?? 0) };
+}
+
+describe("shrinkFailure", () => {
+  it("removes what the failure does not need and lowers the rest", () => {
+    const initial: Candidate = { edits: {}, tape: [9, 8, 7, 6, 5, 4, 3, 2, 1, 9, 9, 9] };
+    const r = shrinkFailure(base, initial, fails, { opsHint: 200 });
+    expect(fails(r.best).ok).toBe(true);
+    expect(r.best.tape).toEqual([4]);
+    expect(r.best.edits).toEqual({
+      dropClients: [2],
+      dropFaults: [0, 2],
+      dropSteps: { "0": [0, 2, 3] },
+      dropProcesses: { "1": [1] },
+      maxOps: { "1": 3 },
+    });
+    const s = applyEdits(base, r.best.edits);
+    expect(s.clients.map((c) => c.names)).toEqual([["p0"], ["p1"]]);
+    expect(checkEdits(r.best.edits, base)).toBeNull();
+    // Deterministic: the same inputs give the same answer.
+    expect(shrinkFailure(base, initial, fails, { opsHint: 200 })).toEqual(r);
+  });
+
+  it("shrinks the scenario under the seed first, then the tape the run consumed", () => {
+    const seen: string[] = [];
+    const r = shrinkFailure(
+      base,
+      { edits: {}, seed: 42 },
+      (c) => {
+        seen.push(c.tape === undefined ? "seed" : "tape");
+        return fails(c);
+      },
+      { opsHint: 200 },
+    );
+    expect(r.best.seed).toBeUndefined();
+    expect(r.best.tape).toEqual([4]);
+    expect(r.best.edits.dropFaults).toEqual([0, 2]);
+    // Seed-driven attempts all come before tape-driven ones.
+    expect(seen.indexOf("tape")).toBeGreaterThan(0);
+    expect(seen.slice(seen.indexOf("tape"))).not.toContain("seed");
+    // Out of budget during the seed phase, the best is still a seed-driven candidate.
+    const early = shrinkFailure(base, { edits: {}, seed: 42 }, fails, { opsHint: 200, maxAttempts: 2 });
+    expect(early.best).toMatchObject({ seed: 42 });
+    expect(early.best.tape).toBeUndefined();
+  });
+
+  it("respects the attempt budget", () => {
+    let calls = 0;
+    const r = shrinkFailure(
+      base,
+      { edits: {}, tape: [9, 9, 9] },
+      (c) => {
+        calls++;
+        return fails(c);
+      },
+      { maxAttempts: 4, opsHint: 200 },
+    );
+    expect(calls).toBe(4);
+    expect(r.exhausted).toBe(true);
+    expect(fails(r.best).ok).toBe(true);
+  });
+
+  it("validates edits read from a file", () => {
+    expect(checkEdits({ dropFaults: [7] }, base)).toMatch(/dropFaults/);
+    expect(checkEdits({ dropClients: [0, 1, 2] }, base)).toMatch(/every client/);
+    expect(checkEdits({ maxOps: { "0": 3 } }, base)).toMatch(/generator/);
+    expect(checkEdits({ bogus: 1 }, base)).toMatch(/unknown field/);
+    expect(checkEdits({ dropProcesses: { "1": [0, 1] } }, base)).toMatch(/every process/);
+    expect(checkEdits({ dropSteps: { "0": [1] }, maxOps: { "1": 2 } }, base)).toBeNull();
+  });
+});

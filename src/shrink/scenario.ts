@@ -1,0 +1,140 @@
+/**
+ * Scenario edits: the part of a shrunk counterexample that is not on the choice tape. A shrunk
+ * repro keeps naming its original scenario and records, as plain data, which clients, script
+ * steps and faults were removed and how far each generator's op count was lowered. Indices
+ * always refer to the original scenario, so the edits read as a diff against the file a person
+ * can open ("client 1's steps 0 and 3 removed, fault 2 removed, p1..p3 capped at 4 ops").
+ */
+import type { Scenario } from "../workload/scenario.ts";
+
+export interface ScenarioEdits {
+  /** Indices (into the original `clients`) of clients removed. */
+  dropClients?: number[];
+  /** Per client index: indices of its script items removed. */
+  dropSteps?: Record<string, number[]>;
+  /** Per client index: indices of its process names removed (e.g. p2 of "p0..p4"). */
+  dropProcesses?: Record<string, number[]>;
+  /** Per client index: the generator's op cap (per process), lowered from the original. */
+  maxOps?: Record<string, number>;
+  /** Indices (into the original `faults`) of fault specs removed. */
+  dropFaults?: number[];
+}
+
+export function hasEdits(e: ScenarioEdits | undefined): boolean {
+  if (e === undefined) return false;
+  return (
+    (e.dropClients?.length ?? 0) > 0 ||
+    (e.dropFaults?.length ?? 0) > 0 ||
+    Object.values(e.dropSteps ?? {}).some((s) => s.length > 0) ||
+    Object.values(e.dropProcesses ?? {}).some((s) => s.length > 0) ||
+    Object.keys(e.maxOps ?? {}).length > 0
+  );
+}
+
+/** Returns a new scenario with `edits` applied; the input is not modified. */
+export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scenario {
+  if (!hasEdits(edits)) return s;
+  const e = edits!;
+  const dropClients = new Set(e.dropClients ?? []);
+  const dropFaults = new Set(e.dropFaults ?? []);
+  const clients = s.clients.flatMap((c, i) => {
+    if (dropClients.has(i)) return [];
+    const out = { ...c };
+    const steps = e.dropSteps?.[String(i)];
+    if (steps && steps.length > 0 && c.script) {
+      const drop = new Set(steps);
+      out.script = c.script.filter((_, j) => !drop.has(j));
+    }
+    const procs = e.dropProcesses?.[String(i)];
+    if (procs && procs.length > 0) {
+      const drop = new Set(procs);
+      out.names = c.names.filter((_, j) => !drop.has(j));
+    }
+    const cap = e.maxOps?.[String(i)];
+    if (cap !== undefined && c.generator) out.generator = { ...c.generator, maxOps: cap };
+    return [out];
+  });
+  const faults = s.faults?.filter((_, i) => !dropFaults.has(i));
+  return { ...s, clients, ...(s.faults ? { faults } : {}) };
+}
+
+/**
+ * Describes what is wrong with `v` as edits of `s`, or returns null when it is well formed.
+ * Repro files are user input, so the edge turns a description into an input error.
+ */
+export function checkEdits(v: unknown, s: Scenario): string | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "expected an object";
+  const e = v as Record<string, unknown>;
+  const nClients = s.clients.length;
+  const nFaults = s.faults?.length ?? 0;
+  const indexList = (x: unknown, n: number, what: string): string | null => {
+    if (x === undefined) return null;
+    if (!Array.isArray(x) || x.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
+      return `expected an array of ${what} indices below ${n}`;
+    }
+    return null;
+  };
+  const known = new Set(["dropClients", "dropSteps", "dropProcesses", "maxOps", "dropFaults"]);
+  for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
+  const dc = indexList(e.dropClients, nClients, "client");
+  if (dc) return `dropClients: ${dc}`;
+  if ((e.dropClients as number[] | undefined)?.length === nClients)
+    return "dropClients: removes every client";
+  const df = indexList(e.dropFaults, nFaults, "fault");
+  if (df) return `dropFaults: ${df}`;
+  for (const [field, per] of [
+    ["dropSteps", e.dropSteps],
+    ["dropProcesses", e.dropProcesses],
+    ["maxOps", e.maxOps],
+  ] as const) {
+    if (per === undefined) continue;
+    if (typeof per !== "object" || per === null || Array.isArray(per)) return `${field}: expected an object`;
+    for (const [ci, x] of Object.entries(per)) {
+      const c = s.clients[Number(ci)];
+      if (!/^\d+$/.test(ci) || c === undefined) return `${field}.${ci}: no client ${ci} in the scenario`;
+      if (field === "dropSteps") {
+        const bad = indexList(x, c.script?.length ?? 0, "script step");
+        if (bad) return `${field}.${ci}: ${bad}`;
+      } else if (field === "dropProcesses") {
+        const bad = indexList(x, c.names.length, "process name");
+        if (bad) return `${field}.${ci}: ${bad}`;
+        if ((x as number[]).length >= c.names.length)
+          return `${field}.${ci}: removes every process of the client`;
+      } else if (!Number.isInteger(x) || (x as number) < 0 || !c.generator) {
+        return `${field}.${ci}: expected a non-negative integer for a generator client`;
+      }
+    }
+  }
+  return null;
+}
+
+/** Sizes used to order scenario candidates: every edit makes one of them strictly smaller. */
+export function scenarioSize(s: Scenario): { clients: number; faults: number; steps: number; cap: number } {
+  let steps = 0;
+  let cap = 0;
+  for (const c of s.clients) {
+    steps += c.script?.length ?? 0;
+    if (c.generator) cap += c.generator.maxOps ?? Number.POSITIVE_INFINITY;
+  }
+  return { clients: s.clients.length, faults: s.faults?.length ?? 0, steps, cap };
+}
+
+/** Copies edits (the shrinker builds new ones rather than mutating). */
+export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
+  const out: ScenarioEdits = {};
+  if (e.dropClients?.length) out.dropClients = [...e.dropClients].sort((a, b) => a - b);
+  if (e.dropFaults?.length) out.dropFaults = [...e.dropFaults].sort((a, b) => a - b);
+  // Per-client edits of a removed client no longer mean anything.
+  const live = ([k]: [string, unknown]) => !e.dropClients?.includes(Number(k));
+  for (const field of ["dropSteps", "dropProcesses"] as const) {
+    const per = Object.entries(e[field] ?? {}).filter(([k, v]) => v.length > 0 && live([k, v]));
+    if (per.length) {
+      out[field] = Object.fromEntries(
+        per.sort(([a], [b]) => Number(a) - Number(b)).map(([k, v]) => [k, [...v].sort((a, b) => a - b)]),
+      );
+    }
+  }
+  const caps = Object.entries(e.maxOps ?? {}).filter(live);
+  if (caps.length) out.maxOps = Object.fromEntries(caps.sort(([a], [b]) => Number(a) - Number(b)));
+  return out;
+}
