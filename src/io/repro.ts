@@ -35,6 +35,12 @@ export interface Repro {
   createdBy?: string;
   /** For `sim-error` failures: the exception inside the simulation. */
   error?: { message: string; stack?: string };
+  /** Whether the run drew its configuration from the seed (swarm testing); default true. */
+  swarm?: boolean;
+  /** Shrinker edits of the scenario (clients, processes, steps, faults removed; op caps). */
+  edits?: object;
+  /** Consistency model the history was checked against, when not the scenario's own. */
+  model?: string;
 }
 
 /** Builds a Repro stamped with the current format and tool version. */
