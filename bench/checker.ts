@@ -13,7 +13,16 @@
  * a worker thread samples `process.memoryUsage().rss` while the main thread is busy parsing.
  */
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -208,14 +217,19 @@ async function measure(file: string, format: HistoryFormat): Promise<Measurement
   };
 }
 
-/** Runs the benchmark and returns one result per figure. */
+/**
+ * Runs the benchmark and returns one result per figure. With `keepEdnDir`, the EDN histories are
+ * written there and kept (for running Elle on the very same files); each EDN figure names its file.
+ */
 export function run(opts?: {
   full?: boolean;
   sizes?: number[];
   log?: (r: BenchResult) => void;
+  keepEdnDir?: string;
 }): BenchResult[] {
   const sizes = opts?.sizes ?? (opts?.full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]);
   const dir = mkdtempSync(join(tmpdir(), "deltasim-bench-checker-"));
+  if (opts?.keepEdnDir !== undefined) mkdirSync(opts.keepEdnDir, { recursive: true });
   const self = fileURLToPath(import.meta.url);
   const results: BenchResult[] = [];
   const push = (r: BenchResult) => {
@@ -225,19 +239,27 @@ export function run(opts?: {
   try {
     for (const size of sizes) {
       for (const format of ["edn", "jsonl"] as const) {
-        const file = join(dir, `list-append-${size}.${format}`);
+        const keep = format === "edn" && opts?.keepEdnDir !== undefined;
+        const file = join(keep ? opts!.keepEdnDir! : dir, `list-append-${size}.${format}`);
         generateHistory(file, size, format);
         const bytes = statSync(file).size;
         const child = spawnSync(process.execPath, [...process.execArgv, self, "--measure", file, format], {
           encoding: "utf8",
           maxBuffer: 1 << 20,
         });
-        rmSync(file);
+        if (!keep) rmSync(file);
         if (child.status !== 0) throw new Error(`measuring ${file} failed:\n${child.stderr}`);
         const m = JSON.parse(child.stdout.trim().split("\n").pop()!) as Measurement;
         // Scaled by size, with a floor: small runs mostly measure the JIT warming up.
         const targetMs = Math.max(1000, Math.round((TOTAL_MS_PER_MILLION * size) / 1_000_000));
-        const common = { ops: m.ops, format, node: process.version, bytes, valid: m.valid };
+        const common = {
+          ops: m.ops,
+          format,
+          node: process.version,
+          bytes,
+          valid: m.valid,
+          ...(keep ? { historyFile: file } : {}),
+        };
         push({
           name: "checker.parse_ms",
           value: m.parseMs,

@@ -30,9 +30,13 @@ export class Coverage {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
 
-  constructor(txns: Iterable<Txn>) {
+  /**
+   * `end` may bound a writer's span earlier than its completion, when something shows it had taken
+   * effect by then (an observation of what it wrote that completed first).
+   */
+  constructor(txns: Iterable<Txn>, end: (t: Txn) => number = doneAt) {
     const spans: [number, number][] = [];
-    for (const t of txns) if (t.type !== "fail") spans.push([t.invokePos, doneAt(t)]);
+    for (const t of txns) if (t.type !== "fail") spans.push([t.invokePos, end(t)]);
     spans.sort((a, b) => a[0] - b[0]);
     for (const [s, e] of spans) {
       const n = this.ends.length;

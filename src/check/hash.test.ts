@@ -247,6 +247,183 @@ describe("cycles through hash keys", () => {
   });
 });
 
+describe("orders across deletes", () => {
+  // B20's race: EXEC[HGETALL h, DEL h] against EXEC[HGET h o, HSET h n1], then a reader.
+  const t1 = (all: Record<string, number>) => [hgetall("h", all), del("h", 1)];
+  const t2 = (o: number | null, isNew = true) => [hget("h", "o", o as number), hset("h", "n1", 2, isNew)];
+  const race = (o: number | null, all: Record<string, number>, final: Record<string, number>) =>
+    new HistoryBuilder()
+      .txn(0, [hset("h", "o", 1, true)])
+      .invoke(1, t1(all))
+      .invoke(2, t2(o))
+      .ok(2, t2(o))
+      .ok(1, t1(all))
+      .txn(36, [hgetall("h", final)]);
+
+  it("a read that found a field absent, then deleted the key, precedes the concurrent creation of that field", () => {
+    const b = race(1, { o: 1 }, { n1: 2 });
+    for (const model of ["strict-serializable", "serializable"]) {
+      const res = check(b, { model });
+      expect(res.anomalyTypes).toEqual(["G2-item"]);
+      const text = res.anomalies[0].explanation;
+      expect(text).toContain('finding field "n1" absent; had');
+      expect(text).toContain('own DEL of key "h" came after that read');
+      expect(text).toContain('then deleted key "h", so it installed the next version');
+    }
+  });
+
+  it("the same transactions one after the other, in either order, or concurrent in a valid order", () => {
+    const t2First = new HistoryBuilder()
+      .txn(0, [hset("h", "o", 1, true)])
+      .txn(2, t2(1))
+      .txn(1, t1({ o: 1, n1: 2 }))
+      .txn(36, [hgetall("h", {})]);
+    expectValid(t2First, { model: "strict-serializable" });
+    expectValid(t2First, { model: "serializable" });
+    const t1First = new HistoryBuilder()
+      .txn(0, [hset("h", "o", 1, true)])
+      .txn(1, t1({ o: 1 }))
+      .txn(2, t2(null))
+      .txn(36, [hgetall("h", { n1: 2 })]);
+    expectValid(t1First, { model: "strict-serializable" });
+    expectValid(t1First, { model: "serializable" });
+    // Concurrent, with T2 reading after T1's DEL.
+    expectValid(race(null, { o: 1 }, { n1: 2 }));
+    expectValid(race(null, { o: 1 }, { n1: 2 }), { model: "serializable" });
+  });
+
+  it("an indeterminate DEL explains any absence", () => {
+    const b = new HistoryBuilder()
+      .txn(0, [hset("h", "o", 1, true)])
+      .invoke(1, t1({}))
+      .invoke(2, t2(1))
+      .ok(2, t2(1))
+      .info(1, t1({}))
+      .txn(36, [hgetall("h", { o: 1, n1: 2 })])
+      .txn(37, [hgetall("h", {})]);
+    expectValid(b);
+    expectValid(b, { model: "serializable" });
+    const field = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .invoke(1, [hdel("h", "a")])
+      .txn(2, [hset("h", "a", 2, false), hset("h", "b", 3, true)])
+      .info(1, [hdel("h", "a")])
+      .txn(3, [hget("h", "a"), hget("h", "b", 3)]);
+    expectValid(field);
+    expectValid(field, { model: "serializable" });
+  });
+
+  it("serial DEL, HDEL, HSET and HGETALL runs", () => {
+    const b = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true), hset("h", "b", 2, true)])
+      .txn(1, [hgetall("h", { a: 1, b: 2 }), del("h", 1)])
+      .txn(2, [hgetall("h"), hset("h", "a", 3, true)])
+      .txn(0, [hget("h", "a", 3), hget("h", "b"), hdel("h", "a", true), hset("h", "b", 4, true)])
+      .txn(1, [del("h", 1), hset("h", "a", 5, true)])
+      .txn(2, [hgetall("h", { a: 5 }), hdel("h", "b", false)])
+      .txn(0, [hset("h", "b", 6, true), del("h", 1)])
+      .txn(1, [hgetall("h"), hset("h", "b", 7, true)])
+      .txn(2, [hgetall("h", { b: 7 })]);
+    expectValid(b);
+    expectValid(b, { model: "serializable" });
+  });
+
+  it("concurrent HDEL and HSET of one field, in either order", () => {
+    // HSET then HDEL (the field ends absent), or HDEL then HSET (it ends = 2).
+    for (const [seen, isNew] of [
+      [null, false],
+      [2, true],
+    ] as const) {
+      const b = new HistoryBuilder()
+        .txn(0, [hset("h", "a", 1, true)])
+        .txn(3, [hget("h", "a", 1)])
+        .invoke(1, [hdel("h", "a")])
+        .invoke(2, [hset("h", "a", 2)])
+        .invoke(3, [hget("h", "a")])
+        .ok(2, [hset("h", "a", 2, isNew)])
+        .ok(3, [hget("h", "a", seen as number)])
+        .ok(1, [hdel("h", "a", true)])
+        .txn(3, [hgetall("h", seen === null ? {} : { a: 2 })]);
+      expectValid(b);
+      expectValid(b, { model: "serializable" });
+    }
+  });
+
+  it("a delete known to precede the HSET, by a dependency: G-single-item", () => {
+    // D removes "a" and sets "z"; W reads z (so D came first) and sets "a" and "y"; R sees y but not a.
+    const b = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .txn(1, [hdel("h", "a", true), hset("h", "z", 9, true)])
+      .invoke(2, [hget("h", "z"), hset("h", "a", 5), hset("h", "y", 7)])
+      .invoke(3, [hget("h", "a"), hget("h", "y")])
+      .ok(3, [hget("h", "a"), hget("h", "y", 7)])
+      .ok(2, [hget("h", "z", 9), hset("h", "a", 5, true), hset("h", "y", 7, true)]);
+    const res = check(b, { model: "serializable" });
+    expect(res.anomalyTypes).toEqual(["G-single-item"]);
+    expect(res.anomalies[0].explanation).toContain('HDEL of field "a" came before T');
+    // Without that dependency the HDEL may have run between the HSET and the read.
+    const unordered = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .invoke(1, [hdel("h", "a"), hset("h", "z", 9)])
+      .invoke(2, [hset("h", "a", 5), hset("h", "y", 7)])
+      .invoke(3, [hget("h", "a"), hget("h", "y")])
+      .ok(2, [hset("h", "a", 5, false), hset("h", "y", 7, true)])
+      .ok(1, [hdel("h", "a", true), hset("h", "z", 9, true)])
+      .ok(3, [hget("h", "a"), hget("h", "y", 7)]);
+    expectValid(unordered, { model: "serializable" });
+    expectValid(unordered);
+  });
+
+  it("a DEL before the HSET in the writer's own transaction, and a DEL then HSET elsewhere", () => {
+    const own = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .invoke(1, [del("h", 1), hset("h", "a", 5), hset("h", "y", 7)])
+      .invoke(2, [hget("h", "a"), hget("h", "y")])
+      .ok(1, [del("h", 1), hset("h", "a", 5, true), hset("h", "y", 7, true)])
+      .ok(2, [hget("h", "a"), hget("h", "y", 7)]);
+    expect(check(own, { model: "serializable" }).anomalyTypes).toEqual(["G-single-item"]);
+    // Another transaction's DEL, followed in it by an HSET of the field, leaves no absence behind.
+    const replaced = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .invoke(3, [del("h", 1), hset("h", "a", 4)])
+      .invoke(1, [hset("h", "a", 5), hset("h", "y", 7)])
+      .invoke(2, [hget("h", "a"), hget("h", "y")])
+      .ok(3, [del("h", 1), hset("h", "a", 4, true)])
+      .ok(1, [hset("h", "a", 5, false), hset("h", "y", 7, true)])
+      .ok(2, [hget("h", "a"), hget("h", "y", 7)]);
+    expect(check(replaced, { model: "serializable" }).anomalyTypes).toEqual(["G-single-item"]);
+    // The DEL after the HSET in the writer's transaction explains the absence.
+    const after = new HistoryBuilder()
+      .txn(0, [hset("h", "a", 1, true)])
+      .invoke(1, [hset("h", "a", 5), del("h", 1), hset("h", "y", 7)])
+      .invoke(2, [hget("h", "a"), hget("h", "y")])
+      .ok(1, [hset("h", "a", 5, false), del("h", 1), hset("h", "y", 7, true)])
+      .ok(2, [hget("h", "a"), hget("h", "y", 7)]);
+    expectValid(after, { model: "serializable" });
+    expectValid(after);
+  });
+
+  it("a DEL that never read a field still overwrites the version another transaction read", () => {
+    // X read b (so it follows T0, which wrote a too), deleted the key and set c; R saw a = 1 and c.
+    const b = (a: number | null, c: number | null) =>
+      new HistoryBuilder()
+        .txn(0, [hset("h", "a", 1, true), hset("h", "b", 2, true)])
+        .invoke(1, [hget("h", "b"), del("h", 1), hset("h", "c", 3)])
+        .invoke(2, [hget("h", "a"), hget("h", "c")])
+        .ok(2, [hget("h", "a", a as number), hget("h", "c", c as number)])
+        .ok(1, [hget("h", "b", 2), del("h", 1), hset("h", "c", 3, true)]);
+    for (const model of ["strict-serializable", "serializable"]) {
+      const res = check(b(1, 3), { model });
+      expect(res.anomalyTypes).toEqual(["G-single-item"]);
+      expect(res.anomalies[0].explanation).toContain(
+        'seeing field "a" = 1, written by op 1 (process 0); T2, which depends on that transaction (a ww or wr dependency), later deleted key "h"',
+      );
+      expectValid(b(1, null), { model });
+      expectValid(b(null, 3), { model });
+    }
+  });
+});
+
 const mopArb: fc.Arbitrary<RefMop> = fc.record({
   kind: fc.constantFrom(...HASH_KINDS),
   key: fc.constantFrom("h1", "h2"),
@@ -283,6 +460,50 @@ describe("hash histories from a serial reference execution", () => {
               (a) => a.type !== "empty-transaction-graph",
             );
             expect(bad.map((a) => a.explanation)).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 150) },
+    );
+  });
+
+  it("DEL- and HDEL-heavy runs of one hash, overlapping: valid under strict-serializable and serializable", () => {
+    // Many deletes of few fields, multi-op transactions (reads before deletes, deletes before
+    // HSETs) and indeterminate deletes: the shapes the inference across deletes reasons about.
+    const kinds: RefMop["kind"][] = [
+      "hset",
+      "hset",
+      "hset",
+      "hdel",
+      "hdel",
+      "del",
+      "del",
+      "hget",
+      "hgetall",
+      "hgetall",
+    ];
+    const churn: fc.Arbitrary<RefMop> = fc.record({
+      kind: fc.constantFrom(...kinds),
+      key: fc.constantFrom("h", "h", "h", "g"),
+      field: fc.constantFrom("a", "b"),
+    });
+    const txn = fc.record({
+      mops: fc.array(churn, { minLength: 1, maxLength: 4 }),
+      outcome: fc.constantFrom<RefTxn["outcome"]>("ok", "ok", "ok", "ok", "fail", "info", "pending"),
+      applied: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(txn, { maxLength: 30 }),
+        fc.nat({ max: 6 }),
+        fc.integer(),
+        (txns, spread, seed) => {
+          const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
+          for (const model of ["strict-serializable", "serializable"]) {
+            const bad = checkHistory(h, { model }).anomalies.filter(
+              (a) => a.type !== "empty-transaction-graph",
+            );
+            expect(bad.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
           }
         },
       ),

@@ -11,10 +11,19 @@
  *     precedes it (ww) and every other reader of that version precedes it (rw);
  *   - when nothing ever deletes f (no HDEL of f, no DEL of the key), "absent" is only the initial
  *     state: a read that found f absent precedes every write of f (rw), and a transaction that
- *     found it absent and then wrote it is its first writer (ww to the others).
- * Blind HSETs have no known order between them in the data (as in Elle's rw-register), so no
- * other edge is claimed; under strict models, real time orders them, and a read of a version real
- * time had already replaced is reported directly as G-single-item-realtime (findStaleReads).
+ *     found it absent and then wrote it is its first writer (ww to the others);
+ *   - when f is deleted somewhere, each delete that found it present makes a new absent version,
+ *     and a read that found f absent saw one of them, unknown which. It still precedes an HSET of f
+ *     in another transaction when no delete can lie between the two: each one is in the reader's
+ *     own transaction after the read, or in the HSET's before it, or known to follow the reader or
+ *     to precede the HSET (rw; addAbsentEdgesAcrossDeletes);
+ *   - a read of f = v precedes any change of f (HSET, HDEL, DEL) in a transaction known to follow
+ *     v's writer: f never held v again (rw; addOverwriteEdges).
+ * "Known to follow" means a direct ww or wr dependency already inferred from the data (KnownOrder),
+ * never real time, so these edges hold under every model. Blind HSETs have no known order between
+ * them in the data (as in Elle's rw-register), so no other edge is claimed; under strict models,
+ * real time orders them, and a read of a version real time had already replaced is reported
+ * directly as G-single-item-realtime (findStaleReads).
  *
  * Non-cycle anomalies: phantom-element (a value never written to that field), G1a, lost-update
  * (two committed transactions read the same version of a field and both wrote it), len-mismatch
@@ -66,9 +75,20 @@ interface Write {
 /** A committed observation of one field. */
 interface FieldRead {
   t: Txn;
+  /** Position of the micro-op in its transaction. */
+  j: number;
   field: string;
   v: Version;
   what: Text;
+  /** Made before the transaction itself wrote the field, so it saw another transaction's version. */
+  external: boolean;
+}
+
+/** A micro-op that may have removed a field: HDEL of it (`field`) or DEL of the key (`field` null). */
+interface Removal {
+  t: Txn;
+  j: number;
+  field: string | null;
 }
 
 interface Count {
@@ -110,6 +130,13 @@ interface HashKey {
   keyDeleted: boolean;
   /** Txns that may have deleted a field (by field; DELs of the key under null). */
   mayDelete: Map<string | null, Txn[]>;
+  /** The same, one per micro-op with its position: HDELs and DELs that did not reply 0 (or whose reply is unknown). */
+  removals: Removal[];
+  /**
+   * Every external observation of a field as absent: reads, and replies that found it absent
+   * (HSET new? = true, HDEL 0, DEL 0).
+   */
+  absentSeen: FieldRead[];
   writers: Set<Txn>;
   adders: Set<Txn>;
   readWrites: ReadWrite[];
@@ -158,6 +185,8 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
         deletedFields: new Set(),
         keyDeleted: false,
         mayDelete: new Map(),
+        removals: [],
+        absentSeen: [],
         writers: new Set(),
         adders: new Set(),
         readWrites: [],
@@ -201,6 +230,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
             h.deletedFields.add(field);
             h.writers.add(t);
             mayDelete(h, field, t);
+            h.removals.push({ t, j, field });
           }
           if (ok) h.deleters.push({ t, field, setAfter: false });
           break;
@@ -230,6 +260,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
             h.keyDeleted = true;
             h.writers.add(t);
             mayDelete(h, null, t);
+            h.removals.push({ t, j, field: null });
           }
           if (ok) {
             let setAfter = false;
@@ -258,16 +289,22 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
     }
     return m;
   };
+  let j = 0;
   const observe = (h: HashKey, field: string, v: Version, what: Text) => {
-    const r: FieldRead = { t, field, v, what };
+    const m = firstOf(h);
+    const external = m.get(field) !== "written";
+    const r: FieldRead = { t, j, field, v, what, external };
     if (v === ABSENT) h.absentReads.push(r);
     else h.valueReads.push(r);
-    const m = firstOf(h);
+    if (external && v === ABSENT) h.absentSeen.push(r);
     if (!m.has(field)) m.set(field, { v, how: what });
   };
   const found = (h: HashKey, field: string, how: Text) => {
     const m = firstOf(h);
-    if (!m.has(field)) m.set(field, { v: ABSENT, how });
+    const s = m.get(field);
+    if (s === "written") return;
+    h.absentSeen.push({ t, j, field, v: ABSENT, what: how, external: true });
+    if (s === undefined) m.set(field, { v: ABSENT, how });
   };
   const write = (h: HashKey, field: string, how: Text) => {
     const m = firstOf(h);
@@ -276,7 +313,8 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
       h.readWrites.push({ t, field, v: s.v, how: () => `${s.how()}, then ${how()}` });
     m.set(field, "written");
   };
-  for (const [f, k, v] of t.mops) {
+  for (; j < t.mops.length; j++) {
+    const [f, k, v] = t.mops[j];
     const h = keys.get(k);
     if (h === undefined) continue;
     switch (f) {
@@ -343,6 +381,12 @@ function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
     if (ctx.wants("G-single-item-realtime")) findStaleReads(h, anomalies);
     if (ctx.wants("len-mismatch")) findQuietLenMismatches(h, anomalies);
     if (ctx.wants("resurrected-key")) findResurrections(h, anomalies);
+  }
+  // Orders across deletes need the direct dependencies found so far, on every key and datatype.
+  const order = KnownOrder.from(ctx, keys.values());
+  for (const h of keys.values()) {
+    addAbsentEdgesAcrossDeletes(h, order, reasons);
+    addOverwriteEdges(h, txns, order, reasons);
   }
   if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
   return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
@@ -479,6 +523,205 @@ function addEdges(h: HashKey, reasons: EdgeReasons): void {
                 w.v,
               )}`,
           }));
+    }
+  }
+}
+
+/**
+ * Direct ww and wr dependencies between transactions, as inferred so far from the data (on any key,
+ * by any datatype): `a` took effect before `b` in every serialization, and under snapshot isolation
+ * or read committed it committed before `b` did. Rw edges are left out, since under those weaker
+ * models a transaction may commit before one that anti-depends on it; real time is left out so that
+ * an edge inferred from this order holds under every model, and a cycle through it is named by its
+ * data edges alone.
+ */
+class KnownOrder {
+  private readonly next = new Map<number, Set<number>>();
+
+  /** Kept only from transactions that write a hash key or found a field absent, to ones that write. */
+  static from(ctx: AnalysisContext, keys: Iterable<HashKey>): KnownOrder {
+    const n = ctx.txns.length;
+    const from = new Uint8Array(n);
+    const to = new Uint8Array(n);
+    for (const h of keys) {
+      for (const t of h.writers) from[t.id] = to[t.id] = 1;
+      for (const r of h.absentSeen) from[r.t.id] = 1;
+    }
+    const o = new KnownOrder();
+    const e = ctx.edges;
+    for (let i = 0; i < e.count; i++) {
+      if ((e.kind[i] & (WW | WR)) === 0) continue;
+      const a = e.from[i];
+      const b = e.to[i];
+      if (from[a] === 0 || to[b] === 0) continue;
+      const s = o.next.get(a);
+      if (s === undefined) o.next.set(a, new Set([b]));
+      else s.add(b);
+    }
+    return o;
+  }
+
+  has(a: Txn, b: Txn): boolean {
+    return this.next.get(a.id)?.has(b.id) ?? false;
+  }
+
+  /** Ids of the transactions known to follow `a` directly. */
+  after(a: Txn): Iterable<number> {
+    return this.next.get(a.id) ?? [];
+  }
+}
+
+/** Bounded work for the inference across deletes: beyond it, fewer edges (never wrong ones). */
+const PAIR_BUDGET = 4_000_000;
+
+function removalText(h: HashKey, d: Removal): string {
+  return d.field === null ? `DEL of key ${show(h.key)}` : `HDEL of field ${show(d.field)}`;
+}
+
+/**
+ * Absent ⇒ earlier, across deletes. A field that some HDEL or DEL may remove has many absent
+ * versions: the initial one and one after each delete that found it present, so a read that found
+ * it absent saw one of them without saying which. It still precedes a write W of the field (an
+ * HSET in another transaction) when no delete can lie between W and the read: had W come first,
+ * some delete of the field would have to take effect after W and before the read for the read to
+ * find the field absent. A delete D (any that may have taken effect) is ruled out when
+ *   - D comes after the read: it is in the reader's own transaction (after the read, which saw
+ *     another transaction's version), or the reader's transaction directly precedes D's; or
+ *   - D comes before W: it is in W's transaction ahead of W, or D's transaction directly precedes
+ *     W's (KnownOrder).
+ * A delete followed, in its own transaction, by an HSET of the field needs no ruling out: the
+ * field is present once that transaction is done, so it cannot be the delete the read saw last.
+ * When every delete is ruled out, every absent version the read could have seen precedes W's
+ * version: an rw edge from the reader to W. With no delete at all, addEdges already does this.
+ */
+function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: EdgeReasons): void {
+  if (h.removals.length === 0 || h.absentSeen.length === 0) return;
+  const k = show(h.key);
+  let budget = PAIR_BUDGET;
+  const seenOf = new Map<string, FieldRead[]>();
+  for (const r of h.absentSeen) {
+    const l = seenOf.get(r.field);
+    if (l === undefined) seenOf.set(r.field, [r]);
+    else l.push(r);
+  }
+  const keyDels = h.removals.filter((d) => d.field === null);
+  for (const [field, writers] of h.fieldWriters) {
+    const seen = seenOf.get(field);
+    if (seen === undefined) continue;
+    const all = keyDels.length + h.removals.filter((d) => d.field === field).length;
+    if (all === 0) continue;
+    const work = (seen.length + writers.length) * all + seen.length * writers.length;
+    if (work > budget) continue;
+    budget -= work;
+    // A delete followed in its own transaction by an HSET of the field leaves no absence behind.
+    const lastSet = new Map<Txn, number>();
+    for (const w of writers) lastSet.set(w.t, Math.max(w.j, lastSet.get(w.t) ?? -1));
+    const dels = h.removals.filter(
+      (d) => (d.field === null || d.field === field) && (lastSet.get(d.t) ?? -1) < d.j,
+    );
+    // Per read, the deletes known to come after it (by index in `dels`).
+    const later = seen.map((r) => {
+      const s = new Set<number>();
+      dels.forEach((d, i) => {
+        if ((d.t === r.t && d.j > r.j) || order.has(r.t, d.t)) s.add(i);
+      });
+      return s;
+    });
+    for (const w of writers) {
+      // The deletes not known to come before W.
+      const open: number[] = [];
+      dels.forEach((d, i) => {
+        if (d.t === w.t ? d.j > w.j : !order.has(d.t, w.t)) open.push(i);
+      });
+      seen.forEach((r, ri) => {
+        if (r.t === w.t) return;
+        const after = later[ri];
+        if (open.length > after.size || !open.every((i) => after.has(i))) return;
+        reasons.add(r.t, w.t, RW, () => ({
+          key: h.key,
+          value: null,
+          text: (a, b) => {
+            const why = dels.slice(0, 3).map((d) => {
+              const what = `${d.t === r.t ? `${a}'s own` : d.t === w.t ? `${b}'s own` : `${label(d.t)}'s`} ${removalText(h, d)}`;
+              if (d.t === r.t && d.j > r.j) return `${what} came after that read`;
+              if (d.t === w.t && d.j < w.j) return `${what} came before that HSET`;
+              if (order.has(r.t, d.t)) return `${what} came after ${a}, which it depends on`;
+              return `${what} came before ${b}, which depends on it`;
+            });
+            if (dels.length > 3) why.push(`and so did ${dels.length - 3} more`);
+            if (dels.length < all)
+              why.push(
+                `${all - dels.length} ${all - dels.length === 1 ? "delete is" : "deletes are"} followed by an HSET of it in the same transaction, which leaves it present`,
+              );
+            return `${a} ${r.what()}, finding field ${show(field)} absent; had ${b}, which set it to ${show(
+              w.v,
+            )}, come first, a delete of that field would have to lie between them, and none can (${why.join(
+              "; ",
+            )}), so ${a} saw an earlier absence of field ${show(field)} of key ${k}`;
+          },
+        }));
+      });
+    }
+  }
+}
+
+/**
+ * The last micro-op of `t` that changes `field` of key `h` (an HSET, an HDEL that did not reply 0,
+ * a DEL that did not reply 0), in words; undefined if none.
+ */
+function lastChange(h: HashKey, t: Txn, field: string): Text | undefined {
+  const k = show(h.key);
+  for (let j = t.mops.length - 1; j >= 0; j--) {
+    const [f, key, v] = t.mops[j];
+    if (key !== h.key) continue;
+    const p = pair(v);
+    if (f === "hset" && p !== null && p.length >= 2 && String(p[0]) === field)
+      return () => `set field ${show(field)} of key ${k} to ${show(p[1])}`;
+    if (f === "hdel" && p !== null && String(p[0]) === field && !(t.type === "ok" && p[1] === false))
+      return () => `deleted field ${show(field)} of key ${k}`;
+    if (f === "del" && !(t.type === "ok" && v === 0)) return () => `deleted key ${k}`;
+  }
+  return undefined;
+}
+
+/**
+ * A read of field f = v precedes every change of f, in a third transaction, that is known to come
+ * after v's write W: values are unique, so once an HSET of another value, an HDEL of f or a DEL of
+ * the key took effect after W, the field never held v again. "Known to come after" is a direct
+ * ww or wr dependency on W's transaction (KnownOrder): such as a DEL in a transaction that read
+ * something else W's transaction wrote. This is how a DEL that never read the field still
+ * overwrites the version another transaction read.
+ */
+function addOverwriteEdges(h: HashKey, txns: readonly Txn[], order: KnownOrder, reasons: EdgeReasons): void {
+  // Per write, the transactions known to follow it that change its field, with their last change.
+  const followers = new Map<Write, { t: Txn; what: Text }[]>();
+  for (const r of h.valueReads) {
+    if (!r.external) continue;
+    const w = writerOf(h, r.field, r.v);
+    if (w === undefined || w.t === r.t) continue;
+    let next = followers.get(w);
+    if (next === undefined) {
+      next = [];
+      for (const id of order.after(w.t)) {
+        const t = txns[id];
+        if (t === w.t || t.type === "fail") continue;
+        const what = lastChange(h, t, r.field);
+        if (what !== undefined) next.push({ t, what });
+      }
+      followers.set(w, next);
+    }
+    for (const c of next) {
+      if (c.t === r.t) continue;
+      reasons.add(r.t, c.t, RW, () => ({
+        key: h.key,
+        value: r.v as Elem,
+        text: (a, b) =>
+          `${a} ${r.what()}, seeing field ${show(r.field)} = ${show(r.v as Elem)}, written by ${label(
+            w.t,
+          )}; ${b}, which depends on that transaction (a ww or wr dependency), later ${c.what()}, and values are unique, so the field never held ${show(
+            r.v as Elem,
+          )} again: ${a} came first`,
+      }));
     }
   }
 }

@@ -324,6 +324,118 @@ describe("each queue anomaly", () => {
   });
 });
 
+describe("a push racing a DEL", () => {
+  /** [1], then DEL and RPUSH 2 overlapping (the DEL acknowledged with `n`), then `after`. */
+  const race = (n: number, before: MicroOp[][] = [[rpush("q", 1)]]) => {
+    const b = new HistoryBuilder();
+    for (const mops of before) b.txn(0, mops);
+    return b
+      .invoke(1, [del("q", n)])
+      .invoke(2, [rpush("q", 2)])
+      .ok(2, [rpush("q", 2)])
+      .ok(1, [del("q", n)]);
+  };
+
+  it("an orphan counted by LLEN but never read: len-mismatch only", () => {
+    // DEL first: the list is [2], and the empty read lost 2. Push first: the list is empty, and
+    // LLEN/EXISTS count an element that is not there. DEL's reply 1 is explained by 1 either way, so
+    // nothing says which, and neither lost-element nor resurrected-key can be claimed.
+    const b = race(1)
+      .txn(3, [llen("q", 1)])
+      .txn(3, [r("q", [])])
+      .txn(3, [exists("q", 1)])
+      .txn(4, [r("q", [])]);
+    const res = check(b);
+    expect(res.anomalyTypes).toEqual(["len-mismatch"]);
+  });
+
+  it("a DEL that found the key empty removed nothing: the element is lost", () => {
+    const b = race(0, [])
+      .txn(3, [llen("q", 1)])
+      .txn(3, [r("q", [])]);
+    const res = check(b);
+    // Also a real-time cycle: that empty read came before 2's push, which completed before it.
+    expect(res.anomalyTypes).toEqual(["G-single-item-realtime", "len-mismatch", "lost-element"]);
+  });
+
+  it("a read after the DEL shows the element survived it; a later loss is lost-element", () => {
+    const b = race(1)
+      .txn(3, [r("q", [2])])
+      .txn(3, [r("q", [])]);
+    const res = check(b);
+    expect(res.anomalyTypes).toEqual(["lost-element"]);
+    expect(found(res, "lost-element").explanation).toContain(
+      'op 7 (process 3) read key "q" = [2], still holding it; but op 9 (process 3), invoked after that read completed, read key "q" = [], which lacks it',
+    );
+    // Missed by one read only, then seen again: lost-append.
+    const once = race(1)
+      .txn(3, [r("q", [2])])
+      .txn(3, [r("q", [])])
+      .txn(4, [r("q", [2])]);
+    expect(check(once).anomalyTypes).toEqual(["lost-append"]);
+    expect(check(once, { model: "serializable" }).valid).toBe(true);
+  });
+
+  it("what removes it after that read explains the loss", () => {
+    const popped = race(1)
+      .txn(3, [r("q", [2])])
+      .txn(4, [lpop("q", 2)])
+      .txn(3, [r("q", [])]);
+    expectValid(popped);
+    const deleted = race(1)
+      .txn(3, [r("q", [2])])
+      .txn(4, [del("q", 1)])
+      .txn(3, [r("q", []), llen("q", 0)]);
+    expectValid(deleted);
+    const unknown = race(1)
+      .txn(3, [r("q", [2])])
+      .txn(4, [lpop("q")], "info")
+      .txn(3, [r("q", [])]);
+    expectValid(unknown);
+    // Both serial orders of the race, read only before the DEL completed.
+    for (const seen of [[1, 2], [2], []]) {
+      const b = new HistoryBuilder()
+        .txn(0, [rpush("q", 1)])
+        .invoke(1, [del("q", 1)])
+        .invoke(2, [rpush("q", 2)])
+        .invoke(3, [r("q")])
+        .ok(2, [rpush("q", 2)])
+        .ok(3, [r("q", seen)])
+        .ok(1, [del("q", 1)])
+        .txn(3, [r("q", seen.length === 1 ? [2] : [])]);
+      expectValid(b);
+    }
+  });
+
+  it("a push seen before the DEL was invoked took effect first: what survives the DEL is resurrected", () => {
+    const seenFirst = (after: MicroOp[]) =>
+      new HistoryBuilder()
+        .txn(0, [rpush("q", 1)])
+        .invoke(2, [rpush("q", 2)])
+        .txn(3, [r("q", [1, 2])])
+        .txn(1, [del("q", 1)])
+        .ok(2, [rpush("q", 2)])
+        .txn(3, after);
+    const count = check(seenFirst([llen("q", 1)]));
+    expect(count.anomalyTypes).toEqual(["resurrected-key"]);
+    expect(count.anomalies[0].explanation).toContain("a push still in flight then had already taken effect");
+    const element = check(seenFirst([r("q", [2])]));
+    expect(element.anomalyTypes).toContain("resurrected-key");
+    expect(found(element, "resurrected-key").explanation).toContain(
+      'and op 4 (process 3) read key "q" = [1 2] and completed before op 6 (process 1) deleted the key (acknowledged), so that push had already taken effect',
+    );
+    expectValid(seenFirst([llen("q", 0), r("q", []), exists("q", 0)]));
+    // An indeterminate push seen before the DEL counts too.
+    const info = new HistoryBuilder()
+      .invoke(2, [rpush("q", 2)])
+      .txn(3, [r("q", [2])])
+      .info(2, [rpush("q", 2)])
+      .txn(1, [del("q", 1)])
+      .txn(3, [exists("q", 1)]);
+    expect(check(info).anomalyTypes).toEqual(["resurrected-key"]);
+  });
+});
+
 describe("cycles through queue keys", () => {
   it("G-single-item across a queue and a list-append key", () => {
     const b = new HistoryBuilder()

@@ -528,11 +528,47 @@ function lastSeen(q: QueueKey): Map<Elem, number> {
 }
 
 /**
+ * The earliest invocation of anything that may remove x at or after a position: a remover (a pop or
+ * DEL of unknown outcome, a DEL of an existing key) that may still take effect then, or a pop that
+ * returned x and completed then or later.
+ */
+function removals(q: QueueKey): (x: Elem, from: number) => number {
+  // By completion, latest first, with the least invocation so far: those that may take effect at
+  // or after `from` are a prefix.
+  const rs = [...q.removers].map((t) => ({ inv: t.invokePos, done: doneAt(t) }));
+  rs.sort((a, b) => b.done - a.done);
+  const least: number[] = [];
+  for (const r of rs) least.push(Math.min(r.inv, least.length > 0 ? least[least.length - 1] : r.inv));
+  return (x, from) => {
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rs[mid].done >= from) lo = mid + 1;
+      else hi = mid;
+    }
+    let first = lo > 0 ? least[lo - 1] : Number.POSITIVE_INFINITY;
+    for (const p of q.pops.get(x) ?? [])
+      if (p.t.completePos >= from && p.t.invokePos < first) first = p.t.invokePos;
+    return first;
+  };
+}
+
+/** Where an element is known present: its acknowledged push (read null), or a committed read that holds it. */
+interface Anchor {
+  inv: number;
+  read: Read | null;
+}
+
+/**
  * lost-element and lost-append. An acknowledged push of x, then an observation F invoked after the
  * push completed that lacks x, while nothing that could remove x (a pop that returned it, a pop or
  * DEL of unknown outcome, a DEL of an existing key) may have taken effect from the push's
- * invocation to F's completion. If x is also never popped and no read invoked after F shows it
- * again, it is lost-element; otherwise (it was popped or seen later) the read missed it: lost-append.
+ * invocation to F's completion. A committed read that still holds x, completed before F was
+ * invoked, restarts that span at its own invocation: whatever ran before it did not remove x. That
+ * settles a push that raced a DEL (or a pop of unknown outcome) once a later read shows the element
+ * survived it. If x is also never popped and no read invoked after F shows it again, it is
+ * lost-element; otherwise (it was popped or seen later) the read missed it: lost-append.
  */
 function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   const wantElement = ctx.wants("lost-element");
@@ -543,56 +579,87 @@ function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   absences.sort((a, b) => a.t.invokePos - b.t.invokePos);
   const pushes = [...q.pushes.values()].filter((w) => w.t.type === "ok");
   if (pushes.length === 0) return;
-
-  // The earliest invocation of anything that may have removed x after its push was invoked.
-  const firstRemoval = new Map<Elem, number>();
-  const removers = [...q.removers].sort((a, b) => a.invokePos - b.invokePos);
-  let r = 0;
-  for (const w of [...pushes].sort((a, b) => a.t.invokePos - b.t.invokePos)) {
-    const from = w.t.invokePos;
-    while (r < removers.length && doneAt(removers[r]) < from) r++;
-    let first = r < removers.length ? removers[r].invokePos : Number.POSITIVE_INFINITY;
-    for (const p of q.pops.get(w.x) ?? [])
-      if (p.t.completePos >= from && p.t.invokePos < first) first = p.t.invokePos;
-    firstRemoval.set(w.x, first);
-  }
+  const removalFrom = removals(q);
   const seen = lastSeen(q);
 
-  pushes.sort((a, b) => a.t.completePos - b.t.completePos);
-  const expected = new Set<Push>();
-  const firstMiss = new Map<Elem, Absence>();
-  const finalMiss = new Map<Elem, Absence>();
+  // Pushes and reads become known (as anchors of their elements) once they completed before F began.
+  const known: { cmp: number; push: Push | null; read: Read | null }[] = pushes.map((w) => ({
+    cmp: w.t.completePos,
+    push: w,
+    read: null,
+  }));
+  for (const r of q.reads) known.push({ cmp: r.t.completePos, push: null, read: r });
+  known.sort((a, b) => a.cmp - b.cmp);
+
+  /** Per element: its latest anchor so far, and whether its push is acknowledged by then. */
+  const state = new Map<Elem, { anchor: Anchor; removal: number; pushed: boolean; done: boolean }>();
+  const expected = new Set<Elem>();
+  const anchor = (x: Elem, a: Anchor) => {
+    let s = state.get(x);
+    if (s === undefined) {
+      s = { anchor: a, removal: removalFrom(x, a.inv), pushed: false, done: false };
+      state.set(x, s);
+    } else if (a.inv > s.anchor.inv) {
+      s.anchor = a;
+      s.removal = removalFrom(x, a.inv);
+    }
+    if (a.read === null) s.pushed = true;
+    if (s.pushed && !s.done) expected.add(x);
+  };
+  const firstMiss = new Map<Elem, { f: Absence; anchor: Anchor }>();
+  const finalMiss = new Map<Elem, { f: Absence; anchor: Anchor }>();
   let i = 0;
   for (const f of absences) {
     const inv = f.t.invokePos;
     const cmp = f.t.completePos;
-    while (i < pushes.length && pushes[i].t.completePos < inv) expected.add(pushes[i++]);
-    for (const w of expected) {
-      const removal = firstRemoval.get(w.x)!;
-      if (removal <= inv) {
-        expected.delete(w);
+    for (; i < known.length && known[i].cmp < inv; i++) {
+      const { push, read } = known[i];
+      if (push !== null) anchor(push.x, { inv: push.t.invokePos, read: null });
+      else if (read !== null)
+        for (const x of read.list) {
+          const w = q.pushes.get(x);
+          // Only reads invoked after the push was: an earlier invocation says no more than the push.
+          if (w !== undefined && w.t.type === "ok" && read.t.invokePos > w.t.invokePos)
+            anchor(x, { inv: read.t.invokePos, read });
+        }
+    }
+    for (const x of expected) {
+      const s = state.get(x)!;
+      if (s.removal <= inv) {
+        // It may be gone; a later read that still holds it brings it back.
+        expected.delete(x);
         continue;
       }
-      if (removal <= cmp || !f.lacks(w.x)) continue;
-      if (!firstMiss.has(w.x)) firstMiss.set(w.x, f);
-      if (!q.pops.has(w.x) && cmp > (seen.get(w.x) ?? -1)) {
-        finalMiss.set(w.x, f);
-        expected.delete(w);
+      if (s.removal <= cmp || !f.lacks(x)) continue;
+      if (!firstMiss.has(x)) firstMiss.set(x, { f, anchor: s.anchor });
+      if (!q.pops.has(x) && cmp > (seen.get(x) ?? -1)) {
+        finalMiss.set(x, { f, anchor: s.anchor });
+        s.done = true;
+        expected.delete(x);
       }
     }
   }
 
   const k = show(q.key);
+  // Where x was last known present, and the span in which nothing could remove it.
+  const since = (w: Push, m: { f: Absence; anchor: Anchor }) =>
+    m.anchor.read === null
+      ? `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(m.f.t)}, invoked after that push completed, ${m.f.what()}, which lacks it`
+      : `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, and ${label(m.anchor.read.t)} ${readWhat(
+          q,
+          m.anchor.read.list,
+        )}, still holding it; but ${label(m.f.t)}, invoked after that read completed, ${m.f.what()}, which lacks it`;
   for (const w of q.pushes.values()) {
     const fin = finalMiss.get(w.x);
     if (fin !== undefined && wantElement) {
       out.push({
         type: "lost-element",
         keys: [q.key],
-        ops: [w.t.index, fin.t.index],
-        explanation: `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(
-          fin.t,
-        )}, invoked after that push completed, ${fin.what()}, which lacks it. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
+        ops:
+          fin.anchor.read === null
+            ? [w.t.index, fin.f.t.index]
+            : [w.t.index, fin.anchor.read.t.index, fin.f.t.index],
+        explanation: `${since(w, fin)}. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
       });
       continue;
     }
@@ -602,16 +669,17 @@ function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
     const later =
       p !== undefined
         ? `; it was popped only afterwards, by ${label(p.t)}`
-        : (seen.get(w.x) ?? -1) > miss.t.completePos
+        : (seen.get(w.x) ?? -1) > miss.f.t.completePos
           ? "; a later read shows it again"
           : "";
     out.push({
       type: "lost-append",
       keys: [q.key],
-      ops: [w.t.index, miss.t.index],
-      explanation: `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(
-        miss.t,
-      )}, invoked after that push completed, ${miss.what()}, which lacks it, though no pop or DEL on that key may have removed it in between${later}.`,
+      ops:
+        miss.anchor.read === null
+          ? [w.t.index, miss.f.t.index]
+          : [w.t.index, miss.anchor.read.t.index, miss.f.t.index],
+      explanation: `${since(w, miss)}, though no pop or DEL on that key may have removed it in between${later}.`,
     });
   }
 }
@@ -753,9 +821,12 @@ function findQuietLenMismatches(ctx: AnalysisContext, q: QueueKey, out: Anomaly[
 }
 
 /**
- * resurrected-key: after an acknowledged DEL, (a) an element whose push completed before the DEL
- * was invoked is read or popped by an op invoked after the DEL completed; or (b) LLEN or EXISTS is
- * non-zero although no push may have taken effect from the DEL's invocation to that op's completion.
+ * resurrected-key: after an acknowledged DEL, (a) an element whose push had taken effect before the
+ * DEL was invoked is read or popped by an op invoked after the DEL completed; or (b) LLEN or EXISTS
+ * is non-zero although no push may have taken effect from the DEL's invocation to that op's
+ * completion. A push has taken effect by its completion, or by the completion of the first read or
+ * pop that returned one of its elements, whichever comes first: so a push still in flight when the
+ * DEL was invoked is settled as earlier once its element was seen before that.
  */
 function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   if (!ctx.wants("resurrected-key") || q.dels.length === 0) return;
@@ -772,28 +843,46 @@ function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): v
     for (const x of r.list) note(x, r.t, what);
   }
   for (const ps of q.pops.values()) for (const p of ps) note(p.x, p.t, () => popWhat(q, p));
+  /** The first observation of x to complete, if it completed after x's push was invoked. */
+  const firstSeen = (w: Push) => {
+    let best: { t: Txn; what: () => string } | undefined;
+    for (const o of seenIn.get(w.x) ?? [])
+      if (o.t.completePos >= w.t.invokePos && (best === undefined || o.t.completePos < best.t.completePos))
+        best = o;
+    return best;
+  };
   const once = new Once();
+  /** Per adding transaction, the position by which it had certainly taken effect. */
+  const settled = new Map<Txn, number>();
   for (const w of q.pushes.values()) {
-    if (w.t.type !== "ok") continue;
+    if (w.t.type === "fail") continue;
+    const early = firstSeen(w);
+    const by = Math.min(doneAt(w.t), early?.t.completePos ?? Number.POSITIVE_INFINITY);
+    settled.set(w.t, Math.min(by, settled.get(w.t) ?? Number.POSITIVE_INFINITY));
     const obs = seenIn.get(w.x);
-    if (obs === undefined) continue;
-    const d = dels.after(w.t.completePos);
+    if (obs === undefined || by === Number.POSITIVE_INFINITY) continue;
+    const d = dels.after(by);
     if (d === undefined) continue;
     const o = obs.find((o) => o.t.invokePos > d.t.completePos);
     if (o === undefined || !once.first(w.x)) continue;
+    const before =
+      w.t.type === "ok" && w.t.completePos === by
+        ? `${label(w.t)} pushed ${show(w.x)} to key ${k} and completed before ${label(d.t)} deleted the key (acknowledged)`
+        : `${label(w.t)} pushed ${show(w.x)} to key ${k}, and ${label(early!.t)} ${early!.what()} and completed before ${label(
+            d.t,
+          )} deleted the key (acknowledged), so that push had already taken effect`;
     out.push({
       type: "resurrected-key",
       keys: [q.key],
       ops: [w.t.index, d.t.index, o.t.index],
-      explanation: `${label(w.t)} pushed ${show(w.x)} to key ${k} and completed before ${label(
-        d.t,
-      )} deleted the key (acknowledged); yet ${label(o.t)}, invoked after the DEL completed, ${o.what()}. Nothing pushed ${show(
+      explanation: `${before}; yet ${label(o.t)}, invoked after the DEL completed, ${o.what()}. Nothing pushed ${show(
         w.x,
       )} again, so a deleted element came back.`,
     });
   }
 
-  const cov = new Coverage(q.adders);
+  const cov = new Coverage(q.adders, (t) => settled.get(t) ?? doneAt(t));
+  const plain = new Coverage(q.adders);
   const firstDel = new Map<number, Del>();
   for (const d of q.dels) {
     if (d.pushAfter) continue;
@@ -809,13 +898,17 @@ function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): v
     const d = g < 0 ? undefined : firstDel.get(g);
     if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
     const name = c.f === "len" ? "LLEN" : "EXISTS";
+    const early =
+      plain.gap(d.t.invokePos, c.t.completePos) < 0
+        ? " (a push still in flight then had already taken effect: a read or pop had returned its element before the DEL was invoked)"
+        : "";
     out.push({
       type: "resurrected-key",
       keys: [q.key],
       ops: [d.t.index, c.t.index],
       explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${name} ${k} = ${
         c.n
-      }, though no push to that key may have taken effect from the DEL's invocation to that read's completion: the key should be empty.`,
+      }, though no push to that key may have taken effect from the DEL's invocation to that read's completion${early}: the key should be empty.`,
     });
   }
 }

@@ -47,6 +47,8 @@ export interface NodeDeps {
   rng: Stream;
   probe(name: string): void;
   emit(kind: string, data: Record<string, unknown>): void;
+  /** Whether `emit` records anything: when not, trace payloads are not even built (hot paths). */
+  tracing: boolean;
   reuseLog: Set<string>;
   onInvariant(name: string, detail: string): void;
 }
@@ -77,6 +79,10 @@ export class SimNode {
   hlc: Hlc;
   private generation = 0;
   private nextId = 1;
+  /** Txn ids of this node's dispatches; never reset, so ids stay unique across restarts. */
+  private nextTxn = 1;
+  /** This node's wall clock when it last started a (real, not pre-) vote campaign. */
+  private campaignWallUs = Number.NEGATIVE_INFINITY;
   private readonly proxied = new Map<number, { done: (r: RedisReply) => void; timer: number }>();
   private readonly forwarded = new Map<number, { resume: Resume; timer: number }>();
   private ctx: NodeContext;
@@ -109,6 +115,20 @@ export class SimNode {
       random: () => d.rng.float(),
       probe: d.probe,
       nowUs: () => d.sim.now,
+      newTxnId: () => `n${this.id}.${this.nextTxn++}`,
+      // Safe while no other leader can exist (a lease, from the last quorum acknowledgement or from
+      // the votes that elected it) and the store shows every acknowledged write: a leader's log
+      // holds every committed entry, and once it has applied all entries of earlier terms, those
+      // of its own term are acknowledged only after they are applied here.
+      readSafeLocally: () => {
+        const raft = d.raft;
+        const r = raft.raft(this.id);
+        if (!r.isLeader || r.transferring || raft.leaseDurationUs <= 0) return false;
+        const applied = raft.appliedIndex(this.id);
+        if (applied < r.lastIndex && r.termAt(applied + 1) !== r.term) return false;
+        const sinceVotes = d.clocks.wallUs(this.id) - this.campaignWallUs;
+        return raft.leaseRemainingUs(this.id) > 0 || sinceVotes < raft.leaseDurationUs;
+      },
     };
     return {
       store: this.store,
@@ -117,7 +137,10 @@ export class SimNode {
       coordinatorEnv,
       random: () => d.rng.float(),
       probe: d.probe,
-      trace: (ev, data) => d.emit(ev, { node: this.id, ...(data as Record<string, unknown>) }),
+      tracing: d.tracing,
+      trace: d.tracing
+        ? (ev, data) => d.emit(ev, { node: this.id, ...(data as Record<string, unknown>) })
+        : () => {},
       urgentCompaction: (type, userKey) => this.compactor.triggerUrgent(type, userKey),
       reuseLog: d.reuseLog,
     };
@@ -128,20 +151,21 @@ export class SimNode {
   apply(index: number, data: FsmRequest): ApplyResult | undefined {
     const r = applyRequest(this.store, this.hlc, data, this.d.knobs);
     if (data.kind === "txn") {
-      this.d.emit("apply", {
-        node: this.id,
-        index,
-        startTS: data.startTS,
-        commitTS: data.commitTS,
-        ok: r.ok,
-        noop: r.ok ? r.noop : undefined,
-        conflict: r.ok ? undefined : (r as { key?: string }).key,
-        writes: data.elems.map((m) =>
-          m.op === "put"
-            ? `+${m.key}${m.value.length > 0 && m.value.length <= 16 ? `=${m.value}` : ""}`
-            : `-${m.key}`,
-        ),
-      });
+      if (this.d.tracing)
+        this.d.emit("apply", {
+          node: this.id,
+          index,
+          startTS: data.startTS,
+          commitTS: data.commitTS,
+          ok: r.ok,
+          noop: r.ok ? r.noop : undefined,
+          conflict: r.ok ? undefined : (r as { key?: string }).key,
+          writes: data.elems.map((m) =>
+            m.op === "put"
+              ? `+${m.key}${m.value.length > 0 && m.value.length <= 16 ? `=${m.value}` : ""}`
+              : `-${m.key}`,
+          ),
+        });
       if (this.d.knobs.storeInvariants && r.ok) {
         const opts = {
           layout: this.d.knobs.keyLayout,
@@ -182,7 +206,10 @@ export class SimNode {
     return r.appliedIndex(this.id) >= r.raft(leader).commit;
   }
 
-  onRoleChange(leader: boolean): void {
+  onRoleChange(leader: boolean, role?: string): void {
+    // Every vote this node's campaign wins is granted after the campaign starts, and a voter then
+    // waits an election timeout before campaigning itself: a lease runs from here (readSafeLocally).
+    if (role === "candidate") this.campaignWallUs = this.d.clocks.wallUs(this.id);
     if (leader === this.isLeaderNow) return;
     this.isLeaderNow = leader;
     if (!leader) {
@@ -285,7 +312,9 @@ export class SimNode {
     const attempt = () => {
       const leader = raft.leaderOf(this.id);
       if (leader === undefined || leader === this.id) {
-        if (sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline) {
+        // The demo's redirect is one attempt: its Dispatch loop does the polling, re-checking
+        // IsLeader() each time, so a node that wins leadership back proposes locally (spec §1.6).
+        if (knobs.coordinator === "demo" || sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline) {
           resume({ ok: false, kind: "failed", message: "leader not found" } satisfies DispatchResult);
           return;
         }

@@ -169,7 +169,7 @@ export function runScenario(input: RunInput): RunOutcome {
     onRestart: (node) => nodes[node]!.restart(),
     onRoleChange: (node, role, term, lead) => {
       emit("role", { node, role, term, lead });
-      nodes[node]?.onRoleChange(role === "leader");
+      nodes[node]?.onRoleChange(role === "leader", role);
       const l = raft.leader();
       if (l !== undefined && l !== lastLeader) {
         if (lastLeader !== undefined) leaderChanges++;
@@ -197,6 +197,7 @@ export function runScenario(input: RunInput): RunOutcome {
       rng: rs.stream(`node${i}`),
       probe,
       emit,
+      tracing: trace !== undefined,
       reuseLog,
       onInvariant: (name, detail) => {
         if (!failures.some((f) => f.type === name))

@@ -124,6 +124,46 @@ describe("Simulation", () => {
     );
   });
 
+  it("cancels from inside events (timeouts that a reply beat) keep the order exact", () => {
+    // Most events cancel others still queued, so the queue is rebuilt without them mid-run.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            delay: fc.integer({ min: 0, max: 200 }),
+            cancels: fc.array(fc.nat(), { maxLength: 3 }),
+          }),
+          { minLength: 1, maxLength: 2000 },
+        ),
+        (specs) => {
+          const sim = new Simulation();
+          const got: number[] = [];
+          const ids: number[] = [];
+          specs.forEach((sp, me) => {
+            ids.push(
+              sim.schedule(sp.delay, () => {
+                got.push(me);
+                for (const c of sp.cancels) sim.cancel(ids[c % ids.length]!);
+              }),
+            );
+          });
+          sim.run();
+          const order = specs.map((sp, i) => ({ t: sp.delay, i })).sort((a, b) => a.t - b.t || a.i - b.i);
+          const cancelled = new Set<number>();
+          const expected: number[] = [];
+          for (const { i } of order) {
+            if (cancelled.has(i)) continue;
+            expected.push(i);
+            for (const c of specs[i]!.cancels) cancelled.add(c % specs.length);
+          }
+          expect(got).toEqual(expected);
+          expect(sim.queued).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("trace hash depends on labels and times", () => {
     const h = (labels: string[], gap: number) => {
       const sim = new Simulation();

@@ -29,6 +29,13 @@ export interface CoordinatorEnv {
   probe(name: string): void;
   /** Simulated time in microseconds (retry budgets). */
   nowUs(): number;
+  /** A txn id unique across the cluster's nodes and restarts (absent: dispatches carry none). */
+  newTxnId?(): string;
+  /**
+   * Whether this node may answer from its own store without a quorum round: it leads under a
+   * valid lease and has applied every entry of the terms before its own.
+   */
+  readSafeLocally?(): boolean;
 }
 
 /** Probe names this module reports. */
@@ -192,6 +199,7 @@ function* prepare(env: CoordinatorEnv, g: OperationGroup): Co<Prepared> {
       prevCommitTS: g.prevCommitTS ?? 0,
       readKeys: knobs.readSetInRaft ? g.readKeys.slice() : [],
       elems: g.elems.slice(),
+      ...(g.txnId !== undefined ? { txnId: g.txnId } : {}),
     },
   };
 }
@@ -234,14 +242,16 @@ function copyGroup(g: OperationGroup): OperationGroup {
     readKeys: g.readKeys.slice(),
     elems: g.elems.slice(),
     prevCommitTS: g.prevCommitTS,
+    ...(g.txnId !== undefined ? { txnId: g.txnId } : {}),
   };
 }
 
 /** Dispatch one transactional OperationGroup with the coordinator the knobs select. */
 export function* dispatch(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
-  return env.knobs.coordinator === "demo"
-    ? yield* dispatchDemo(env, group)
-    : yield* dispatchProduction(env, group);
+  // Every call is one attempt of its own: re-sends and forwards of it keep this id.
+  const g =
+    group.txnId === undefined && env.newTxnId !== undefined ? { ...group, txnId: env.newTxnId() } : group;
+  return env.knobs.coordinator === "demo" ? yield* dispatchDemo(env, g) : yield* dispatchProduction(env, g);
 }
 
 /**
@@ -264,6 +274,7 @@ function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<Dis
     readKeys: g.readKeys,
     elems: g.elems,
     prevCommitTS: g.prevCommitTS,
+    ...(g.txnId !== undefined ? { txnId: g.txnId } : {}),
   });
 }
 

@@ -13,7 +13,7 @@ function txn(
   startTS: number,
   commitTS: number,
   elems: Mutation[],
-  extra: { readKeys?: string[]; prevCommitTS?: number } = {},
+  extra: { readKeys?: string[]; prevCommitTS?: number; txnId?: string } = {},
 ): FsmRequest {
   return {
     kind: "txn",
@@ -22,6 +22,7 @@ function txn(
     prevCommitTS: extra.prevCommitTS ?? 0,
     readKeys: extra.readKeys ?? [],
     elems,
+    ...(extra.txnId !== undefined ? { txnId: extra.txnId } : {}),
   };
 }
 
@@ -64,6 +65,22 @@ describe("applyRequest", () => {
     expect(off.apply(req)).toEqual({ ok: false, reason: "write-conflict", key: "a" });
     // Only when every key has a version at exactly commitTS.
     expect(on.apply(txn(3, 10, [put("a", "1"), put("c", "2")]))).toMatchObject({ ok: false });
+  });
+
+  it("with staleApplyTxnId the fast path is for the same txn only: an identical write set of another txn conflicts", () => {
+    // Two LPOPs of one element from one snapshot that drew the same commitTS (F4).
+    const pop = [put("claim", ""), del("item"), put("fence", ""), put("delta@10", "+1-1")];
+    const first = txn(3, 10, pop, { txnId: "n0.1" });
+    const other = txn(3, 10, pop, { txnId: "n1.7" });
+    const fixed = setup();
+    fixed.apply(txn(0, 3, [put("item", "x")]));
+    expect(fixed.apply(first)).toEqual({ ok: true, commitTS: 10 });
+    expect(fixed.apply(first)).toEqual({ ok: true, commitTS: 10, noop: "stale-apply" });
+    expect(fixed.apply(other)).toMatchObject({ ok: false, reason: "write-conflict" });
+    const head = setup({ staleApplyTxnId: false });
+    head.apply(txn(0, 3, [put("item", "x")]));
+    head.apply(first);
+    expect(head.apply(other)).toEqual({ ok: true, commitTS: 10, noop: "stale-apply" });
   });
 
   it("the dedup probe no-ops a reused write set whose primary key landed at prevCommitTS", () => {

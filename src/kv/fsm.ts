@@ -23,6 +23,21 @@ export function primaryKey(elems: readonly Mutation[]): string | undefined {
 /** Last mutation per key wins; survivors keep their relative order (`uniqueMutations`). */
 export function uniqueMutations(elems: readonly Mutation[]): Mutation[] {
   if (elems.length <= 1) return elems.slice();
+  // Every replica runs this on every entry and duplicates are rare: for a short write set, a
+  // pairwise check that allocates nothing decides whether there is anything to drop.
+  if (elems.length <= 16) {
+    let dup = false;
+    for (let i = 1; i < elems.length && !dup; i++) {
+      const k = elems[i].key;
+      for (let j = 0; j < i; j++) {
+        if (elems[j].key === k) {
+          dup = true;
+          break;
+        }
+      }
+    }
+    if (!dup) return elems.slice();
+  }
   const seen = new Set<string>();
   const reversed: Mutation[] = [];
   for (let i = elems.length - 1; i >= 0; i--) {
@@ -51,6 +66,17 @@ function everyKeyHasVersionAt(
     if (m.op === "put" ? v !== m.value : v !== null) return false;
   }
   return true;
+}
+
+/**
+ * Which txn wrote each commit, by commitTS and primary key: replicated state like the store itself
+ * (every replica applies the same entries, and a restarted node rebuilds it by re-applying its
+ * log), standing for a txn record persisted with the commit.
+ */
+const committedBy = new WeakMap<MvccStore, Map<string, string>>();
+
+function commitSlot(primary: string, commitTS: number): string {
+  return `${commitTS}\u0000${primary}`;
 }
 
 export function applyRequest(
@@ -90,9 +116,17 @@ function applyTxn(
   // Keys alone do not identify a re-send: another txn that drew the same commitTS (a deposed
   // leader's retry allocates from its own clock) writes the same delta and item keys with other
   // values, and HEAD's key-only test swallows it as a no-op success.
+  // Even the values do not identify it: two LPOPs of one element from one snapshot write the same
+  // claim, tombstone, fence and delta, so a deposed leader's pop that drew the new leader's commitTS
+  // would be answered "done" as well. Only the txn's own identity tells a re-send apart; it refines
+  // the comparison of what was written, so it applies where values are compared.
   if (
     knobs.staleApplyFastPath &&
-    everyKeyHasVersionAt(store, elems, commitTS, knobs.staleApplyCompareValues)
+    everyKeyHasVersionAt(store, elems, commitTS, knobs.staleApplyCompareValues) &&
+    (!knobs.staleApplyCompareValues ||
+      !knobs.staleApplyTxnId ||
+      req.txnId === undefined ||
+      committedBy.get(store)?.get(commitSlot(primaryKey(elems)!, commitTS)) === req.txnId)
   ) {
     if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
     return { ok: true, commitTS, noop: "stale-apply" };
@@ -119,6 +153,14 @@ function applyTxn(
   const readKeys = knobs.readSetInRaft ? req.readKeys : [];
   const r = store.applyMutations(muts, readKeys, startTS, commitTS);
   if (!r.ok) return { ok: false, reason: "write-conflict", key: r.key };
+  if (knobs.staleApplyTxnId && req.txnId !== undefined) {
+    let m = committedBy.get(store);
+    if (m === undefined) {
+      m = new Map();
+      committedBy.set(store, m);
+    }
+    m.set(commitSlot(primaryKey(elems)!, commitTS), req.txnId);
+  }
   if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
   return { ok: true, commitTS };
 }

@@ -31,6 +31,14 @@ export interface KvKnobs {
    * that drew the same timestamp is swallowed as a no-op success — a finding of this testbed.
    */
   staleApplyCompareValues: boolean;
+  /**
+   * With `staleApplyCompareValues`, the stale-apply fast path also requires the request to be the
+   * very transaction that wrote those versions (its txn id, recorded with the commit), so another
+   * transaction that drew the same commitTS with an identical write set — two LPOPs of the same
+   * element from the same snapshot — goes on to the OCC check (fixed). Off = HEAD: a finding of
+   * this testbed.
+   */
+  staleApplyTxnId: boolean;
   /** Spec §1.7: PrevCommitTS exact-ts probe of the primary key. */
   dedupProbe: boolean;
   /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
@@ -69,6 +77,7 @@ export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
   hlcRenewalIntervalMs: 1_000,
   staleApplyFastPath: true,
   staleApplyCompareValues: true,
+  staleApplyTxnId: true,
   dedupProbe: true,
   coordinator: "production",
   ensureValidStartTS: true,
@@ -97,6 +106,8 @@ export const kvKnobDescriptions: Readonly<Record<keyof KvKnobs, string>> = Objec
     "apply is a no-op success when every mutation key already has a version at exactly commitTS (off for B17)",
   staleApplyCompareValues:
     "the stale-apply fast path and the dedup probe also compare values (fixed); off = HEAD, where a different txn with a colliding timestamp is swallowed as a no-op success",
+  staleApplyTxnId:
+    "with staleApplyCompareValues, the stale-apply fast path also requires the same txn id as the commit it matches (fixed); off = HEAD, where another txn with the same commitTS and an identical write set (two LPOPs of one element) is a no-op success",
   dedupProbe: "FSM no-ops a request whose primary key has a version at exactly PrevCommitTS (off for B17)",
   coordinator:
     "production = VerifyLeader then propose or forward (no retry of a failed local propose); demo = Dispatch retry loop on leader errors (B17)",

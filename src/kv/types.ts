@@ -22,6 +22,12 @@ export interface OperationGroup {
   elems: Mutation[];
   /** Dedup probe (spec §1.7): no-op success if the primary key has a version at exactly this ts. */
   prevCommitTS?: number;
+  /**
+   * Identity of this dispatch, kept by every re-send and forward of it (the coordinator assigns one
+   * when absent). The FSM records it with the commit so that the stale-apply fast path can tell a
+   * re-send from another transaction that drew the same commitTS (kv knob `staleApplyTxnId`).
+   */
+  txnId?: string;
 }
 
 /** One Raft log entry's payload for the FSM. */
@@ -34,6 +40,8 @@ export type FsmRequest =
       readKeys: string[];
       /** First mutation is the primary key (lexicographically smallest write key). */
       elems: Mutation[];
+      /** The dispatch's identity (OperationGroup.txnId); absent in requests built by hand. */
+      txnId?: string;
     }
   | { kind: "hlc-lease"; ceilingMs: number }
   | { kind: "noop" };

@@ -8,6 +8,14 @@
  * probe) then touch one hash lookup and the tail of a number array. The B+ tree orders the same
  * per-key records for scans; point lookups go through a Map because string compares down a tree
  * cost several times a hash probe (see bench/mvcc.ts).
+ *
+ * Deleted keys stay (OCC needs their newest timestamp), and a simulated collection leaves long runs
+ * of them: every delta the compactor folds and every popped item is a tombstone, and prefix scans
+ * under a list or hash walked all of them. So a key whose newest version is a tombstone old enough
+ * that reads no longer come from before it is moved out of the scan tree into a "cold" tree. A
+ * scan at or above that age (`deadFloor`) cannot see a cold key and skips the cold tree; an older
+ * scan merges both, so every read stays exact. The floor trails the reads actually made, which is
+ * what keeps older scans rare.
  */
 import btreeModule from "sorted-btree";
 import type { Mutation, StoreView } from "../kv/types.ts";
@@ -23,7 +31,12 @@ interface KeyVersions {
   ts: number[];
   /** Value at the same index; `null` is a tombstone. */
   vals: Array<string | null>;
+  /** In the cold tree: the newest version is a tombstone at or below `deadFloor`. */
+  cold: boolean;
 }
+
+/** Newly tombstoned keys collected between sweeps of the cold tree. */
+const SWEEP_STEP = 8;
 
 export interface Version {
   ts: number;
@@ -82,9 +95,24 @@ function exactIndex(ts: number[], at: number): number {
 }
 
 export class MvccStore implements StoreView {
+  /** Keys a scan at or above `deadFloor` may see (all but the cold ones). */
   private tree: BTree<string, KeyVersions>;
-  /** Same records as the tree, by key, for point lookups. */
+  /** Keys whose newest version is a tombstone at or below `deadFloor`. */
+  private cold: BTree<string, KeyVersions>;
+  /** Same records as both trees, by key, for point lookups. */
   private index = new Map<string, KeyVersions>();
+  private deadFloor = 0;
+  /**
+   * Keys that got a tombstone as their newest version, with its ts, in the order they got it
+   * (from `dyingHead` on). A key may appear more than once; the sweep checks its current state.
+   */
+  private dyingKeys: string[] = [];
+  private dyingTS: number[] = [];
+  private dyingHead = 0;
+  private diedSinceSweep = 0;
+  /** lastCommitTS at the previous sweep, and the oldest scan since: the next floor is their minimum. */
+  private lastAtSweep = 0;
+  private minScanTS = Number.POSITIVE_INFINITY;
   private last = 0;
   private minRetained = 0;
   private versions = 0;
@@ -93,6 +121,7 @@ export class MvccStore implements StoreView {
 
   constructor() {
     this.tree = new BTreeCtor<string, KeyVersions>(undefined, compareKeys);
+    this.cold = new BTreeCtor<string, KeyVersions>(undefined, compareKeys);
   }
 
   /** Number of stored versions, tombstones included. */
@@ -102,7 +131,7 @@ export class MvccStore implements StoreView {
 
   /** Number of keys with at least one version (tombstoned keys included). */
   get keyCount(): number {
-    return this.tree.size;
+    return this.tree.size + this.cold.size;
   }
 
   lastCommitTS(): number {
@@ -145,6 +174,11 @@ export class MvccStore implements StoreView {
     if (limit <= 0) return out;
     const unbounded = end === "";
     if (!unbounded && end <= start) return out;
+    if (ts < this.minScanTS) this.minScanTS = ts;
+    if (ts < this.deadFloor && this.cold.size !== 0) {
+      this.scanMerged(start, end, unbounded, limit, ts, reverse, out);
+      return out;
+    }
     if (!reverse) {
       const high = unbounded ? this.tree.maxKey() : end;
       if (high === undefined) return out;
@@ -174,6 +208,47 @@ export class MvccStore implements StoreView {
     return out;
   }
 
+  /** A scan older than the cold floor: both trees, merged in key order. */
+  private scanMerged(
+    start: string,
+    end: string,
+    unbounded: boolean,
+    limit: number,
+    ts: number,
+    reverse: boolean,
+    out: Array<[string, string]>,
+  ): void {
+    const iter = (t: BTree<string, KeyVersions>) =>
+      reverse ? t.entriesReversed(unbounded ? undefined : end, undefined, !unbounded) : t.entries(start);
+    const a = iter(this.tree);
+    const b = iter(this.cold);
+    const inRange = (k: string) => (reverse ? k >= start : unbounded || k < end);
+    let ra = a.next();
+    let rb = b.next();
+    for (;;) {
+      const ka = ra.done || !inRange(ra.value[0]) ? undefined : ra.value[0];
+      const kb = rb.done || !inRange(rb.value[0]) ? undefined : rb.value[0];
+      let e: KeyVersions;
+      let k: string;
+      if (ka === undefined && kb === undefined) return;
+      if (kb === undefined || (ka !== undefined && (reverse ? ka > kb : ka < kb))) {
+        k = ka!;
+        e = (ra.value as [string, KeyVersions])[1];
+        ra = a.next();
+      } else {
+        k = kb;
+        e = (rb.value as [string, KeyVersions])[1];
+        rb = b.next();
+      }
+      const i = visibleIndex(e.ts, ts);
+      if (i < 0) continue;
+      const v = e.vals[i];
+      if (v === null) continue;
+      out.push([k, v]);
+      if (out.length >= limit) return;
+    }
+  }
+
   /** Timestamp of the newest version of key (tombstones included), 0 if none. Used by OCC only. */
   latestCommitTS(key: string): number {
     const e = this.index.get(key);
@@ -187,15 +262,17 @@ export class MvccStore implements StoreView {
     return e !== undefined && exactIndex(e.ts, ts) >= 0;
   }
 
-  /** All versions of key, oldest first (for tests and traces). */
   /** The version at exactly `ts`: its value, null for a tombstone, undefined when there is none. */
   versionAt(key: string, ts: number): string | null | undefined {
     const e = this.index.get(key);
     if (e === undefined) return undefined;
-    const i = e.ts.indexOf(ts);
+    // A binary search (the newest version first): every apply probes its keys at its commitTS, and
+    // a fence key has a version per write to its collection.
+    const i = exactIndex(e.ts, ts);
     return i < 0 ? undefined : (e.vals[i] ?? null);
   }
 
+  /** All versions of key, oldest first (for tests and traces). */
   versionsOf(key: string): Version[] {
     const e = this.index.get(key);
     if (e === undefined) return [];
@@ -234,16 +311,18 @@ export class MvccStore implements StoreView {
       this.writeVersion(m.key, commitTS, m.op === "put" ? m.value : null);
     }
     if (commitTS > this.last) this.last = commitTS;
+    if (this.diedSinceSweep >= SWEEP_STEP) this.sweep();
     return OK;
   }
 
   private writeVersion(key: string, ts: number, value: string | null): void {
     const e = this.index.get(key);
     if (e === undefined) {
-      const rec: KeyVersions = { ts: [ts], vals: [value] };
+      const rec: KeyVersions = { ts: [ts], vals: [value], cold: false };
       this.tree.set(key, rec);
       this.index.set(key, rec);
       this.versions++;
+      if (value === null) this.died(key, ts);
       return;
     }
     const a = e.ts;
@@ -252,17 +331,73 @@ export class MvccStore implements StoreView {
       a.push(ts);
       e.vals.push(value);
       this.versions++;
+      this.newestChanged(key, e, value, ts);
       return;
     }
     const i = visibleIndex(a, ts);
     if (i >= 0 && a[i] === ts) {
       // Idempotent replay of a version at an existing ts overwrites it.
       e.vals[i] = value;
+      if (i === n - 1) this.newestChanged(key, e, value, ts);
       return;
     }
+    // Below the newest version: which tree the key belongs in does not change.
     a.splice(i + 1, 0, ts);
     e.vals.splice(i + 1, 0, value);
     this.versions++;
+  }
+
+  private died(key: string, ts: number): void {
+    this.dyingKeys.push(key);
+    this.dyingTS.push(ts);
+    this.diedSinceSweep++;
+  }
+
+  /** The newest version of key is now `value` at ts: a revived cold key returns to the scan tree. */
+  private newestChanged(key: string, e: KeyVersions, value: string | null, ts: number): void {
+    if (value === null) {
+      if (!e.cold) this.died(key, ts);
+      return;
+    }
+    if (!e.cold) return;
+    e.cold = false;
+    this.cold.delete(key);
+    this.tree.set(key, e);
+  }
+
+  /**
+   * Raises the floor to what reads have shown they no longer need (the oldest scan since the
+   * previous sweep; with none, the last commit at the previous sweep), then moves the tombstoned
+   * keys below it out of the scan tree. A later scan from further back is still exact, only
+   * slower (it merges both trees).
+   */
+  private sweep(): void {
+    const floor = Math.min(this.lastAtSweep, this.minScanTS);
+    this.lastAtSweep = this.last;
+    this.minScanTS = Number.POSITIVE_INFINITY;
+    if (floor > this.deadFloor) this.deadFloor = floor;
+    this.diedSinceSweep = 0;
+    const keys = this.dyingKeys;
+    const tss = this.dyingTS;
+    // Deaths come in (nearly) ascending ts: stop at the first one above the floor. One that came
+    // out of order waits for a later sweep, which is only slower, never wrong.
+    let h = this.dyingHead;
+    for (; h < keys.length && tss[h] <= this.deadFloor; h++) {
+      const key = keys[h];
+      const e = this.index.get(key)!;
+      const n = e.ts.length - 1;
+      // Revived, already moved, or dead again since (a later entry stands for that).
+      if (e.cold || e.vals[n] !== null || e.ts[n] > this.deadFloor) continue;
+      e.cold = true;
+      this.tree.delete(key);
+      this.cold.set(key, e);
+    }
+    if (h > 1024 && h * 2 > keys.length) {
+      this.dyingKeys = keys.slice(h);
+      this.dyingTS = tss.slice(h);
+      h = 0;
+    }
+    this.dyingHead = h;
   }
 
   // ---- retention ----
@@ -294,14 +429,15 @@ export class MvccStore implements StoreView {
     const pinned = this.minActiveReadTS();
     if (pinned !== undefined && minTS > pinned) minTS = pinned;
     let removed = 0;
-    this.tree.forEachPair((_k, e) => {
+    // Never the newest version: which tree a key is in stays right.
+    for (const e of this.index.values()) {
       const keep = visibleIndex(e.ts, minTS);
       if (keep > 0) {
         e.ts.splice(0, keep);
         e.vals.splice(0, keep);
         removed += keep;
       }
-    });
+    }
     this.versions -= removed;
     if (minTS > this.minRetained) this.minRetained = minTS;
     return { minTS, removed };
@@ -315,7 +451,7 @@ export class MvccStore implements StoreView {
    */
   snapshotBytes(): string {
     const parts: string[] = [`last=${this.last} minRetained=${this.minRetained}`];
-    this.tree.forEachPair((k, e) => {
+    this.forEachOrdered((k, e) => {
       let line = JSON.stringify(k);
       for (let i = 0; i < e.ts.length; i++) {
         const v = e.vals[i];
@@ -326,16 +462,48 @@ export class MvccStore implements StoreView {
     return parts.join("\n");
   }
 
+  /** Every key of both trees in key order. */
+  private forEachOrdered(fn: (k: string, e: KeyVersions) => void): void {
+    if (this.cold.size === 0) {
+      this.tree.forEachPair(fn);
+      return;
+    }
+    const a = this.tree.entries();
+    const b = this.cold.entries();
+    let ra = a.next();
+    let rb = b.next();
+    while (!ra.done || !rb.done) {
+      if (rb.done || (!ra.done && ra.value[0] < rb.value[0])) {
+        fn(ra.value[0], ra.value[1]);
+        ra = a.next();
+      } else {
+        fn(rb.value[0], rb.value[1]);
+        rb = b.next();
+      }
+    }
+  }
+
   /** Deep copy (pins are reader state and are not copied). */
   clone(): MvccStore {
     const c = new MvccStore();
-    c.tree = this.tree.mapValues((e) => ({ ts: e.ts.slice(), vals: e.vals.slice() }));
+    const copy = (e: KeyVersions): KeyVersions => ({ ts: e.ts.slice(), vals: e.vals.slice(), cold: e.cold });
+    c.tree = this.tree.mapValues(copy);
+    c.cold = this.cold.mapValues(copy);
     c.tree.forEachPair((k, e) => {
+      c.index.set(k, e);
+    });
+    c.cold.forEachPair((k, e) => {
       c.index.set(k, e);
     });
     c.last = this.last;
     c.minRetained = this.minRetained;
     c.versions = this.versions;
+    c.deadFloor = this.deadFloor;
+    c.dyingKeys = this.dyingKeys.slice(this.dyingHead);
+    c.dyingTS = this.dyingTS.slice(this.dyingHead);
+    c.diedSinceSweep = this.diedSinceSweep;
+    c.lastAtSweep = this.lastAtSweep;
+    c.minScanTS = this.minScanTS;
     return c;
   }
 }

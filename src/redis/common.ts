@@ -12,10 +12,12 @@ import {
   decodeHashMeta,
   decodeListDelta,
   decodeListMeta,
+  HLL_PREFIX,
   type Keys,
   keysFor,
   LIST_CLAIM_PREFIX,
   LIST_ITEM_PREFIX,
+  memoKey,
   prefixEnd,
 } from "./keys.ts";
 
@@ -50,14 +52,22 @@ export const REDIS_PROBES = {
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** A Redis error reply raised from inside a command. */
+/**
+ * A Redis error reply raised from inside a command. These are replies, not bugs: thrown and caught
+ * within one command (a write conflict retried, an error turned into a reply) thousands of times
+ * per run, and capturing a stack trace for each was a visible share of a simulation's time, so
+ * they carry none (the message says what happened).
+ */
 export class RedisError extends Error {
   constructor(
     message: string,
     /** The command may still have taken effect. */
     readonly ambiguous = false,
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "RedisError";
   }
 }
@@ -129,6 +139,22 @@ export function* readFence(ctx: NodeContext): Co<void> {
   }
 }
 
+/**
+ * The fence of a write that ends up writing nothing (a pop of an empty list, an HDEL of absent
+ * fields) and so answers from its snapshot alone. It costs nothing while the leader holds a lease
+ * and has applied every entry of the terms before its own; otherwise it waits for a ReadIndex, so
+ * neither a deposed leader nor one that has not yet applied the previous term's tail answers from
+ * its store.
+ */
+export function* noWriteFence(ctx: NodeContext): Co<void> {
+  if (ctx.coordinatorEnv.readSafeLocally?.() === true) return;
+  const ok = (yield { kind: "read-index" } as Effect) as boolean;
+  if (!ok) {
+    ctx.probe(REDIS_PROBES.readFenceFailed);
+    throw new RedisError("NOTLEADER read fence: not leader");
+  }
+}
+
 /** Wide fences a creator read-tracks, restricted to the families whose fences are on. */
 export function creatorFenceKeys(k: Keys, knobs: AllKnobs, userKey: string): string[] {
   const out: string[] = [];
@@ -171,6 +197,8 @@ export function firstWriteKey(elems: readonly Mutation[]): string | undefined {
 
 export type RedisType = "none" | "string" | "list" | "hash";
 
+const hllKey = memoKey((u) => `${HLL_PREFIX}${u}`);
+
 function prefixExists(ctx: NodeContext, prefix: string, ts: number): boolean {
   return ctx.store.scanAt(prefix, prefixEnd(prefix), 1, ts).length > 0;
 }
@@ -184,7 +212,7 @@ export function keyTypeAt(ctx: NodeContext, userKey: string, ts: number): RedisT
   const k = keysOf(ctx);
   const s = ctx.store;
   if (s.getAt(k.str(userKey), ts) !== undefined) return "string";
-  if (s.getAt(`!redis|hll|${userKey}`, ts) !== undefined) return "string";
+  if (s.getAt(hllKey(userKey), ts) !== undefined) return "string";
   if (s.getAt(userKey, ts) !== undefined) return "string";
   if (s.getAt(k.listMeta(userKey), ts) !== undefined) return "list";
   if (prefixExists(ctx, k.listDeltaPrefix(userKey), ts)) return "list";
@@ -318,15 +346,18 @@ export function conflictKind(key: string): "claim" | "item" | "fence" | "other" 
 // ---------------------------------------------------------------------------------------------
 
 export function* dispatchGroup(ctx: NodeContext, group: OperationGroup): Co<DispatchResult> {
-  ctx.trace("redis.dispatch", {
-    startTS: group.startTS,
-    commitTS: group.commitTS,
-    prevCommitTS: group.prevCommitTS ?? 0,
-    writes: group.elems.length,
-    reads: group.readKeys.length,
-  });
+  // Every write passes here: without a trace, its payload is not even built.
+  const tracing = ctx.tracing !== false;
+  if (tracing)
+    ctx.trace("redis.dispatch", {
+      startTS: group.startTS,
+      commitTS: group.commitTS,
+      prevCommitTS: group.prevCommitTS ?? 0,
+      writes: group.elems.length,
+      reads: group.readKeys.length,
+    });
   const r = yield* dispatch(ctx.coordinatorEnv, group);
-  if (!r.ok) ctx.trace("redis.dispatch-failed", { ...r });
+  if (!r.ok && tracing) ctx.trace("redis.dispatch-failed", { ...r });
   return r;
 }
 
@@ -369,7 +400,8 @@ export function* retryRedisWrite<T>(ctx: NodeContext, fn: () => Co<T>): Co<T> {
       if (attempt === 0) backoff = k.retryInitialBackoffUs;
       const half = Math.floor(backoff / 2);
       const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
-      ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
+      if (ctx.tracing !== false)
+        ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
       yield { kind: "sleep", us: backoff + jitter };
       backoff = Math.min(backoff * 2, k.retryMaxBackoffUs);
     }

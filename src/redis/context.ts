@@ -22,6 +22,8 @@ export interface NodeContext {
   /** Count a named rare event (design §4). */
   probe(name: string): void;
   trace(ev: string, data?: object): void;
+  /** False when `trace` discards everything, so that hot paths skip building its payload. */
+  tracing?: boolean;
   /**
    * `TriggerUrgentCompaction`: a read found more than `maxDeltaScanLimit` deltas. The host wires
    * it to this node's compactor (`DeltaCompactor.triggerUrgent`); absent means no compactor.

@@ -54,7 +54,7 @@ export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
     if (!isReplyableError(e)) throw e;
     const ambiguous = e instanceof RedisError && e.ambiguous;
     if (ambiguous) ctx.probe(REDIS_PROBES.ambiguousOutcome);
-    ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
+    if (ctx.tracing !== false) ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
     return reply.error(e.message, ambiguous);
   }
 }

@@ -11,6 +11,7 @@ import {
   keysOf,
   keyTypeAt,
   normalizeStartTS,
+  noWriteFence,
   put,
   RedisError,
   readTS,
@@ -122,11 +123,21 @@ export function* hlen(ctx: NodeContext, userKey: string): Co<RedisReply> {
 export function* hdel(ctx: NodeContext, userKey: string, fields: readonly string[]): Co<RedisReply> {
   if (fields.length === 0) throw new RedisError("ERR wrong number of arguments for 'hdel' command");
   const k = keysOf(ctx);
-  const n = yield* retryRedisWrite(ctx, function* () {
+  // An HDEL that finds none of its fields writes nothing, so no OCC check validates the snapshot
+  // behind its 0: under the B19-residual fix it is answered only from a snapshot chosen after a
+  // read fence (as pops that find nothing are).
+  let confirmed = ctx.knobs.pointReadFence !== "before";
+  const n = yield* retryRedisWrite(ctx, function* attempt(): Co<number> {
     const ts = readTS(ctx);
-    if (hashType(ctx, userKey, ts) === "none") return 0;
+    const none = function* (): Co<number> {
+      if (confirmed) return 0;
+      confirmed = true;
+      yield* noWriteFence(ctx);
+      return yield* attempt();
+    };
+    if (hashType(ctx, userKey, ts) === "none") return yield* none();
     const p = k.hashFieldPrefix(userKey);
-    if (ctx.store.scanAt(p, prefixEnd(p), 1, ts).length === 0) return 0; // legacy blob path: nothing
+    if (ctx.store.scanAt(p, prefixEnd(p), 1, ts).length === 0) return yield* none(); // legacy blob path: nothing
     const names = ctx.knobs.hdelDedupFields ? [...new Set(fields)] : fields;
     const elems: Mutation[] = [];
     let removed = 0;
@@ -136,7 +147,7 @@ export function* hdel(ctx: NodeContext, userKey: string, fields: readonly string
       elems.push(del(fk));
       removed++;
     }
-    if (removed === 0) return 0;
+    if (removed === 0) return yield* none();
     const startTS = normalizeStartTS(ts);
     const commitTS = yield* allocCommitTS(ctx, startTS);
     elems.push(put(k.hashDelta(userKey, commitTS, 0), encodeHashDelta(-removed)));

@@ -84,11 +84,74 @@ export function decodeI64be(s: string, at = 0): number {
 
 /**
  * sortable8(seq): `uint64(seq XOR MinInt64)` big-endian, i.e. two's complement with the sign bit
- * flipped, so that negative sequences (after LPUSH) sort before non-negative ones.
+ * flipped, so that negative sequences (after LPUSH) sort before non-negative ones. Built in one
+ * call: every list item and claim key ends with one.
  */
 export function sortable8(seq: number): string {
-  const tc = i64be(seq);
-  return String.fromCharCode(tc.charCodeAt(0) ^ 0x80) + tc.slice(1);
+  if (!Number.isSafeInteger(seq)) throw new RangeError(`i64 out of range: ${seq}`);
+  let hi: number;
+  let lo: number;
+  if (seq >= 0) {
+    hi = Math.floor(seq / TWO32);
+    lo = seq % TWO32;
+  } else {
+    const m1 = -seq - 1;
+    hi = 0xffffffff - Math.floor(m1 / TWO32);
+    lo = 0xffffffff - (m1 % TWO32);
+  }
+  return String.fromCharCode(
+    ((hi >>> 24) & 0xff) ^ 0x80,
+    (hi >>> 16) & 0xff,
+    (hi >>> 8) & 0xff,
+    hi & 0xff,
+    (lo >>> 24) & 0xff,
+    (lo >>> 16) & 0xff,
+    (lo >>> 8) & 0xff,
+    lo & 0xff,
+  );
+}
+
+/** ts8(ts) ‖ u32be(seq) in one call (the suffix of every delta key). */
+function deltaSuffix(ts: number, seq: number): string {
+  if (!Number.isSafeInteger(ts) || ts < 0) throw new RangeError(`u64 out of range: ${ts}`);
+  if (!Number.isInteger(seq) || seq < 0 || seq >= TWO32) throw new RangeError(`u32 out of range: ${seq}`);
+  const hi = Math.floor(ts / TWO32);
+  const lo = ts % TWO32;
+  return String.fromCharCode(
+    (hi >>> 24) & 0xff,
+    (hi >>> 16) & 0xff,
+    (hi >>> 8) & 0xff,
+    hi & 0xff,
+    (lo >>> 24) & 0xff,
+    (lo >>> 16) & 0xff,
+    (lo >>> 8) & 0xff,
+    lo & 0xff,
+    (seq >>> 24) & 0xff,
+    (seq >>> 16) & 0xff,
+    (seq >>> 8) & 0xff,
+    seq & 0xff,
+  );
+}
+
+/** Derived keys cached per argument, so that a bounded workload does not grow it without end. */
+const MEMO_LIMIT = 4096;
+
+/**
+ * Caches a key derived from one string. Commands rebuild the same meta keys, scan prefixes and
+ * fences many times per command; the cached string comes back already flat and with its hash
+ * computed, which the store's lookups then reuse.
+ */
+export function memoKey(f: (u: string) => string): (u: string) => string {
+  let m = new Map<string, string>();
+  return (u) => {
+    let v = m.get(u);
+    if (v === undefined) {
+      if (m.size >= MEMO_LIMIT) m = new Map();
+      v = f(u);
+      m.set(u, v);
+    }
+    return v;
+  };
 }
 
 export function decodeSortable8(s: string, at = 0): number {
@@ -100,13 +163,13 @@ export function decodeSortable8(s: string, at = 0): number {
  * Exclusive end of a prefix scan: the prefix with its last byte incremented (carrying over 0xff).
  * An all-0xff prefix has no end: "" is the store's "no upper bound" (a nil end key).
  */
-export function prefixEnd(prefix: string): string {
+export const prefixEnd: (prefix: string) => string = memoKey((prefix) => {
   for (let i = prefix.length - 1; i >= 0; i--) {
     const c = prefix.charCodeAt(i);
     if (c < 0xff) return prefix.slice(0, i) + String.fromCharCode(c + 1);
   }
   return "";
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Prefixes (spec §3.2–§3.4)
@@ -221,29 +284,38 @@ function makeKeys(layout: KeyLayout): Keys {
     return rest.slice(0, sep);
   };
 
-  const fencePrefix = {
-    list: FENCE_LIST_PREFIX,
-    hash: FENCE_HASH_PREFIX,
-    set: FENCE_SET_PREFIX,
-    zset: FENCE_ZSET_PREFIX,
+  const listMeta = memoKey((u) => LIST_META_PREFIX + u);
+  const listItemPrefix = memoKey((u) => LIST_ITEM_PREFIX + u);
+  const listDeltaPrefix = memoKey((u) => scoped(LIST_DELTA_PREFIX, u));
+  const listClaimPrefix = memoKey((u) => scoped(LIST_CLAIM_PREFIX, u));
+  const hashMeta = memoKey((u) => (lp ? scoped(HASH_META_PREFIX, u) : HASH_META_PREFIX + u));
+  const hashFieldPrefix = memoKey((u) => scoped(HASH_FIELD_PREFIX, u));
+  const hashDeltaPrefix = memoKey((u) => scoped(HASH_DELTA_PREFIX, u));
+  const fenceOf = {
+    list: memoKey((u) => FENCE_LIST_PREFIX + u),
+    hash: memoKey((u) => FENCE_HASH_PREFIX + u),
+    set: memoKey((u) => FENCE_SET_PREFIX + u),
+    zset: memoKey((u) => FENCE_ZSET_PREFIX + u),
   };
+  const str = memoKey((u) => STR_PREFIX + u);
+  const legacyHash = memoKey((u) => LEGACY_HASH_PREFIX + u);
 
   const k: Keys = {
     layout,
     scoped,
-    listMeta: (u) => LIST_META_PREFIX + u,
-    listItem: (u, seq) => LIST_ITEM_PREFIX + u + sortable8(seq),
-    listItemPrefix: (u) => LIST_ITEM_PREFIX + u,
-    listDelta: (u, ts, s) => scoped(LIST_DELTA_PREFIX, u) + ts8(ts) + u32be(s),
-    listDeltaPrefix: (u) => scoped(LIST_DELTA_PREFIX, u),
-    listClaim: (u, seq) => scoped(LIST_CLAIM_PREFIX, u) + sortable8(seq),
-    listClaimPrefix: (u) => scoped(LIST_CLAIM_PREFIX, u),
+    listMeta,
+    listItem: (u, seq) => listItemPrefix(u) + sortable8(seq),
+    listItemPrefix,
+    listDelta: (u, ts, s) => listDeltaPrefix(u) + deltaSuffix(ts, s),
+    listDeltaPrefix,
+    listClaim: (u, seq) => listClaimPrefix(u) + sortable8(seq),
+    listClaimPrefix,
 
-    hashMeta: (u) => (lp ? scoped(HASH_META_PREFIX, u) : HASH_META_PREFIX + u),
-    hashField: (u, f) => scoped(HASH_FIELD_PREFIX, u) + f,
-    hashFieldPrefix: (u) => scoped(HASH_FIELD_PREFIX, u),
-    hashDelta: (u, ts, s) => scoped(HASH_DELTA_PREFIX, u) + ts8(ts) + u32be(s),
-    hashDeltaPrefix: (u) => scoped(HASH_DELTA_PREFIX, u),
+    hashMeta,
+    hashField: (u, f) => hashFieldPrefix(u) + f,
+    hashFieldPrefix,
+    hashDelta: (u, ts, s) => hashDeltaPrefix(u) + deltaSuffix(ts, s),
+    hashDeltaPrefix,
 
     setMeta: (u) => (lp ? scoped(SET_META_PREFIX, u) : SET_META_PREFIX + u),
     setMemberPrefix: (u) => scoped(SET_MEMBER_PREFIX, u),
@@ -253,7 +325,7 @@ function makeKeys(layout: KeyLayout): Keys {
     zsetDeltaPrefix: (u) => scoped(ZSET_DELTA_PREFIX, u),
     streamMeta: (u) => (lp ? scoped(STREAM_META_PREFIX, u) : STREAM_META_PREFIX + u),
 
-    fence: (type, u) => fencePrefix[type] + u,
+    fence: (type, u) => fenceOf[type](u),
     allFences: (u) => [
       FENCE_HASH_PREFIX + u,
       FENCE_SET_PREFIX + u,
@@ -272,16 +344,16 @@ function makeKeys(layout: KeyLayout): Keys {
       u,
     ],
     ttl: (u) => TTL_PREFIX + u,
-    str: (u) => STR_PREFIX + u,
-    legacyHash: (u) => LEGACY_HASH_PREFIX + u,
+    str,
+    legacyHash,
 
     itemSeq: (itemKey, u) => {
-      const p = LIST_ITEM_PREFIX + u;
+      const p = listItemPrefix(u);
       if (itemKey.length !== p.length + SEQ_SUFFIX_SIZE || !itemKey.startsWith(p)) return undefined;
       return decodeSortable8(itemKey, p.length);
     },
     claimSeq: (claimKey, u) => {
-      const p = scoped(LIST_CLAIM_PREFIX, u);
+      const p = listClaimPrefix(u);
       if (claimKey.length !== p.length + SEQ_SUFFIX_SIZE || !claimKey.startsWith(p)) return undefined;
       return decodeSortable8(claimKey, p.length);
     },
@@ -291,7 +363,7 @@ function makeKeys(layout: KeyLayout): Keys {
       return decodeU64be(deltaKey, scanPrefix.length);
     },
     hashFieldName: (fieldKey, u) => {
-      const p = scoped(HASH_FIELD_PREFIX, u);
+      const p = hashFieldPrefix(u);
       return fieldKey.startsWith(p) ? fieldKey.slice(p.length) : undefined;
     },
     claimUserKey: (claimKey) => userKeyOf(claimKey, LIST_CLAIM_PREFIX, SEQ_SUFFIX_SIZE),

@@ -16,6 +16,7 @@ import {
   keysOf,
   keyTypeAt,
   normalizeStartTS,
+  noWriteFence,
   put,
   REDIS_PROBES,
   RedisError,
@@ -310,13 +311,27 @@ function planMarkerPop(
   return { values, elems, headDelta: left ? walked : 0, lenDelta: -walked };
 }
 
-/** `listPopClaimOnce`: one attempt; undefined = missing key or empty list (nil reply). */
+/**
+ * One attempt of a pop. A pop that finds nothing writes nothing, so no OCC check ever validates
+ * the snapshot behind its nil: it is a read, and under the B19-residual fix (`pointReadFence:
+ * before`) it must come from a snapshot chosen after a read fence (`noWriteFence`). Otherwise a
+ * leader that has not yet applied the previous term's tail answers nil for a list that holds an
+ * acknowledged push.
+ */
 function* popAttempt(
   ctx: NodeContext,
   userKey: string,
   count: number,
   left: boolean,
 ): Co<string[] | undefined> {
+  const found = yield* popOnce(ctx, userKey, count, left);
+  if (found !== undefined || ctx.knobs.pointReadFence !== "before") return found;
+  yield* noWriteFence(ctx);
+  return yield* popOnce(ctx, userKey, count, left);
+}
+
+/** `listPopClaimOnce`: one attempt; undefined = missing key or empty list (nil reply). */
+function* popOnce(ctx: NodeContext, userKey: string, count: number, left: boolean): Co<string[] | undefined> {
   const k = keysOf(ctx);
   const ts = readTS(ctx);
   if (checkListType(ctx, userKey, ts) === "none") return undefined;
@@ -359,7 +374,8 @@ export function* pop(
 ): Co<RedisReply> {
   if (count !== undefined && count < 0) throw new RedisError("ERR value is out of range, must be positive");
   if (count === 0) {
-    // Redis: an empty array if the list exists, nil otherwise; no write.
+    // Redis: an empty array if the list exists, nil otherwise; no write, so a read like any other.
+    if (ctx.knobs.pointReadFence === "before") yield* noWriteFence(ctx);
     const t = checkListType(ctx, userKey, readTS(ctx));
     return t === "none" ? reply.nil() : reply.array([]);
   }

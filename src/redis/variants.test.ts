@@ -31,8 +31,16 @@ const DESIGN_VARIANTS = [
 ];
 
 describe("variants", () => {
-  it("are exactly design.md §10's, each named once", () => {
-    expect(variants.map((v) => v.name)).toEqual(DESIGN_VARIANTS);
+  it("are exactly design.md §10's, each named once, then the findings' variants", () => {
+    const names = variants.map((v) => v.name);
+    expect(names.filter((n) => !n.startsWith("finding-"))).toEqual(DESIGN_VARIANTS);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("a finding's variant is fixed with one fix knob put back", () => {
+    for (const v of variants.filter((x) => x.name.startsWith("finding-"))) {
+      expect(Object.keys(v.knobs), v.name).toHaveLength(1);
+    }
   });
 
   it("set only known knobs, with the default's type, and never the default value", () => {

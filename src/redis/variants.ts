@@ -14,11 +14,12 @@ export interface Variant {
   knobs: Partial<RedisKnobs & KvKnobs>;
 }
 
-/** HEAD's kv layer differs from `fixed` only in the B15(b) fix. */
+/** HEAD's kv layer differs from `fixed` in the fixes for this testbed's findings (README "Findings"). */
 const headKv: Partial<KvKnobs> = {
   ensureValidStartTS: false,
   applyInCommitOrder: false,
   staleApplyCompareValues: false,
+  staleApplyTxnId: false,
 };
 
 /** B1's EXEC: base meta only, base-meta Put plus deleting the deltas it saw (`f4b08c1c`). */
@@ -202,6 +203,42 @@ export const variants: readonly Variant[] = Object.freeze([
     description: "B23: a negative resolved Len is clamped to 0, hiding B9's double pops",
     scenario: "b23-len-clamp",
     knobs: { ...b9, lenClamp: true },
+  },
+  // Findings of this testbed in HEAD (README "Findings"): `fixed` with one fix knob put back.
+  {
+    name: "finding-empty-snapshot-start-ts",
+    description:
+      "F1 (HEAD): a txn that read the empty store gets its StartTS minted at dispatch, after commits it never saw",
+    scenario: "f1-empty-snapshot-start-ts",
+    knobs: { ensureValidStartTS: false },
+  },
+  {
+    name: "finding-empty-snapshot-clock-start-ts",
+    description:
+      "F1 with the unmerged fix 81a0d5ea: the empty snapshot's StartTS is a fresh clock reading (commitTS − 1)",
+    scenario: "f1-empty-snapshot-start-ts",
+    knobs: { emptySnapshotStartTS: "clock" },
+  },
+  {
+    name: "finding-out-of-order-apply",
+    description:
+      "F2 (HEAD): commitTS is allocated before VerifyLeader/propose, so entries apply out of commitTS order and LastCommitTS is no watermark",
+    scenario: "f2-out-of-order-apply",
+    knobs: { applyInCommitOrder: false },
+  },
+  {
+    name: "finding-stale-apply-keys-only",
+    description:
+      "F3 (HEAD): the stale-apply fast path and the dedup probe test keys only, so a deposed leader's retry that drew the new leader's commitTS is a no-op success",
+    scenario: "f3-stale-apply-keys-only",
+    knobs: { staleApplyCompareValues: false },
+  },
+  {
+    name: "finding-stale-apply-same-shape",
+    description:
+      "F4 (HEAD, and fixed before staleApplyTxnId): two LPOPs that drew the same commitTS write identical keys and values, and the stale-apply fast path answers both",
+    scenario: "f4-stale-apply-same-shape",
+    knobs: { staleApplyTxnId: false },
   },
 ] satisfies Variant[]);
 

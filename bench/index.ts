@@ -1,0 +1,695 @@
+/**
+ * Every benchmark of design.md §7, one after another, each in a fresh child process (so one
+ * section's heap and JIT state never colour the next one's figures). Prints one JSON object per
+ * line, `{name, value, unit, target, ok, ...details}`; every line carries the machine (Node
+ * version, cores, CPU model, 1-minute load average) so that runs can be compared.
+ *
+ *   npm run bench                       # capped: within 10 minutes on 2 cores
+ *   npm run bench -- --full             # uncapped: ≥ 200 seeds, the 1M-op history, longer shrinks
+ *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker sim catalogue fuzz)
+ *
+ * Capped mode bounds every campaign by wall time and reports how far it got (seeds run, campaigns
+ * censored); nothing is skipped silently. Wall-clock figures on a shared machine measure the
+ * neighbours too, so the simulation figures also give the rate per CPU-second of the process.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  target: number | null;
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const SECTIONS = ["engine", "mvcc", "raft", "redis", "checker", "sim", "catalogue", "fuzz"] as const;
+type Section = (typeof SECTIONS)[number];
+
+/**
+ * Wall-clock caps of capped mode (ms). Sized so that the whole run fits 10 minutes on 2 cores even
+ * when every cap is reached (engine, mvcc, raft, redis and checker take about 2 minutes together).
+ */
+const CAPS = {
+  /** Simulation speed: each of "simulation alone" and "simulation + check". */
+  simPhaseMs: 45_000,
+  /** One time-to-bug campaign (the target itself: a campaign past it fails either way). */
+  campaignMs: 10_000,
+  /** All time-to-bug campaigns together. */
+  huntsMs: 100_000,
+  /** Shrink budget per variant, and all shrinks together. */
+  shrinkMs: 8_000,
+  shrinksMs: 150_000,
+  /** A section that runs longer than this is stopped and reported as an error. */
+  sectionMs: 330_000,
+};
+
+const TARGETS = {
+  simOpsPerS: 50_000,
+  timeToBugS: 10,
+  shrunkOps: 12,
+  shrunkFaults: 3,
+  parallelEfficiency: 0.8,
+  benchWallS: 600,
+};
+
+function machine(full: boolean): Record<string, unknown> {
+  return {
+    node: process.version,
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    load1: Math.round(os.loadavg()[0] * 10) / 10,
+    mode: full ? "full" : "capped",
+  };
+}
+
+function print(r: BenchResult, full: boolean): void {
+  console.log(JSON.stringify({ ...r, ...machine(full) }));
+}
+
+function note(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const round = (x: number, digits = 0): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+function cpuMsSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulation speed
+// ---------------------------------------------------------------------------------------------
+
+async function simSpeed(full: boolean, emit: (r: BenchResult) => void): Promise<void> {
+  const { runScenario } = await import("../src/cluster/run.ts");
+  const { resolveKnobs } = await import("../src/cluster/knobs.ts");
+  const { normalizeScenario } = await import("../src/workload/normalize.ts");
+  const { runAndCheck } = await import("../src/campaign/evaluate.ts");
+  const spec = (await import("../scenarios/mixed.ts")).default;
+  const scenario = normalizeScenario(spec, "mixed");
+  const variant = "fixed";
+  const knobs = resolveKnobs(scenario, variant);
+  const seedsPlanned = 200;
+  const firstSeed = 1;
+  const capMs = full ? Number.POSITIVE_INFINITY : CAPS.simPhaseMs;
+
+  // Warm-up on seeds outside the measured range: the figure is the steady state of a campaign.
+  for (let s = 0; s < 3; s++) runScenario({ scenario, variant, knobs, seed: 1_000_000 + s });
+
+  const common = {
+    scenario: "mixed",
+    variant,
+    nodes: scenario.cluster.nodes,
+    swarm: true,
+    firstSeed,
+    seedsPlanned,
+  };
+  {
+    let ops = 0;
+    let events = 0;
+    let simMs = 0;
+    let seeds = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    while (seeds < seedsPlanned && performance.now() - t0 < capMs) {
+      const out = runScenario({ scenario, variant, knobs, seed: firstSeed + seeds });
+      seeds++;
+      ops += out.stats.ops;
+      events += out.stats.events;
+      simMs += out.stats.simTimeMs;
+    }
+    const wallMs = performance.now() - t0;
+    const cpuMs = cpuMsSince(c0);
+    const opsPerS = (ops / wallMs) * 1000;
+    emit({
+      name: "sim.ops_per_s",
+      value: Math.round(opsPerS),
+      unit: "client ops/s",
+      target: TARGETS.simOpsPerS,
+      ok: opsPerS >= TARGETS.simOpsPerS,
+      ...common,
+      seeds,
+      capped: seeds < seedsPlanned,
+      ops,
+      events,
+      eventsPerOp: round(events / ops, 1),
+      eventsPerS: Math.round((events / wallMs) * 1000),
+      wallMs: Math.round(wallMs),
+      cpuMs: Math.round(cpuMs),
+      opsPerCpuS: Math.round((ops / cpuMs) * 1000),
+    });
+    emit({
+      name: "sim.sim_time_per_wall_time",
+      value: round(simMs / wallMs, 1),
+      unit: "simulated s per wall s",
+      target: null,
+      ok: true,
+      ...common,
+      seeds,
+      simMs,
+      wallMs: Math.round(wallMs),
+      perCpuS: round(simMs / cpuMs, 1),
+    });
+  }
+  {
+    let ops = 0;
+    let seeds = 0;
+    let invalid = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    while (seeds < seedsPlanned && performance.now() - t0 < capMs) {
+      const ev = runAndCheck({ scenario, scenarioRef: "mixed", variant, knobs, seed: firstSeed + seeds });
+      seeds++;
+      ops += ev.result.stats.ops;
+      if (ev.result.valid !== true) invalid++;
+    }
+    const wallMs = performance.now() - t0;
+    const cpuMs = cpuMsSince(c0);
+    emit({
+      name: "sim_check.ops_per_s",
+      value: Math.round((ops / wallMs) * 1000),
+      unit: "client ops/s",
+      target: null,
+      ok: invalid === 0,
+      ...common,
+      seeds,
+      capped: seeds < seedsPlanned,
+      ops,
+      invalidRuns: invalid,
+      wallMs: Math.round(wallMs),
+      cpuMs: Math.round(cpuMs),
+      opsPerCpuS: Math.round((ops / cpuMs) * 1000),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalogued bugs: time to first failure, and shrinking
+// ---------------------------------------------------------------------------------------------
+
+interface Campaign {
+  firstSeed: number;
+  seeds: number;
+  wallMs: number;
+  found: boolean;
+  seed?: number;
+  capMs: number;
+}
+
+async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise<void> {
+  const { hunt } = await import("../src/campaign/hunt.ts");
+  const { SCENARIOS_DIR } = await import("../src/campaign/scenarios.ts");
+  const { variants } = await import("../src/redis/variants.ts");
+  const catalogued = variants.filter(
+    (v) =>
+      v.scenario !== undefined &&
+      (existsSync(join(SCENARIOS_DIR, `${v.scenario}.ts`)) ||
+        existsSync(join(SCENARIOS_DIR, `${v.scenario}.js`))),
+  );
+  const missing = variants
+    .filter((v) => v.scenario !== undefined && !catalogued.includes(v))
+    .map((v) => v.name);
+  note(
+    `catalogue: ${catalogued.length} variants with a scenario file${missing.length ? `; none yet for ${missing.join(", ")}` : ""}`,
+  );
+  const campaignsPerVariant = 5;
+  const maxSeeds = full ? 1_000 : 200;
+  const huntBudget = full ? Number.POSITIVE_INFINITY : CAPS.huntsMs;
+  const huntStart = performance.now();
+  const found = new Map<string, number>();
+  const medians: Array<{ variant: string; s: number; censored: boolean }> = [];
+  let campaignsLeft = catalogued.length * campaignsPerVariant;
+
+  for (const v of catalogued) {
+    const campaigns: Campaign[] = [];
+    let error: string | undefined;
+    for (let c = 0; c < campaignsPerVariant && error === undefined; c++) {
+      const firstSeed = 1 + 1000 * c;
+      const left = huntBudget - (performance.now() - huntStart);
+      const capMs = full
+        ? Number.POSITIVE_INFINITY
+        : Math.max(1_000, Math.min(CAPS.campaignMs, left / Math.max(1, campaignsLeft)));
+      campaignsLeft--;
+      const camp: Campaign = { firstSeed, seeds: 0, wallMs: 0, found: false, capMs };
+      const t0 = performance.now();
+      try {
+        // One seed per call, so that the campaign can stop at its wall-clock cap between seeds.
+        while (camp.seeds < maxSeeds && performance.now() - t0 < capMs) {
+          const seed = firstSeed + camp.seeds;
+          const r = await hunt(v.name, { maxSeeds: 1, firstSeed: seed });
+          camp.seeds++;
+          if (r.found) {
+            camp.found = true;
+            camp.seed = seed;
+            break;
+          }
+        }
+      } catch (e) {
+        error = (e as Error).message ?? String(e);
+      }
+      camp.wallMs = Math.round(performance.now() - t0);
+      campaigns.push(camp);
+      if (camp.found && !found.has(v.name)) found.set(v.name, camp.seed!);
+    }
+    const base = {
+      variant: v.name,
+      scenario: v.scenario,
+      campaigns: campaigns.map((c) => ({
+        ...c,
+        capMs: Number.isFinite(c.capMs) ? Math.round(c.capMs) : null,
+      })),
+    };
+    if (error !== undefined) {
+      emit({
+        name: `ttb.${v.name}`,
+        value: -1,
+        unit: "s",
+        target: TARGETS.timeToBugS,
+        ok: false,
+        ...base,
+        error,
+      });
+      continue;
+    }
+    // A campaign that hit its cap counts as "longer than any finished one" for the median.
+    const wall = campaigns.map((c) => (c.found ? c.wallMs : Number.POSITIVE_INFINITY));
+    const seeds = campaigns.map((c) => (c.found ? c.seeds : Number.POSITIVE_INFINITY));
+    const medWall = median(wall);
+    const censored = !Number.isFinite(medWall);
+    const value = censored ? Math.max(...campaigns.map((c) => c.wallMs)) / 1000 : medWall / 1000;
+    medians.push({ variant: v.name, s: value, censored });
+    emit({
+      name: `ttb.${v.name}`,
+      value: round(value, 2),
+      unit: "s",
+      target: TARGETS.timeToBugS,
+      ok: !censored && value < TARGETS.timeToBugS,
+      ...base,
+      medianSeeds: Number.isFinite(median(seeds)) ? median(seeds) : null,
+      notFound: campaigns.filter((c) => !c.found).length,
+      ...(censored
+        ? { censored: "median campaign hit its wall-clock cap; value is the longest campaign" }
+        : {}),
+    });
+  }
+  if (medians.length > 0) {
+    // A censored median is worse than any finished one.
+    const worst = medians.reduce((a, b) =>
+      a.censored !== b.censored ? (a.censored ? a : b) : b.s > a.s ? b : a,
+    );
+    emit({
+      name: "ttb.worst_median_s",
+      value: round(worst.s, 2),
+      unit: "s",
+      target: TARGETS.timeToBugS,
+      ok: !worst.censored && worst.s < TARGETS.timeToBugS,
+      variant: worst.variant,
+      variants: medians.length,
+      variantsOverTarget: medians
+        .filter((m) => m.censored || m.s >= TARGETS.timeToBugS)
+        .map((m) => m.variant),
+      campaignsPerVariant,
+      ...(worst.censored ? { censored: "its median campaign hit the wall-clock cap" } : {}),
+      measured:
+        "in one process, seeds run one after another on one core (hunt(), one seed per call); module loading excluded (see ttb.cold_start_s)",
+    });
+  }
+
+  // ---- the same from a cold `sim fuzz --variant V` process (start-up, workers, reports included) ----
+  const coldVariants = full ? catalogued : catalogued.slice(0, 1);
+  for (const v of coldVariants) {
+    const out = mkdtempSync(join(os.tmpdir(), "deltasim-bench-cold-"));
+    try {
+      const t0 = performance.now();
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, "sim", "bin.js"),
+          "fuzz",
+          "--variant",
+          v.name,
+          "--seeds",
+          String(maxSeeds),
+          "--stop-on-first",
+          "--shrink-limit",
+          "0",
+          "--json",
+          "--out",
+          out,
+        ],
+        { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, timeout: full ? undefined : 30_000 },
+      );
+      const wallS = (performance.now() - t0) / 1000;
+      const j = r.stdout.trim().startsWith("{")
+        ? (JSON.parse(r.stdout) as { seeds: number; failures: unknown[]; wallMs: number })
+        : undefined;
+      const failed = (j?.failures.length ?? 0) > 0;
+      emit({
+        name: `ttb.cold_start_s.${v.name}`,
+        value: round(wallS, 2),
+        unit: "s",
+        target: TARGETS.timeToBugS,
+        ok: failed && wallS < TARGETS.timeToBugS,
+        variant: v.name,
+        seedsRun: j?.seeds ?? null,
+        campaignWallMs: j?.wallMs ?? null,
+        foundFailure: failed,
+        measured:
+          "`sim fuzz --variant V --stop-on-first --shrink-limit 0` from process start to exit, all cores: an upper bound (runs already in flight finish and the reports are written)",
+      });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
+  // ---- shrinking: the first campaign's failure, shrunk with a wall-clock budget ----
+  const shrinkBudget = full ? Number.POSITIVE_INFINITY : CAPS.shrinksMs;
+  const shrinkStart = performance.now();
+  let shrinkLeft = found.size;
+  let worstOps = 0;
+  let worstFaults = 0;
+  let shrunk = 0;
+  for (const v of catalogued) {
+    const seed = found.get(v.name);
+    if (seed === undefined) continue;
+    const left = shrinkBudget - (performance.now() - shrinkStart);
+    const shrinkMs = full
+      ? 10_000
+      : Math.round(Math.max(1_000, Math.min(CAPS.shrinkMs, left / Math.max(1, shrinkLeft))));
+    shrinkLeft--;
+    try {
+      const r = await hunt(v.name, { maxSeeds: 1, firstSeed: seed, shrinkMs });
+      const s = r.shrink;
+      if (!r.found || s === undefined) throw new Error(`seed ${seed} no longer fails`);
+      const details = {
+        variant: v.name,
+        scenario: v.scenario,
+        seed,
+        shrinkBudgetMs: shrinkMs,
+        before: s.before,
+        after: s.after,
+        attempts: s.attempts,
+        exhausted: s.exhausted,
+        reproduced: s.reproduced,
+        replaySameHash: r.replayed?.sameHash ?? null,
+      };
+      worstOps = Math.max(worstOps, s.after.ops);
+      worstFaults = Math.max(worstFaults, s.after.faults);
+      shrunk++;
+      emit({
+        name: `shrink.${v.name}.ops`,
+        value: s.after.ops,
+        unit: "client ops",
+        target: TARGETS.shrunkOps,
+        ok: s.reproduced && s.after.ops <= TARGETS.shrunkOps,
+        ...details,
+      });
+      emit({
+        name: `shrink.${v.name}.faults`,
+        value: s.after.faults,
+        unit: "faults",
+        target: TARGETS.shrunkFaults,
+        ok: s.reproduced && s.after.faults <= TARGETS.shrunkFaults,
+        ...details,
+      });
+      emit({
+        name: `shrink.${v.name}.ms`,
+        value: s.wallMs,
+        unit: "ms",
+        target: null,
+        ok: true,
+        ...details,
+      });
+    } catch (e) {
+      emit({
+        name: `shrink.${v.name}.ops`,
+        value: -1,
+        unit: "client ops",
+        target: TARGETS.shrunkOps,
+        ok: false,
+        variant: v.name,
+        seed,
+        error: (e as Error).message ?? String(e),
+      });
+    }
+  }
+  if (shrunk > 0) {
+    emit({
+      name: "shrink.worst_ops",
+      value: worstOps,
+      unit: "client ops",
+      target: TARGETS.shrunkOps,
+      ok: worstOps <= TARGETS.shrunkOps,
+      variants: shrunk,
+    });
+    emit({
+      name: "shrink.worst_faults",
+      value: worstFaults,
+      unit: "faults",
+      target: TARGETS.shrunkFaults,
+      ok: worstFaults <= TARGETS.shrunkFaults,
+      variants: shrunk,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel fuzz
+// ---------------------------------------------------------------------------------------------
+
+interface FuzzRun {
+  seeds: number;
+  wallMs: number;
+  seedsPerSecond: number;
+  failures: number;
+}
+
+function fuzzOnce(workers: number, seeds: number): FuzzRun {
+  const out = mkdtempSync(join(os.tmpdir(), "deltasim-bench-fuzz-"));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, "sim", "bin.js"),
+        "fuzz",
+        "mixed",
+        "--seeds",
+        String(seeds),
+        "--workers",
+        String(workers),
+        "--json",
+        "--out",
+        out,
+      ],
+      { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 },
+    );
+    const processMs = performance.now() - t0;
+    if (r.status !== 0 && r.status !== 1)
+      throw new Error(`sim fuzz exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    const j = JSON.parse(r.stdout) as {
+      seeds: number;
+      wallMs: number;
+      seedsPerSecond: number;
+      failures: unknown[];
+    };
+    return {
+      seeds: j.seeds,
+      wallMs: j.wallMs ?? processMs,
+      seedsPerSecond: j.seedsPerSecond,
+      failures: j.failures.length,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
+  const cores = os.availableParallelism();
+  const ks = [...new Set([1, 2, cores])].filter((k) => k <= Math.max(2, cores)).sort((a, b) => a - b);
+  const perWorker = full ? 100 : 40;
+  const method =
+    "marginal rate: (N − K) seeds / (wall(N seeds) − wall(K seeds)), both from the campaign's own wallMs, so worker start-up (tsx loading per worker) and each worker's first, cold seed cancel out";
+  const rates = new Map<number, number>();
+  for (const k of ks) {
+    const small = fuzzOnce(k, k);
+    const big = fuzzOnce(k, k * perWorker);
+    const dMs = Math.max(1, big.wallMs - small.wallMs);
+    const rate = ((big.seeds - small.seeds) / dMs) * 1000;
+    rates.set(k, rate);
+    emit({
+      name: `fuzz.seeds_per_s.w${k}`,
+      value: round(rate, 2),
+      unit: "seeds/s",
+      target: null,
+      ok: big.failures === 0,
+      workers: k,
+      scenario: "mixed",
+      variant: "fixed",
+      seeds: big.seeds,
+      wallMs: big.wallMs,
+      startupRunWallMs: small.wallMs,
+      seedsPerSecondWithStartup: big.seedsPerSecond,
+      failures: big.failures,
+      method,
+    });
+  }
+  const one = rates.get(1)!;
+  for (const k of ks) {
+    if (k === 1) continue;
+    const speedup = rates.get(k)! / one;
+    emit({
+      name: `fuzz.speedup.w${k}`,
+      value: round(speedup, 2),
+      unit: "x",
+      target: round(TARGETS.parallelEfficiency * k, 2),
+      ok: speedup >= TARGETS.parallelEfficiency * k,
+      workers: k,
+      cores,
+      method,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+async function runSection(section: Section, full: boolean): Promise<void> {
+  const emit = (r: BenchResult) => print(r, full);
+  switch (section) {
+    case "engine": {
+      const { run } = await import("./engine.ts");
+      for (const r of run()) emit(r);
+      return;
+    }
+    case "mvcc": {
+      const { run } = await import("./mvcc.ts");
+      for (const r of run()) emit(r);
+      return;
+    }
+    case "raft": {
+      const { run } = await import("./raft.ts");
+      for (const r of run(full ? {} : { repeats: 1 })) emit(r);
+      return;
+    }
+    case "redis": {
+      const { run } = await import("./redis.ts");
+      for (const r of run()) emit(r);
+      return;
+    }
+    case "checker": {
+      const { run } = await import("./checker.ts");
+      const keepEdnDir = join(ROOT, "reports", "bench-histories");
+      const sizeName = (n: unknown) =>
+        n === 1_000_000 ? "1m" : typeof n === "number" && n >= 1000 ? `${Math.round(n / 1000)}k` : String(n);
+      run({
+        full,
+        keepEdnDir,
+        log: (r) => emit({ ...r, name: `${r.name}.${r.format}.${sizeName(r.ops)}` }),
+      });
+      return;
+    }
+    case "sim":
+      return simSpeed(full, emit);
+    case "catalogue":
+      return catalogue(full, emit);
+    case "fuzz":
+      return parallelFuzz(full, emit);
+  }
+}
+
+function runChild(section: Section, full: boolean): Promise<{ code: number | null; timedOut: boolean }> {
+  return new Promise((done) => {
+    const self = fileURLToPath(import.meta.url);
+    const args = [...process.execArgv, self, "--section", section, ...(full ? ["--full"] : [])];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    let timedOut = false;
+    const timer = full
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, CAPS.sectionMs);
+    child.on("exit", (code) => {
+      if (timer) clearTimeout(timer);
+      done({ code, timedOut });
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const full = argv.includes("--full");
+  const at = argv.indexOf("--section");
+  if (at >= 0) {
+    const s = argv[at + 1] as Section;
+    if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}`);
+    await runSection(s, full);
+    return;
+  }
+  const onlyAt = argv.indexOf("--only");
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? "").split(",").filter((x) => x !== "") : [...SECTIONS];
+  for (const s of only)
+    if (!SECTIONS.includes(s as Section))
+      throw new Error(`unknown section ${s} (known: ${SECTIONS.join(", ")})`);
+  const t0 = performance.now();
+  let failedSections = 0;
+  for (const s of SECTIONS) {
+    if (!only.includes(s)) continue;
+    const ts = performance.now();
+    note(`${s} …`);
+    const { code, timedOut } = await runChild(s, full);
+    const ms = Math.round(performance.now() - ts);
+    note(`${s} done in ${(ms / 1000).toFixed(1)} s`);
+    if (code !== 0 || timedOut) {
+      failedSections++;
+      print(
+        {
+          name: `${s}.error`,
+          value: ms,
+          unit: "ms",
+          target: null,
+          ok: false,
+          error: timedOut ? `stopped after ${CAPS.sectionMs / 1000} s` : `exit code ${code}`,
+        },
+        full,
+      );
+    }
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  print(
+    {
+      name: "bench.wall_s",
+      value: round(wallS, 1),
+      unit: "s",
+      target: full ? null : TARGETS.benchWallS,
+      ok: (full || wallS < TARGETS.benchWallS) && failedSections === 0,
+      sections: only,
+      historiesForElle: join(ROOT, "reports", "bench-histories"),
+    },
+    full,
+  );
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,37 @@
+// f2-out-of-order-apply — finding F2 (HEAD; README "Findings"). The adapter pre-allocates a
+// command's commitTS (it is embedded in the delta key) before the coordinator's quorum
+// VerifyLeader round and the Raft proposal (`adapter/redis_lists.go`, `kv/leader_proxy.go`), so
+// two commands can reach the log, and apply, out of commitTS order. `store.LastCommitTS()` is then
+// no watermark: after B (commitTS 11, another list) applies, a reader at LastCommitTS = 11 cannot
+// see A (commitTS 10, still in flight). An RPUSH C that reads list k at 11 misses A's element and
+// stages its own element at the same position; A then applies at 10, and C applies at 12 with
+// StartTS 11: every key A wrote (item, fence, delta) has its newest version at 10 ≤ 11, so OCC
+// sees no conflict and C's item overwrites A's. Both deltas count: LLEN is one more than LRANGE's
+// length, and A's acknowledged element is gone. `fixed` refuses (as a write conflict) an entry
+// whose commitTS is not above LastCommitTS, and the adapter retries it with a fresh commitTS.
+// Expected from the history: lost-append.
+//
+// On one leader, VerifyLeader rounds complete in the order they started, so the reordering comes
+// with leadership changes: a deposed leader forwards a command with the commitTS its own clock
+// drew, and a new leader allocates before it has applied the previous term's tail — either way an
+// entry lands behind one with a larger commitTS. Pushes to two lists from clients on every node,
+// with frequent leader transfers under the demo cluster's Raft timing.
+import { generate, random, scenario } from "../src/workload/scenario.ts";
+
+export default scenario({
+  description:
+    "concurrent RPUSHes to two lists with readers, under leader churn: do applies follow commitTS order?",
+  bug: { id: "F2", variant: "finding-out-of-order-apply", expect: ["lost-append"] },
+  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
+  clients: [
+    // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
+    ...["p0", "p1", "p2", "p3"].map((p) =>
+      generate(p, { mix: { append: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
+    ),
+    ...["p4", "p5"].map((p) => generate(p, { mix: { r: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] })),
+  ],
+  faults: [random({ "transfer-leader": 8 })],
+  runFor: "2s",
+  swarm: false,
+  expect: "strict-serializable",
+});

@@ -1,0 +1,31 @@
+// f4-stale-apply-same-shape — finding F4 (HEAD; also `fixed` until `staleApplyTxnId`; README
+// "Findings"). F3's mechanism — a deposed leader's retry draws, from its own HLC, the very commitTS
+// the new leader just used, and reads the same lagging snapshot — applied to LPOP. Two LPOPs of
+// one list from one snapshot write byte-identical mutations: claim(seq) = "", Del item(seq), fence
+// = "" and delta(k, commitTS, 0) = (+1, −1), whose key embeds the shared commitTS. When the second
+// copy reaches the FSM, every key already has a version at exactly commitTS with exactly these
+// values, so the stale-apply fast path (`store/lsm_store.go` `staleRaftApplyFastPathLocked`) takes
+// it for a re-send of the first and answers success; comparing values (F3's fix) cannot tell them
+// apart either. Both clients get the same element: it is popped twice. `fixed` records the txn id
+// carried in the entry with each commit and takes the fast path only for the same txn; the other
+// pop goes on to the OCC check, conflicts on the claim, and retries.
+// Expected from the history: duplicate-pop.
+//
+// Producers push and consumers pop one list from every node, with frequent leader transfers under
+// the demo cluster's Raft timing.
+import { generate, random, scenario } from "../src/workload/scenario.ts";
+
+export default scenario({
+  description: "LPOPs of one list from every node under leader churn: can one element be popped twice?",
+  bug: { id: "F4", variant: "finding-stale-apply-same-shape", expect: ["duplicate-pop"] },
+  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
+  clients: [
+    // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
+    ...["p0", "p1"].map((p) => generate(p, { mix: { append: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),
+    ...["c0", "c1", "c2", "c3"].map((c) => generate(c, { mix: { pop: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),
+  ],
+  faults: [random({ "transfer-leader": 16 })],
+  runFor: "2s",
+  swarm: false,
+  expect: "strict-serializable",
+});

@@ -1,0 +1,46 @@
+// hunt-del-churn — a hunting workload, not a catalogue entry: standalone DEL racing pushes and pops
+// on short lists (B12's ground), with compactor folds of drained lists (B13's ground), under the
+// demo cluster's Raft timing and every fault kind. elastickv's Jepsen test uses DEL only in setup.
+import { generate, random, scenario } from "../src/workload/scenario.ts";
+
+export default scenario({
+  description:
+    "DEL racing RPUSH/LPUSH/LPOP/RPOP on two short lists under churn and every fault kind (hunting)",
+  cluster: {
+    nodes: 3,
+    knobs: {
+      heartbeatTicks: 1,
+      electionTicks: 10,
+      clientTimeoutUs: 1_000_000,
+      compactionThreshold: 4,
+      compactorIntervalUs: 50_000,
+    },
+  },
+  clients: [
+    generate("p0..p1", {
+      mix: { append: 3, lpush: 1, pop: 2, rpop: 1 },
+      keys: ["k1", "k2"],
+      thinkUs: [0, 3_000],
+    }),
+    generate("p2", { mix: { del: 2, append: 1, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
+    generate("p3", { mix: { r: 2, len: 2, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
+  ],
+  faults: [
+    random({
+      "transfer-leader": 6,
+      "isolate-leader": 0.5,
+      "partition-halves": 0.3,
+      "majority-ring": 0.1,
+      bridge: 0.1,
+      crash: 0.2,
+      "crash-leader": 0.2,
+      "clock-skew": 1,
+      "clock-jump": 0.5,
+      clog: 0.2,
+      "compactor-burst": 3,
+      "compactor-pause": 0.3,
+    }),
+  ],
+  runFor: "3s",
+  expect: "strict-serializable",
+});
