@@ -241,11 +241,13 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
     let error: string | undefined;
     for (let c = 0; c < campaignsPerVariant && error === undefined; c++) {
       const firstSeed = 1 + 1000 * c;
+      // Most campaigns end within a second: each may use the whole target as its cap as long as
+      // the budget keeps half a second for every campaign still to come (a floor of one second).
       const left = huntBudget - (performance.now() - huntStart);
+      campaignsLeft--;
       const capMs = full
         ? Number.POSITIVE_INFINITY
-        : Math.max(1_000, Math.min(CAPS.campaignMs, left / Math.max(1, campaignsLeft)));
-      campaignsLeft--;
+        : Math.max(1_000, Math.min(CAPS.campaignMs, left - 500 * campaignsLeft));
       const camp: Campaign = { firstSeed, seeds: 0, wallMs: 0, found: false, capMs };
       const t0 = performance.now();
       try {
