@@ -395,7 +395,8 @@ export function runScenario(input: RunInput): RunOutcome {
 
   // ---- run: fault phase ----
   const capEvents = s.caps?.events ?? 20_000_000;
-  const capUs = (s.caps?.simTimeMs ?? s.runForUs / 1000 + knobs.livenessUs / 1000 + 60_000) * 1000;
+  // Every phase below is bounded in simulated time; a scenario may also cap the whole run.
+  const capUs = s.caps?.simTimeMs !== undefined ? s.caps.simTimeMs * 1000 : Number.POSITIVE_INFINITY;
   const guard = (fn: () => void): boolean => {
     try {
       fn();
@@ -482,6 +483,13 @@ export function runScenario(input: RunInput): RunOutcome {
     });
   }
 
+  if (sim.now > capUs) {
+    failures.push({
+      type: "sim-error",
+      message: `simulated-time cap ${s.caps?.simTimeMs} ms exceeded`,
+      atUs: sim.now,
+    });
+  }
   const v = raft.invariants.first;
   if (v && !failures.some((f) => f.type === v.name)) {
     failures.push({ type: v.name, message: v.message, atUs: v.atUs });
