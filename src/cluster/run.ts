@@ -52,6 +52,13 @@ const LASTING = new Set([
   "clog-node",
 ]);
 
+/** A short name of a network message for traces: Raft message type or node RPC kind. */
+function messageLabel(m: unknown): string {
+  const x = m as { app?: boolean; t?: string; type?: string; term?: number; index?: number };
+  if (x.app === true) return `rpc:${x.t}`;
+  return `raft:${x.type}${x.term !== undefined ? `@${x.term}` : ""}${x.index !== undefined ? `#${x.index}` : ""}`;
+}
+
 /** Pause after a failed or indeterminate op before the client's next one. */
 const FAIL_BACKOFF_US = 100_000;
 
@@ -141,10 +148,21 @@ export function runScenario(input: RunInput): RunOutcome {
   const register = network.register.bind(network);
   network.register = (node, raftHandler) => {
     register(node, (from, m) => {
+      if (trace) emit("deliver", { from, to: node, msg: messageLabel(m) });
       if ((m as AppMessage).app === true) appHandlers[node]?.(from, m as AppMessage);
       else raftHandler(from, m);
     });
   };
+  if (trace) {
+    // Sends (and, by their absence from the deliveries, drops) are traced only when asked for:
+    // building the labels costs time on the hot path.
+    const send = network.send.bind(network);
+    network.send = (from, to, m) => {
+      const before = network.stats.dropped;
+      send(from, to, m);
+      emit(network.stats.dropped > before ? "drop" : "send", { from, to, msg: messageLabel(m) });
+    };
+  }
 
   const nodes: SimNode[] = [];
   let leaderChanges = 0;
