@@ -592,8 +592,9 @@ async function runSection(section: Section, full: boolean): Promise<void> {
       return;
     }
     case "redis": {
-      const { run } = await import("./redis.ts");
+      const { run, runCluster } = await import("./redis.ts");
       for (const r of run()) emit(r);
+      for (const r of runCluster(full ? { runFor: "4s", seeds: 5 } : {})) emit(r);
       return;
     }
     case "checker": {

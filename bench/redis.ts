@@ -7,11 +7,15 @@
  *   node --import tsx bench/redis.ts
  */
 import { pathToFileURL } from "node:url";
+import { resolveKnobs } from "../src/cluster/knobs.ts";
+import { runScenario } from "../src/cluster/run.ts";
 import { DeltaCompactor } from "../src/redis/compactor.ts";
 import { execute } from "../src/redis/execute.ts";
 import { directNode } from "../src/redis/interleave.ts";
 import type { RedisCommand } from "../src/redis/types.ts";
 import { variantByName } from "../src/redis/variants.ts";
+import { normalizeScenario } from "../src/workload/normalize.ts";
+import { generate, scenario } from "../src/workload/scenario.ts";
 
 export interface BenchResult {
   name: string;
@@ -70,6 +74,53 @@ function measure(variant: string, cmds: RedisCommand[]): number {
   return Math.round((cmds.length / best) * 1000);
 }
 
+/**
+ * The same commands in a real simulated cluster (3 nodes, Raft, no faults): simulated commands per
+ * wall-second for RPUSH, LPOP and HSET on one hot key and spread over 100 keys. Hot-key numbers are
+ * bound by the list/hash fence, which serialises every writer of one key (spec §3.4).
+ */
+export function runCluster(opts: { runFor?: "1s" | "2s" | "4s"; seeds?: number } = {}): BenchResult[] {
+  const out: BenchResult[] = [];
+  const keysOf = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
+  const mixes: Array<[string, Record<string, number>]> = [
+    ["rpush", { append: 1 }],
+    ["lpop", { append: 1, pop: 1 }],
+    ["hset", { hset: 1 }],
+  ];
+  for (const [name, mix] of mixes) {
+    for (const nkeys of [1, 100]) {
+      const spec = scenario({
+        description: `bench: ${name} on ${nkeys} key(s)`,
+        cluster: { nodes: 3 },
+        clients: [generate("p0..p7", { mix, keys: keysOf(nkeys), thinkUs: [0, 200] })],
+        runFor: opts.runFor ?? "2s",
+        swarm: false,
+        finalReads: false,
+      });
+      const s = normalizeScenario(spec, `bench-${name}-${nkeys}`);
+      const knobs = resolveKnobs(s, "fixed");
+      let ops = 0;
+      const t0 = performance.now();
+      for (let seed = 1; seed <= (opts.seeds ?? 3); seed++)
+        ops += runScenario({ scenario: s, variant: "fixed", knobs, seed }).stats.ops;
+      const wall = (performance.now() - t0) / 1000;
+      out.push({
+        name: `redis.cluster.${name}.keys${nkeys}`,
+        value: Math.round(ops / wall),
+        unit: "commands/s",
+        target: null,
+        ok: true,
+        nodes: 3,
+        faults: false,
+        keys: nkeys,
+        ops,
+        node: process.version,
+      });
+    }
+  }
+  return out;
+}
+
 export function run(): BenchResult[] {
   const cmds = commands(20_000, 16, 1);
   return ["fixed", "head"].map((variant) => ({
@@ -87,4 +138,5 @@ export function run(): BenchResult[] {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const r of run()) console.log(JSON.stringify(r));
+  for (const r of runCluster()) console.log(JSON.stringify(r));
 }
