@@ -24,8 +24,8 @@ const base: Scenario = {
 };
 
 /**
- * A stand-in for "run and check": the failure needs p0's DEL step, fault 1, at least 3 generated
- * ops from p1..p2, and a tape choice of at least 4 somewhere.
+ * A stand-in for "run and check": the failure needs p0's DEL step, fault 1 (at 2 s, so a run
+ * longer than that), generated ops 5 to 7 of p1..p2 issued, and a tape choice of at least 4.
  */
 function fails(c: Candidate): { ok: boolean; tape: number[] } {
   const s = applyEdits(base, c.edits);
@@ -33,9 +33,11 @@ function fails(c: Candidate): { ok: boolean; tape: number[] } {
   const gen = s.clients.find((x) => x.names[0] === "p1");
   const hasDel = p0?.script?.some((step) => Array.isArray(step) && step[0]?.[0] === "del") ?? false;
   const hasFault = s.faults?.some((f) => f.kind === "scripted" && f.fault.name === "isolate-leader") ?? false;
-  const ops = gen?.generator ? (gen.generator.maxOps ?? 1000) : 0;
+  const cap = gen?.generator ? (gen.generator.maxOps ?? 1000) : 0;
+  const skip = gen?.generator?.skipOps ?? 0;
   const tape = c.tape ?? [9, 9, 9, 9, 9, 9, 9, 9, 9, 9];
-  const ok = hasDel && hasFault && ops >= 3 && tape.some((x) => x >= 4);
+  const ok =
+    hasDel && hasFault && s.runForUs > 2_000_000 && cap >= 7 && skip <= 4 && tape.some((x) => x >= 4);
   // The "run" consumes 10 choices.
   return { ok, tape: Array.from({ length: 10 }, (_, i) => tape[i] ?? 0) };
 }
@@ -51,10 +53,14 @@ describe("shrinkFailure", () => {
       dropFaults: [0, 2],
       dropSteps: { "0": [0, 2, 3] },
       dropProcesses: { "1": [1] },
-      maxOps: { "1": 3 },
+      maxOps: { "1": 7 },
+      skipOps: { "1": 4 },
+      runForUs: 2_001_000,
     });
     const s = applyEdits(base, r.best.edits);
     expect(s.clients.map((c) => c.names)).toEqual([["p0"], ["p1"]]);
+    expect(s.clients[1]!.generator).toMatchObject({ maxOps: 7, skipOps: 4 });
+    expect(s.runForUs).toBe(2_001_000);
     expect(checkEdits(r.best.edits, base)).toBeNull();
     // Deterministic: the same inputs give the same answer.
     expect(shrinkFailure(base, initial, fails, { opsHint: 200 })).toEqual(r);
@@ -105,6 +111,10 @@ describe("shrinkFailure", () => {
     expect(checkEdits({ maxOps: { "0": 3 } }, base)).toMatch(/generator/);
     expect(checkEdits({ bogus: 1 }, base)).toMatch(/unknown field/);
     expect(checkEdits({ dropProcesses: { "1": [0, 1] } }, base)).toMatch(/every process/);
-    expect(checkEdits({ dropSteps: { "0": [1] }, maxOps: { "1": 2 } }, base)).toBeNull();
+    expect(checkEdits({ skipOps: { "0": 1 } }, base)).toMatch(/generator/);
+    expect(checkEdits({ runForUs: 0 }, base)).toMatch(/runForUs/);
+    expect(
+      checkEdits({ dropSteps: { "0": [1] }, maxOps: { "1": 2 }, skipOps: { "1": 1 }, runForUs: 5 }, base),
+    ).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Minimization of a failing run (design §3): shrink the scenario where it is expressible — remove
- * faults, clients and script steps, lower each generator's op count — and the choice tape, and
- * keep a change only when the caller's test says the same anomaly class still appears.
+ * faults, clients and script steps, lower each generator's op count and skip its leading ops,
+ * shorten the run — and the choice tape, and keep a change only when the caller's test says the
+ * same anomaly class still appears.
  *
  * Pure and deterministic: the test is a plain function (the edge wraps `runAndCheck`), the
  * budget is a callback, and the order of candidates depends only on the inputs and the answers.
@@ -105,7 +106,48 @@ export function shrinkFailure(
       if (c.names.length > 1 && dropChunks("dropProcesses", i, c.names.length, 1)) any = true;
       if (c.script && c.script.length > 0 && dropChunks("dropSteps", i, c.script.length, 0)) any = true;
       if (c.generator && lowerOps(i, c.generator.maxOps)) any = true;
+      if (c.generator && skipLeading(i)) any = true;
     });
+    // Under the seed a shorter run changes nothing before its end (see `shrinkFailure`); under a
+    // tape it is the last resort (see `shortenRun`).
+    if (best.tape === undefined && shortenRun()) any = true;
+    return any;
+  };
+
+  // Once a client is capped, the ops that matter are often its last few: bisect for the most
+  // leading ops that can be skipped (drawn, not issued), leaving at least one.
+  const skipLeading = (ci: number): boolean => {
+    const key = String(ci);
+    const cap = best.edits.maxOps?.[key] ?? original.clients[ci]!.generator!.maxOps;
+    if (cap === undefined || attempts.exhausted) return false;
+    let lo = best.edits.skipOps?.[key] ?? 0;
+    let hi = cap; // skipping every op idles the client: removing clients is the other pass's job
+    let any = false;
+    while (hi - lo > 1 && !attempts.exhausted) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (tryEdits({ ...best.edits, skipOps: { ...(best.edits.skipOps ?? {}), [key]: mid } })) {
+        lo = mid;
+        any = true;
+      } else hi = mid;
+    }
+    return any;
+  };
+
+  // A shorter run: random faults stop earlier, and uncapped generators issue fewer ops. Bisects to
+  // a millisecond, which leaves the failure at the very end of the run, where almost any change of
+  // the tape moves it past the end: so in the tape phase it is tried only once the other passes
+  // are done.
+  const shortenRun = (): boolean => {
+    let hi = best.edits.runForUs ?? original.runForUs;
+    let lo = 0;
+    let any = false;
+    while (hi - lo >= 2000 && !attempts.exhausted) {
+      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+      if (tryEdits({ ...best.edits, runForUs: mid })) {
+        hi = mid;
+        any = true;
+      } else lo = mid;
+    }
     return any;
   };
 
@@ -193,7 +235,9 @@ export function shrinkFailure(
       hi = hint;
       any = true;
     }
-    let lo = 0; // a cap of 0 would idle the client: removing clients is the other pass's job
+    // A cap of 0 (or one that skips every op) would idle the client: removing clients is the other
+    // pass's job.
+    let lo = best.edits.skipOps?.[key] ?? 0;
     while (hi - lo > 1 && !attempts.exhausted) {
       const mid = lo + Math.floor((hi - lo) / 2);
       if (tryEdits(withCap(mid))) {
@@ -220,16 +264,20 @@ export function shrinkFailure(
     seen.add(keyOf(best));
   }
 
-  let changed = true;
-  while (changed && !attempts.exhausted) {
-    changed = scenarioPass();
-    const edits = best.edits;
-    const r = shrinkTape(best.tape!, (tape) => test({ edits, tape }), attempts);
-    if (r.improved) {
-      best = { edits, tape: r.tape };
-      changed = true;
+  const untilFixpoint = () => {
+    let changed = true;
+    while (changed && !attempts.exhausted) {
+      changed = scenarioPass();
+      const edits = best.edits;
+      const r = shrinkTape(best.tape!, (tape) => test({ edits, tape }), attempts);
+      if (r.improved) {
+        best = { edits, tape: r.tape };
+        changed = true;
+      }
     }
-  }
+  };
+  untilFixpoint();
+  while (!attempts.exhausted && shortenRun()) untilFixpoint();
   return { best, attempts: attempts.count, exhausted: attempts.exhausted };
 }
 

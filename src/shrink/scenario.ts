@@ -16,8 +16,12 @@ export interface ScenarioEdits {
   dropProcesses?: Record<string, number[]>;
   /** Per client index: the generator's op cap (per process), lowered from the original. */
   maxOps?: Record<string, number>;
+  /** Per client index: how many of the generator's leading ops are drawn but not issued. */
+  skipOps?: Record<string, number>;
   /** Indices (into the original `faults`) of fault specs removed. */
   dropFaults?: number[];
+  /** The run's length (µs), lowered from the original `runFor`: fewer random faults, fewer ops. */
+  runForUs?: number;
 }
 
 export function hasEdits(e: ScenarioEdits | undefined): boolean {
@@ -27,7 +31,9 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     (e.dropFaults?.length ?? 0) > 0 ||
     Object.values(e.dropSteps ?? {}).some((s) => s.length > 0) ||
     Object.values(e.dropProcesses ?? {}).some((s) => s.length > 0) ||
-    Object.keys(e.maxOps ?? {}).length > 0
+    Object.keys(e.maxOps ?? {}).length > 0 ||
+    Object.keys(e.skipOps ?? {}).length > 0 ||
+    e.runForUs !== undefined
   );
 }
 
@@ -52,10 +58,13 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     }
     const cap = e.maxOps?.[String(i)];
     if (cap !== undefined && c.generator) out.generator = { ...c.generator, maxOps: cap };
+    const skip = e.skipOps?.[String(i)];
+    if (skip !== undefined && out.generator) out.generator = { ...out.generator, skipOps: skip };
     return [out];
   });
   const faults = s.faults?.filter((_, i) => !dropFaults.has(i));
-  return { ...s, clients, ...(s.faults ? { faults } : {}) };
+  const runFor = e.runForUs !== undefined ? { runFor: e.runForUs / 1000, runForUs: e.runForUs } : {};
+  return { ...s, clients, ...(s.faults ? { faults } : {}), ...runFor };
 }
 
 /**
@@ -74,7 +83,15 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     }
     return null;
   };
-  const known = new Set(["dropClients", "dropSteps", "dropProcesses", "maxOps", "dropFaults"]);
+  const known = new Set([
+    "dropClients",
+    "dropSteps",
+    "dropProcesses",
+    "maxOps",
+    "skipOps",
+    "dropFaults",
+    "runForUs",
+  ]);
   for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
   const dc = indexList(e.dropClients, nClients, "client");
   if (dc) return `dropClients: ${dc}`;
@@ -82,10 +99,13 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     return "dropClients: removes every client";
   const df = indexList(e.dropFaults, nFaults, "fault");
   if (df) return `dropFaults: ${df}`;
+  if (e.runForUs !== undefined && (!Number.isInteger(e.runForUs) || (e.runForUs as number) <= 0))
+    return "runForUs: expected a positive integer (µs)";
   for (const [field, per] of [
     ["dropSteps", e.dropSteps],
     ["dropProcesses", e.dropProcesses],
     ["maxOps", e.maxOps],
+    ["skipOps", e.skipOps],
   ] as const) {
     if (per === undefined) continue;
     if (typeof per !== "object" || per === null || Array.isArray(per)) return `${field}: expected an object`;
@@ -109,14 +129,21 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
 }
 
 /** Sizes used to order scenario candidates: every edit makes one of them strictly smaller. */
-export function scenarioSize(s: Scenario): { clients: number; faults: number; steps: number; cap: number } {
+export function scenarioSize(s: Scenario): {
+  clients: number;
+  faults: number;
+  steps: number;
+  cap: number;
+  runForUs: number;
+} {
   let steps = 0;
   let cap = 0;
   for (const c of s.clients) {
     steps += c.script?.length ?? 0;
-    if (c.generator) cap += c.generator.maxOps ?? Number.POSITIVE_INFINITY;
+    // Generated ops issued: skipped leading ops count towards the cap but are not issued.
+    if (c.generator) cap += (c.generator.maxOps ?? Number.POSITIVE_INFINITY) - (c.generator.skipOps ?? 0);
   }
-  return { clients: s.clients.length, faults: s.faults?.length ?? 0, steps, cap };
+  return { clients: s.clients.length, faults: s.faults?.length ?? 0, steps, cap, runForUs: s.runForUs };
 }
 
 /** Copies edits (the shrinker builds new ones rather than mutating). */
@@ -134,7 +161,11 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
       );
     }
   }
-  const caps = Object.entries(e.maxOps ?? {}).filter(live);
-  if (caps.length) out.maxOps = Object.fromEntries(caps.sort(([a], [b]) => Number(a) - Number(b)));
+  for (const field of ["maxOps", "skipOps"] as const) {
+    // A skip of 0 is no edit.
+    const caps = Object.entries(e[field] ?? {}).filter((kv) => live(kv) && (field === "maxOps" || kv[1] > 0));
+    if (caps.length) out[field] = Object.fromEntries(caps.sort(([a], [b]) => Number(a) - Number(b)));
+  }
+  if (e.runForUs !== undefined) out.runForUs = e.runForUs;
   return out;
 }

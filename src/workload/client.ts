@@ -61,6 +61,18 @@ export class ClientProgram {
     const gen = this.spec.generator;
     if (!gen || this.total === 0) return { kind: "done" };
     if (gen.maxOps !== undefined && this.generated >= gen.maxOps) return { kind: "done" };
+    const skip = Math.min(gen.skipOps ?? 0, gen.maxOps ?? Number.POSITIVE_INFINITY);
+    if (this.generated < skip) {
+      // The skipped ops' draws are made and discarded, so that the ones issued are unchanged;
+      // their think times are kept as one pause.
+      let us = 0;
+      while (this.generated < skip) {
+        this.generated++;
+        this.draw(gen);
+        us += this.thinkUs();
+      }
+      return { kind: "pause", us };
+    }
     this.generated++;
     return { kind: "step", mops: this.draw(gen) };
   }

@@ -46,6 +46,12 @@ export interface GeneratorSpec {
   thinkUs?: [number, number];
   /** Stop after this many ops per client (default: until the run ends). */
   maxOps?: number;
+  /**
+   * Draw the first this many ops (and their think times) but do not issue them; they count
+   * towards `maxOps`. Later ops are drawn exactly as without it, so a shrink can cut an op
+   * sequence from the front as well as from the back.
+   */
+  skipOps?: number;
 }
 
 export interface ClientSpec {

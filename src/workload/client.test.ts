@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { RandomSource } from "../engine/rng.ts";
+import { type ClientAction, ClientProgram, ValueAllocator } from "./client.ts";
+import type { ClientSpec } from "./scenario.ts";
+
+function actions(spec: ClientSpec): ClientAction[] {
+  const p = new ClientProgram(spec, new RandomSource({ seed: 7 }).stream("client"), new ValueAllocator());
+  const out: ClientAction[] = [];
+  for (;;) {
+    const a = p.next();
+    out.push(a);
+    if (a.kind === "done") return out;
+    if (a.kind === "step") p.thinkUs();
+  }
+}
+
+describe("ClientProgram", () => {
+  it("skipOps draws the leading ops without issuing them, leaving the rest unchanged", () => {
+    const gen = {
+      mix: { append: 1, r: 1, pop: 1 },
+      keys: ["a", "b"],
+      thinkUs: [100, 900] as [number, number],
+    };
+    const all = actions({ names: ["p0"], generator: { ...gen, maxOps: 8 } });
+    const cut = actions({ names: ["p0"], generator: { ...gen, maxOps: 8, skipOps: 5 } });
+    expect(all.filter((a) => a.kind === "step")).toHaveLength(8);
+    expect(cut[0]).toMatchObject({ kind: "pause" });
+    expect(cut.slice(1)).toEqual(all.slice(5));
+  });
+});
