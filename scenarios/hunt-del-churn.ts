@@ -1,7 +1,7 @@
 // hunt-del-churn — a hunting workload, not a catalogue entry: standalone DEL racing pushes and pops
 // on short lists (B12's ground), with compactor folds of drained lists (B13's ground), under the
 // demo cluster's Raft timing and every fault kind. elastickv's Jepsen test uses DEL only in setup.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description:
@@ -25,22 +25,7 @@ export default scenario({
     generate("p2", { mix: { del: 2, append: 1, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
     generate("p3", { mix: { r: 2, len: 2, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
   ],
-  faults: [
-    random({
-      "transfer-leader": 6,
-      "isolate-leader": 0.5,
-      "partition-halves": 0.3,
-      "majority-ring": 0.1,
-      bridge: 0.1,
-      crash: 0.2,
-      "crash-leader": 0.2,
-      "clock-skew": 1,
-      "clock-jump": 0.5,
-      clog: 0.2,
-      "compactor-burst": 3,
-      "compactor-pause": 0.3,
-    }),
-  ],
+  faults: [everyFaultWithChurn()],
   runFor: "3s",
   expect: "strict-serializable",
 });

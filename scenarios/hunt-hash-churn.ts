@@ -2,7 +2,7 @@
 // LenDelta deltas, the wide hash fence, the compactor's hash fold to Len 0) with HGET/HGETALL/HLEN
 // readers, under the demo cluster's Raft timing (100 ms elections, lease off) and every fault
 // kind. elastickv's Jepsen test has no hash workload at all.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
 
 const fields = ["a", "b", "c"];
 
@@ -32,22 +32,7 @@ export default scenario({
       thinkUs: [0, 3_000],
     }),
   ],
-  faults: [
-    random({
-      "transfer-leader": 6,
-      "isolate-leader": 0.5,
-      "partition-halves": 0.3,
-      "majority-ring": 0.1,
-      bridge: 0.1,
-      crash: 0.2,
-      "crash-leader": 0.2,
-      "clock-skew": 1,
-      "clock-jump": 0.5,
-      clog: 0.2,
-      "compactor-burst": 3,
-      "compactor-pause": 0.3,
-    }),
-  ],
+  faults: [everyFaultWithChurn()],
   runFor: "3s",
   expect: "strict-serializable",
 });

@@ -7,12 +7,12 @@
 // same for every seed, the seed varies timing, faults and the standalone traffic.
 import {
   del,
+  everyFaultWithChurn,
   exists,
   generate,
   hgetall,
   hset,
   lrange,
-  random,
   rpush,
   type ScriptItem,
   scenario,
@@ -88,22 +88,7 @@ export default scenario({
     generate("p2", { mix: { r: 2, len: 1, exists: 1 }, keys: LISTS, thinkUs: [0, 3_000] }),
     script("h", Array.from({ length: 300 }, () => [hgetall("mh"), sleep("8ms")]).flat()),
   ],
-  faults: [
-    random({
-      "transfer-leader": 6,
-      "isolate-leader": 0.5,
-      "partition-halves": 0.3,
-      "majority-ring": 0.1,
-      bridge: 0.1,
-      crash: 0.2,
-      "crash-leader": 0.2,
-      "clock-skew": 1,
-      "clock-jump": 0.5,
-      clog: 0.2,
-      "compactor-burst": 3,
-      "compactor-pause": 0.3,
-    }),
-  ],
+  faults: [everyFaultWithChurn()],
   runFor: "3s",
   expect: "strict-serializable",
 });

@@ -4,7 +4,7 @@
 // dozens of times in a few simulated seconds, as on elastickv's CI cluster. elastickv's own Jepsen
 // test runs none of these commands. Short lists drain to Len 0 often, and a low compaction
 // threshold folds them often, so pushes race folds of empty lists.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "queue traffic on two short lists under demo Raft timing and every fault kind (hunting)",
@@ -23,22 +23,7 @@ export default scenario({
     generate("p2..p3", { mix: { pop: 3, rpop: 2 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
     generate("p4", { mix: { r: 2, len: 2, exists: 1 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
   ],
-  faults: [
-    random({
-      "transfer-leader": 6,
-      "isolate-leader": 0.5,
-      "partition-halves": 0.3,
-      "majority-ring": 0.1,
-      bridge: 0.1,
-      crash: 0.2,
-      "crash-leader": 0.2,
-      "clock-skew": 1,
-      "clock-jump": 0.5,
-      clog: 0.2,
-      "compactor-burst": 3,
-      "compactor-pause": 0.3,
-    }),
-  ],
+  faults: [everyFaultWithChurn()],
   runFor: "3s",
   expect: "strict-serializable",
 });

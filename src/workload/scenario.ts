@@ -188,6 +188,26 @@ export const random = (
   rates: Partial<Record<RandomFaultKind, number>>,
   window: { from?: Duration; to?: Duration } = {},
 ): FaultSpec => ({ kind: "random", rates, ...window });
+/**
+ * Every fault kind at once, leader churn dominant: about six leadership transfers a simulated
+ * second plus isolations, partitions of every shape, crashes, clock skew and jumps within the
+ * lease's drift bound, clogs, and compactor bursts and pauses (the hunting workloads' mix).
+ */
+export const everyFaultWithChurn = (): FaultSpec =>
+  random({
+    "transfer-leader": 6,
+    "isolate-leader": 0.5,
+    "partition-halves": 0.3,
+    "majority-ring": 0.1,
+    bridge: 0.1,
+    crash: 0.2,
+    "crash-leader": 0.2,
+    "clock-skew": 1,
+    "clock-jump": 0.5,
+    clog: 0.2,
+    "compactor-burst": 3,
+    "compactor-pause": 0.3,
+  });
 export const isolateLeader = (d?: Duration): FaultAction => ({ name: "isolate-leader", for: d });
 export const partitionHalves = (d?: Duration): FaultAction => ({ name: "partition-halves", for: d });
 export const heal = (): FaultAction => ({ name: "heal" });
