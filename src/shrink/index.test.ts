@@ -35,9 +35,16 @@ function fails(c: Candidate): { ok: boolean; tape: number[] } {
   const hasFault = s.faults?.some((f) => f.kind === "scripted" && f.fault.name === "isolate-leader") ?? false;
   const cap = gen?.generator ? (gen.generator.maxOps ?? 1000) : 0;
   const skip = gen?.generator?.skipOps ?? 0;
+  const dropped = gen?.generator?.dropOps ?? [];
   const tape = c.tape ?? [9, 9, 9, 9, 9, 9, 9, 9, 9, 9];
   const ok =
-    hasDel && hasFault && s.runForUs > 2_000_000 && cap >= 7 && skip <= 4 && tape.some((x) => x >= 4);
+    hasDel &&
+    hasFault &&
+    s.runForUs > 2_000_000 &&
+    cap >= 7 &&
+    skip <= 4 &&
+    !dropped.some((j) => j >= 4 && j < 7) &&
+    tape.some((x) => x >= 4);
   // The "run" consumes 10 choices.
   return { ok, tape: Array.from({ length: 10 }, (_, i) => tape[i] ?? 0) };
 }
@@ -89,6 +96,26 @@ describe("shrinkFailure", () => {
     expect(early.best.tape).toBeUndefined();
   });
 
+  it("drops ops from the middle of a client's sequence when only their time matters", () => {
+    // The failure needs p3's ops 2 and 7 issued, in that order, with the run long enough.
+    const needs = (c: Candidate) => {
+      const s = applyEdits(base, c.edits);
+      const g = s.clients.find((x) => x.names[0] === "p3")?.generator;
+      const issued = (j: number) =>
+        g !== undefined && j >= (g.skipOps ?? 0) && j < (g.maxOps ?? 1000) && !(g.dropOps ?? []).includes(j);
+      return { ok: issued(2) && issued(7), tape: [1] };
+    };
+    const r = shrinkFailure(base, { edits: {}, tape: [1] }, needs, { opsHint: 200 });
+    expect(r.best.edits).toMatchObject({
+      maxOps: { "2": 8 },
+      skipOps: { "2": 2 },
+      dropOps: { "2": [3, 4, 5, 6] },
+    });
+    expect(checkEdits(r.best.edits, base)).toBeNull();
+    const g = applyEdits(base, r.best.edits).clients.at(-1)!.generator!;
+    expect(g.dropOps).toEqual([3, 4, 5, 6]);
+  });
+
   it("respects the attempt budget", () => {
     let calls = 0;
     const r = shrinkFailure(
@@ -113,6 +140,9 @@ describe("shrinkFailure", () => {
     expect(checkEdits({ dropProcesses: { "1": [0, 1] } }, base)).toMatch(/every process/);
     expect(checkEdits({ skipOps: { "0": 1 } }, base)).toMatch(/generator/);
     expect(checkEdits({ runForUs: 0 }, base)).toMatch(/runForUs/);
+    expect(checkEdits({ dropOps: { "0": [1] } }, base)).toMatch(/generator/);
+    expect(checkEdits({ dropOps: { "1": [-1] } }, base)).toMatch(/dropOps/);
+    expect(checkEdits({ dropOps: { "1": [3, 9] } }, base)).toBeNull();
     expect(
       checkEdits({ dropSteps: { "0": [1] }, maxOps: { "1": 2 }, skipOps: { "1": 1 }, runForUs: 5 }, base),
     ).toBeNull();

@@ -1,8 +1,8 @@
 /**
  * Minimization of a failing run (design §3): shrink the scenario where it is expressible — remove
- * faults, clients and script steps, lower each generator's op count and skip its leading ops,
- * shorten the run — and the choice tape, and keep a change only when the caller's test says the
- * same anomaly class still appears.
+ * faults, clients and script steps, lower each generator's op count, skip its leading ops and drop
+ * ones in the middle, shorten the run — and the choice tape, and keep a change only when the
+ * caller's test says the same anomaly class still appears.
  *
  * Pure and deterministic: the test is a plain function (the edge wraps `runAndCheck`), the
  * budget is a callback, and the order of candidates depends only on the inputs and the answers.
@@ -68,7 +68,7 @@ export function shrinkFailure(
   const seen = new Set<string>([keyOf(best)]);
 
   const tryEdits = (edits: ScenarioEdits): boolean => {
-    const e = cloneEdits(edits);
+    const e = cloneEdits(tidyDropOps(original, edits));
     const cand: Candidate =
       best.tape !== undefined ? { edits: e, tape: best.tape } : { edits: e, seed: best.seed! };
     const key = keyOf(cand);
@@ -107,6 +107,7 @@ export function shrinkFailure(
       if (c.script && c.script.length > 0 && dropChunks("dropSteps", i, c.script.length, 0)) any = true;
       if (c.generator && lowerOps(i, c.generator.maxOps)) any = true;
       if (c.generator && skipLeading(i)) any = true;
+      if (c.generator && dropMiddle(i)) any = true;
     });
     // Under the seed a shorter run changes nothing before its end (see `shrinkFailure`); under a
     // tape it is the last resort (see `shortenRun`).
@@ -129,6 +130,40 @@ export function shrinkFailure(
         lo = mid;
         any = true;
       } else hi = mid;
+    }
+    return any;
+  };
+
+  // Ops in the middle of a capped client's sequence that only pass time (e.g. while another
+  // client's slow retry is in flight): drop runs of them, largest first, halving down to single
+  // ops. A dropped op is still drawn and its think time waited out, so the later ops are
+  // unchanged; whether the gap its latency leaves matters, the run decides. The first and last
+  // issued ops are left to `skipLeading` and `lowerOps`, which remove them more cheaply.
+  const dropMiddle = (ci: number): boolean => {
+    const key = String(ci);
+    const cap = best.edits.maxOps?.[key] ?? original.clients[ci]!.generator!.maxOps;
+    if (cap === undefined) return false;
+    const interior = (): number[] => {
+      const skip = best.edits.skipOps?.[key] ?? 0;
+      const gone = new Set(best.edits.dropOps?.[key] ?? []);
+      const issued = Array.from({ length: Math.max(0, cap - skip) }, (_, j) => skip + j).filter(
+        (j) => !gone.has(j),
+      );
+      return issued.slice(1, -1);
+    };
+    let any = false;
+    let k = 1;
+    while (k * 2 <= interior().length) k *= 2;
+    for (; k >= 1; k = Math.floor(k / 2)) {
+      for (let end = interior().length; end - k >= 0 && !attempts.exhausted; end -= k) {
+        const rem = interior();
+        if (end > rem.length) end = rem.length;
+        const chunk = rem.slice(Math.max(0, end - k), end);
+        if (chunk.length === 0) continue;
+        const per = { ...(best.edits.dropOps ?? {}) };
+        per[key] = [...(per[key] ?? []), ...chunk];
+        if (tryEdits({ ...best.edits, dropOps: per })) any = true;
+      }
     }
     return any;
   };
@@ -279,6 +314,22 @@ export function shrinkFailure(
   untilFixpoint();
   while (!attempts.exhausted && shortenRun()) untilFixpoint();
   return { best, attempts: attempts.count, exhausted: attempts.exhausted };
+}
+
+/**
+ * Forgets dropped ops that are skipped or past the op cap anyway: they change nothing, and a
+ * repro is easier to read without them.
+ */
+function tidyDropOps(original: Scenario, e: ScenarioEdits): ScenarioEdits {
+  if (e.dropOps === undefined) return e;
+  const dropOps = Object.fromEntries(
+    Object.entries(e.dropOps).map(([k, v]) => {
+      const skip = e.skipOps?.[k] ?? 0;
+      const cap = e.maxOps?.[k] ?? original.clients[Number(k)]?.generator?.maxOps ?? Number.POSITIVE_INFINITY;
+      return [k, v.filter((j) => j >= skip && j < cap)];
+    }),
+  );
+  return { ...e, dropOps };
 }
 
 function keyOf(c: Candidate): string {

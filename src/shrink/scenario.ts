@@ -18,6 +18,12 @@ export interface ScenarioEdits {
   maxOps?: Record<string, number>;
   /** Per client index: how many of the generator's leading ops are drawn but not issued. */
   skipOps?: Record<string, number>;
+  /**
+   * Per client index: indices of generated ops (per process, counting skipped ones) drawn but not
+   * issued; the process waits out their think times instead, so the ops around them keep their
+   * spacing in time and every later op is unchanged.
+   */
+  dropOps?: Record<string, number[]>;
   /** Indices (into the original `faults`) of fault specs removed. */
   dropFaults?: number[];
   /** The run's length (µs), lowered from the original `runFor`: fewer random faults, fewer ops. */
@@ -33,6 +39,7 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     Object.values(e.dropProcesses ?? {}).some((s) => s.length > 0) ||
     Object.keys(e.maxOps ?? {}).length > 0 ||
     Object.keys(e.skipOps ?? {}).length > 0 ||
+    Object.values(e.dropOps ?? {}).some((s) => s.length > 0) ||
     e.runForUs !== undefined
   );
 }
@@ -60,6 +67,8 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     if (cap !== undefined && c.generator) out.generator = { ...c.generator, maxOps: cap };
     const skip = e.skipOps?.[String(i)];
     if (skip !== undefined && out.generator) out.generator = { ...out.generator, skipOps: skip };
+    const dropOps = e.dropOps?.[String(i)];
+    if (dropOps && dropOps.length > 0 && out.generator) out.generator = { ...out.generator, dropOps };
     return [out];
   });
   const faults = s.faults?.filter((_, i) => !dropFaults.has(i));
@@ -89,6 +98,7 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     "dropProcesses",
     "maxOps",
     "skipOps",
+    "dropOps",
     "dropFaults",
     "runForUs",
   ]);
@@ -106,6 +116,7 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     ["dropProcesses", e.dropProcesses],
     ["maxOps", e.maxOps],
     ["skipOps", e.skipOps],
+    ["dropOps", e.dropOps],
   ] as const) {
     if (per === undefined) continue;
     if (typeof per !== "object" || per === null || Array.isArray(per)) return `${field}: expected an object`;
@@ -120,6 +131,9 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
         if (bad) return `${field}.${ci}: ${bad}`;
         if ((x as number[]).length >= c.names.length)
           return `${field}.${ci}: removes every process of the client`;
+      } else if (field === "dropOps") {
+        if (!c.generator || !Array.isArray(x) || x.some((j) => !Number.isInteger(j) || j < 0))
+          return `${field}.${ci}: expected an array of non-negative op indices for a generator client`;
       } else if (!Number.isInteger(x) || (x as number) < 0 || !c.generator) {
         return `${field}.${ci}: expected a non-negative integer for a generator client`;
       }
@@ -141,7 +155,12 @@ export function scenarioSize(s: Scenario): {
   for (const c of s.clients) {
     steps += c.script?.length ?? 0;
     // Generated ops issued: skipped leading ops count towards the cap but are not issued.
-    if (c.generator) cap += (c.generator.maxOps ?? Number.POSITIVE_INFINITY) - (c.generator.skipOps ?? 0);
+    if (c.generator) {
+      const { maxOps = Number.POSITIVE_INFINITY, skipOps = 0, dropOps = [] } = c.generator;
+      // Dropped ops are not issued either (each counted once, and only below the cap).
+      const dropped = new Set(dropOps.filter((j) => j >= skipOps && j < maxOps)).size;
+      cap += maxOps - skipOps - dropped;
+    }
   }
   return { clients: s.clients.length, faults: s.faults?.length ?? 0, steps, cap, runForUs: s.runForUs };
 }
@@ -153,11 +172,13 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
   if (e.dropFaults?.length) out.dropFaults = [...e.dropFaults].sort((a, b) => a - b);
   // Per-client edits of a removed client no longer mean anything.
   const live = ([k]: [string, unknown]) => !e.dropClients?.includes(Number(k));
-  for (const field of ["dropSteps", "dropProcesses"] as const) {
+  for (const field of ["dropSteps", "dropProcesses", "dropOps"] as const) {
     const per = Object.entries(e[field] ?? {}).filter(([k, v]) => v.length > 0 && live([k, v]));
     if (per.length) {
       out[field] = Object.fromEntries(
-        per.sort(([a], [b]) => Number(a) - Number(b)).map(([k, v]) => [k, [...v].sort((a, b) => a - b)]),
+        per
+          .sort(([a], [b]) => Number(a) - Number(b))
+          .map(([k, v]) => [k, [...new Set(v)].sort((a, b) => a - b)]),
       );
     }
   }

@@ -27,4 +27,24 @@ describe("ClientProgram", () => {
     expect(cut[0]).toMatchObject({ kind: "pause" });
     expect(cut.slice(1)).toEqual(all.slice(5));
   });
+
+  it("dropOps draws middle ops without issuing them, waiting out their think times", () => {
+    const gen = {
+      mix: { append: 1, r: 1, pop: 1 },
+      keys: ["a", "b"],
+      thinkUs: [100, 900] as [number, number],
+    };
+    const all = actions({ names: ["p0"], generator: { ...gen, maxOps: 8 } });
+    const cut = actions({
+      names: ["p0"],
+      generator: { ...gen, maxOps: 8, skipOps: 1, dropOps: [3, 4, 6, 7] },
+    });
+    // Skip op 0; issue 1, 2; drop 3, 4; issue 5; drop 6, 7 (the last ones: then done).
+    expect(cut.map((a) => a.kind)).toEqual(["pause", "step", "step", "pause", "step", "pause", "done"]);
+    expect(cut[1]).toEqual(all[1]);
+    expect(cut[2]).toEqual(all[2]);
+    expect(cut[4]).toEqual(all[5]);
+    const p = cut[3];
+    expect(p?.kind === "pause" && p.us >= 200 && p.us <= 1800).toBe(true);
+  });
 });

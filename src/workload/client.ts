@@ -33,6 +33,7 @@ export class ClientProgram {
   private readonly kinds: OpKind[];
   private readonly weights: number[];
   private readonly total: number;
+  private readonly dropped: ReadonlySet<number>;
 
   constructor(
     readonly spec: ClientSpec,
@@ -43,6 +44,7 @@ export class ClientProgram {
     this.kinds = (Object.keys(mix) as OpKind[]).filter((k) => (mix[k] ?? 0) > 0).sort();
     this.weights = this.kinds.map((k) => mix[k] ?? 0);
     this.total = this.weights.reduce((a, b) => a + b, 0);
+    this.dropped = new Set(spec.generator?.dropOps ?? []);
     for (const item of spec.script ?? []) {
       if (!Array.isArray(item)) continue;
       for (const [f, k, v] of item) {
@@ -67,6 +69,16 @@ export class ClientProgram {
       // their think times are kept as one pause.
       let us = 0;
       while (this.generated < skip) {
+        this.generated++;
+        this.draw(gen);
+        us += this.thinkUs();
+      }
+      return { kind: "pause", us };
+    }
+    if (this.dropped.has(this.generated)) {
+      // Drawn and discarded like the skipped ops; the process waits out their think times.
+      let us = 0;
+      while (this.dropped.has(this.generated) && (gen.maxOps === undefined || this.generated < gen.maxOps)) {
         this.generated++;
         this.draw(gen);
         us += this.thinkUs();

@@ -52,6 +52,13 @@ export interface GeneratorSpec {
    * sequence from the front as well as from the back.
    */
   skipOps?: number;
+  /**
+   * Indices (0-based, per process, counting skipped ops) of generated ops that are drawn with
+   * their think times but not issued: the process waits instead. Like `skipOps` it leaves every
+   * later op unchanged, so a shrink can cut ops from the middle of a sequence, keeping the time
+   * that passed between the ops around them.
+   */
+  dropOps?: number[];
 }
 
 export interface ClientSpec {
