@@ -25,12 +25,13 @@ type RwMode = "none" | "single" | "nonadjacent" | "adjacent";
 interface Spec {
   type: string;
   allowed: number;
-  variant: number;
+  /** The realtime or process edge kind that the `-realtime` / `-process` form needs (0: neither). */
+  orderEdge: number;
   needWr: boolean;
   rw: RwMode;
 }
 
-const BASE: Record<string, Omit<Spec, "type" | "variant">> = {
+const BASE: Record<string, Omit<Spec, "type" | "orderEdge">> = {
   G0: { allowed: WW, needWr: false, rw: "none" },
   G1c: { allowed: WW | WR, needWr: true, rw: "none" },
   "G-single-item": { allowed: WW | WR | RW, needWr: false, rw: "single" },
@@ -41,17 +42,17 @@ const BASE: Record<string, Omit<Spec, "type" | "variant">> = {
 /** The search spec for a cycle anomaly name, or undefined for names this checker never finds. */
 export function cycleSpec(type: string): Spec | undefined {
   let base = type;
-  let variant = 0;
+  let orderEdge = 0;
   if (type.endsWith("-realtime")) {
     base = type.slice(0, -"-realtime".length);
-    variant = REALTIME;
+    orderEdge = REALTIME;
   } else if (type.endsWith("-process")) {
     base = type.slice(0, -"-process".length);
-    variant = PROCESS;
+    orderEdge = PROCESS;
   }
   const b = BASE[base];
   if (b === undefined) return undefined;
-  return { type, allowed: b.allowed | variant, variant, needWr: b.needWr, rw: b.rw };
+  return { type, allowed: b.allowed | orderEdge, orderEdge, needWr: b.needWr, rw: b.rw };
 }
 
 export interface FoundCycle {
@@ -168,7 +169,7 @@ function subComponents(l: Local, mask: number): Int32Array {
 }
 
 // State bits for the (vertex, state) search.
-const S_VARIANT = 1;
+const S_ORDER_EDGE = 1;
 const S_WR = 2;
 const S_RW_SHIFT = 2; // two bits: rw count capped at 2
 const S_RW_MASK = 3 << S_RW_SHIFT;
@@ -188,7 +189,7 @@ function step(spec: Spec, s: number, k: number): number {
   }
   let t = s & ~S_LAST_RW;
   if (k === WR) t |= S_WR;
-  if (k === spec.variant) t |= S_VARIANT;
+  if (k === spec.orderEdge) t |= S_ORDER_EDGE;
   return t;
 }
 
@@ -198,7 +199,7 @@ function closes(spec: Spec, s: number, anchorKind: number): boolean {
     if (spec.rw === "nonadjacent") return false;
     s |= S_ADJ;
   }
-  if (spec.variant !== 0 && !(s & S_VARIANT)) return false;
+  if (spec.orderEdge !== 0 && !(s & S_ORDER_EDGE)) return false;
   if (spec.needWr && !(s & S_WR)) return false;
   const c = (s & S_RW_MASK) >> S_RW_SHIFT;
   switch (spec.rw) {
@@ -224,7 +225,7 @@ class Budget {
 /** Searches one component for a cycle of this spec; null when none, "timeout" when out of budget. */
 function searchSpec(l: Local, spec: Spec, budget: Budget): FoundCycle | null | "timeout" {
   const mask = spec.allowed;
-  const anchorKind = spec.rw !== "none" ? RW : spec.variant !== 0 ? spec.variant : spec.needWr ? WR : WW;
+  const anchorKind = spec.rw !== "none" ? RW : spec.orderEdge !== 0 ? spec.orderEdge : spec.needWr ? WR : WW;
   if ((l.present & anchorKind) === 0) return null;
   if (spec.needWr && (l.present & WR) === 0) return null;
   const sub = subComponents(l, mask);
@@ -394,8 +395,8 @@ export function findCycles(
     const redundant = new Set<string>();
     for (const spec of specs) {
       if (redundant.has(spec.type)) continue;
-      if ((spec.allowed & l.present & ~spec.variant) === 0) continue;
-      if (spec.variant !== 0 && (l.present & spec.variant) === 0) continue;
+      if ((spec.allowed & l.present & ~spec.orderEdge) === 0) continue;
+      if (spec.orderEdge !== 0 && (l.present & spec.orderEdge) === 0) continue;
       const r = searchSpec(l, spec, new Budget(budgetPerSearch));
       if (r === "timeout") {
         timeouts.push({ type: spec.type, size: comp.length, vertices: comp });
