@@ -187,48 +187,20 @@ export class Simulation {
     return seq;
   }
 
-  /** Removes the root. */
+  /** Removes the root: the last entry takes its place and sinks to where it belongs. */
   private popDiscard(): void {
     const n = --this.size;
-    const times = this.times;
-    const seqs = this.seqs;
     const fns = this.fns;
     const args = this.args;
-    if (n === 0) {
-      fns[0] = undefined;
-      args[0] = undefined;
-      return;
+    if (n > 0) {
+      this.times[0] = this.times[n];
+      this.seqs[0] = this.seqs[n];
+      fns[0] = fns[n];
+      args[0] = args[n];
     }
-    const t = times[n];
-    const s = seqs[n];
-    const f = fns[n];
-    const a = args[n];
     fns[n] = undefined;
     args[n] = undefined;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      let ct = times[c];
-      const r = c + 1;
-      if (r < n) {
-        const rt = times[r];
-        if (rt < ct || (rt === ct && seqs[r] < seqs[c])) {
-          c = r;
-          ct = rt;
-        }
-      }
-      if (ct > t || (ct === t && seqs[c] > s)) break;
-      times[i] = ct;
-      seqs[i] = seqs[c];
-      fns[i] = fns[c];
-      args[i] = args[c];
-      i = c;
-    }
-    times[i] = t;
-    seqs[i] = s;
-    fns[i] = f;
-    args[i] = a;
+    if (n > 1) this.siftDown(0);
   }
 
   private grow(): void {
