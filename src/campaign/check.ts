@@ -83,6 +83,7 @@ export async function checkCommand(file: string, opts: CheckOptions, io: CliIO):
     valid: verdict.valid,
     anomalyTypes: verdict.anomalyTypes,
     anomalies: verdict.anomalies,
+    ...(verdict.cycleSearch !== undefined ? { cycleSearch: verdict.cycleSearch } : {}),
     wallMs,
   };
   if (io.json) printJson(io, out);

@@ -13,7 +13,7 @@
  * real Jepsen ones.
  */
 
-import { findCycles } from "./cycles.ts";
+import { type ComponentCost, findCycles } from "./cycles.ts";
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
 import { explainCycle } from "./explain.ts";
@@ -51,6 +51,48 @@ export interface CheckOptions {
 
 export type Verdict = true | false | "unknown";
 
+/** What the cycle search cost, over every strongly connected component. */
+export interface CycleSearchStats {
+  components: number;
+  /** Transactions in the largest component. */
+  largest: number;
+  searches: number;
+  /** Product-graph edge visits of the exact reachability passes. */
+  reachWork: number;
+  /** Edge visits of the budgeted path searches. */
+  pathWork: number;
+  timeouts: number;
+  /** The ten largest components' figures, largest first. */
+  largestComponents: ComponentCost[];
+}
+
+function summariseCosts(costs: ComponentCost[]): CycleSearchStats {
+  const s: CycleSearchStats = {
+    components: costs.length,
+    largest: 0,
+    searches: 0,
+    reachWork: 0,
+    pathWork: 0,
+    timeouts: 0,
+    largestComponents: [],
+  };
+  for (const c of costs) {
+    if (c.size > s.largest) s.largest = c.size;
+    for (const x of c.searches) {
+      s.searches++;
+      s.reachWork += x.reachWork;
+      s.pathWork += x.pathWork;
+      if (x.result === "timeout") s.timeouts++;
+    }
+  }
+  s.largestComponents = costs
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.size - a.c.size || a.i - b.i)
+    .slice(0, 10)
+    .map((x) => x.c);
+  return s;
+}
+
 export interface CheckResult {
   valid: Verdict;
   /** Sorted, distinct. */
@@ -61,11 +103,18 @@ export interface CheckResult {
   models: string[];
   /** Models these anomalies rule out (empty when valid). */
   notModels: string[];
+  /** The cycle search's cost (absent when the analysis stopped before it). */
+  cycleSearch?: CycleSearchStats;
 }
 
 /** Each key goes to the first that claims it (keyspace.ts): list-append, queue or hash. */
 export const DEFAULT_DATATYPES: readonly Datatype[] = [withLostAppends(listAppend), queue, hash];
-const DEFAULT_BUDGET = 5_000_000;
+/**
+ * Path-search budget per search, growing with the component: the reachability pass that decides
+ * whether a cycle exists is exact and uncapped, so the budget only bounds the search for the
+ * shortest simple cycle (and the rare depth-first fallback).
+ */
+const defaultBudget = (size: number, edges: number): number => Math.max(5_000_000, 64 * (size + edges));
 /** Non-cycle anomalies kept per type; counts beyond are summarised in the last one. */
 const MAX_PER_TYPE = 100;
 
@@ -106,6 +155,7 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
   const { txns } = pairs;
   const datatypes = opts.datatypes ?? DEFAULT_DATATYPES;
 
+  let cycleSearch: CycleSearchStats | undefined;
   const finish = (found: Anomaly[]): CheckResult => {
     const kept = capPerType(found.filter((a) => reportable.has(a.type)));
     kept.sort((a, b) => compareAnomalies(a.type, b.type) || (a.ops?.[0] ?? 0) - (b.ops?.[0] ?? 0));
@@ -119,6 +169,7 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
       stats: pairs.stats,
       models,
       notModels: bad.length > 0 ? impossibleModels(bad) : [],
+      ...(cycleSearch !== undefined ? { cycleSearch } : {}),
     };
   };
 
@@ -190,7 +241,13 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
   const csr = toCsr(txns.length, edges);
   const sccs = stronglyConnectedComponents(csr);
   const cycleTypes = [...reportable].sort(compareAnomalies);
-  const { cycles, timeouts } = findCycles(csr, sccs, cycleTypes, opts.cycleSearchBudget ?? DEFAULT_BUDGET);
+  const { cycles, timeouts, costs } = findCycles(
+    csr,
+    sccs,
+    cycleTypes,
+    opts.cycleSearchBudget ?? defaultBudget,
+  );
+  cycleSearch = summariseCosts(costs);
   for (const c of cycles) found.push(explainCycle(history, txns, analyses, c));
   for (const t of timeouts)
     found.push({
