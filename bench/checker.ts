@@ -32,6 +32,7 @@ import { type HistoryFormat, parseHistory } from "../src/check/format.ts";
 import type { MicroOp, Op } from "../src/check/history.ts";
 import { checkHistory } from "../src/check/index.ts";
 import { opToJson } from "../src/check/jsonl.ts";
+import { denseCases } from "./dense.ts";
 
 export interface BenchResult {
   name: string;
@@ -224,6 +225,7 @@ async function measure(file: string, format: HistoryFormat): Promise<Measurement
 export function run(opts?: {
   full?: boolean;
   sizes?: number[];
+  formats?: HistoryFormat[];
   log?: (r: BenchResult) => void;
   keepEdnDir?: string;
 }): BenchResult[] {
@@ -238,7 +240,7 @@ export function run(opts?: {
   };
   try {
     for (const size of sizes) {
-      for (const format of ["edn", "jsonl"] as const) {
+      for (const format of opts?.formats ?? (["edn", "jsonl"] as const)) {
         const keep = format === "edn" && opts?.keepEdnDir !== undefined;
         const file = join(keep ? opts!.keepEdnDir! : dir, `list-append-${size}.${format}`);
         generateHistory(file, size, format);
@@ -305,11 +307,95 @@ export function run(opts?: {
   return results;
 }
 
+/** Builds and checks one dense case in this process (the child side of `runDense`). */
+async function measureDense(name: string, full: boolean): Promise<Record<string, unknown>> {
+  const { denseCases } = await import("./dense.ts");
+  const c = denseCases(full).find((x) => x.name === name);
+  if (c === undefined) throw new Error(`unknown dense case ${name}`);
+  const history = await c.build();
+  const sampler = startRssSampler();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const res = checkHistory(history);
+  const checkMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const peak = await sampler.stop();
+  const cs = res.cycleSearch;
+  return {
+    ops: history.length,
+    txns: res.stats.txns,
+    checkMs: Math.round(checkMs),
+    userCpuMs: Math.round(cpu.user / 1000),
+    peakRssMiB: Math.round(peak / 2 ** 20),
+    valid: res.valid,
+    anomalyTypes: res.anomalyTypes,
+    components: cs?.components ?? 0,
+    largest: cs?.largest ?? 0,
+    timeouts: cs?.timeouts ?? 0,
+    reachWork: cs?.reachWork ?? 0,
+    pathWork: cs?.pathWork ?? 0,
+    // The largest components: size, distinct dependency pairs, and the classes found in each.
+    largestComponents: (cs?.largestComponents ?? []).slice(0, 5).map((x) => ({
+      size: x.size,
+      edges: x.edges,
+      classes: x.searches
+        .filter((y) => y.result !== "none")
+        .map((y) => `${y.type}${y.result === "timeout" ? " (timeout)" : ""}`),
+    })),
+  };
+}
+
+/**
+ * The dense set (bench/dense.ts): every component classified, none given up on. One child process
+ * per case, like the size runs.
+ */
+export function runDense(opts?: { full?: boolean; log?: (r: BenchResult) => void }): BenchResult[] {
+  const self = fileURLToPath(import.meta.url);
+  const results: BenchResult[] = [];
+  for (const c of denseCases(opts?.full ?? false)) {
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, self, "--measure-dense", c.name, opts?.full ? "full" : "capped"],
+      { encoding: "utf8", maxBuffer: 1 << 20 },
+    );
+    if (child.status !== 0) throw new Error(`dense case ${c.name} failed:\n${child.stderr}`);
+    const m = JSON.parse(child.stdout.trim().split("\n").pop()!) as Record<string, unknown> & {
+      checkMs: number;
+      timeouts: number;
+    };
+    // The target: no component given up on (cycle-search-timeout); the check time is a detail.
+    const r: BenchResult = {
+      name: `checker.dense.${c.name}`,
+      value: m.timeouts,
+      unit: "cycle-search timeouts",
+      target: 0,
+      ok: m.timeouts === 0,
+      ...m,
+    };
+    results.push(r);
+    opts?.log?.(r);
+  }
+  return results;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   if (args[0] === "--measure") {
     measure(args[1], args[2] as HistoryFormat).then((m) => console.log(JSON.stringify(m)));
+  } else if (args[0] === "--measure-dense") {
+    measureDense(args[1], args[2] === "full").then((m) => console.log(JSON.stringify(m)));
+  } else if (args.includes("--dense")) {
+    runDense({ full: args.includes("--full"), log: (r) => console.log(JSON.stringify(r)) });
   } else {
-    run({ full: args.includes("--full"), log: (r) => console.log(JSON.stringify(r)) });
+    const list = (flag: string) => {
+      const i = args.indexOf(flag);
+      return i >= 0 ? args[i + 1].split(",") : undefined;
+    };
+    run({
+      full: args.includes("--full"),
+      sizes: list("--sizes")?.map(Number),
+      formats: list("--formats") as HistoryFormat[] | undefined,
+      log: (r) => console.log(JSON.stringify(r)),
+    });
   }
 }

@@ -137,3 +137,67 @@ export function generateDenseHistory(opts: DenseOptions): History {
   }
   return ops;
 }
+
+/** One history of the dense set, built on demand (generated, or a simulator run under `head`). */
+export interface DenseCase {
+  name: string;
+  build(): Promise<History>;
+}
+
+/**
+ * The dense set: Elle-style generated histories (read committed with stale reads, and snapshot
+ * isolation without its write-conflict check), with and without queue keys' LLEN, up to 20,000
+ * transactions; and simulator runs under `head` with knobs that reopen bugs, on a contended
+ * workload of MULTI/EXEC appends and reads with LLEN on three keys. Nothing is stored: every case is
+ * rebuilt from its seed.
+ */
+export function denseCases(full: boolean): DenseCase[] {
+  const cases: DenseCase[] = [];
+  const sizes = full ? [2_000, 5_000, 20_000] : [2_000, 5_000];
+  for (const txns of sizes)
+    for (const [mode, snapshotIsolation] of [
+      ["rc", false],
+      ["si", true],
+    ] as const)
+      for (const lenKeys of [0, 0.5]) {
+        const lag = txns >= 20_000 ? 200 : 50;
+        cases.push({
+          name: `generated-${mode}-${lenKeys > 0 ? "len" : "nolen"}-${txns}`,
+          build: async () => generateDenseHistory({ txns, seed: 1, snapshotIsolation, lenKeys, lag }),
+        });
+      }
+  const knobSets: Record<string, Record<string, string>> = {
+    "clock-next": { execStartTS: "clock-next" },
+    "apply-order": { applyInCommitOrder: "false", rangeReadFence: "none" },
+    "read-set": { readSetInRaft: "false" },
+    "hlc-current": { snapshotTS: "hlc-current-max" },
+  };
+  for (const [label, knobs] of Object.entries(knobSets))
+    cases.push({ name: `sim-head-${label}`, build: () => simulatedHistory(knobs, full ? "6s" : "2s", 3) });
+  return cases;
+}
+
+async function simulatedHistory(
+  overrides: Record<string, string>,
+  runFor: string,
+  seed: number,
+): Promise<History> {
+  const { scenario, generate, random } = await import("../src/workload/scenario.ts");
+  const { normalizeScenario } = await import("../src/workload/normalize.ts");
+  const { resolveKnobs } = await import("../src/cluster/knobs.ts");
+  const { runScenario } = await import("../src/cluster/run.ts");
+  const spec = scenario({
+    description:
+      "contended MULTI/EXEC appends and reads with LLEN on three keys, leader moves and clock skew",
+    cluster: { nodes: 3, knobs: {} },
+    clients: [
+      generate("p0..p5", { mix: { txn: 4, append: 2, r: 1, len: 1 }, keys: [1, 2, 3], thinkUs: [0, 200] }),
+    ],
+    faults: [random({ "transfer-leader": 0.5, "isolate-leader": 0.3, "clock-skew": 0.5 })],
+    runFor: runFor as `${number}s`,
+    expect: "strict-serializable",
+  });
+  const s = normalizeScenario(spec, "dense");
+  const knobs = resolveKnobs(s, "head", overrides);
+  return runScenario({ scenario: s, variant: "head", knobs, seed }).history;
+}
