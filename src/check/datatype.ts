@@ -45,6 +45,11 @@ export interface AnalysisContext {
    * then; weaker models allow a read to miss a write that completed before it began. Default true.
    */
   realtime?: boolean;
+  /**
+   * The history is a prefix of a run still going on: infer only edges that no later op can undo
+   * (an incremental check). Analyses that cannot tell simply ignore it. Default false.
+   */
+  prefix?: boolean;
 }
 
 export interface DatatypeAnalysis {

@@ -301,7 +301,7 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
   const readers = new ReaderIndex();
   for (const s of keys.values()) {
     if (s.longest !== null) s.order = distinct(s.longest);
-    else if (s.possibleAppends === 1) s.order = [s.singleAppend];
+    else if (s.possibleAppends === 1 && ctx.prefix !== true) s.order = [s.singleAppend];
     const { order, pos } = s;
     for (let i = 0; i < order.length; i++) {
       pos.set(order[i], i);
@@ -395,6 +395,8 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
       const m = mops[j];
       if (m[0] !== APPEND) continue;
       const s = mopState[c]!;
+      // In a prefix, an append no read has shown yet has no known place: a later read decides it.
+      if (ctx.prefix === true && s.pos.get(m[2]) === undefined) continue;
       const p = prevPos(s, m[2]);
       if (p >= 0) {
         const w = s.writer.get(s.order[p]);
