@@ -13,22 +13,13 @@
  * a worker thread samples `process.memoryUsage().rss` while the main thread is busy parsing.
  */
 import { spawnSync } from "node:child_process";
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { opToEdn } from "../src/check/edn.ts";
-import { type HistoryFormat, parseHistory } from "../src/check/format.ts";
+import { type HistoryFormat, HistoryStreamParser } from "../src/check/format.ts";
 import type { MicroOp, Op } from "../src/check/history.ts";
 import { checkHistory } from "../src/check/index.ts";
 import { opToJson } from "../src/check/jsonl.ts";
@@ -191,13 +182,32 @@ interface Measurement {
   valid: unknown;
 }
 
+/** Reads a history file in chunks into the streaming parser: the text is never held whole. */
+export function readHistoryFile(file: string, format?: HistoryFormat): Op[] {
+  const parser = new HistoryStreamParser(format);
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const buf = Buffer.allocUnsafe(8 << 20);
+  const fd = openSync(file, "r");
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      parser.push(decoder.decode(buf.subarray(0, n), { stream: true }));
+    }
+    parser.push(decoder.decode());
+  } finally {
+    closeSync(fd);
+  }
+  return parser.end();
+}
+
 /** Parses and checks one file in this process (the child side of `run`). */
 async function measure(file: string, format: HistoryFormat): Promise<Measurement> {
   const sampler = startRssSampler();
   await new Promise((r) => setTimeout(r, 20));
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const history = parseHistory(readFileSync(file, "utf8"), format);
+  const history = readHistoryFile(file, format);
   const t1 = performance.now();
   const c1 = process.cpuUsage();
   const res = checkHistory(history);

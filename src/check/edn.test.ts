@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HistoryParseError, historyToEdn, parseEdnHistory } from "./edn.ts";
-import { detectFormat, parseHistory } from "./format.ts";
+import { detectFormat, HistoryStreamParser, parseHistory } from "./format.ts";
 import type { History, MicroOp, Op } from "./history.ts";
 import { historyToJsonl, parseJsonlHistory } from "./jsonl.ts";
 
@@ -204,5 +204,51 @@ describe("export", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("reading a history in pieces", () => {
+  const outcome = (f: () => History): unknown => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof HistoryParseError) return { error: e.message, line: e.line };
+      throw e;
+    }
+  };
+  const inPieces = (text: string, cuts: number[]) => () => {
+    const p = new HistoryStreamParser();
+    let from = 0;
+    for (const c of [...cuts].sort((a, b) => a - b)) {
+      p.push(text.slice(from, c));
+      from = c;
+    }
+    p.push(text.slice(from));
+    return p.end();
+  };
+  const texts = [
+    [
+      "; a comment",
+      "{:type :invoke, :f :txn, :value [[:append :x 1] [:r :x nil]], :process 0, :index 0}",
+      '{:type :ok, :value [[:append :x 1] [:r :x [1 "a\\nb"]]], :process 0, :index 1} ; trailing',
+      "{:type :info, :f :kill, :value {:n1 #{:n2}}, :process :nemesis,",
+      "  :index 2} #_ {:ignored",
+      " true}",
+    ].join("\n"),
+    "[{:type :invoke, :value [[:r 1 nil]], :process 0}\n {:type :ok, :value [[:r 1 [2]]], :process 0}\n]\n",
+    "[{:type :invoke, :value [[:r 1 nil]], :process 0}\n",
+    "{:type :invoke, :value [[:r 1 nil]], :process 0}\n{:type :okk, :value [[:r 1 nil]], :process 0}\n{:type :ok}",
+    "{:type :invoke, :value [[:r 1 nil]], :process 0}\n{:type :ok, :value [[:r 1 [2]]], :process 0\n",
+    '{"type":"invoke","process":0,"f":"txn","value":[["r",1,null]],"index":0}\n\n{"type":"ok","process":0,"f":"txn","value":[["r",1,[2]]],"index":1}\n',
+    '{"type":"invoke","process":0,"f":"txn","value":[["r",1,null]],"index":0}\n{"type":"ok",\n',
+  ];
+  it("gives the same ops, or the same error at the same line, wherever the pieces are cut", () => {
+    for (const text of texts)
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: text.length }), { maxLength: 6 }), (cuts) => {
+          expect(outcome(inPieces(text, cuts))).toEqual(outcome(() => parseHistory(text)));
+        }),
+        { numRuns: 150 },
+      );
   });
 });

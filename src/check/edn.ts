@@ -676,28 +676,98 @@ function buildOp(raw: RawOp, position: number, line: number): Op {
  * as plain data; `:error` is kept as text.
  */
 export function parseEdnHistory(text: string): History {
-  const r = new Reader(text);
-  const ops: Op[] = [];
-  const sharer = new MopSharer();
-  r.skipWs();
-  const first = text.charCodeAt(r.i);
-  const wrapped = first === Ch.LBracket || first === Ch.LParen;
-  const close = first === Ch.LBracket ? Ch.RBracket : Ch.RParen;
-  const openLine = r.line;
-  if (wrapped) r.i++;
-  for (;;) {
+  const p = new EdnHistoryParser();
+  p.push(text);
+  return p.end();
+}
+
+/** A form cut by a chunk boundary is retried with more text; one longer than this is an error. */
+const MAX_PENDING_FORM = 64 << 20;
+
+/**
+ * The EDN history reader fed in pieces (a file read in chunks), so that a history far larger than
+ * the longest string the runtime allows can be read, and its text never held whole. Each piece is
+ * parsed up to its last newline; an op map cut there is read again once the next piece arrives.
+ * The result, and every error with its line, is the same as parsing the whole text at once.
+ */
+export class EdnHistoryParser {
+  private readonly ops: Op[] = [];
+  private readonly sharer = new MopSharer();
+  private carry = "";
+  /** Line number of the first character of `carry`. */
+  private line = 1;
+  private started = false;
+  private wrapped = false;
+  private close = 0;
+  private openLine = 1;
+  private closed = false;
+  /** Whether the text being parsed is the last there is. */
+  private finalPass = false;
+
+  push(chunk: string): void {
+    this.carry += chunk;
+    const cut = this.carry.lastIndexOf("\n");
+    if (cut < 0) return;
+    const rest = this.carry.slice(cut + 1);
+    const left = this.drain(this.carry.slice(0, cut + 1), false);
+    this.carry = left + rest;
+  }
+
+  end(): History {
+    this.drain(this.carry, true);
+    this.carry = "";
+    return this.ops;
+  }
+
+  /** Parses the forms complete in `text`; returns the text not yet parsed (a cut form). */
+  private drain(text: string, final: boolean): string {
+    this.finalPass = final;
+    const r = new Reader(text);
+    r.line = this.line;
+    if (!this.started) {
+      r.skipWs();
+      const first = text.charCodeAt(r.i);
+      if (Number.isNaN(first) && !final) {
+        this.line = r.line;
+        return "";
+      }
+      this.started = true;
+      this.wrapped = first === Ch.LBracket || first === Ch.LParen;
+      this.close = first === Ch.LBracket ? Ch.RBracket : Ch.RParen;
+      this.openLine = r.line;
+      if (this.wrapped) r.i++;
+    }
+    for (;;) {
+      const line = r.line;
+      const start = r.i;
+      try {
+        if (!this.step(r)) break;
+      } catch (e) {
+        if (final || r.n - start > MAX_PENDING_FORM) throw e;
+        // Cut by the chunk boundary (or broken: then the final pass reports it, at its line).
+        this.line = line;
+        return text.slice(start);
+      }
+    }
+    this.line = r.line;
+    return "";
+  }
+
+  /** Reads one op (or the closing of the history vector); false at the end of the text. */
+  private step(r: Reader): boolean {
     r.skipWs();
+    const text = r.s;
     const c = text.charCodeAt(r.i);
     if (Number.isNaN(c)) {
-      if (wrapped) r.fail(`unterminated history vector (opened on line ${openLine}): found end of input`);
-      break;
+      if (this.wrapped && !this.closed && this.finalPass)
+        r.fail(`unterminated history vector (opened on line ${this.openLine}): found end of input`);
+      return false;
     }
-    if (wrapped && c === close) {
+    if (this.closed) r.fail(`unexpected ${describeChar(c)} after the history vector closed`);
+    if (this.wrapped && c === this.close) {
       r.i++;
-      r.skipWs();
-      if (r.i < r.n)
-        r.fail(`unexpected ${describeChar(text.charCodeAt(r.i))} after the history vector closed`);
-      break;
+      this.closed = true;
+      return true;
     }
     const line = r.line;
     const start = r.i;
@@ -713,11 +783,11 @@ export function parseEdnHistory(text: string): History {
       if (!(e instanceof Unusual)) throw e;
       raw = readWithFallback(r, start, line);
     }
-    const op = buildOp(raw, ops.length, line);
-    sharer.share(op);
-    ops.push(op);
+    const op = buildOp(raw, this.ops.length, line);
+    this.sharer.share(op);
+    this.ops.push(op);
+    return true;
   }
-  return ops;
 }
 
 function readWithFallback(r: Reader, start: number, line: number): RawOp {

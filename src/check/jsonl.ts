@@ -76,29 +76,54 @@ function jsonToOp(o: unknown, position: number, line: number): Op {
 
 /** Parses a JSONL history (blank lines are skipped). */
 export function parseJsonlHistory(text: string): History {
-  const ops: Op[] = [];
-  const sharer = new MopSharer();
-  let line = 0;
-  let from = 0;
-  const n = text.length;
-  while (from < n) {
-    let eol = text.indexOf("\n", from);
-    if (eol < 0) eol = n;
-    line++;
-    const s = text.slice(from, eol);
-    from = eol + 1;
-    if (s.trim() === "") continue;
-    let o: unknown;
-    try {
-      o = JSON.parse(s);
-    } catch (e) {
-      throw new HistoryParseError(`not valid JSON: ${(e as Error).message}`, line);
-    }
-    const op = jsonToOp(o, ops.length, line);
-    sharer.share(op);
-    ops.push(op);
+  const p = new JsonlHistoryParser();
+  p.push(text);
+  return p.end();
+}
+
+/** The JSONL history reader fed in pieces (see EdnHistoryParser): lines cut by a piece wait for the next. */
+export class JsonlHistoryParser {
+  private readonly ops: Op[] = [];
+  private readonly sharer = new MopSharer();
+  private carry = "";
+  private line = 0;
+
+  push(chunk: string): void {
+    this.carry += chunk;
+    const cut = this.carry.lastIndexOf("\n");
+    if (cut < 0) return;
+    const text = this.carry;
+    this.carry = text.slice(cut + 1);
+    this.lines(text, cut);
   }
-  return ops;
+
+  end(): History {
+    this.lines(this.carry, this.carry.length);
+    this.carry = "";
+    return this.ops;
+  }
+
+  /** Parses the lines of text[0, n). */
+  private lines(text: string, n: number): void {
+    let from = 0;
+    while (from < n) {
+      let eol = text.indexOf("\n", from);
+      if (eol < 0 || eol > n) eol = n;
+      this.line++;
+      const s = text.slice(from, eol);
+      from = eol + 1;
+      if (s.trim() === "") continue;
+      let o: unknown;
+      try {
+        o = JSON.parse(s);
+      } catch (e) {
+        throw new HistoryParseError(`not valid JSON: ${(e as Error).message}`, this.line);
+      }
+      const op = jsonToOp(o, this.ops.length, this.line);
+      this.sharer.share(op);
+      this.ops.push(op);
+    }
+  }
 }
 
 /** One op as a JSON line (no trailing newline). */
