@@ -6,7 +6,7 @@
  *
  *   npm run bench                       # capped: within 10 minutes on 2 cores
  *   npm run bench -- --full             # uncapped: ≥ 200 seeds, the 1M-op history, longer shrinks
- *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker sim catalogue fuzz)
+ *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker dense sim catalogue fuzz)
  *
  * Capped mode bounds every campaign by wall time and reports how far it got (seeds run, campaigns
  * censored); nothing is skipped silently. Wall-clock figures on a shared machine measure the
@@ -28,7 +28,7 @@ export interface BenchResult {
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const SECTIONS = ["engine", "mvcc", "raft", "redis", "checker", "sim", "catalogue", "fuzz"] as const;
+const SECTIONS = ["engine", "mvcc", "raft", "redis", "checker", "dense", "sim", "catalogue", "fuzz"] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -601,12 +601,21 @@ async function runSection(section: Section, full: boolean): Promise<void> {
       const { run } = await import("./checker.ts");
       const keepEdnDir = join(ROOT, "reports", "bench-histories");
       const sizeName = (n: unknown) =>
-        n === 1_000_000 ? "1m" : typeof n === "number" && n >= 1000 ? `${Math.round(n / 1000)}k` : String(n);
+        typeof n === "number" && n >= 1_000_000 && n % 1_000_000 === 0
+          ? `${n / 1_000_000}m`
+          : typeof n === "number" && n >= 1000
+            ? `${Math.round(n / 1000)}k`
+            : String(n);
       run({
         full,
         keepEdnDir,
         log: (r) => emit({ ...r, name: `${r.name}.${r.format}.${sizeName(r.ops)}` }),
       });
+      return;
+    }
+    case "dense": {
+      const { runDense } = await import("./checker.ts");
+      runDense({ full, log: emit });
       return;
     }
     case "sim":
