@@ -3,7 +3,8 @@
  * A file that cannot be read or parsed is an input error naming the file and line (exit 2).
  */
 
-import { type HistoryFormat, parseHistory } from "../check/format.ts";
+import { createReadStream } from "node:fs";
+import { type HistoryFormat, HistoryStreamParser, parseHistory } from "../check/format.ts";
 import type { History } from "../check/history.ts";
 import {
   checkHistory,
@@ -34,8 +35,30 @@ export function countTxns(history: History): number {
 }
 
 export function parseHistoryFile(text: string, file: string, format?: HistoryFormat): History {
+  return asInputError(file, () => parseHistory(text, format));
+}
+
+/**
+ * Reads and parses a history file in chunks (HistoryStreamParser): a history larger than the
+ * longest string Node allows (about 512 MiB) still reads, and its text is never held whole.
+ */
+export async function readHistoryFile(file: string, format?: HistoryFormat): Promise<History> {
+  const parser = new HistoryStreamParser(format);
   try {
-    return parseHistory(text, format);
+    for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 8 << 20 }))
+      asInputError(file, () => parser.push(chunk as string));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    // The file could not be read: let the whole-file reader name the reason (no such file…).
+    await readTextInput(file);
+    throw e;
+  }
+  return asInputError(file, () => parser.end());
+}
+
+function asInputError<T>(file: string, parse: () => T): T {
+  try {
+    return parse();
   } catch (e) {
     if (e instanceof HistoryParseError) {
       const prefix = e.line !== undefined ? `line ${e.line}: ` : "";
@@ -63,8 +86,7 @@ export async function checkCommand(file: string, opts: CheckOptions, io: CliIO):
     });
   }
   const t0 = performance.now();
-  const text = await readTextInput(file);
-  const history = parseHistoryFile(text, file, opts.format as HistoryFormat | undefined);
+  const history = await readHistoryFile(file, opts.format as HistoryFormat | undefined);
   let verdict: ReturnType<typeof checkHistory>;
   try {
     verdict = checkHistory(history, { model });
