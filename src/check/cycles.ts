@@ -578,7 +578,9 @@ function decideByReachability(
       targets.push(c);
     }
   }
-  const WORDS = 64; // 2048 targets per block
+  // Up to 2048 targets per block, fewer when there are few targets or very many components (the
+  // bitsets stay within 64 MiB; more blocks then cost time, not memory).
+  const WORDS = Math.max(1, Math.min(64, Math.ceil(targets.length / 32), Math.floor((16 << 20) / comps)));
   const BLOCK = WORDS * 32;
   const reach = new Uint32Array(comps * WORDS);
   const decided = new Uint8Array(open.length);
