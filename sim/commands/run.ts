@@ -16,6 +16,10 @@ export function registerRun(program: Command): void {
       "write summary.json, history.edn, anomalies.json, report.html (and repro.json if it failed)",
     )
     .option("--trace <FILE>", "write the run's internal events as JSONL")
+    .option(
+      "--stop-at-first-anomaly",
+      "end the run once the ops so far prove an anomaly on RPUSH/LRANGE-only keys (checked as it goes)",
+    )
     .action(async (scenario: string, opts) => {
       const { runCommand } = await import("../../src/campaign/run.ts");
       process.exitCode = await runCommand(scenario, opts, makeIO(opts));

@@ -6,11 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import type { History } from "../check/history.ts";
+import { IncrementalChecker } from "../check/incremental.ts";
 import { checkHistory } from "../check/index.ts";
 import { runScenario } from "../cluster/run.ts";
 import type { KnobSet, RunFailure, RunInput, RunOutcome, TimelineEvent } from "../cluster/types.ts";
 import { TOOL } from "../io/version.ts";
 import type { Anomaly, RunResult, RunStats, Verdict } from "../report/types.ts";
+import { appendOnlyKeys } from "../workload/append-only.ts";
 import type { Scenario } from "../workload/scenario.ts";
 
 export interface EvaluateInput {
@@ -25,6 +27,8 @@ export interface EvaluateInput {
   trace?: boolean;
   /** Consistency model; defaults to the scenario's `expect`. */
   model?: string;
+  /** End the run as soon as the ops so far prove an anomaly (src/check/incremental.ts). */
+  stopAtFirstAnomaly?: boolean;
 }
 
 /** A judged run: the `--json` result plus what repros, reports and the shrinker need. */
@@ -55,6 +59,13 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     ...(input.trace ? { trace: true } : {}),
     ...(input.swarm !== undefined ? { swarm: input.swarm } : {}),
   };
+  if (input.stopAtFirstAnomaly) {
+    const inc = new IncrementalChecker({
+      model: input.model ?? input.scenario.expect,
+      appendOnlyKeys: appendOnlyKeys(input.scenario),
+    });
+    runInput.onOp = (op) => inc.add(op) !== null;
+  }
   let outcome: RunOutcome | undefined;
   let error: Evaluation["error"];
   const failures: RunFailure[] = [];

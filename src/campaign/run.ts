@@ -21,6 +21,7 @@ export interface RunOptions {
   json?: boolean;
   out?: string;
   trace?: string;
+  stopAtFirstAnomaly?: boolean;
 }
 
 export const DEFAULT_SCENARIO = "mixed";
@@ -45,6 +46,7 @@ export async function runCommand(
     seed,
     swarm,
     trace: opts.trace !== undefined,
+    stopAtFirstAnomaly: opts.stopAtFirstAnomaly === true,
   });
   let result: RunResult = ev.result;
   const notes: string[] = [];

@@ -237,7 +237,7 @@ export function runScenario(input: RunInput): RunOutcome {
   const t0 = sim.now;
 
   // ---- history and clients ----
-  const rec = new HistoryRecorder();
+  const rec = new HistoryRecorder(input.onOp);
   const values = new ValueAllocator();
   const clients: ClientState[] = [];
   let clientIndex = 0;
@@ -434,13 +434,13 @@ export function runScenario(input: RunInput): RunOutcome {
     }
   };
   let ok = guard(() => {
-    const r = sim.run({ untilUs: t0 + s.runForUs, maxEvents: capEvents });
+    const r = sim.run({ untilUs: t0 + s.runForUs, maxEvents: capEvents, until: () => rec.stopped });
     if (r === "events") throw new Error(`event cap ${capEvents} reached during the fault phase`);
   });
 
   // ---- liveness phase: heal everything, stop new ops, let everything settle ----
   const livenessStart = sim.now;
-  if (ok) {
+  if (ok && !rec.stopped) {
     acceptingOps = false;
     faultsOn = false;
     ok = guard(() => {
@@ -465,7 +465,7 @@ export function runScenario(input: RunInput): RunOutcome {
   }
 
   // ---- final reads: one fresh process reads every key once, as Jepsen's final generator does ----
-  if (ok && (s.finalReads ?? true) && !failures.some((f) => f.type === "liveness")) {
+  if (ok && !rec.stopped && (s.finalReads ?? true) && !failures.some((f) => f.type === "liveness")) {
     const keys = [...opsTouched.values()];
     const finalClient: ClientState = {
       name: "final",

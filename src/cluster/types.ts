@@ -2,7 +2,7 @@
  * What one simulated run takes and gives back. `runScenario` (src/cluster/run.ts) is a pure
  * function of (scenario, variant knobs, seed or tape): same inputs, same outcome, byte for byte.
  */
-import type { History } from "../check/history.ts";
+import type { History, Op } from "../check/history.ts";
 import type { Scenario } from "../workload/scenario.ts";
 
 export type KnobValue = number | boolean | string;
@@ -21,6 +21,11 @@ export interface RunInput {
   trace?: boolean;
   /** Swarm testing: let the seed draw the configuration (fault kinds on/off, rates, mix, delays). */
   swarm?: boolean;
+  /**
+   * Sees every op as it is recorded; returning true ends the run there, with no liveness phase and
+   * no final reads (an incremental checker that has proved an anomaly).
+   */
+  onOp?: (op: Op) => boolean;
 }
 
 /** A failure the run itself detected (not a history anomaly). */

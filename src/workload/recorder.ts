@@ -7,6 +7,10 @@ import type { History, MicroOp, Op, OpType } from "../check/history.ts";
 
 export class HistoryRecorder {
   readonly ops: History = [];
+  /** Set once `onOp` asked to stop. */
+  stopped = false;
+
+  constructor(private readonly onOp?: (op: Op) => boolean) {}
 
   invoke(process: number, mops: MicroOp[], timeUs: number): Op {
     return this.push({ type: "invoke", process, f: "txn", value: mops, time: timeUs * 1000 });
@@ -31,6 +35,7 @@ export class HistoryRecorder {
   private push(op: Omit<Op, "index">): Op {
     const full = { index: this.ops.length, ...op } as Op;
     this.ops.push(full);
+    if (this.onOp?.(full)) this.stopped = true;
     return full;
   }
 }
