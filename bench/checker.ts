@@ -186,16 +186,14 @@ interface Measurement {
 /** Reads a history file in chunks into the streaming parser: the text is never held whole. */
 export function readHistoryFile(file: string, format?: HistoryFormat): Op[] {
   const parser = new HistoryStreamParser(format);
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   const buf = Buffer.allocUnsafe(8 << 20);
   const fd = openSync(file, "r");
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
-      parser.push(decoder.decode(buf.subarray(0, n), { stream: true }));
+      parser.pushBytes(buf.subarray(0, n));
     }
-    parser.push(decoder.decode());
   } finally {
     closeSync(fd);
   }

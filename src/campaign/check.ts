@@ -45,8 +45,8 @@ export function parseHistoryFile(text: string, file: string, format?: HistoryFor
 export async function readHistoryFile(file: string, format?: HistoryFormat): Promise<History> {
   const parser = new HistoryStreamParser(format);
   try {
-    for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 8 << 20 }))
-      asInputError(file, () => parser.push(chunk as string));
+    for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 }))
+      asInputError(file, () => parser.pushBytes(chunk as Buffer));
   } catch (e) {
     if (e instanceof InputError) throw e;
     // The file could not be read: let the whole-file reader name the reason (no such file…).

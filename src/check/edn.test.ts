@@ -242,6 +242,34 @@ describe("reading a history in pieces", () => {
     '{"type":"invoke","process":0,"f":"txn","value":[["r",1,null]],"index":0}\n\n{"type":"ok","process":0,"f":"txn","value":[["r",1,[2]]],"index":1}\n',
     '{"type":"invoke","process":0,"f":"txn","value":[["r",1,null]],"index":0}\n{"type":"ok",\n',
   ];
+  const inBytes = (text: string, cuts: number[]) => () => {
+    const bytes = new TextEncoder().encode(text);
+    const p = new HistoryStreamParser();
+    // One buffer reused for every piece, as a file reader does.
+    const buf = new Uint8Array(bytes.length);
+    let from = 0;
+    for (const c of [...cuts.map((x) => Math.min(x, bytes.length))]
+      .sort((a, b) => a - b)
+      .concat(bytes.length)) {
+      buf.set(bytes.subarray(from, c));
+      p.pushBytes(buf.subarray(0, c - from));
+      buf.fill(0);
+      from = c;
+    }
+    return p.end();
+  };
+  it("reads raw bytes cut anywhere, inside a character too, into the same ops", () => {
+    for (const text of [
+      ...texts,
+      '{:type :invoke, :value [[:r "é" nil]], :process 0}\n{:type :ok, :value [[:r "é" ["ü€"]]], :process 0}\n',
+    ])
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: text.length * 3 }), { maxLength: 6 }), (cuts) => {
+          expect(outcome(inBytes(text, cuts))).toEqual(outcome(() => parseHistory(text)));
+        }),
+        { numRuns: 150 },
+      );
+  });
   it("gives the same ops, or the same error at the same line, wherever the pieces are cut", () => {
     for (const text of texts)
       fc.assert(

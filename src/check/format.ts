@@ -40,7 +40,32 @@ export class HistoryStreamParser {
     if (/^[\s,]*\S\s*\S/.test(this.head)) this.start();
   }
 
+  private pending: Uint8Array | null = null;
+  private readonly decoder = new TextDecoder("utf-8");
+
+  /**
+   * Feeds raw UTF-8 bytes: they are cut at their last newline (a newline byte is never inside a
+   * multi-byte character) and decoded a whole number of lines at a time, so that each piece reaches
+   * the parser as one flat string ending at a line end. Measured: pieces cut anywhere else arrive
+   * as concatenated and sliced strings, and reading characters from those made a 1M-op parse take
+   * nearly twice as long.
+   */
+  pushBytes(bytes: Uint8Array): void {
+    const cut = bytes.lastIndexOf(10);
+    if (cut < 0) {
+      this.pending = this.pending === null ? copy(bytes, 0) : concat(this.pending, bytes);
+      return;
+    }
+    const head = bytes.subarray(0, cut + 1);
+    this.push(this.decoder.decode(this.pending === null ? head : concat(this.pending, head)));
+    this.pending = cut + 1 < bytes.length ? copy(bytes, cut + 1) : null;
+  }
+
   end(): History {
+    if (this.pending !== null) {
+      this.push(this.decoder.decode(this.pending));
+      this.pending = null;
+    }
     if (this.inner === null) this.start();
     return this.inner!.end();
   }
@@ -56,4 +81,16 @@ export class HistoryStreamParser {
 /** Renders a history in either format. */
 export function formatHistory(history: History, format: HistoryFormat): string {
   return format === "jsonl" ? historyToJsonl(history) : historyToEdn(history);
+}
+
+/** A copy (a Buffer's own `slice` is a view, and callers reuse their buffers). */
+function copy(bytes: Uint8Array, from: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, from);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
