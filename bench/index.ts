@@ -6,7 +6,8 @@
  *
  *   npm run bench                       # capped: within 10 minutes on 2 cores
  *   npm run bench -- --full             # uncapped: ≥ 200 seeds, the 1M-op history, longer shrinks
- *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker sim catalogue fuzz)
+ *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker sim catalogue shrink fuzz)
+ *   npm run bench -- --only shrink --variants del-unfenced,retry-recompute   # some variants' shrinks
  *
  * Capped mode bounds every campaign by wall time and reports how far it got (seeds run, campaigns
  * censored); nothing is skipped silently. Wall-clock figures on a shared machine measure the
@@ -28,7 +29,17 @@ export interface BenchResult {
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const SECTIONS = ["engine", "mvcc", "raft", "redis", "checker", "sim", "catalogue", "fuzz"] as const;
+const SECTIONS = [
+  "engine",
+  "mvcc",
+  "raft",
+  "redis",
+  "checker",
+  "sim",
+  "catalogue",
+  "shrink",
+  "fuzz",
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -232,7 +243,6 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
   const maxSeeds = full ? 1_000 : 200;
   const huntBudget = full ? Number.POSITIVE_INFINITY : CAPS.huntsMs;
   const huntStart = performance.now();
-  const found = new Map<string, number>();
   const medians: Array<{ variant: string; s: number; censored: boolean }> = [];
   let campaignsLeft = catalogued.length * campaignsPerVariant;
 
@@ -267,7 +277,6 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
       }
       camp.wallMs = Math.round(performance.now() - t0);
       campaigns.push(camp);
-      if (camp.found && !found.has(v.name)) found.set(v.name, camp.seed!);
     }
     const base = {
       variant: v.name,
@@ -379,26 +388,52 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
       rmSync(out, { recursive: true, force: true });
     }
   }
+}
 
-  // ---- shrinking: the first campaign's failure, shrunk with a wall-clock budget ----
+// ---------------------------------------------------------------------------------------------
+// Shrinking
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every catalogued variant's first failing seed (the first seed from 1 that fails as its scenario
+ * expects, as the first time-to-bug campaign finds it), shrunk with the default budget. One row
+ * per variant and measure: ops and faults left, attempts made, attempts per wall second.
+ */
+async function shrinkSection(full: boolean, emit: (r: BenchResult) => void, only?: string[]): Promise<void> {
+  const { hunt } = await import("../src/campaign/hunt.ts");
+  const { SCENARIOS_DIR } = await import("../src/campaign/scenarios.ts");
+  const { variants } = await import("../src/redis/variants.ts");
+  const catalogued = variants.filter(
+    (v) =>
+      v.scenario !== undefined &&
+      (only === undefined || only.includes(v.name)) &&
+      (existsSync(join(SCENARIOS_DIR, `${v.scenario}.ts`)) ||
+        existsSync(join(SCENARIOS_DIR, `${v.scenario}.js`))),
+  );
+  const maxSeeds = full ? 1_000 : 200;
   const shrinkBudget = full ? Number.POSITIVE_INFINITY : CAPS.shrinksMs;
   const shrinkStart = performance.now();
-  let shrinkLeft = found.size;
+  let shrinkLeft = catalogued.length;
   let worstOps = 0;
   let worstFaults = 0;
   let shrunk = 0;
+  let attemptsAll = 0;
+  let wallAll = 0;
   for (const v of catalogued) {
-    const seed = found.get(v.name);
-    if (seed === undefined) continue;
     const left = shrinkBudget - (performance.now() - shrinkStart);
     const shrinkMs = full
       ? 10_000
       : Math.round(Math.max(1_000, Math.min(CAPS.shrinkMs, left / Math.max(1, shrinkLeft))));
     shrinkLeft--;
+    let seed: number | undefined;
     try {
+      const found = await hunt(v.name, { maxSeeds, firstSeed: 1 });
+      seed = found.found?.seed;
+      if (seed === undefined) throw new Error(`not found within ${maxSeeds} seeds`);
       const r = await hunt(v.name, { maxSeeds: 1, firstSeed: seed, shrinkMs });
       const s = r.shrink;
       if (!r.found || s === undefined) throw new Error(`seed ${seed} no longer fails`);
+      const attemptsPerS = s.wallMs > 0 ? (s.attempts / s.wallMs) * 1000 : 0;
       const details = {
         variant: v.name,
         scenario: v.scenario,
@@ -407,12 +442,16 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
         before: s.before,
         after: s.after,
         attempts: s.attempts,
+        attemptsPerS: round(attemptsPerS, 1),
+        wallMs: s.wallMs,
         exhausted: s.exhausted,
         reproduced: s.reproduced,
         replaySameHash: r.replayed?.sameHash ?? null,
       };
       worstOps = Math.max(worstOps, s.after.ops);
       worstFaults = Math.max(worstFaults, s.after.faults);
+      attemptsAll += s.attempts;
+      wallAll += s.wallMs;
       shrunk++;
       emit({
         name: `shrink.${v.name}.ops`,
@@ -431,9 +470,9 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
         ...details,
       });
       emit({
-        name: `shrink.${v.name}.ms`,
-        value: s.wallMs,
-        unit: "ms",
+        name: `shrink.${v.name}.attempts_per_s`,
+        value: round(attemptsPerS, 1),
+        unit: "attempts/s",
         target: null,
         ok: true,
         ...details,
@@ -446,7 +485,7 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
         target: TARGETS.shrunkOps,
         ok: false,
         variant: v.name,
-        seed,
+        seed: seed ?? null,
         error: (e as Error).message ?? String(e),
       });
     }
@@ -466,6 +505,16 @@ async function catalogue(full: boolean, emit: (r: BenchResult) => void): Promise
       unit: "faults",
       target: TARGETS.shrunkFaults,
       ok: worstFaults <= TARGETS.shrunkFaults,
+      variants: shrunk,
+    });
+    emit({
+      name: "shrink.attempts_per_s",
+      value: round(wallAll > 0 ? (attemptsAll / wallAll) * 1000 : 0, 1),
+      unit: "attempts/s",
+      target: null,
+      ok: true,
+      attempts: attemptsAll,
+      wallMs: Math.round(wallAll),
       variants: shrunk,
     });
   }
@@ -573,6 +622,9 @@ function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
 // Sections
 // ---------------------------------------------------------------------------------------------
 
+/** `--variants a,b`: the shrink section shrinks only these variants (default: every catalogued one). */
+let variantFilter: string[] | undefined;
+
 async function runSection(section: Section, full: boolean): Promise<void> {
   const emit = (r: BenchResult) => print(r, full);
   switch (section) {
@@ -613,6 +665,8 @@ async function runSection(section: Section, full: boolean): Promise<void> {
       return simSpeed(full, emit);
     case "catalogue":
       return catalogue(full, emit);
+    case "shrink":
+      return shrinkSection(full, emit, variantFilter);
     case "fuzz":
       return parallelFuzz(full, emit);
   }
@@ -621,7 +675,14 @@ async function runSection(section: Section, full: boolean): Promise<void> {
 function runChild(section: Section, full: boolean): Promise<{ code: number | null; timedOut: boolean }> {
   return new Promise((done) => {
     const self = fileURLToPath(import.meta.url);
-    const args = [...process.execArgv, self, "--section", section, ...(full ? ["--full"] : [])];
+    const args = [
+      ...process.execArgv,
+      self,
+      "--section",
+      section,
+      ...(full ? ["--full"] : []),
+      ...(variantFilter ? ["--variants", variantFilter.join(",")] : []),
+    ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     let timedOut = false;
     const timer = full
@@ -639,6 +700,8 @@ function runChild(section: Section, full: boolean): Promise<{ code: number | nul
 
 async function main(argv: string[]): Promise<void> {
   const full = argv.includes("--full");
+  const variantsAt = argv.indexOf("--variants");
+  if (variantsAt >= 0) variantFilter = (argv[variantsAt + 1] ?? "").split(",").filter((x) => x !== "");
   const at = argv.indexOf("--section");
   if (at >= 0) {
     const s = argv[at + 1] as Section;
