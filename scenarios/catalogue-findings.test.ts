@@ -10,7 +10,7 @@ import { catalogueSuite } from "../src/campaign/catalogue-suite.ts";
 catalogueSuite({
   title: "findings in HEAD (F1–F4)",
   bound: 10,
-  timeoutMs: 60_000,
+  timeoutMs: 180_000,
   variants: [
     "finding-empty-snapshot-start-ts",
     "finding-empty-snapshot-clock-start-ts",

@@ -15,6 +15,7 @@ import type { RunReport, RunResult } from "../report/types.ts";
 import type { ScenarioEdits } from "../shrink/index.ts";
 import { hasEdits } from "../shrink/index.ts";
 import type { Evaluation } from "./evaluate.ts";
+import type { OpRole } from "./roles.ts";
 
 /**
  * A repro as this tool writes it. Beyond `deltasim-repro/1`'s fields (which the format lets later
@@ -22,7 +23,13 @@ import type { Evaluation } from "./evaluate.ts";
  * must repeat — and, for a shrunk repro, the scenario `edits` and the consistency `model` if it was
  * not the scenario's own.
  */
-export type CampaignRepro = Repro & { swarm?: boolean; edits?: ScenarioEdits; model?: string };
+export type CampaignRepro = Repro & {
+  swarm?: boolean;
+  edits?: ScenarioEdits;
+  model?: string;
+  /** A shrunk repro's ops, those of the anomaly first, the rest marked as context (see roles.ts). */
+  opRoles?: OpRole[];
+};
 
 export interface ReproOptions {
   scenarioRef: string;
@@ -35,6 +42,7 @@ export interface ReproOptions {
   edits?: ScenarioEdits;
   model?: string;
   createdBy: string;
+  roles?: OpRole[];
 }
 
 export function makeCampaignRepro(ev: Evaluation, o: ReproOptions): CampaignRepro {
@@ -57,6 +65,7 @@ export function makeCampaignRepro(ev: Evaluation, o: ReproOptions): CampaignRepr
   if (o.swarm !== undefined) repro.swarm = o.swarm;
   if (o.edits && hasEdits(o.edits)) repro.edits = o.edits;
   if (o.model !== undefined) repro.model = o.model;
+  if (o.roles !== undefined) repro.opRoles = o.roles;
   return repro;
 }
 

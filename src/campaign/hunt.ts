@@ -12,14 +12,25 @@ import type { Scenario } from "../workload/scenario.ts";
 import { knobsFor } from "./catalog.ts";
 import { type Evaluation, runAndCheck } from "./evaluate.ts";
 import { loadScenario } from "./scenarios.ts";
-import { type ShrinkReport, shrinkCase } from "./shrink.ts";
+import {
+  type AttemptRunner,
+  type ShrinkBudget,
+  type ShrinkCase,
+  type ShrinkReport,
+  shrinkCase,
+  shrinkCaseParallel,
+} from "./shrink.ts";
 
 export interface HuntOptions {
   /** Give up after this many seeds (the regression bound). */
   maxSeeds: number;
   firstSeed?: number;
-  /** Shrink the failure found (wall-clock budget, ms; 0 = no shrinking). */
+  /** Shrink the failure found with this attempt budget (the default budget with `true`). */
+  shrink?: boolean | number;
+  /** An outer wall-clock cap on the shrink (ms); the attempt budget decides the result. */
   shrinkMs?: number;
+  /** Run the shrink's attempts this many at a time on a worker pool (same result, less wall time). */
+  pool?: { run: AttemptRunner; width: number };
   /** Scenario override (name or path); default: the variant's own scenario. */
   scenario?: string;
 }
@@ -106,21 +117,24 @@ export async function hunt(variant: string, opts: HuntOptions): Promise<HuntResu
       break;
     }
   }
-  if (result.found && (opts.shrinkMs ?? 0) > 0) {
+  if (result.found && opts.shrink !== undefined && opts.shrink !== false) {
     const target = result.found.anomalyTypes.filter((a) => matchesExpected([a], t.expected)).slice(0, 1);
-    const report = shrinkCase(
-      {
-        scenario: t.scenario,
-        scenarioRef: t.scenarioRef,
-        variant,
-        knobs: t.knobs,
-        seed: result.found.seed,
-        swarm: t.scenario.swarm ?? true,
-        target,
-      },
-      { timeMs: opts.shrinkMs ?? 0 },
-      "catalogue hunt",
-    );
+    const sc: ShrinkCase = {
+      scenario: t.scenario,
+      scenarioRef: t.scenarioRef,
+      variant,
+      knobs: t.knobs,
+      seed: result.found.seed,
+      swarm: t.scenario.swarm ?? true,
+      target,
+    };
+    const budget: ShrinkBudget = {
+      ...(typeof opts.shrink === "number" ? { maxAttempts: opts.shrink } : {}),
+      ...(opts.shrinkMs !== undefined ? { timeMs: opts.shrinkMs } : {}),
+    };
+    const report = opts.pool
+      ? await shrinkCaseParallel(sc, budget, opts.pool.run, opts.pool.width, "catalogue hunt")
+      : shrinkCase(sc, budget, "catalogue hunt");
     result.shrink = report;
     const again = runAndCheck({
       scenario: applyEdits(t.scenario, report.best.edits),

@@ -336,6 +336,8 @@ export function runScenario(input: RunInput): RunOutcome {
   const nemesisRng = rs.stream("nemesis");
   let faultsOn = true;
   let faultCount = 0;
+  // Which fault spec (and arrival) each injected fault came from, so a shrinker can remove it.
+  const faultIds: string[] = [];
   const nemesis = new Nemesis(sim, nemesisRng, {
     onFault: (f: Fault, atUs: number, phase: "start" | "stop") => {
       const name = phase === "start" ? f.kind : `stop-${f.kind}`;
@@ -364,9 +366,11 @@ export function runScenario(input: RunInput): RunOutcome {
     kind: string,
     args: Record<string, unknown> | undefined,
     durationUs: number | undefined,
+    id: string,
   ) => {
     if (!faultsOn) return;
     faultCount++;
+    faultIds.push(id);
     const fault: Fault = { kind, args: args ? { ...args } : undefined, durationUs };
     try {
       nemesis.inject(fault);
@@ -378,38 +382,42 @@ export function runScenario(input: RunInput): RunOutcome {
       });
     }
   };
-  for (const f of s.faults ?? []) {
-    if (f.kind !== "scripted") continue;
+  (s.faults ?? []).forEach((f, fi) => {
+    if (f.kind !== "scripted") return;
     const kind = f.fault.name;
     sim.at(t0 + toMicros(f.at), () =>
       inject(
         kind === "heal" ? "heal-all" : kind,
         f.fault.args,
         f.fault.for ? toMicros(f.fault.for) : undefined,
+        `s${fi}`,
       ),
     );
-  }
+  });
   // Random faults: arrivals drawn per kind (rate = expected faults per simulated second).
-  for (const f of s.faults ?? []) {
-    if (f.kind !== "random") continue;
+  (s.faults ?? []).forEach((f, fi) => {
+    if (f.kind !== "random") return;
     const from = t0 + (f.from !== undefined ? toMicros(f.from) : 0);
     const to = t0 + (f.to !== undefined ? toMicros(f.to) : s.runForUs);
     for (const kind of Object.keys(f.rates).sort() as RandomFaultKind[]) {
       const rate = swarm.faultKinds[kind];
       if (!rate || rate <= 0) continue;
       const meanGapUs = 1_000_000 / rate;
+      const skip = new Set(f.skip?.[kind] ?? []);
+      const divisor = f.durationDivisor ?? 1;
       let t = from;
-      for (;;) {
+      for (let nth = 0; ; nth++) {
         // Exponential gaps from a uniform choice; choice 0 = the longest gap (the least eventful).
         const u = (nemesisRng.int(1_000_000) + 1) / 1_000_001;
         t += Math.max(1_000, Math.round(-Math.log(u) * meanGapUs));
         if (t >= to) break;
         const nk = FAULT_KIND[kind];
-        const dur = LASTING.has(nk) ? 200_000 + nemesisRng.int(2_000_000) : undefined;
-        sim.at(t, () => inject(nk, undefined, dur));
+        const drawn = LASTING.has(nk) ? 200_000 + nemesisRng.int(2_000_000) : undefined;
+        const dur = drawn !== undefined ? Math.max(1_000, Math.round(drawn / divisor)) : undefined;
+        if (!skip.has(nth)) sim.at(t, () => inject(nk, undefined, dur, `r${fi}/${kind}#${nth}`));
       }
     }
-  }
+  });
 
   // ---- run: fault phase ----
   const capEvents = s.caps?.events ?? 20_000_000;
@@ -547,6 +555,7 @@ export function runScenario(input: RunInput): RunOutcome {
     },
     probes,
     events,
+    faultIds,
     tape: rs.tape.slice(),
     trace,
   };
