@@ -31,6 +31,8 @@ export interface HuntOptions {
   shrinkMs?: number;
   /** Run the shrink's attempts this many at a time on a worker pool (same result, less wall time). */
   pool?: { run: AttemptRunner; width: number };
+  /** Told of every shrink attempt run in this thread (see ShrinkCase.onAttempt). */
+  onAttempt?: ShrinkCase["onAttempt"];
   /** Scenario override (name or path); default: the variant's own scenario. */
   scenario?: string;
 }
@@ -127,6 +129,7 @@ export async function hunt(variant: string, opts: HuntOptions): Promise<HuntResu
       seed: result.found.seed,
       swarm: t.scenario.swarm ?? true,
       target,
+      ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
     };
     const budget: ShrinkBudget = {
       ...(typeof opts.shrink === "number" ? { maxAttempts: opts.shrink } : {}),

@@ -41,6 +41,8 @@ export interface ShrinkCase {
   edits?: ScenarioEdits;
   /** The anomaly types that must keep appearing (default: those of the first run). */
   target?: string[];
+  /** Told of every attempt judged in this thread, in order (progress output, diagnostics). */
+  onAttempt?: (cand: Candidate, outcome: TestOutcome, wallMs: number) => void;
 }
 
 export interface ShrinkBudget {
@@ -124,6 +126,7 @@ export function judgeCandidate(
       tape: ev.tape,
       size: { ops: ev.result.stats.ops, faults: ev.result.stats.faults },
       faultIds: ev.faultIds ?? [],
+      ...(ok ? { anomalyKeys: anomalyFocus(ev, spec.target).anomalyKeys ?? [] } : {}),
     },
     evaluation: ev,
   };
@@ -311,7 +314,9 @@ export function shrinkCase(c: ShrinkCase, budget: ShrinkBudget = {}, createdBy =
     c.scenario,
     p.initial,
     (cand) => {
+      const t = performance.now();
       const { outcome, evaluation } = judgeCandidate(c.scenario, p.spec, cand);
+      c.onAttempt?.(cand, outcome, performance.now() - t);
       if (outcome.ok) {
         const adopted = cand.tape !== undefined ? { ...cand, tape: trimTape(evaluation.tape) } : cand;
         p.lastPass = { key: keyOfCandidate(adopted), ev: evaluation };

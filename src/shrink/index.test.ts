@@ -231,4 +231,27 @@ describe("shrinkFailure", () => {
       }
     }
   });
+
+  it("applies key, time and cap edits together", () => {
+    const s = applyEdits(base, {
+      maxOps: { "1": 5 },
+      skipOps: { "1": 1 },
+      onlyKeys: ["k"],
+      timeDivisor: 4,
+      dropArrivals: { "2/crash": [0, 3] },
+    });
+    expect(s.clients[1]!.generator).toMatchObject({
+      maxOps: 5,
+      skipOps: 1,
+      onlyKeys: ["k"],
+      thinkUs: [0, 500],
+    });
+    expect(s.faults![0]).toMatchObject({ at: "250ms" });
+    expect(s.faults![2]).toMatchObject({ skip: { crash: [0, 3] }, durationDivisor: 4 });
+    expect(
+      checkEdits({ onlyKeys: ["k"], timeDivisor: 4, dropArrivals: { "2/crash": [0, 3] } }, base),
+    ).toBeNull();
+    expect(checkEdits({ dropArrivals: { "0/crash": [1] } }, base)).toMatch(/dropArrivals/);
+    expect(checkEdits({ timeDivisor: 0 }, base)).toMatch(/timeDivisor/);
+  });
 });

@@ -47,6 +47,8 @@ export interface TestOutcome extends TapeOutcome {
   size?: RunSize;
   /** The ids of the faults the run injected (see RunOutcome.faultIds): what can be removed next. */
   faultIds?: readonly string[];
+  /** The keys the run's target anomalies name: ops on other keys are the next thing to try away. */
+  anomalyKeys?: ReadonlyArray<number | string>;
 }
 
 /** A batch of candidates, in the order a serial search would try them. */
@@ -133,6 +135,7 @@ export function* shrinkSearch(
       : { edits: normalize(original, initial.edits), seed: initial.seed };
   let bestSize = opts.initialSize;
   let bestFaults: readonly string[] = opts.initialFaultIds ?? [];
+  let bestKeys: ReadonlyArray<number | string> | undefined = opts.anomalyKeys;
   // In the seed phase: the tape the best candidate's run consumed.
   let bestSeedTape: readonly number[] | undefined = best.tape === undefined ? opts.seedTape : undefined;
   const seen = new Set<string>([keyOf(best)]);
@@ -193,6 +196,7 @@ export function* shrinkSearch(
     }
     if (o.size) bestSize = o.size;
     if (o.faultIds) bestFaults = o.faultIds;
+    if (o.anomalyKeys && o.anomalyKeys.length > 0) bestKeys = o.anomalyKeys;
     seen.add(keyOf(best));
   };
 
@@ -355,10 +359,14 @@ export function* shrinkSearch(
     return any;
   }
 
-  // Ops on keys the anomaly does not name, all at once: usually most of a run's ops.
+  // Ops on keys the anomaly does not name, all at once: usually most of a run's ops. Tried again
+  // whenever the anomaly of the run held names fewer keys than the ops kept.
   function* keysPass(): Search<boolean> {
-    const keys = opts.anomalyKeys;
-    if (keys === undefined || keys.length === 0 || best.edits.onlyKeys !== undefined) return false;
+    const keys = bestKeys;
+    if (keys === undefined || keys.length === 0) return false;
+    const kept = best.edits.onlyKeys;
+    if (kept !== undefined && (keys.length >= kept.length || !keys.every((k) => kept.includes(k))))
+      return false;
     const any = original.clients.some(
       (c, i) =>
         c.generator !== undefined && !best.edits.dropClients?.includes(i) && c.generator.keys.length > 0,

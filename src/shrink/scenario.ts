@@ -100,7 +100,7 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
       out.names = c.names.filter((_, j) => !drop.has(j));
     }
     const cap = e.maxOps?.[String(i)];
-    if (cap !== undefined && c.generator) out.generator = { ...c.generator, maxOps: cap };
+    if (cap !== undefined && out.generator) out.generator = { ...out.generator, maxOps: cap };
     const skip = e.skipOps?.[String(i)];
     if (skip !== undefined && out.generator) out.generator = { ...out.generator, skipOps: skip };
     const dropOps = e.dropOps?.[String(i)];
