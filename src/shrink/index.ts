@@ -483,12 +483,13 @@ export function* shrinkSearch(
     return any;
   }
 
-  function* tapePass(): Search<boolean> {
+  function* tapePass(which: "structure" | "values"): Search<boolean> {
     const edits = best.edits;
     return yield* tapePasses(
       () => best.tape!,
       (tapes) => firstOf(tapes.map((tape) => ({ edits, tape }))),
       () => exhausted,
+      which,
     );
   }
 
@@ -517,11 +518,14 @@ export function* shrinkSearch(
     seen.add(keyOf(best));
   }
 
+  // Structure first (scenario edits, tape deletions and zeroings: fewer ops, faults and pauses),
+  // then values (lowering tape entries), which rarely removes anything but makes the run simpler.
   const untilFixpoint = function* (): Search<void> {
     let changed = true;
     while (changed && !exhausted) {
       changed = yield* scenarioPass();
-      if (yield* tapePass()) changed = true;
+      if (yield* tapePass("structure")) changed = true;
+      if (!changed && (yield* tapePass("values"))) changed = true;
     }
   };
   yield* untilFixpoint();

@@ -109,17 +109,19 @@ export function* tapePasses<Y, R>(
   best: () => readonly number[],
   tryTapes: (tapes: number[][]) => Generator<Y, number, R>,
   exhausted: () => boolean,
+  /** Which passes: deletions and zeroings ("structure"), lowering ("values"), or all. */
+  which: "structure" | "values" | "all" = "all",
 ): Generator<Y, boolean, R> {
   let any = false;
   const smaller = (cands: number[][]) => {
     const b = best();
     return cands.map(trimTape).filter((c) => shortlexLess(c, b));
   };
-  if (best().length > 0 && (yield* tryTapes([[]])) >= 0) return true;
+  if (which !== "values" && best().length > 0 && (yield* tryTapes([[]])) >= 0) return true;
 
   // Deletions, then zeroings: at each chunk size, all chunks are offered at once, in order; after
   // a success the sweep goes on from where it was.
-  for (const mode of ["delete", "zero"] as const) {
+  for (const mode of which === "values" ? [] : (["delete", "zero"] as const)) {
     for (const k of chunkSizes(best().length)) {
       let pos = mode === "delete" ? best().length - k : 0;
       for (;;) {
@@ -152,7 +154,7 @@ export function* tapePasses<Y, R>(
   }
 
   // Lowering: per entry, 0 first, then a binary search between 0 and the current value.
-  for (let i = 0; i < best().length && !exhausted(); i++) {
+  for (let i = 0; which !== "structure" && i < best().length && !exhausted(); i++) {
     let lo = 0;
     let hi = best()[i]!;
     if (hi === 0) continue;
