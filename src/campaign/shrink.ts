@@ -197,6 +197,7 @@ function prepare(c: ShrinkCase, budget: ShrinkBudget, createdBy: string): Prepar
       initialSize: { ops: before.ops, faults: before.faults },
       initialFaultIds: baseline.faultIds ?? [],
       ...anomalyFocus(baseline, target),
+      ...medianLatency(baseline),
     },
     reproOf: (ev, cand) =>
       makeCampaignRepro(ev, {
@@ -236,6 +237,24 @@ function anomalyFocus(
   if (keys.size > 0) out.anomalyKeys = [...keys];
   if (last >= 0 && first !== undefined) out.failureAtUs = Math.max(0, Math.ceil((last - first) / 1000));
   return out;
+}
+
+/** The median client op latency of a run (µs), from its history. */
+function medianLatency(ev: Evaluation): Pick<ShrinkOptions, "opLatencyUs"> {
+  const open = new Map<number | string, number>();
+  const lat: number[] = [];
+  for (const op of ev.history) {
+    if (op.process === "nemesis" || op.time === undefined) continue;
+    if (op.type === "invoke") open.set(op.process, op.time);
+    else {
+      const t = open.get(op.process);
+      if (t !== undefined) lat.push(op.time - t);
+      open.delete(op.process);
+    }
+  }
+  if (lat.length === 0) return {};
+  lat.sort((a, b) => a - b);
+  return { opLatencyUs: Math.round(lat[lat.length >> 1]! / 1000) };
 }
 
 /** The time (ns) the op at history index `i` completed (its own time if it has no completion). */

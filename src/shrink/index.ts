@@ -94,6 +94,11 @@ export interface ShrinkOptions {
    * is first cut to end shortly after it, which makes every later attempt cheaper.
    */
   failureAtUs?: number;
+  /**
+   * A typical op's latency in the initial run (µs): ops removed from a client's sequence are
+   * waited out this long as well, so the ops after them stay where they were in time.
+   */
+  opLatencyUs?: number;
 }
 
 export interface ShrinkResult {
@@ -200,8 +205,13 @@ export function* shrinkSearch(
     seen.add(keyOf(best));
   };
 
-  const withEdits = (edits: ScenarioEdits): Candidate =>
-    best.tape !== undefined ? { edits, tape: best.tape } : { edits, seed: best.seed! };
+  const hold = opts.opLatencyUs !== undefined ? Math.round(opts.opLatencyUs) : 0;
+  const withEdits = (raw: ScenarioEdits): Candidate => {
+    // Removed ops keep their time (see ShrinkOptions.opLatencyUs), once there are any.
+    const dropsOps = raw.onlyKeys !== undefined || Object.values(raw.dropOps ?? {}).some((v) => v.length > 0);
+    const edits = hold > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: hold } : raw;
+    return best.tape !== undefined ? { edits, tape: best.tape } : { edits, seed: best.seed! };
+  };
   const tryEdits = function* (edits: ScenarioEdits): Search<boolean> {
     return (yield* firstOf([withEdits(edits)])) >= 0;
   };

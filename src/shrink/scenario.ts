@@ -47,6 +47,8 @@ export interface ScenarioEdits {
    * the order of scripted events is kept.
    */
   timeDivisor?: number;
+  /** Generator ops drawn but not issued are waited out this much longer (µs): see GeneratorSpec.holdUs. */
+  holdUs?: number;
 }
 
 export function hasEdits(e: ScenarioEdits | undefined): boolean {
@@ -62,7 +64,8 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     e.runForUs !== undefined ||
     Object.values(e.dropArrivals ?? {}).some((s) => s.length > 0) ||
     e.onlyKeys !== undefined ||
-    (e.timeDivisor !== undefined && e.timeDivisor !== 1)
+    (e.timeDivisor !== undefined && e.timeDivisor !== 1) ||
+    (e.holdUs !== undefined && e.holdUs > 0)
   );
 }
 
@@ -94,6 +97,8 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
       }
     }
     if (e.onlyKeys !== undefined && out.generator) out.generator = { ...out.generator, onlyKeys: e.onlyKeys };
+    if (e.holdUs !== undefined && e.holdUs > 0 && out.generator)
+      out.generator = { ...out.generator, holdUs: Math.round(e.holdUs / div) };
     const procs = e.dropProcesses?.[String(i)];
     if (procs && procs.length > 0) {
       const drop = new Set(procs);
@@ -159,6 +164,7 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     "dropArrivals",
     "onlyKeys",
     "timeDivisor",
+    "holdUs",
   ]);
   for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
   const dc = indexList(e.dropClients, nClients, "client");
@@ -169,6 +175,8 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
   if (df) return `dropFaults: ${df}`;
   if (e.runForUs !== undefined && (!Number.isInteger(e.runForUs) || (e.runForUs as number) <= 0))
     return "runForUs: expected a positive integer (µs)";
+  if (e.holdUs !== undefined && (!Number.isInteger(e.holdUs) || (e.holdUs as number) < 0))
+    return "holdUs: expected a non-negative integer (µs)";
   if (e.timeDivisor !== undefined && (!Number.isInteger(e.timeDivisor) || (e.timeDivisor as number) < 1))
     return "timeDivisor: expected an integer of at least 1";
   if (
@@ -275,5 +283,6 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
   }
   if (e.onlyKeys !== undefined) out.onlyKeys = [...e.onlyKeys];
   if (e.timeDivisor !== undefined && e.timeDivisor > 1) out.timeDivisor = e.timeDivisor;
+  if (e.holdUs !== undefined && e.holdUs > 0) out.holdUs = e.holdUs;
   return out;
 }

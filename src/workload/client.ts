@@ -83,7 +83,7 @@ export class ClientProgram {
       while (this.dropped.has(this.generated) && (gen.maxOps === undefined || this.generated < gen.maxOps)) {
         this.generated++;
         this.draw(gen);
-        us += this.thinkUs();
+        us += this.thinkUs() + (gen.holdUs ?? 0);
       }
       return { kind: "pause", us };
     }
@@ -91,7 +91,8 @@ export class ClientProgram {
     const mops = this.draw(gen);
     const only = this.onlyKeys;
     // An op on other keys is waited out like a dropped one (its think time is the same draw).
-    if (only !== undefined && !mops.some((m) => only.has(m[1]))) return { kind: "pause", us: this.thinkUs() };
+    if (only !== undefined && !mops.some((m) => only.has(m[1])))
+      return { kind: "pause", us: this.thinkUs() + (gen.holdUs ?? 0) };
     return { kind: "step", mops };
   }
 

@@ -64,6 +64,12 @@ export interface GeneratorSpec {
    * and waited out, like `dropOps`, so the ops kept are exactly those of the full sequence.
    */
   onlyKeys?: Array<number | string>;
+  /**
+   * An op drawn but not issued (`dropOps`, `onlyKeys`) is waited out for this long on top of its
+   * think time (µs; default 0), standing in for the time it would have taken, so that the ops
+   * after it keep their place relative to other clients and to faults.
+   */
+  holdUs?: number;
 }
 
 export interface ClientSpec {
