@@ -9,7 +9,10 @@
  *   npm run regen-repros -- --only del-unfenced,pr485     # some (file names without .json)
  *   npm run regen-repros -- --attempts 2000 --workers 2   # budget, parallel attempts (same result)
  *   npm run regen-repros -- --check                       # shrink and compare, write nothing
+ *   npm run regen-repros -- --force                       # write even where the new one is larger
  *
+ * A new repro larger (client ops, then faults) than the committed one is not written unless
+ * `--force` is given: the committed one then still replays to its stored hash.
  * Prints one JSON line per repro: before/after sizes, attempts, and whether the file changed.
  * Exits 1 if a repro no longer fails as it says (its file is left as it was).
  */
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const attempts = Number(flag(argv, "--attempts") ?? DEFAULT_SHRINK_ATTEMPTS);
   const workers = Number(flag(argv, "--workers") ?? 1);
   const check = argv.includes("--check");
+  const force = argv.includes("--force");
   if (!Number.isInteger(attempts) || attempts < 1) throw new Error("--attempts: expected a positive integer");
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers: expected a positive integer");
   const files = readdirSync(dir)
@@ -72,8 +76,13 @@ async function main(argv: string[]): Promise<number> {
         ? await shrinkCaseParallel(sc, { maxAttempts: attempts }, pool.run, pool.width, createdBy)
         : shrinkCase(sc, { maxAttempts: attempts }, createdBy);
       const changed = r.repro.expected.historyHash !== p.repro.expected.historyHash;
+      const was = p.repro.stats;
+      const larger =
+        was?.ops !== undefined &&
+        (r.after.ops > was.ops || (r.after.ops === was.ops && r.after.faults > (was.faults ?? 0)));
+      const write = r.reproduced && !check && changed && (force || !larger);
       if (!r.reproduced) bad++;
-      else if (!check && changed) await writeRepro(file, r.repro);
+      else if (write) await writeRepro(file, r.repro);
       console.log(
         JSON.stringify({
           repro: f,
@@ -84,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
           now: { ops: r.after.ops, faults: r.after.faults },
           attempts: r.attempts,
           changed,
-          written: r.reproduced && !check && changed,
+          larger,
+          written: write,
           wallMs: r.wallMs,
         }),
       );
