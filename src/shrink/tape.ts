@@ -99,8 +99,9 @@ export interface TapeShrinkResult {
  *
  * Passes, in order, each over chunk sizes that halve down to 1:
  *  1. the empty tape (every choice at its default);
- *  2. delete a chunk (from the end backwards, so earlier choices keep their meaning longest);
- *  3. replace a chunk by zeros (a zero is "nothing happens": no fault, no pause, the first option);
+ *  2. replace a chunk by zeros (a zero is "nothing happens": no fault, no pause, the first option),
+ *     which keeps every later choice in its place;
+ *  3. delete a chunk (from the end backwards, so earlier choices keep their meaning longest);
  *  4. lower each remaining non-zero entry: to 0, then by halving the distance.
  * Nothing here knows what a choice means, so choices added to the tape later (scheduling points,
  * say) shrink the same way.
@@ -119,9 +120,9 @@ export function* tapePasses<Y, R>(
   };
   if (which !== "values" && best().length > 0 && (yield* tryTapes([[]])) >= 0) return true;
 
-  // Deletions, then zeroings: at each chunk size, all chunks are offered at once, in order; after
+  // Zeroings, then deletions: at each chunk size, all chunks are offered at once, in order; after
   // a success the sweep goes on from where it was.
-  for (const mode of which === "values" ? [] : (["delete", "zero"] as const)) {
+  for (const mode of which === "values" ? [] : (["zero", "delete"] as const)) {
     for (const k of chunkSizes(best().length)) {
       let pos = mode === "delete" ? best().length - k : 0;
       for (;;) {
