@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { checkEdits } from "../shrink/index.ts";
 import { targetOf } from "./hunt.ts";
 import { type ShrinkCase, shrinkCase, shrinkCaseParallel } from "./shrink.ts";
 import { shrinkPool } from "./shrink-pool.ts";
@@ -30,6 +31,8 @@ describe("shrinkCase on a real failure", () => {
     expect(c.best).toEqual(a.best);
     expect(c.attempts).toBe(a.attempts);
     expect(c.repro.expected).toEqual(a.repro.expected);
+    // A repro file's edits are read back through the same validation as any other input.
+    expect(checkEdits(a.best.edits, t.scenario)).toBeNull();
     // Never larger than the failing run.
     expect(a.after.ops).toBeLessThanOrEqual(a.before.ops);
     expect(a.after.faults).toBeLessThanOrEqual(a.before.faults);
