@@ -1,5 +1,5 @@
 /**
- * Raft as a pure, deterministic state machine, in the style of etcd `raft` (design.md §9).
+ * Raft as a pure, deterministic state machine, in the style of etcd `raft`.
  *
  * A `RaftNode` has no clock, no randomness and no I/O. The host feeds it `tick()`s, incoming
  * messages (`step`) and local requests (`propose`, `readIndex`, `transferLeader`), then drains
@@ -15,6 +15,11 @@
  * No snapshots or membership changes: the log is kept whole, which a simulation can afford.
  *
  * Node ids are 0..n-1. Log entry i lives at `log[i]`; `log[0]` is a sentinel of term 0.
+ *
+ * As in etcd, the leader's per-follower bookkeeping lives apart: `progress.ts` (what each follower
+ * holds, probe/replicate flow control), `quorum.ts` (majorities, vote counting) and `read-only.ts`
+ * (ReadIndex requests and heartbeat-round acknowledgements). The scripts in `testdata/`, run by
+ * `interaction.test.ts`, pin the node's behaviour message by message.
  */
 
 import { Progress } from "./progress.ts";
