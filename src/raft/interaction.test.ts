@@ -96,4 +96,10 @@ describe("script format", () => {
     if (c.kind !== "command") throw new Error("expected a command");
     expect(() => run(env, c.cmd, "t.txt:1")).toThrow('t.txt:1: frobnicate 1: unknown command "frobnicate"');
   });
+
+  it("rejects an option the command does not take", () => {
+    const [c] = parseScript("add-nodes 3 prevot=false\n----\nok\n", "t.txt");
+    if (c.kind !== "command") throw new Error("expected a command");
+    expect(() => run(new InteractionEnv(), c.cmd, "t.txt:1")).toThrow('add-nodes: unknown option "prevot"');
+  });
 });

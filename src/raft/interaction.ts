@@ -11,7 +11,7 @@
  *   add-nodes <n> [prevote=true] [checkquorum=true] [forward=false] [election=10] [heartbeat=1]
  *             [max-entries=64] [max-inflight=256]
  *   campaign <id>                       start an election now (MsgHup)
- *   tick <id> [times=1]                 tick-election <id>, tick-heartbeat <id>: one timeout's worth
+ *   tick <id> [times]                   tick-election <id>, tick-heartbeat <id>: one timeout's worth
  *   set-election-timeout <id> <ticks>   the node's randomized election timeout, until its next reset
  *   propose <id> <data>                 read-index <id> <ctx>          transfer-leadership <from> <to>
  *   isolate <id>                        cut every link to and from the node; `heal` restores all
@@ -94,6 +94,9 @@ export class InteractionEnv {
   handle(name: string, args: Args): string {
     const h = HANDLERS[name];
     if (h === undefined) throw new CommandError(`unknown command "${name}"`);
+    for (const key of args.kv.keys()) {
+      if (!(OPTIONS[name] ?? []).includes(key)) throw new CommandError(`${name}: unknown option "${key}"`);
+    }
     const out = h(this, args);
     return out.length === 0 ? "ok" : out.join("\n");
   }
@@ -202,6 +205,11 @@ function tickN(r: RaftNode<string>, times: number): string[] {
   for (let k = 0; k < times; k++) r.tick();
   return [];
 }
+
+/** The key=value options each command takes (the others take none). */
+const OPTIONS: Record<string, readonly string[]> = {
+  "add-nodes": ["prevote", "checkquorum", "forward", "election", "heartbeat", "max-entries", "max-inflight"],
+};
 
 const HANDLERS: Record<string, Handler> = {
   "add-nodes": (env, a) => {
