@@ -9,8 +9,10 @@
  * - replicate: the follower accepted an append, so the leader streams entries optimistically,
  *   advancing `next` as it sends and keeping at most `maxInflight` appends unacknowledged.
  *
- * One object per follower (rather than one array per field) keeps each follower's fields
- * together: bench/raft.ts runs no slower with objects than with the parallel arrays they replaced.
+ * One object per follower, rather than one array per field, keeps each follower's fields together.
+ * Objects were chosen over a struct of typed arrays because they measured no slower than the
+ * parallel arrays they replaced: bench/raft.ts's four runs, timed in CPU time with the old and new
+ * code alternating in one process, differed by under 10% either way, with no consistent sign.
  */
 
 export type ProgressState = "probe" | "replicate";
