@@ -31,6 +31,19 @@
  * read after an acknowledged DEL or HDEL that followed its write, or HLEN/EXISTS non-zero in a
  * quiet window after a DEL).
  */
+import {
+  type CollectionShape,
+  type Count,
+  countOf,
+  findCountResurrections,
+  findQuietLenMismatches,
+  findTxnLenMismatches,
+  type KeyDel,
+  Origins,
+  perKey,
+  pushTo,
+  type Text,
+} from "./collection.ts";
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
 import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once } from "./evidence.ts";
@@ -40,8 +53,6 @@ import type { Txn } from "./txn.ts";
 import { txnLabel } from "./txn.ts";
 
 type Elem = MopValue;
-/** Words for an explanation, built only if the explanation is. */
-type Text = () => string;
 
 const HASH_FS: readonly string[] = ["hset", "hdel", "hget", "hgetall", "hlen", "del", "exists"];
 const HASH_ONLY = new Set(["hset", "hdel", "hget", "hgetall", "hlen"]);
@@ -91,18 +102,9 @@ interface Removal {
   field: string | null;
 }
 
-interface Count {
-  t: Txn;
-  j: number;
-  f: string;
-  n: number;
-}
-
-interface Deleter {
-  t: Txn;
+/** A committed HDEL (`field` set) or DEL (`field` null); `addsAfter`: the same transaction sets a field of the key afterwards. */
+interface Deleter extends KeyDel {
   field: string | null;
-  /** The same transaction sets a field of the key afterwards. */
-  setAfter: boolean;
 }
 
 /** A committed transaction that read a field's version and then wrote that field. */
@@ -144,12 +146,6 @@ interface HashKey {
 
 const label = txnLabel;
 
-function countOf(v: MopValue): number | null {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return null;
-}
-
 function pair(v: MopValue): MopValue[] | null {
   return Array.isArray(v) && v.length >= 1 ? v : null;
 }
@@ -160,6 +156,30 @@ function mapOf(v: MopValue): Record<string, Elem> | null {
   return null;
 }
 
+const allWhat = (k: Key, map: Record<string, Elem>) => `read key ${show(k)} = ${show(map)} (HGETALL)`;
+
+/** HSET and HDEL change the size by what their replies say (new? and removed?). */
+const HASH_SHAPE: CollectionShape = {
+  lenF: "hlen",
+  lenName: "HLEN",
+  fullF: "hgetall",
+  fullSize(v) {
+    const map = mapOf(v);
+    return map === null ? null : Object.keys(map).length;
+  },
+  fullText: (k, v) => `HGETALL ${show(k)} = ${show(v)}`,
+  sizeChange(f, v) {
+    const p = pair(v);
+    if (f === "hset" && p !== null && typeof p[2] === "boolean") return p[2] ? 1 : 0;
+    if (f === "hdel" && p !== null && typeof p[1] === "boolean") return p[1] ? -1 : 0;
+    return f === "hget" || f === "exists" ? 0 : null;
+  },
+  noun: "hash",
+  item: "field",
+  adder: "HSET",
+  ownChanges: "HSETs and HDELs",
+};
+
 function mayDelete(h: HashKey, field: string | null, t: Txn): void {
   const l = h.mayDelete.get(field);
   if (l === undefined) h.mayDelete.set(field, [t]);
@@ -167,112 +187,96 @@ function mayDelete(h: HashKey, field: string | null, t: Txn): void {
 }
 
 function collect(txns: readonly Txn[]): Map<Key, HashKey> {
-  const keys = new Map<Key, HashKey>();
-  const state = (k: Key): HashKey => {
-    let h = keys.get(k);
-    if (h === undefined) {
-      h = {
-        key: k,
-        writes: new Map(),
-        ambiguous: new Set(),
-        fieldWriters: new Map(),
-        fields: new Set(),
-        valueReads: [],
-        absentReads: [],
-        alls: [],
-        counts: [],
-        deleters: [],
-        deletedFields: new Set(),
-        keyDeleted: false,
-        mayDelete: new Map(),
-        removals: [],
-        absentSeen: [],
-        writers: new Set(),
-        adders: new Set(),
-        readWrites: [],
-      };
-      keys.set(k, h);
-    }
-    return h;
-  };
-  for (const t of txns) {
-    const ok = t.type === "ok";
-    const possible = t.type !== "fail";
-    const mops = t.mops;
-    for (let j = 0; j < mops.length; j++) {
-      const [f, k, v] = mops[j];
-      const h = state(k);
-      switch (f) {
-        case "hset": {
-          const p = pair(v);
-          if (p === null || p.length < 2) break;
-          const field = String(p[0]);
-          h.fields.add(field);
-          const w: Write = { t, j, field, v: p[1], isNew: ok && typeof p[2] === "boolean" ? p[2] : null };
-          if (h.writes.has(w.v)) h.ambiguous.add(w.v);
-          else h.writes.set(w.v, w);
-          if (possible) {
-            const l = h.fieldWriters.get(field);
-            if (l === undefined) h.fieldWriters.set(field, [w]);
-            else l.push(w);
-            h.writers.add(t);
-            h.adders.add(t);
-          }
-          break;
+  const make = (key: Key): HashKey => ({
+    key,
+    writes: new Map(),
+    ambiguous: new Set(),
+    fieldWriters: new Map(),
+    fields: new Set(),
+    valueReads: [],
+    absentReads: [],
+    alls: [],
+    counts: [],
+    deleters: [],
+    deletedFields: new Set(),
+    keyDeleted: false,
+    mayDelete: new Map(),
+    removals: [],
+    absentSeen: [],
+    writers: new Set(),
+    adders: new Set(),
+    readWrites: [],
+  });
+  const keys = perKey(txns, make, (h, t, j, ok, possible) => {
+    const [f, k, v] = t.mops[j];
+    switch (f) {
+      case "hset": {
+        const p = pair(v);
+        if (p === null || p.length < 2) break;
+        const field = String(p[0]);
+        h.fields.add(field);
+        const w: Write = { t, j, field, v: p[1], isNew: ok && typeof p[2] === "boolean" ? p[2] : null };
+        if (h.writes.has(w.v)) h.ambiguous.add(w.v);
+        else h.writes.set(w.v, w);
+        if (possible) {
+          pushTo(h.fieldWriters, field, w);
+          h.writers.add(t);
+          h.adders.add(t);
         }
-        case "hdel": {
-          const p = pair(v);
-          if (p === null) break;
-          const field = String(p[0]);
-          h.fields.add(field);
-          const removed = ok && typeof p[1] === "boolean" ? p[1] : null;
-          if (possible && removed !== false) {
-            h.deletedFields.add(field);
-            h.writers.add(t);
-            mayDelete(h, field, t);
-            h.removals.push({ t, j, field });
-          }
-          if (ok) h.deleters.push({ t, field, setAfter: false });
-          break;
+        break;
+      }
+      case "hdel": {
+        const p = pair(v);
+        if (p === null) break;
+        const field = String(p[0]);
+        h.fields.add(field);
+        const removed = ok && typeof p[1] === "boolean" ? p[1] : null;
+        if (possible && removed !== false) {
+          h.deletedFields.add(field);
+          h.writers.add(t);
+          mayDelete(h, field, t);
+          h.removals.push({ t, j, field });
         }
-        case "hget": {
-          const p = pair(v);
-          if (p === null) break;
-          h.fields.add(String(p[0]));
-          break;
+        if (ok) h.deleters.push({ t, field, addsAfter: false });
+        break;
+      }
+      case "hget": {
+        const p = pair(v);
+        if (p !== null) h.fields.add(String(p[0]));
+        break;
+      }
+      case "hgetall": {
+        const map = ok ? mapOf(v) : null;
+        if (map === null) break;
+        for (const field of Object.keys(map)) h.fields.add(field);
+        h.alls.push({ t, j, map });
+        break;
+      }
+      case "hlen":
+      case "exists": {
+        const n = ok ? countOf(v) : null;
+        if (n !== null) h.counts.push({ t, j, f, n });
+        break;
+      }
+      case "del": {
+        const n = ok ? countOf(v) : null;
+        if (possible && (!ok || n !== 0)) {
+          h.keyDeleted = true;
+          h.writers.add(t);
+          mayDelete(h, null, t);
+          h.removals.push({ t, j, field: null });
         }
-        case "hgetall": {
-          const map = ok ? mapOf(v) : null;
-          if (map === null) break;
-          for (const field of Object.keys(map)) h.fields.add(field);
-          h.alls.push({ t, j, map });
-          break;
+        if (ok) {
+          const mops = t.mops;
+          let addsAfter = false;
+          for (let i = j + 1; i < mops.length; i++)
+            if (mops[i][0] === "hset" && mops[i][1] === k) addsAfter = true;
+          h.deleters.push({ t, field: null, addsAfter });
         }
-        case "hlen":
-        case "exists": {
-          const n = ok ? countOf(v) : null;
-          if (n !== null) h.counts.push({ t, j, f, n });
-          break;
-        }
-        case "del": {
-          const n = ok ? countOf(v) : null;
-          if (possible && (!ok || n !== 0)) {
-            h.keyDeleted = true;
-            h.writers.add(t);
-            mayDelete(h, null, t);
-            h.removals.push({ t, j, field: null });
-          }
-          if (ok) {
-            let setAfter = false;
-            for (let i = j + 1; i < mops.length; i++)
-              if (mops[i][0] === "hset" && mops[i][1] === k) setAfter = true;
-            h.deleters.push({ t, field: null, setAfter });
-          }
-          break;
-        }
+        break;
       }
     }
-  }
+  });
   for (const t of txns) if (t.type === "ok") readsOf(t, keys);
   return keys;
 }
@@ -330,7 +334,7 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
       case "hgetall": {
         const map = mapOf(v);
         if (map === null) break;
-        const what = () => `read key ${show(k)} = ${show(map)} (HGETALL)`;
+        const what = () => allWhat(k, map);
         for (const field of h.fields) {
           const x = Object.hasOwn(map, field) ? map[field] : null;
           observe(h, field, x === null || x === undefined ? ABSENT : x, what);
@@ -376,11 +380,16 @@ function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
   for (const h of keys.values()) {
     checkValues(ctx, h, anomalies);
     addEdges(h, reasons);
-    if (ctx.wants("lost-update")) findLostUpdates(h, anomalies);
+    findLostUpdates(ctx, h, anomalies);
     if (ctx.realtime === false) continue;
-    if (ctx.wants("G-single-item-realtime")) findStaleReads(h, anomalies);
-    if (ctx.wants("len-mismatch")) findQuietLenMismatches(h, anomalies);
-    if (ctx.wants("resurrected-key")) findResurrections(h, anomalies);
+    findStaleReads(ctx, h, anomalies);
+    const fulls = h.alls.map((a) => ({
+      t: a.t,
+      size: Object.keys(a.map).length,
+      what: () => allWhat(h.key, a.map),
+    }));
+    findQuietLenMismatches(ctx, HASH_SHAPE, h.key, h.counts, fulls, h.writers, anomalies);
+    findResurrections(ctx, h, anomalies);
   }
   // Orders across deletes need the direct dependencies found so far, on every key and datatype.
   const order = KnownOrder.from(ctx, keys.values());
@@ -388,7 +397,7 @@ function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
     addAbsentEdgesAcrossDeletes(h, order, reasons);
     addOverwriteEdges(h, txns, order, reasons);
   }
-  if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
+  findTxnLenMismatches(ctx, HASH_SHAPE, anomalies);
   return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
 }
 
@@ -404,34 +413,24 @@ function neverDeleted(h: HashKey, field: string): boolean {
 }
 
 function checkValues(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
-  const wantPhantom = ctx.wants("phantom-element");
-  const wantG1a = ctx.wants("G1a");
-  const phantoms = new Once();
-  const aborted = new Once();
+  const origins = new Origins(ctx, h.key, out);
   for (const r of h.valueReads) {
     const v = r.v as Elem;
     if (h.ambiguous.has(v)) continue;
     const w = h.writes.get(v);
-    if (w === undefined || w.field !== r.field) {
-      if (!wantPhantom || !phantoms.first(r.field, v)) continue;
-      out.push({
-        type: "phantom-element",
-        keys: [h.key],
-        ops: [r.t.index],
-        explanation: `${label(r.t)} ${r.what()}, but no transaction ever wrote ${show(v)} to field ${show(r.field)} of that key${
-          w === undefined ? "" : ` (${label(w.t)} wrote it to field ${show(w.field)})`
-        }.`,
-      });
-    } else if (w.t.type === "fail" && wantG1a && aborted.first(r.t.id, v)) {
-      out.push({
-        type: "G1a",
-        keys: [h.key],
-        ops: [r.t.index, w.t.index],
-        explanation: `${label(r.t)} ${r.what()}, observing ${show(v)}, which was written by ${label(
-          w.t,
-        )}, a transaction that failed (aborted read).`,
-      });
-    }
+    const nowhere = () =>
+      `no transaction ever wrote ${show(v)} to field ${show(r.field)} of that key${
+        w === undefined ? "" : ` (${label(w.t)} wrote it to field ${show(w.field)})`
+      }`;
+    origins.observed(
+      r.t,
+      v,
+      r.what,
+      w !== undefined && w.field === r.field ? w.t : undefined,
+      [r.field, v],
+      nowhere,
+      "written",
+    );
   }
 }
 
@@ -727,7 +726,8 @@ function addOverwriteEdges(h: HashKey, txns: readonly Txn[], order: KnownOrder, 
 }
 
 /** Two committed txns read the same version of a field and both wrote that field. */
-function findLostUpdates(h: HashKey, out: Anomaly[]): void {
+function findLostUpdates(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  if (!ctx.wants("lost-update")) return;
   const groups = new Map<string, Map<Version, ReadWrite[]>>();
   for (const rw of h.readWrites) {
     if (rw.v === ABSENT && !neverDeleted(h, rw.field)) continue;
@@ -755,39 +755,6 @@ function findLostUpdates(h: HashKey, out: Anomaly[]): void {
     }
 }
 
-/** HLEN and HGETALL in one quiet window (no write to the key may have taken effect) must agree. */
-function findQuietLenMismatches(h: HashKey, out: Anomaly[]): void {
-  const lens = h.counts.filter((c) => c.f === "hlen");
-  if (lens.length === 0 || h.alls.length === 0) return;
-  const cov = new Coverage(h.writers);
-  const allsByGap = new Map<number, { t: Txn; map: Record<string, Elem> }[]>();
-  for (const a of h.alls) {
-    const g = cov.gapOf(a.t);
-    if (g < 0) continue;
-    const l = allsByGap.get(g);
-    if (l === undefined) allsByGap.set(g, [a]);
-    else l.push(a);
-  }
-  for (const c of lens) {
-    const g = cov.gapOf(c.t);
-    if (g < 0) continue;
-    const a = allsByGap.get(g)?.find((a) => a.t !== c.t && Object.keys(a.map).length !== c.n);
-    if (a === undefined) continue;
-    const [x, y] = a.t.invokePos < c.t.invokePos ? [a.t, c.t] : [c.t, a.t];
-    const size = Object.keys(a.map).length;
-    out.push({
-      type: "len-mismatch",
-      keys: [h.key],
-      ops: [x.index, y.index],
-      explanation: `${label(c.t)} read HLEN ${show(h.key)} = ${c.n}, but ${label(a.t)} read key ${show(h.key)} = ${show(
-        a.map,
-      )} (HGETALL), ${size} field${size === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
-        x,
-      )} to the completion of ${label(y)}, so both saw the same hash.`,
-    });
-  }
-}
-
 /**
  * Stale reads (strict models only). Blind HSETs leave no version order in the data, but real time
  * gives one: a committed HSET invoked after another completed installed a later version. A read
@@ -796,7 +763,8 @@ function findQuietLenMismatches(h: HashKey, out: Anomaly[]): void {
  * time had already replaced: the two-step cycle Elle reports as G-single-item-realtime when told
  * the keys are linearizable.
  */
-function findStaleReads(h: HashKey, out: Anomaly[]): void {
+function findStaleReads(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  if (!ctx.wants("G-single-item-realtime")) return;
   const k = show(h.key);
   const once = new Once();
   for (const [field, writers] of h.fieldWriters) {
@@ -878,8 +846,8 @@ function findStaleReads(h: HashKey, out: Anomaly[]): void {
  * unique, so nothing wrote it again); (b) HLEN or EXISTS non-zero after an acknowledged DEL with no
  * HSET to the key that may have taken effect from the DEL's invocation to that read's completion.
  */
-function findResurrections(h: HashKey, out: Anomaly[]): void {
-  if (h.deleters.length === 0) return;
+function findResurrections(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  if (!ctx.wants("resurrected-key") || h.deleters.length === 0) return;
   const k = show(h.key);
   const keyDels = h.deleters.filter((d) => d.field === null);
   const byField = new Map<string, EarliestAfter<Deleter>>();
@@ -910,65 +878,5 @@ function findResurrections(h: HashKey, out: Anomaly[]): void {
   }
 
   const cov = new Coverage(h.adders);
-  const firstDel = new Map<number, Deleter>();
-  for (const d of keyDels) {
-    if (d.setAfter) continue;
-    const g = cov.gapOf(d.t);
-    if (g < 0) continue;
-    const cur = firstDel.get(g);
-    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
-  }
-  if (firstDel.size === 0) return;
-  for (const c of h.counts) {
-    if (c.n === 0) continue;
-    const g = cov.gapOf(c.t);
-    const d = g < 0 ? undefined : firstDel.get(g);
-    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
-    out.push({
-      type: "resurrected-key",
-      keys: [h.key],
-      ops: [d.t.index, c.t.index],
-      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${
-        c.f === "hlen" ? "HLEN" : "EXISTS"
-      } ${k} = ${c.n}, though no HSET to that key may have taken effect from the DEL's invocation to that read's completion: the key should be empty.`,
-    });
-  }
-}
-
-/**
- * len-mismatch inside one committed transaction: HLEN and HGETALL of the same key, adjusted for
- * the transaction's own HSETs (new? fields) and HDELs between them, must agree.
- */
-function findTxnLenMismatches(txns: readonly Txn[], out: Anomaly[]): void {
-  const state = new Map<Key, { n: number; src: "all" | "len"; v: MopValue }>();
-  for (const t of txns) {
-    if (t.type !== "ok" || t.mops.length < 2) continue;
-    state.clear();
-    for (const [f, k, v] of t.mops) {
-      const s = state.get(k);
-      if (f === "hgetall" || f === "hlen") {
-        const map = f === "hgetall" ? mapOf(v) : null;
-        const n = map !== null ? Object.keys(map).length : f === "hlen" ? countOf(v) : null;
-        if (n === null) continue;
-        const src = f === "hgetall" ? "all" : "len";
-        if (s !== undefined && s.src !== src && s.n !== n) {
-          const lenText = `HLEN ${show(k)} = ${show(src === "len" ? v : s.v)}`;
-          const allText = `HGETALL ${show(k)} = ${show(src === "all" ? v : s.v)}`;
-          const [first, second] = src === "len" ? [allText, lenText] : [lenText, allText];
-          out.push({
-            type: "len-mismatch",
-            keys: [k],
-            ops: [t.index],
-            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own HSETs and HDELs in between, the first implies ${s.n} field(s) at the second, which shows ${n}.`,
-          });
-        }
-        state.set(k, { n, src, v });
-      } else if (s !== undefined) {
-        const p = pair(v);
-        if (f === "hset" && p !== null && typeof p[2] === "boolean") s.n += p[2] ? 1 : 0;
-        else if (f === "hdel" && p !== null && typeof p[1] === "boolean") s.n -= p[1] ? 1 : 0;
-        else if (f !== "hget" && f !== "exists") state.delete(k);
-      }
-    }
-  }
+  findCountResurrections(HASH_SHAPE, h.key, keyDels, h.counts, cov, cov, out);
 }

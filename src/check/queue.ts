@@ -21,6 +21,18 @@
  * fifo-violation, len-mismatch and resurrected-key. A committed op took effect between its
  * invocation and completion; an info or pending op may take effect any time after its invocation.
  */
+import {
+  type CollectionShape,
+  type Count,
+  countOf,
+  findCountResurrections,
+  findQuietLenMismatches,
+  findTxnLenMismatches,
+  type KeyDel,
+  Origins,
+  perKey,
+  pushTo,
+} from "./collection.ts";
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
 import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once, precedes } from "./evidence.ts";
@@ -71,18 +83,7 @@ interface Read {
   set: Set<Elem> | null;
 }
 
-/** A committed micro-op that reports a count or an empty list: LLEN, EXISTS, DEL, a nil pop. */
-interface Count {
-  t: Txn;
-  j: number;
-  f: string;
-  n: number;
-}
-
-interface Del extends Count {
-  /** The same transaction pushes to the key after deleting it. */
-  pushAfter: boolean;
-}
+interface Del extends Count, KeyDel {}
 
 interface QueueKey {
   key: Key;
@@ -101,6 +102,24 @@ interface QueueKey {
   adders: Set<Txn>;
 }
 
+/** Nil pops leave the size unknown here (they say only that the list was empty when they ran). */
+const QUEUE_SHAPE: CollectionShape = {
+  lenF: "len",
+  lenName: "LLEN",
+  fullF: "r",
+  fullSize: (v) => readList(v)?.length ?? null,
+  fullText: (_k, v) => `the full list ${show(v)}`,
+  sizeChange(f, v) {
+    if (f === "append" || f === "lpush") return 1;
+    if ((f === "pop" || f === "rpop") && v !== null && v !== undefined) return -1;
+    return f === "exists" ? 0 : null;
+  },
+  noun: "list",
+  item: "element",
+  adder: "push",
+  ownChanges: "pushes and pops",
+};
+
 /** x was directly ahead of y at some moment; `src` says how we know (built only when explained). */
 interface Fact {
   x: Elem;
@@ -117,99 +136,76 @@ function readList(v: MopValue): Elem[] | null {
   return v === null || v === undefined ? [] : null;
 }
 
-function countOf(v: MopValue): number | null {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return null;
-}
-
 function collect(txns: readonly Txn[]): Map<Key, QueueKey> {
-  const keys = new Map<Key, QueueKey>();
-  const state = (k: Key): QueueKey => {
-    let q = keys.get(k);
-    if (q === undefined) {
-      q = {
-        key: k,
-        pushes: new Map(),
-        duplicate: null,
-        pops: new Map(),
-        reads: [],
-        nilPops: [],
-        counts: [],
-        dels: [],
-        removers: new Set(),
-        writers: new Set(),
-        adders: new Set(),
-      };
-      keys.set(k, q);
-    }
-    return q;
-  };
-  for (const t of txns) {
-    const ok = t.type === "ok";
-    const possible = t.type !== "fail";
-    const mops = t.mops;
-    for (let j = 0; j < mops.length; j++) {
-      const [f, k, v] = mops[j];
-      const q = state(k);
-      switch (f) {
-        case "append":
-        case "lpush": {
-          const p: Push = { t, j, kind: f, x: v };
-          const prev = q.pushes.get(v);
-          if (prev !== undefined) q.duplicate ??= [prev, p];
-          else q.pushes.set(v, p);
-          if (possible) {
-            q.writers.add(t);
-            q.adders.add(t);
-          }
-          break;
+  const make = (key: Key): QueueKey => ({
+    key,
+    pushes: new Map(),
+    duplicate: null,
+    pops: new Map(),
+    reads: [],
+    nilPops: [],
+    counts: [],
+    dels: [],
+    removers: new Set(),
+    writers: new Set(),
+    adders: new Set(),
+  });
+  return perKey(txns, make, (q, t, j, ok, possible) => {
+    const [f, k, v] = t.mops[j];
+    switch (f) {
+      case "append":
+      case "lpush": {
+        const p: Push = { t, j, kind: f, x: v };
+        const prev = q.pushes.get(v);
+        if (prev !== undefined) q.duplicate ??= [prev, p];
+        else q.pushes.set(v, p);
+        if (possible) {
+          q.writers.add(t);
+          q.adders.add(t);
         }
-        case "pop":
-        case "rpop":
-          if (ok) {
-            if (v === null || v === undefined) q.nilPops.push({ t, j, f, n: 0 });
-            else {
-              const ps = q.pops.get(v);
-              const p: Pop = { t, j, kind: f, x: v };
-              if (ps === undefined) q.pops.set(v, [p]);
-              else ps.push(p);
-              q.writers.add(t);
-            }
-          } else if (possible) {
-            q.removers.add(t);
+        break;
+      }
+      case "pop":
+      case "rpop":
+        if (ok) {
+          if (v === null || v === undefined) q.nilPops.push({ t, j, f, n: 0 });
+          else {
+            pushTo(q.pops, v, { t, j, kind: f, x: v });
             q.writers.add(t);
           }
-          break;
-        case "r": {
-          const list = ok ? readList(v) : null;
-          if (list !== null) q.reads.push({ t, j, list, set: null });
-          break;
+        } else if (possible) {
+          q.removers.add(t);
+          q.writers.add(t);
         }
-        case "len":
-        case "exists": {
-          const n = ok ? countOf(v) : null;
-          if (n !== null) q.counts.push({ t, j, f, n });
-          break;
+        break;
+      case "r": {
+        const list = ok ? readList(v) : null;
+        if (list !== null) q.reads.push({ t, j, list, set: null });
+        break;
+      }
+      case "len":
+      case "exists": {
+        const n = ok ? countOf(v) : null;
+        if (n !== null) q.counts.push({ t, j, f, n });
+        break;
+      }
+      case "del": {
+        const n = ok ? countOf(v) : null;
+        if (ok) {
+          const mops = t.mops;
+          let addsAfter = false;
+          for (let i = j + 1; i < mops.length; i++)
+            if ((mops[i][0] === "append" || mops[i][0] === "lpush") && mops[i][1] === k) addsAfter = true;
+          q.dels.push({ t, j, f, n: n ?? 1, addsAfter });
         }
-        case "del": {
-          const n = ok ? countOf(v) : null;
-          if (ok) {
-            let pushAfter = false;
-            for (let i = j + 1; i < mops.length; i++)
-              if ((mops[i][0] === "append" || mops[i][0] === "lpush") && mops[i][1] === k) pushAfter = true;
-            q.dels.push({ t, j, f, n: n ?? 1, pushAfter });
-          }
-          if (possible && (!ok || n !== 0)) {
-            q.removers.add(t);
-            q.writers.add(t);
-          }
-          break;
+        if (possible && (!ok || n !== 0)) {
+          q.removers.add(t);
+          q.writers.add(t);
         }
+        break;
       }
     }
-  }
-  return keys;
+  });
 }
 
 function analyzeQueues(ctx: AnalysisContext): DatatypeAnalysis {
@@ -234,10 +230,11 @@ function analyzeQueues(ctx: AnalysisContext): DatatypeAnalysis {
     if (ctx.realtime === false) continue;
     findLosses(ctx, q, anomalies);
     findFifoViolations(ctx, q, facts, anomalies);
-    findQuietLenMismatches(ctx, q, anomalies);
+    const fulls = q.reads.map((r) => ({ t: r.t, size: r.list.length, what: () => readWhat(q, r.list) }));
+    findQuietLenMismatches(ctx, QUEUE_SHAPE, q.key, q.counts, fulls, q.writers, anomalies);
     findResurrections(ctx, q, anomalies);
   }
-  if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
+  findTxnLenMismatches(ctx, QUEUE_SHAPE, anomalies);
   return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
 }
 
@@ -247,29 +244,17 @@ const popWhat = (q: QueueKey, p: { kind: string; x: Elem }) =>
 
 /** Phantom and aborted elements, duplicates inside one read, elements popped twice. */
 function checkObservations(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
-  const wantPhantom = ctx.wants("phantom-element");
-  const wantG1a = ctx.wants("G1a");
-  const phantoms = new Once();
-  const aborted = new Once();
-  const origin = (t: Txn, x: Elem, what: () => string) => {
-    const w = q.pushes.get(x);
-    if (w === undefined) {
-      if (wantPhantom && phantoms.first(x))
-        out.push({
-          type: "phantom-element",
-          keys: [q.key],
-          ops: [t.index],
-          explanation: `${label(t)} ${what()}, but no transaction ever pushed ${show(x)} to that key.`,
-        });
-    } else if (w.t.type === "fail" && wantG1a && aborted.first(t.id, x)) {
-      out.push({
-        type: "G1a",
-        keys: [q.key],
-        ops: [t.index, w.t.index],
-        explanation: `${label(t)} ${what()}, observing ${show(x)}, which was pushed by ${label(w.t)}, a transaction that failed (aborted read).`,
-      });
-    }
-  };
+  const origins = new Origins(ctx, q.key, out);
+  const origin = (t: Txn, x: Elem, what: () => string) =>
+    origins.observed(
+      t,
+      x,
+      what,
+      q.pushes.get(x)?.t,
+      [x],
+      () => `no transaction ever pushed ${show(x)} to that key`,
+      "pushed",
+    );
   for (const r of q.reads) {
     const what = () => readWhat(q, r.list);
     for (const x of r.list) origin(r.t, x, what);
@@ -783,44 +768,6 @@ function findFifoViolations(
 }
 
 /**
- * len-mismatch across transactions: an LLEN and a full read of the key in one quiet window (no
- * write to the key, committed or not, may have taken effect from the first's invocation to the
- * second's completion) saw the same list, so they must agree.
- */
-function findQuietLenMismatches(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
-  if (!ctx.wants("len-mismatch")) return;
-  const lens = q.counts.filter((c) => c.f === "len");
-  if (lens.length === 0 || q.reads.length === 0) return;
-  const cov = new Coverage(q.writers);
-  const readsByGap = new Map<number, Read[]>();
-  for (const r of q.reads) {
-    const g = cov.gapOf(r.t);
-    if (g < 0) continue;
-    const l = readsByGap.get(g);
-    if (l === undefined) readsByGap.set(g, [r]);
-    else l.push(r);
-  }
-  for (const c of lens) {
-    const g = cov.gapOf(c.t);
-    if (g < 0) continue;
-    const r = readsByGap.get(g)?.find((r) => r.t !== c.t && r.list.length !== c.n);
-    if (r === undefined) continue;
-    const [a, b] = r.t.invokePos < c.t.invokePos ? [r.t, c.t] : [c.t, r.t];
-    out.push({
-      type: "len-mismatch",
-      keys: [q.key],
-      ops: [a.index, b.index],
-      explanation: `${label(c.t)} read LLEN ${show(q.key)} = ${c.n}, but ${label(r.t)} ${readWhat(
-        q,
-        r.list,
-      )}, ${r.list.length} element${r.list.length === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
-        a,
-      )} to the completion of ${label(b)}, so both saw the same list.`,
-    });
-  }
-}
-
-/**
  * resurrected-key: after an acknowledged DEL, (a) an element whose push had taken effect before the
  * DEL was invoked is read or popped by an op invoked after the DEL completed; or (b) LLEN or EXISTS
  * is non-zero although no push may have taken effect from the DEL's invocation to that op's
@@ -881,74 +828,6 @@ function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): v
     });
   }
 
-  const cov = new Coverage(q.adders, (t) => settled.get(t) ?? doneAt(t));
-  const plain = new Coverage(q.adders);
-  const firstDel = new Map<number, Del>();
-  for (const d of q.dels) {
-    if (d.pushAfter) continue;
-    const g = cov.gapOf(d.t);
-    if (g < 0) continue;
-    const cur = firstDel.get(g);
-    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
-  }
-  if (firstDel.size === 0) return;
-  for (const c of q.counts) {
-    if (c.n === 0) continue;
-    const g = cov.gapOf(c.t);
-    const d = g < 0 ? undefined : firstDel.get(g);
-    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
-    const name = c.f === "len" ? "LLEN" : "EXISTS";
-    const early =
-      plain.gap(d.t.invokePos, c.t.completePos) < 0
-        ? " (a push still in flight then had already taken effect: a read or pop had returned its element before the DEL was invoked)"
-        : "";
-    out.push({
-      type: "resurrected-key",
-      keys: [q.key],
-      ops: [d.t.index, c.t.index],
-      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${name} ${k} = ${
-        c.n
-      }, though no push to that key may have taken effect from the DEL's invocation to that read's completion${early}: the key should be empty.`,
-    });
-  }
-}
-
-/**
- * len-mismatch inside one committed transaction: LLEN and a full read of the same key, adjusted
- * for the transaction's own pushes and pops between them, must agree.
- */
-function findTxnLenMismatches(txns: readonly Txn[], out: Anomaly[]): void {
-  const state = new Map<Key, { n: number; src: "r" | "len"; j: number; v: MopValue }>();
-  for (const t of txns) {
-    if (t.type !== "ok" || t.mops.length < 2) continue;
-    state.clear();
-    const mops = t.mops;
-    for (let j = 0; j < mops.length; j++) {
-      const [f, k, v] = mops[j];
-      const s = state.get(k);
-      if (f === "r" || f === "len") {
-        const n = f === "r" ? readList(v)?.length : countOf(v);
-        if (n === undefined || n === null) continue;
-        const src = f === "r" ? "r" : "len";
-        if (s !== undefined && s.src !== src && s.n !== n) {
-          const lenText = `LLEN ${show(k)} = ${show(src === "len" ? v : s.v)}`;
-          const readText = `the full list ${show(src === "r" ? v : s.v)}`;
-          const [first, second] = src === "len" ? [readText, lenText] : [lenText, readText];
-          out.push({
-            type: "len-mismatch",
-            keys: [k],
-            ops: [t.index],
-            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own pushes and pops in between, the first implies ${
-              s.n
-            } element(s) at the second, which shows ${n}.`,
-          });
-        }
-        state.set(k, { n, src, j, v });
-      } else if (s !== undefined) {
-        if (f === "append" || f === "lpush") s.n++;
-        else if ((f === "pop" || f === "rpop") && v !== null && v !== undefined) s.n--;
-        else if (f !== "exists") state.delete(k);
-      }
-    }
-  }
+  const settledCov = new Coverage(q.adders, (t) => settled.get(t) ?? doneAt(t));
+  findCountResurrections(QUEUE_SHAPE, q.key, q.dels, q.counts, settledCov, new Coverage(q.adders), out);
 }

@@ -1,0 +1,289 @@
+/**
+ * The checks that lists used as queues (queue.ts) and hashes (hash.ts) share: both are
+ * collections of unique items under one key, with a size command (LLEN, HLEN), a full read
+ * (LRANGE 0 -1, HGETALL), DEL and EXISTS. The finders here are written once and told what differs
+ * by a small `CollectionShape`: which micro-op reports a size, which reads the whole collection,
+ * how each micro-op changes the size, and the words an explanation uses. Like Elle's transaction
+ * finders, each one takes the history (or one key's part of it) and the datatype's predicates,
+ * checks `ctx.wants` itself, and appends what it finds.
+ *
+ *   - per-key collection of micro-ops (`perKey`);
+ *   - phantom and aborted (G1a) observations (`Origins`);
+ *   - len-mismatch inside one transaction (`findTxnLenMismatches`) and across transactions in a
+ *     quiet window (`findQuietLenMismatches`);
+ *   - resurrected-key shown by a size or EXISTS after an acknowledged DEL (`findCountResurrections`).
+ */
+import type { AnalysisContext, Anomaly } from "./datatype.ts";
+import { show } from "./datatype.ts";
+import { Coverage, Once } from "./evidence.ts";
+import type { Key, MopValue } from "./history.ts";
+import type { Txn } from "./txn.ts";
+import { txnLabel as label } from "./txn.ts";
+
+/** Words for an explanation, built only if the explanation is. */
+export type Text = () => string;
+
+/** What tells one collection datatype from another, as far as the shared finders care. */
+export interface CollectionShape {
+  /** The micro-op that reports the size (`len`, `hlen`), and its command name. */
+  lenF: string;
+  lenName: string;
+  /** The micro-op that reads the whole collection (`r`, `hgetall`). */
+  fullF: string;
+  /** How many items a full read's value holds; null when the value is unreadable. */
+  fullSize(v: MopValue): number | null;
+  /** A full read's value in words, for an explanation inside one transaction. */
+  fullText(key: Key, v: MopValue): string;
+  /**
+   * How a committed micro-op other than the size and the full read changes the size: +1, -1 or 0,
+   * or null when its effect is not known from its reply (what the size is after it is then unknown).
+   */
+  sizeChange(f: string, v: MopValue): number | null;
+  /** Words: the collection ("list"), one item ("element"), the micro-ops that add an item ("push"), and those of one transaction that change the size. */
+  noun: string;
+  item: string;
+  adder: string;
+  ownChanges: string;
+}
+
+/** A committed micro-op that reports a count: the size, EXISTS, a DEL's reply. */
+export interface Count {
+  t: Txn;
+  j: number;
+  f: string;
+  n: number;
+}
+
+/** A committed full read, with its size and words. */
+export interface FullRead {
+  t: Txn;
+  size: number;
+  what: Text;
+}
+
+/** A committed DEL of the key. */
+export interface KeyDel {
+  t: Txn;
+  /** The same transaction adds to the key after deleting it. */
+  addsAfter: boolean;
+}
+
+/** A count from an integer reply or a boolean one (EXISTS in some clients); null otherwise. */
+export function countOf(v: MopValue): number | null {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return null;
+}
+
+/**
+ * Per-key state, created on first use, and a pass over every micro-op of the history that fills it:
+ * `visit` is called with the key's state, the transaction, the micro-op's position and whether the
+ * transaction committed or may have taken effect at all.
+ */
+export function perKey<S>(
+  txns: readonly Txn[],
+  make: (key: Key) => S,
+  visit: (s: S, t: Txn, j: number, ok: boolean, possible: boolean) => void,
+): Map<Key, S> {
+  const keys = new Map<Key, S>();
+  for (const t of txns) {
+    const ok = t.type === "ok";
+    const possible = t.type !== "fail";
+    const mops = t.mops;
+    for (let j = 0; j < mops.length; j++) {
+      const k = mops[j][1];
+      let s = keys.get(k);
+      if (s === undefined) {
+        s = make(k);
+        keys.set(k, s);
+      }
+      visit(s, t, j, ok, possible);
+    }
+  }
+  return keys;
+}
+
+/** Appends `x` to the list under `k` in `m`, creating it. */
+export function pushTo<K, V>(m: Map<K, V[]>, k: K, x: V): void {
+  const l = m.get(k);
+  if (l === undefined) m.set(k, [x]);
+  else l.push(x);
+}
+
+/**
+ * Where observed items came from: an item no transaction ever wrote is a phantom-element, one
+ * written only by a failed transaction an aborted read (G1a). Each phantom is reported once per
+ * item, each aborted read once per reader and item.
+ */
+export class Origins {
+  private readonly wantPhantom: boolean;
+  private readonly wantG1a: boolean;
+  private readonly phantoms = new Once();
+  private readonly aborted = new Once();
+
+  constructor(
+    ctx: AnalysisContext,
+    private readonly key: Key,
+    private readonly out: Anomaly[],
+  ) {
+    this.wantPhantom = ctx.wants("phantom-element");
+    this.wantG1a = ctx.wants("G1a");
+  }
+
+  /**
+   * `t` observed `x` (`what` says how); `writer` is the transaction that wrote it, or undefined when
+   * none did. `id` names the item for the once-only rule; `nowhere` ends the phantom's explanation.
+   */
+  observed(
+    t: Txn,
+    x: MopValue,
+    what: Text,
+    writer: Txn | undefined,
+    id: unknown[],
+    nowhere: Text,
+    wrote: string,
+  ): void {
+    if (writer === undefined) {
+      if (!this.wantPhantom || !this.phantoms.first(...id)) return;
+      this.out.push({
+        type: "phantom-element",
+        keys: [this.key],
+        ops: [t.index],
+        explanation: `${label(t)} ${what()}, but ${nowhere()}.`,
+      });
+    } else if (writer.type === "fail" && this.wantG1a && this.aborted.first(t.id, ...id)) {
+      this.out.push({
+        type: "G1a",
+        keys: [this.key],
+        ops: [t.index, writer.index],
+        explanation: `${label(t)} ${what()}, observing ${show(x)}, which was ${wrote} by ${label(
+          writer,
+        )}, a transaction that failed (aborted read).`,
+      });
+    }
+  }
+}
+
+/**
+ * len-mismatch inside one committed transaction: the size and a full read of the same key,
+ * adjusted for the transaction's own changes between them, must agree.
+ */
+export function findTxnLenMismatches(ctx: AnalysisContext, shape: CollectionShape, out: Anomaly[]): void {
+  if (!ctx.wants("len-mismatch")) return;
+  const state = new Map<Key, { n: number; full: boolean; v: MopValue }>();
+  for (const t of ctx.txns) {
+    if (t.type !== "ok" || t.mops.length < 2) continue;
+    state.clear();
+    for (const [f, k, v] of t.mops) {
+      const s = state.get(k);
+      if (f === shape.fullF || f === shape.lenF) {
+        const full = f === shape.fullF;
+        const n = full ? shape.fullSize(v) : countOf(v);
+        if (n === null) continue;
+        if (s !== undefined && s.full !== full && s.n !== n) {
+          const lenText = `${shape.lenName} ${show(k)} = ${show(full ? s.v : v)}`;
+          const fullText = shape.fullText(k, full ? v : s.v);
+          const [first, second] = full ? [lenText, fullText] : [fullText, lenText];
+          out.push({
+            type: "len-mismatch",
+            keys: [k],
+            ops: [t.index],
+            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own ${shape.ownChanges} in between, the first implies ${s.n} ${shape.item}(s) at the second, which shows ${n}.`,
+          });
+        }
+        state.set(k, { n, full, v });
+      } else if (s !== undefined) {
+        const d = shape.sizeChange(f, v);
+        if (d === null) state.delete(k);
+        else s.n += d;
+      }
+    }
+  }
+}
+
+/**
+ * len-mismatch across transactions: a size and a full read of the key in one quiet window (no write
+ * to the key, committed or not, may have taken effect from the first's invocation to the second's
+ * completion) saw the same collection, so they must agree.
+ */
+export function findQuietLenMismatches(
+  ctx: AnalysisContext,
+  shape: CollectionShape,
+  key: Key,
+  counts: readonly Count[],
+  fulls: readonly FullRead[],
+  writers: Iterable<Txn>,
+  out: Anomaly[],
+): void {
+  if (!ctx.wants("len-mismatch")) return;
+  const lens = counts.filter((c) => c.f === shape.lenF);
+  if (lens.length === 0 || fulls.length === 0) return;
+  const cov = new Coverage(writers);
+  const fullsByGap = new Map<number, FullRead[]>();
+  for (const r of fulls) {
+    const g = cov.gapOf(r.t);
+    if (g >= 0) pushTo(fullsByGap, g, r);
+  }
+  for (const c of lens) {
+    const g = cov.gapOf(c.t);
+    if (g < 0) continue;
+    const r = fullsByGap.get(g)?.find((r) => r.t !== c.t && r.size !== c.n);
+    if (r === undefined) continue;
+    const [a, b] = r.t.invokePos < c.t.invokePos ? [r.t, c.t] : [c.t, r.t];
+    out.push({
+      type: "len-mismatch",
+      keys: [key],
+      ops: [a.index, b.index],
+      explanation: `${label(c.t)} read ${shape.lenName} ${show(key)} = ${c.n}, but ${label(r.t)} ${r.what()}, ${r.size} ${
+        shape.item
+      }${r.size === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
+        a,
+      )} to the completion of ${label(b)}, so both saw the same ${shape.noun}.`,
+    });
+  }
+}
+
+/**
+ * resurrected-key shown by a count: the size or EXISTS is non-zero after an acknowledged DEL,
+ * although no write that adds to the key may have taken effect from the DEL's invocation to that
+ * read's completion. `settled` may end an adder's span before its completion, when an observation
+ * of what it added completed first; `plain` is the coverage without that, to say so.
+ */
+export function findCountResurrections(
+  shape: CollectionShape,
+  key: Key,
+  dels: readonly KeyDel[],
+  counts: readonly Count[],
+  settled: Coverage,
+  plain: Coverage,
+  out: Anomaly[],
+): void {
+  const k = show(key);
+  const firstDel = new Map<number, KeyDel>();
+  for (const d of dels) {
+    if (d.addsAfter) continue;
+    const g = settled.gapOf(d.t);
+    if (g < 0) continue;
+    const cur = firstDel.get(g);
+    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
+  }
+  if (firstDel.size === 0) return;
+  for (const c of counts) {
+    if (c.n === 0 || (c.f !== shape.lenF && c.f !== "exists")) continue;
+    const g = settled.gapOf(c.t);
+    const d = g < 0 ? undefined : firstDel.get(g);
+    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
+    const early =
+      plain.gap(d.t.invokePos, c.t.completePos) < 0
+        ? ` (a ${shape.adder} still in flight then had already taken effect: a read or pop had returned its ${shape.item} before the DEL was invoked)`
+        : "";
+    out.push({
+      type: "resurrected-key",
+      keys: [key],
+      ops: [d.t.index, c.t.index],
+      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${
+        c.f === shape.lenF ? shape.lenName : "EXISTS"
+      } ${k} = ${c.n}, though no ${shape.adder} to that key may have taken effect from the DEL's invocation to that read's completion${early}: the key should be empty.`,
+    });
+  }
+}
