@@ -7,15 +7,15 @@
  * finders, each one takes the history (or one key's part of it) and the datatype's predicates,
  * checks `ctx.wants` itself, and appends what it finds.
  *
- *   - per-key collection of micro-ops (`perKey`);
+ *   - the order of the analysis (`analyzeCollection`) and per-key collection of micro-ops (`perKey`);
  *   - phantom and aborted (G1a) observations (`Origins`);
  *   - len-mismatch inside one transaction (`findTxnLenMismatches`) and across transactions in a
  *     quiet window (`findQuietLenMismatches`);
  *   - resurrected-key shown by a size or EXISTS after an acknowledged DEL (`findCountResurrections`).
  */
-import type { AnalysisContext, Anomaly } from "./datatype.ts";
+import type { AnalysisContext, Anomaly, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, Once } from "./evidence.ts";
+import { Coverage, EdgeReasons, Once } from "./evidence.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
 import { txnLabel as label } from "./txn.ts";
@@ -39,6 +39,8 @@ export interface CollectionShape {
    * or null when its effect is not known from its reply (what the size is after it is then unknown).
    */
   sizeChange(f: string, v: MopValue): number | null;
+  /** Whether a micro-op adds items (RPUSH, LPUSH, HSET). */
+  adds(f: string): boolean;
   /** Words: the collection ("list"), one item ("element"), the micro-ops that add an item ("push"), and those of one transaction that change the size. */
   noun: string;
   item: string;
@@ -61,11 +63,63 @@ export interface FullRead {
   what: Text;
 }
 
-/** A committed DEL of the key. */
+/** A committed DEL of the key; `n` is its reply (1 when unreadable). */
 export interface KeyDel {
   t: Txn;
+  j: number;
+  n: number;
   /** The same transaction adds to the key after deleting it. */
   addsAfter: boolean;
+}
+
+/** What every collection datatype gathers per key. */
+export interface CollectionKey {
+  key: Key;
+  /** Committed sizes and EXISTS replies. */
+  counts: Count[];
+  /** Committed DELs. */
+  dels: KeyDel[];
+  /** Txns that may change the collection. */
+  writers: Set<Txn>;
+}
+
+/** One collection datatype's own steps, which `analyzeCollection` runs in order. */
+export interface CollectionAnalysis<S extends CollectionKey> {
+  shape: CollectionShape;
+  collect(txns: readonly Txn[]): Map<Key, S>;
+  /**
+   * Data edges of one key, and its anomalies that need no real time; false when nothing more can
+   * be inferred about the key.
+   */
+  inferKey(ctx: AnalysisContext, s: S, reasons: EdgeReasons, out: Anomaly[]): boolean;
+  /** The key's anomalies defined by real time (history order), checked only when it binds. */
+  realtimeKey(ctx: AnalysisContext, s: S, out: Anomaly[]): void;
+  /** The key's committed full reads. */
+  fullReads(s: S): FullRead[];
+  /** Edges that need the data edges of every key first. */
+  afterKeys?(ctx: AnalysisContext, keys: Map<Key, S>, reasons: EdgeReasons): void;
+}
+
+/**
+ * A collection datatype's analysis: per key, its data edges and anomalies, then (when real time
+ * binds) those defined by real time and the quiet-window length check; then what needs every key,
+ * and the length check inside transactions.
+ */
+export function analyzeCollection<S extends CollectionKey>(
+  ctx: AnalysisContext,
+  d: CollectionAnalysis<S>,
+): DatatypeAnalysis {
+  const anomalies: Anomaly[] = [];
+  const reasons = new EdgeReasons(ctx.edges, ctx.txns.length);
+  const keys = d.collect(ctx.txns);
+  for (const s of keys.values()) {
+    if (!d.inferKey(ctx, s, reasons, anomalies) || ctx.realtime === false) continue;
+    d.realtimeKey(ctx, s, anomalies);
+    findQuietLenMismatches(ctx, d.shape, s.key, s.counts, d.fullReads(s), s.writers, anomalies);
+  }
+  d.afterKeys?.(ctx, keys, reasons);
+  findTxnLenMismatches(ctx, d.shape, anomalies);
+  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
 }
 
 /** A count from an integer reply or a boolean one (EXISTS in some clients); null otherwise. */
@@ -76,14 +130,18 @@ export function countOf(v: MopValue): number | null {
 }
 
 /**
- * Per-key state, created on first use, and a pass over every micro-op of the history that fills it:
- * `visit` is called with the key's state, the transaction, the micro-op's position and whether the
- * transaction committed or may have taken effect at all.
+ * Per-key state, created on first use, and a pass over every micro-op of the history that fills it.
+ * Sizes, EXISTS and DEL are gathered here; `visit` is called for every micro-op (these included)
+ * with the key's state, the transaction, the micro-op's position and whether the transaction
+ * committed or may have taken effect at all; `deletes` for each DEL that may have removed something
+ * (it did not reply 0).
  */
-export function perKey<S>(
+export function perKey<S extends CollectionKey>(
   txns: readonly Txn[],
+  shape: CollectionShape,
   make: (key: Key) => S,
   visit: (s: S, t: Txn, j: number, ok: boolean, possible: boolean) => void,
+  deletes: (s: S, t: Txn, j: number) => void,
 ): Map<Key, S> {
   const keys = new Map<Key, S>();
   for (const t of txns) {
@@ -91,11 +149,25 @@ export function perKey<S>(
     const possible = t.type !== "fail";
     const mops = t.mops;
     for (let j = 0; j < mops.length; j++) {
-      const k = mops[j][1];
+      const [f, k, v] = mops[j];
       let s = keys.get(k);
       if (s === undefined) {
         s = make(k);
         keys.set(k, s);
+      }
+      const n = ok ? countOf(v) : null;
+      if ((f === shape.lenF || f === "exists") && n !== null) s.counts.push({ t, j, f, n });
+      else if (f === "del") {
+        if (ok) {
+          let addsAfter = false;
+          for (let i = j + 1; i < mops.length; i++)
+            if (shape.adds(mops[i][0]) && mops[i][1] === k) addsAfter = true;
+          s.dels.push({ t, j, n: n ?? 1, addsAfter });
+        }
+        if (possible && (!ok || n !== 0)) {
+          s.writers.add(t);
+          deletes(s, t, j);
+        }
       }
       visit(s, t, j, ok, possible);
     }

@@ -32,21 +32,19 @@
  * quiet window after a DEL).
  */
 import {
+  analyzeCollection,
+  type CollectionAnalysis,
+  type CollectionKey,
   type CollectionShape,
-  type Count,
-  countOf,
   findCountResurrections,
-  findQuietLenMismatches,
-  findTxnLenMismatches,
-  type KeyDel,
   Origins,
   perKey,
   pushTo,
   type Text,
 } from "./collection.ts";
-import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
+import type { AnalysisContext, Anomaly, Datatype } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once } from "./evidence.ts";
+import { Coverage, doneAt, EarliestAfter, type EdgeReasons, Once } from "./evidence.ts";
 import { RW, WR, WW } from "./graph.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
@@ -68,7 +66,7 @@ export const hash: Datatype = {
     }
     return hashy;
   },
-  analyze: analyzeHashes,
+  analyze: (ctx) => analyzeCollection(ctx, HASHES),
 };
 
 /** The state "field absent" (initial, or after a delete). */
@@ -102,8 +100,9 @@ interface Removal {
   field: string | null;
 }
 
-/** A committed HDEL (`field` set) or DEL (`field` null); `addsAfter`: the same transaction sets a field of the key afterwards. */
-interface Deleter extends KeyDel {
+/** A committed HDEL of `field`, or DEL of the key (`field` null). */
+interface Deleter {
+  t: Txn;
   field: string | null;
 }
 
@@ -115,8 +114,7 @@ interface ReadWrite {
   how: Text;
 }
 
-interface HashKey {
-  key: Key;
+interface HashKey extends CollectionKey {
   writes: Map<Elem, Write>;
   /** Values written more than once on this key: they cannot be traced to one write. */
   ambiguous: Set<Elem>;
@@ -125,9 +123,8 @@ interface HashKey {
   valueReads: FieldRead[];
   absentReads: FieldRead[];
   alls: { t: Txn; j: number; map: Record<string, Elem> }[];
-  counts: Count[];
-  /** Committed HDELs (field set) and DELs (field null), whatever they replied. */
-  deleters: Deleter[];
+  /** Committed HDELs, whatever they replied. */
+  hdels: Deleter[];
   deletedFields: Set<string>;
   keyDeleted: boolean;
   /** Txns that may have deleted a field (by field; DELs of the key under null). */
@@ -174,6 +171,7 @@ const HASH_SHAPE: CollectionShape = {
     if (f === "hdel" && p !== null && typeof p[1] === "boolean") return p[1] ? -1 : 0;
     return f === "hget" || f === "exists" ? 0 : null;
   },
+  adds: (f) => f === "hset",
   noun: "hash",
   item: "field",
   adder: "HSET",
@@ -197,7 +195,8 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
     absentReads: [],
     alls: [],
     counts: [],
-    deleters: [],
+    dels: [],
+    hdels: [],
     deletedFields: new Set(),
     keyDeleted: false,
     mayDelete: new Map(),
@@ -207,8 +206,8 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
     adders: new Set(),
     readWrites: [],
   });
-  const keys = perKey(txns, make, (h, t, j, ok, possible) => {
-    const [f, k, v] = t.mops[j];
+  const visit = (h: HashKey, t: Txn, j: number, ok: boolean, possible: boolean) => {
+    const [f, , v] = t.mops[j];
     switch (f) {
       case "hset": {
         const p = pair(v);
@@ -237,7 +236,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
           mayDelete(h, field, t);
           h.removals.push({ t, j, field });
         }
-        if (ok) h.deleters.push({ t, field, addsAfter: false });
+        if (ok) h.hdels.push({ t, field });
         break;
       }
       case "hget": {
@@ -252,31 +251,14 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
         h.alls.push({ t, j, map });
         break;
       }
-      case "hlen":
-      case "exists": {
-        const n = ok ? countOf(v) : null;
-        if (n !== null) h.counts.push({ t, j, f, n });
-        break;
-      }
-      case "del": {
-        const n = ok ? countOf(v) : null;
-        if (possible && (!ok || n !== 0)) {
-          h.keyDeleted = true;
-          h.writers.add(t);
-          mayDelete(h, null, t);
-          h.removals.push({ t, j, field: null });
-        }
-        if (ok) {
-          const mops = t.mops;
-          let addsAfter = false;
-          for (let i = j + 1; i < mops.length; i++)
-            if (mops[i][0] === "hset" && mops[i][1] === k) addsAfter = true;
-          h.deleters.push({ t, field: null, addsAfter });
-        }
-        break;
-      }
     }
-  });
+  };
+  const deletes = (h: HashKey, t: Txn, j: number) => {
+    h.keyDeleted = true;
+    mayDelete(h, null, t);
+    h.removals.push({ t, j, field: null });
+  };
+  const keys = perKey(txns, HASH_SHAPE, make, visit, deletes);
   for (const t of txns) if (t.type === "ok") readsOf(t, keys);
   return keys;
 }
@@ -372,34 +354,30 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
   }
 }
 
-function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
-  const { txns } = ctx;
-  const anomalies: Anomaly[] = [];
-  const reasons = new EdgeReasons(ctx.edges, txns.length);
-  const keys = collect(txns);
-  for (const h of keys.values()) {
-    checkValues(ctx, h, anomalies);
+const HASHES: CollectionAnalysis<HashKey> = {
+  shape: HASH_SHAPE,
+  collect,
+  inferKey(ctx, h, reasons, out) {
+    checkValues(ctx, h, out);
     addEdges(h, reasons);
-    findLostUpdates(ctx, h, anomalies);
-    if (ctx.realtime === false) continue;
-    findStaleReads(ctx, h, anomalies);
-    const fulls = h.alls.map((a) => ({
-      t: a.t,
-      size: Object.keys(a.map).length,
-      what: () => allWhat(h.key, a.map),
-    }));
-    findQuietLenMismatches(ctx, HASH_SHAPE, h.key, h.counts, fulls, h.writers, anomalies);
-    findResurrections(ctx, h, anomalies);
-  }
-  // Orders across deletes need the direct dependencies found so far, on every key and datatype.
-  const order = KnownOrder.from(ctx, keys.values());
-  for (const h of keys.values()) {
-    addAbsentEdgesAcrossDeletes(h, order, reasons);
-    addOverwriteEdges(h, txns, order, reasons);
-  }
-  findTxnLenMismatches(ctx, HASH_SHAPE, anomalies);
-  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
-}
+    findLostUpdates(ctx, h, out);
+    return true;
+  },
+  realtimeKey(ctx, h, out) {
+    findStaleReads(ctx, h, out);
+    findResurrections(ctx, h, out);
+  },
+  fullReads: (h) =>
+    h.alls.map((a) => ({ t: a.t, size: Object.keys(a.map).length, what: () => allWhat(h.key, a.map) })),
+  afterKeys(ctx, keys, reasons) {
+    // Orders across deletes need the direct dependencies found so far, on every key and datatype.
+    const order = KnownOrder.from(ctx, keys.values());
+    for (const h of keys.values()) {
+      addAbsentEdgesAcrossDeletes(h, order, reasons);
+      addOverwriteEdges(h, ctx.txns, order, reasons);
+    }
+  },
+};
 
 /** The traceable write of value v of this field, if it may have happened. */
 function writerOf(h: HashKey, field: string, v: Version): Write | undefined {
@@ -847,14 +825,14 @@ function findStaleReads(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void 
  * HSET to the key that may have taken effect from the DEL's invocation to that read's completion.
  */
 function findResurrections(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
-  if (!ctx.wants("resurrected-key") || h.deleters.length === 0) return;
+  if (!ctx.wants("resurrected-key") || h.dels.length + h.hdels.length === 0) return;
   const k = show(h.key);
-  const keyDels = h.deleters.filter((d) => d.field === null);
+  const deleters: Deleter[] = [...h.dels.map((d) => ({ t: d.t, field: null })), ...h.hdels];
   const byField = new Map<string, EarliestAfter<Deleter>>();
   const deletersOf = (field: string) => {
     let e = byField.get(field);
     if (e === undefined) {
-      e = new EarliestAfter(h.deleters.filter((d) => d.field === null || d.field === field));
+      e = new EarliestAfter(deleters.filter((d) => d.field === null || d.field === field));
       byField.set(field, e);
     }
     return e;
@@ -878,5 +856,5 @@ function findResurrections(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): vo
   }
 
   const cov = new Coverage(h.adders);
-  findCountResurrections(HASH_SHAPE, h.key, keyDels, h.counts, cov, cov, out);
+  findCountResurrections(HASH_SHAPE, h.key, h.dels, h.counts, cov, cov, out);
 }

@@ -22,20 +22,19 @@
  * invocation and completion; an info or pending op may take effect any time after its invocation.
  */
 import {
+  analyzeCollection,
+  type CollectionAnalysis,
+  type CollectionKey,
   type CollectionShape,
   type Count,
-  countOf,
   findCountResurrections,
-  findQuietLenMismatches,
-  findTxnLenMismatches,
-  type KeyDel,
   Origins,
   perKey,
   pushTo,
 } from "./collection.ts";
-import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
+import type { AnalysisContext, Anomaly, Datatype } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once, precedes } from "./evidence.ts";
+import { Coverage, doneAt, EarliestAfter, type EdgeReasons, Once, precedes } from "./evidence.ts";
 import { RW, WR, WW } from "./graph.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
@@ -57,7 +56,7 @@ export const queue: Datatype = {
     }
     return beyondListAppend;
   },
-  analyze: analyzeQueues,
+  analyze: (ctx) => analyzeCollection(ctx, QUEUES),
 };
 
 interface Push {
@@ -83,23 +82,20 @@ interface Read {
   set: Set<Elem> | null;
 }
 
-interface Del extends Count, KeyDel {}
-
-interface QueueKey {
-  key: Key;
+interface QueueKey extends CollectionKey {
   pushes: Map<Elem, Push>;
   duplicate: [Push, Push] | null;
   pops: Map<Elem, Pop[]>;
   reads: Read[];
   nilPops: Count[];
-  counts: Count[];
-  dels: Del[];
   /** Txns that may remove elements without saying which: pops and DELs of unknown outcome, DELs of an existing key. */
   removers: Set<Txn>;
   /** Txns that may change the list. */
   writers: Set<Txn>;
   /** Txns that may add elements. */
   adders: Set<Txn>;
+  /** Elements seen directly next to each other (collectFacts). */
+  facts: Map<Elem, Map<Elem, Fact>>;
 }
 
 /** Nil pops leave the size unknown here (they say only that the list was empty when they ran). */
@@ -114,6 +110,7 @@ const QUEUE_SHAPE: CollectionShape = {
     if ((f === "pop" || f === "rpop") && v !== null && v !== undefined) return -1;
     return f === "exists" ? 0 : null;
   },
+  adds: (f) => f === "append" || f === "lpush",
   noun: "list",
   item: "element",
   adder: "push",
@@ -149,9 +146,10 @@ function collect(txns: readonly Txn[]): Map<Key, QueueKey> {
     removers: new Set(),
     writers: new Set(),
     adders: new Set(),
+    facts: new Map(),
   });
-  return perKey(txns, make, (q, t, j, ok, possible) => {
-    const [f, k, v] = t.mops[j];
+  const visit = (q: QueueKey, t: Txn, j: number, ok: boolean, possible: boolean) => {
+    const [f, , v] = t.mops[j];
     switch (f) {
       case "append":
       case "lpush": {
@@ -183,60 +181,38 @@ function collect(txns: readonly Txn[]): Map<Key, QueueKey> {
         if (list !== null) q.reads.push({ t, j, list, set: null });
         break;
       }
-      case "len":
-      case "exists": {
-        const n = ok ? countOf(v) : null;
-        if (n !== null) q.counts.push({ t, j, f, n });
-        break;
-      }
-      case "del": {
-        const n = ok ? countOf(v) : null;
-        if (ok) {
-          const mops = t.mops;
-          let addsAfter = false;
-          for (let i = j + 1; i < mops.length; i++)
-            if ((mops[i][0] === "append" || mops[i][0] === "lpush") && mops[i][1] === k) addsAfter = true;
-          q.dels.push({ t, j, f, n: n ?? 1, addsAfter });
-        }
-        if (possible && (!ok || n !== 0)) {
-          q.removers.add(t);
-          q.writers.add(t);
-        }
-        break;
-      }
     }
-  });
+  };
+  const deletes = (q: QueueKey, t: Txn) => q.removers.add(t);
+  return perKey(txns, QUEUE_SHAPE, make, visit, deletes);
 }
 
-function analyzeQueues(ctx: AnalysisContext): DatatypeAnalysis {
-  const { txns } = ctx;
-  const anomalies: Anomaly[] = [];
-  const reasons = new EdgeReasons(ctx.edges, txns.length);
-  const keys = collect(txns);
-  for (const q of keys.values()) {
+const QUEUES: CollectionAnalysis<QueueKey> = {
+  shape: QUEUE_SHAPE,
+  collect,
+  inferKey(ctx, q, reasons, out) {
     if (q.duplicate !== null) {
       const [a, b] = q.duplicate;
-      anomalies.push({
+      out.push({
         type: "duplicate-appends",
         keys: [q.key],
         ops: [a.t.index, b.t.index],
         explanation: `${label(a.t)} and ${label(b.t)} both pushed ${show(a.x)} to key ${show(q.key)}; queue analysis needs every pushed element to be unique per key, so nothing about that key can be inferred.`,
       });
-      continue;
+      return false;
     }
-    checkObservations(ctx, q, anomalies);
-    const facts = collectFacts(q);
-    addEdges(q, facts, reasons);
-    if (ctx.realtime === false) continue;
-    findLosses(ctx, q, anomalies);
-    findFifoViolations(ctx, q, facts, anomalies);
-    const fulls = q.reads.map((r) => ({ t: r.t, size: r.list.length, what: () => readWhat(q, r.list) }));
-    findQuietLenMismatches(ctx, QUEUE_SHAPE, q.key, q.counts, fulls, q.writers, anomalies);
-    findResurrections(ctx, q, anomalies);
-  }
-  findTxnLenMismatches(ctx, QUEUE_SHAPE, anomalies);
-  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
-}
+    checkObservations(ctx, q, out);
+    q.facts = collectFacts(q);
+    addEdges(q, q.facts, reasons);
+    return true;
+  },
+  realtimeKey(ctx, q, out) {
+    findLosses(ctx, q, out);
+    findFifoViolations(ctx, q, q.facts, out);
+    findResurrections(ctx, q, out);
+  },
+  fullReads: (q) => q.reads.map((r) => ({ t: r.t, size: r.list.length, what: () => readWhat(q, r.list) })),
+};
 
 const readWhat = (q: QueueKey, list: Elem[]) => `read key ${show(q.key)} = ${show(list)}`;
 const popWhat = (q: QueueKey, p: { kind: string; x: Elem }) =>
