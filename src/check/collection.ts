@@ -11,7 +11,8 @@
  *   - phantom and aborted (G1a) observations (`Origins`);
  *   - len-mismatch inside one transaction (`findTxnLenMismatches`) and across transactions in a
  *     quiet window (`findQuietLenMismatches`);
- *   - resurrected-key shown by a size or EXISTS after an acknowledged DEL (`findCountResurrections`).
+ *   - resurrected-key shown by a size or EXISTS after an acknowledged DEL (`findCountResurrections`);
+ *   - a stale observation reported with its two-step real-time cycle (`staleObservation`).
  */
 import type { AnalysisContext, Anomaly, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
@@ -173,6 +174,31 @@ export function perKey<S extends CollectionKey>(
     }
   }
   return keys;
+}
+
+/** The value under `k` in `m`, made and stored first if there is none. */
+export function entry<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) {
+    v = make();
+    m.set(k, v);
+  }
+  return v;
+}
+
+/**
+ * A datatype's `claims`: every function applied to the key is one of `fs`, and at least one is
+ * `distinctive` (what tells this datatype's keys from another's that shares some functions).
+ */
+export function claimsWhen(fs: readonly string[], distinctive: (f: string) => boolean) {
+  return (_key: Key, used: ReadonlySet<string>): boolean => {
+    let mine = false;
+    for (const f of used) {
+      if (!fs.includes(f)) return false;
+      if (distinctive(f)) mine = true;
+    }
+    return mine;
+  };
 }
 
 /** Appends `x` to the list under `k` in `m`, creating it. */
@@ -358,4 +384,33 @@ export function findCountResurrections(
       } ${k} = ${c.n}, though no ${shape.adder} to that key may have taken effect from the DEL's invocation to that read's completion${early}: the key should be empty.`,
     });
   }
+}
+
+/**
+ * G-single-item-realtime found directly, as Elle names a stale read: `reader` observed a state
+ * older than `writer`'s write (the rw step, justified by `rwWhy`, which calls them T1 and T2), yet
+ * `writer` completed before `reader` was invoked. `after` may add a closing remark.
+ */
+export function staleObservation(
+  key: Key,
+  reader: Txn,
+  writer: Txn,
+  value: MopValue,
+  rwWhy: string,
+  ops: number[] = [reader.index, writer.index],
+  after = "",
+): Anomaly {
+  const rt = `T2 completed at index ${writer.completePos}, before T1 was invoked at index ${reader.invokePos}`;
+  return {
+    type: "G-single-item-realtime",
+    keys: [key],
+    cycle: {
+      steps: [
+        { from: reader.index, to: writer.index, kind: "rw", key, value, why: rwWhy },
+        { from: writer.index, to: reader.index, kind: "realtime", why: rt },
+      ],
+    },
+    ops,
+    explanation: `Let:\n  T1 = ${label(reader)}\n  T2 = ${label(writer)}\n\nThen:\n  - T1 < T2, because ${rwWhy} (rw).\n  - However, T2 < T1, because ${rt} (realtime): a contradiction!${after}`,
+  };
 }

@@ -349,6 +349,48 @@ describe("orders across deletes", () => {
     }
   });
 
+  it("deletes ruled out by real time only: a write skew across a DEL is G2-item-realtime", () => {
+    // T1's DEL completed before T2 and T3 began; each then found absent the field the other sets.
+    const skew = (after: MicroOp[][] = []) => {
+      const b = new HistoryBuilder()
+        .txn(0, [hset("h", "x", 1), hset("h", "y", 2)])
+        .txn(1, [del("h", 1)])
+        .invoke(2, [hget("h", "x"), hset("h", "y", 3)])
+        .invoke(3, [hget("h", "y"), hset("h", "x", 4)])
+        .ok(2, [hget("h", "x"), hset("h", "y", 3)])
+        .ok(3, [hget("h", "y"), hset("h", "x", 4)]);
+      for (const mops of after) b.txn(4, mops);
+      return b;
+    };
+    const final = [[hgetall("h", { x: 4, y: 3 })]];
+    const res = check(skew(final));
+    expect(res.anomalyTypes).toEqual(["G2-item-realtime"]);
+    const steps = res.anomalies[0].cycle!.steps;
+    expect(steps.map((s) => s.kind)).toEqual(["rw", "rw"]);
+    expect(res.anomalies[0].explanation).toContain(
+      'DEL of key "h" completed before T2 was invoked (real time)',
+    );
+    // Without real time the DEL may lie between them: T2, T0, T1, T3 is a valid serial order.
+    expectValid(skew(final), { model: "serializable" });
+    // One after the other, each sees the other's write: valid.
+    const serial = new HistoryBuilder()
+      .txn(0, [hset("h", "x", 1), hset("h", "y", 2)])
+      .txn(1, [del("h", 1)])
+      .txn(2, [hget("h", "x"), hset("h", "y", 3)])
+      .txn(3, [hget("h", "y", 3), hset("h", "x", 4)]);
+    expectValid(serial);
+    // A DEL that may still run after one read completed explains that absence: no cycle.
+    const racing = new HistoryBuilder()
+      .txn(0, [hset("h", "x", 1), hset("h", "y", 2)])
+      .invoke(1, [del("h", 1)])
+      .invoke(2, [hget("h", "x"), hset("h", "y", 3)])
+      .invoke(3, [hget("h", "y"), hset("h", "x", 4)])
+      .ok(2, [hget("h", "x"), hset("h", "y", 3)])
+      .ok(3, [hget("h", "y"), hset("h", "x", 4)])
+      .ok(1, [del("h", 1)]);
+    expectValid(racing);
+  });
+
   it("a delete known to precede the HSET, by a dependency: G-single-item", () => {
     // D removes "a" and sets "z"; W reads z (so D came first) and sets "a" and "y"; R sees y but not a.
     const b = new HistoryBuilder()

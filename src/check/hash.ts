@@ -36,16 +36,19 @@ import {
   type CollectionAnalysis,
   type CollectionKey,
   type CollectionShape,
+  claimsWhen,
+  entry,
   findCountResurrections,
   Origins,
   perKey,
   pushTo,
+  staleObservation,
   type Text,
 } from "./collection.ts";
 import type { AnalysisContext, Anomaly, Datatype } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, doneAt, EarliestAfter, type EdgeReasons, Once } from "./evidence.ts";
-import { RW, WR, WW } from "./graph.ts";
+import { Coverage, doneAt, EarliestAfter, type EdgeReasons, Once, precedes } from "./evidence.ts";
+import { RW, RW_REALTIME, WR, WW } from "./graph.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
 import { txnLabel } from "./txn.ts";
@@ -58,14 +61,7 @@ const HASH_ONLY = new Set(["hset", "hdel", "hget", "hgetall", "hlen"]);
 export const hash: Datatype = {
   name: "hash",
   fs: HASH_FS,
-  claims(_key, fs) {
-    let hashy = false;
-    for (const f of fs) {
-      if (!HASH_FS.includes(f)) return false;
-      if (HASH_ONLY.has(f)) hashy = true;
-    }
-    return hashy;
-  },
+  claims: claimsWhen(HASH_FS, (f) => HASH_ONLY.has(f)),
   analyze: (ctx) => analyzeCollection(ctx, HASHES),
 };
 
@@ -267,14 +263,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
 function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
   // Per key and field: the version first read (before any write by t), or "written" once written.
   const first = new Map<HashKey, Map<string, { v: Version; how: Text } | "written">>();
-  const firstOf = (h: HashKey) => {
-    let m = first.get(h);
-    if (m === undefined) {
-      m = new Map();
-      first.set(h, m);
-    }
-    return m;
-  };
+  const firstOf = (h: HashKey) => entry(first, h, () => new Map());
   let j = 0;
   const observe = (h: HashKey, field: string, v: Version, what: Text) => {
     const m = firstOf(h);
@@ -373,7 +362,7 @@ const HASHES: CollectionAnalysis<HashKey> = {
     // Orders across deletes need the direct dependencies found so far, on every key and datatype.
     const order = KnownOrder.from(ctx, keys.values());
     for (const h of keys.values()) {
-      addAbsentEdgesAcrossDeletes(h, order, reasons);
+      addAbsentEdgesAcrossDeletes(h, order, reasons, ctx.realtime !== false);
       addOverwriteEdges(h, ctx.txns, order, reasons);
     }
   },
@@ -415,16 +404,12 @@ function checkValues(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
 function addEdges(h: HashKey, reasons: EdgeReasons): void {
   const k = show(h.key);
   const readersOf = new Map<string, Map<Version, FieldRead[]>>();
-  const note = (r: FieldRead) => {
-    let m = readersOf.get(r.field);
-    if (m === undefined) {
-      m = new Map();
-      readersOf.set(r.field, m);
-    }
-    const l = m.get(r.v);
-    if (l === undefined) m.set(r.v, [r]);
-    else l.push(r);
-  };
+  const note = (r: FieldRead) =>
+    pushTo(
+      entry(readersOf, r.field, () => new Map()),
+      r.v,
+      r,
+    );
   for (const r of h.valueReads) {
     note(r);
     const w = writerOf(h, r.field, r.v);
@@ -443,14 +428,7 @@ function addEdges(h: HashKey, reasons: EdgeReasons): void {
   for (const rw of h.readWrites) {
     const absent = rw.v === ABSENT;
     if (absent && !neverDeleted(h, rw.field)) continue;
-    if (absent) {
-      let s = claimants.get(rw.field);
-      if (s === undefined) {
-        s = new Set();
-        claimants.set(rw.field, s);
-      }
-      s.add(rw.t);
-    }
+    if (absent) entry(claimants, rw.field, () => new Set()).add(rw.t);
     const seen = absent ? "absent" : `= ${show(rw.v as Elem)}`;
     const w = writerOf(h, rw.field, rw.v);
     if (w !== undefined)
@@ -570,8 +548,19 @@ function removalText(h: HashKey, d: Removal): string {
  * field is present once that transaction is done, so it cannot be the delete the read saw last.
  * When every delete is ruled out, every absent version the read could have seen precedes W's
  * version: an rw edge from the reader to W. With no delete at all, addEdges already does this.
+ *
+ * When real time binds, a delete is also ruled out when it was invoked after the read completed,
+ * or completed before W was invoked. An edge that needs this is RW_REALTIME: it holds only under
+ * strict models, and a cycle through it is named `-realtime`. It is added only between a read and
+ * an HSET that overlap in time (otherwise real time orders them already, and a read that ran after
+ * W is findStaleReads' case).
  */
-function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: EdgeReasons): void {
+function addAbsentEdgesAcrossDeletes(
+  h: HashKey,
+  order: KnownOrder,
+  reasons: EdgeReasons,
+  realtime: boolean,
+): void {
   if (h.removals.length === 0 || h.absentSeen.length === 0) return;
   const k = show(h.key);
   let budget = PAIR_BUDGET;
@@ -596,25 +585,40 @@ function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: Edg
     const dels = h.removals.filter(
       (d) => (d.field === null || d.field === field) && (lastSet.get(d.t) ?? -1) < d.j,
     );
-    // Per read, the deletes known to come after it (by index in `dels`).
+    // Per read, the deletes known to come after it (by index in `dels`): by the data alone, and
+    // with real time as well (invoked after the read completed).
     const later = seen.map((r) => {
-      const s = new Set<number>();
+      const data = new Set<number>();
+      const timed = new Set<number>();
       dels.forEach((d, i) => {
-        if ((d.t === r.t && d.j > r.j) || order.has(r.t, d.t)) s.add(i);
+        if ((d.t === r.t && d.j > r.j) || order.has(r.t, d.t)) data.add(i);
+        if (data.has(i) || (realtime && precedes(r.t, d.t))) timed.add(i);
       });
-      return s;
+      return { data, timed };
     });
     for (const w of writers) {
-      // The deletes not known to come before W.
+      // The deletes not known to come before W: by the data alone, and with real time as well
+      // (completed before W was invoked).
       const open: number[] = [];
+      const openTimed: number[] = [];
       dels.forEach((d, i) => {
-        if (d.t === w.t ? d.j > w.j : !order.has(d.t, w.t)) open.push(i);
+        if (d.t === w.t ? d.j < w.j : order.has(d.t, w.t)) return;
+        open.push(i);
+        if (!(realtime && precedes(d.t, w.t))) openTimed.push(i);
       });
       seen.forEach((r, ri) => {
         if (r.t === w.t) return;
-        const after = later[ri];
-        if (open.length > after.size || !open.every((i) => after.has(i))) return;
-        reasons.add(r.t, w.t, RW, () => ({
+        const covers = (ids: number[], after: Set<number>) =>
+          ids.length <= after.size && ids.every((i) => after.has(i));
+        let kind = RW;
+        if (!covers(open, later[ri].data)) {
+          // Real time orders a read and an HSET that do not overlap already; only concurrent ones
+          // gain from an rw edge that needs it.
+          if (!realtime || precedes(r.t, w.t) || precedes(w.t, r.t) || !covers(openTimed, later[ri].timed))
+            return;
+          kind = RW_REALTIME;
+        }
+        reasons.add(r.t, w.t, kind, () => ({
           key: h.key,
           value: null,
           text: (a, b) => {
@@ -623,7 +627,9 @@ function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: Edg
               if (d.t === r.t && d.j > r.j) return `${what} came after that read`;
               if (d.t === w.t && d.j < w.j) return `${what} came before that HSET`;
               if (order.has(r.t, d.t)) return `${what} came after ${a}, which it depends on`;
-              return `${what} came before ${b}, which depends on it`;
+              if (order.has(d.t, w.t)) return `${what} came before ${b}, which depends on it`;
+              if (precedes(r.t, d.t)) return `${what} was invoked after ${a} completed (real time)`;
+              return `${what} completed before ${b} was invoked (real time)`;
             });
             if (dels.length > 3) why.push(`and so did ${dels.length - 3} more`);
             if (dels.length < all)
@@ -709,14 +715,12 @@ function findLostUpdates(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void
   const groups = new Map<string, Map<Version, ReadWrite[]>>();
   for (const rw of h.readWrites) {
     if (rw.v === ABSENT && !neverDeleted(h, rw.field)) continue;
-    let m = groups.get(rw.field);
-    if (m === undefined) {
-      m = new Map();
-      groups.set(rw.field, m);
-    }
-    const l = m.get(rw.v);
-    if (l === undefined) m.set(rw.v, [rw]);
-    else if (!l.some((x) => x.t === rw.t)) l.push(rw);
+    const l = entry(
+      entry(groups, rw.field, () => new Map<Version, ReadWrite[]>()),
+      rw.v,
+      (): ReadWrite[] => [],
+    );
+    if (!l.some((x) => x.t === rw.t)) l.push(rw);
   }
   for (const [field, m] of groups)
     for (const [v, rws] of m) {
@@ -763,26 +767,7 @@ function findStaleReads(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void 
       if (!once.first(r.t.id, field)) return;
       const seen = r.v === ABSENT ? "absent" : `= ${show(r.v as Elem)}`;
       const rw = `T1 ${r.what()}, seeing field ${show(field)} ${seen}, a version older than T2's write of ${show(w.v)}: ${why}`;
-      const rt = `T2 completed at index ${w.t.completePos}, before T1 was invoked at index ${r.t.invokePos}`;
-      out.push({
-        type: "G-single-item-realtime",
-        keys: [h.key],
-        cycle: {
-          steps: [
-            {
-              from: r.t.index,
-              to: w.t.index,
-              kind: "rw",
-              key: h.key,
-              value: r.v === ABSENT ? null : (r.v as Elem),
-              why: rw,
-            },
-            { from: w.t.index, to: r.t.index, kind: "realtime", why: rt },
-          ],
-        },
-        ops: [r.t.index, w.t.index],
-        explanation: `Let:\n  T1 = ${label(r.t)}\n  T2 = ${label(w.t)}\n\nThen:\n  - T1 < T2, because ${rw} (rw).\n  - However, T2 < T1, because ${rt} (realtime): a contradiction!`,
-      });
+      out.push(staleObservation(h.key, r.t, w.t, r.v === ABSENT ? null : (r.v as Elem), rw));
     };
     for (const r of h.valueReads) {
       if (r.field !== field) continue;

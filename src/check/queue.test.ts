@@ -231,16 +231,49 @@ describe("each queue anomaly", () => {
     expectValid(b);
   });
 
-  it("lost-append: a read misses an element that is only popped later", () => {
+  it("a read that misses an element popped later is stale, not lost: G-single-item-realtime", () => {
     const b = new HistoryBuilder()
       .txn(0, [rpush("q", 1)])
       .txn(1, [r("q", [])])
       .txn(2, [lpop("q", 1)]);
     const res = check(b);
-    expect(found(res, "lost-append").explanation).toContain("popped only afterwards, by op 5 (process 2)");
-    expect(res.anomalyTypes).not.toContain("lost-element");
+    expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    const a = res.anomalies[0];
+    expect(a.cycle!.steps.map((s) => [s.kind, s.from, s.to])).toEqual([
+      ["rw", 3, 1],
+      ["realtime", 1, 3],
+    ]);
+    expect(a.explanation).toContain(
+      "1 was not lost: op 5 (process 2), invoked after T1 completed, popped it",
+    );
     // Under a model without real time, a read may lag.
     expect(check(b, { model: "serializable" }).valid).toBe(true);
+  });
+
+  it("a stale empty pop that is read later is a real-time anomaly, not lost-append", () => {
+    // The element is popped later, or read later (then nothing ever removes it, and the graph's own
+    // rw edge from the empty pop closes the same cycle).
+    for (const later of [lpop("q", 1), r("q", [1])]) {
+      const b = new HistoryBuilder()
+        .txn(0, [rpush("q", 1)])
+        .txn(1, [lpop("q", null)])
+        .txn(2, [later]);
+      const res = check(b);
+      expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+      const steps = res.anomalies[0].cycle!.steps;
+      expect(steps.map((s) => s.kind)).toEqual(["rw", "realtime"]);
+      expect(steps[0]).toMatchObject({ from: 3, to: 1, key: "q" });
+      expect(res.anomalies[0].explanation).toContain("popped nil");
+      expect(check(b, { model: "serializable" }).valid).toBe(true);
+    }
+    // Never seen again: the element is lost.
+    const lost = new HistoryBuilder()
+      .txn(0, [rpush("q", 1)])
+      .txn(1, [lpop("q", null)])
+      .txn(2, [r("q", [])]);
+    const res = check(lost);
+    expect(res.anomalyTypes).toContain("lost-element");
+    expect(res.anomalyTypes).not.toContain("lost-append");
   });
 
   it("lost-append on a list-append key: a hole, not a lagging prefix", () => {
@@ -367,12 +400,17 @@ describe("a push racing a DEL", () => {
     expect(found(res, "lost-element").explanation).toContain(
       'op 7 (process 3) read key "q" = [2], still holding it; but op 9 (process 3), invoked after that read completed, read key "q" = [], which lacks it',
     );
-    // Missed by one read only, then seen again: lost-append.
+    // Missed by one read only, then seen again: a stale read, with its real-time cycle.
     const once = race(1)
       .txn(3, [r("q", [2])])
       .txn(3, [r("q", [])])
       .txn(4, [r("q", [2])]);
-    expect(check(once).anomalyTypes).toEqual(["lost-append"]);
+    const stale = check(once);
+    expect(stale.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    expect(stale.anomalies[0].explanation).toContain(
+      'from the invocation of op 7 (process 3), which read key "q" = [2], still holding it, and completed before T1 was invoked',
+    );
+    expect(stale.anomalies[0].explanation).toContain("2 was not lost: op 11 (process 4)");
     expect(check(once, { model: "serializable" }).valid).toBe(true);
   });
 

@@ -16,9 +16,10 @@
  * Edges use data only, never real time, so they hold under every model; the order edges the core
  * adds for strict models do the rest.
  *
- * Non-cycle anomalies, some of which use real time (history order) as design.md §6 defines them:
- * duplicate-pop, phantom-element, G1a, duplicate-elements, lost-element, lost-append,
- * fifo-violation, len-mismatch and resurrected-key. A committed op took effect between its
+ * Non-cycle anomalies, some of which use real time (history order): duplicate-pop,
+ * phantom-element, G1a, duplicate-elements, lost-element, fifo-violation, len-mismatch and
+ * resurrected-key; and a stale observation of an acknowledged push, which a later op still sees,
+ * reported directly with its real-time cycle (G-single-item-realtime). A committed op took effect between its
  * invocation and completion; an info or pending op may take effect any time after its invocation.
  */
 import {
@@ -27,10 +28,12 @@ import {
   type CollectionKey,
   type CollectionShape,
   type Count,
+  claimsWhen,
   findCountResurrections,
   Origins,
   perKey,
   pushTo,
+  staleObservation,
 } from "./collection.ts";
 import type { AnalysisContext, Anomaly, Datatype } from "./datatype.ts";
 import { show } from "./datatype.ts";
@@ -48,14 +51,7 @@ const LIST_APPEND_FS = new Set(["append", "r"]);
 export const queue: Datatype = {
   name: "queue",
   fs: QUEUE_FS,
-  claims(_key, fs) {
-    let beyondListAppend = false;
-    for (const f of fs) {
-      if (!QUEUE_FS.includes(f)) return false;
-      if (!LIST_APPEND_FS.has(f)) beyondListAppend = true;
-    }
-    return beyondListAppend;
-  },
+  claims: claimsWhen(QUEUE_FS, (f) => !LIST_APPEND_FS.has(f)),
   analyze: (ctx) => analyzeCollection(ctx, QUEUES),
 };
 
@@ -94,6 +90,8 @@ interface QueueKey extends CollectionKey {
   writers: Set<Txn>;
   /** Txns that may add elements. */
   adders: Set<Txn>;
+  /** Whether addEdges drew rw edges from every observation lacking an element nothing can remove. */
+  permanentEdges: boolean;
   /** Elements seen directly next to each other (collectFacts). */
   facts: Map<Elem, Map<Elem, Fact>>;
 }
@@ -147,6 +145,7 @@ function collect(txns: readonly Txn[]): Map<Key, QueueKey> {
     writers: new Set(),
     adders: new Set(),
     facts: new Map(),
+    permanentEdges: false,
   });
   const visit = (q: QueueKey, t: Txn, j: number, ok: boolean, possible: boolean) => {
     const [f, , v] = t.mops[j];
@@ -359,38 +358,30 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
   for (const m of ahead.values())
     for (const fact of m.values()) {
       const { x, y, src } = fact;
-      let l = behind.get(y);
-      if (l === undefined) {
-        l = [];
-        behind.set(y, l);
-      }
-      l.push(fact);
-      const wx = pushOf(q, x);
-      const wy = pushOf(q, y);
-      if (wx !== undefined && wy !== undefined && wx.kind === wy.kind) {
-        const [first, second] = wx.kind === "append" ? [wx, wy] : [wy, wx];
+      // Both pushed at one end, or both popped from one end: the one nearer that end went first.
+      type Move = { t: Txn; x: Elem; kind: string };
+      const sameEnd = (
+        mx: Move | undefined,
+        my: Move | undefined,
+        did: string,
+        forward: string,
+        ends: string[],
+      ) => {
+        if (mx === undefined || my === undefined || mx.kind !== my.kind) return;
+        const [first, second] = mx.kind === forward ? [mx, my] : [my, mx];
+        const where = ends[mx.kind === forward ? 0 : 1];
         reasons.add(first.t, second.t, WW, () => ({
           key: q.key,
           value: second.x,
           text: (a, b) =>
-            `${a} pushed ${show(first.x)} to the ${first.kind === "append" ? "tail" : "head"} of key ${k} before ${b} pushed ${show(
-              second.x,
-            )} there, since ${src()}, with ${show(x)} ahead of ${show(y)}`,
+            `${a} ${did} ${show(first.x)} ${where} of key ${k} before ${b} ${did} ${show(second.x)} there, since ${src()}, with ${show(
+              x,
+            )} ahead of ${show(y)}`,
         }));
-      }
-      const px = onlyPop(q, x);
-      const py = onlyPop(q, y);
-      if (px !== undefined && py !== undefined && px.kind === py.kind) {
-        const [first, second] = px.kind === "pop" ? [px, py] : [py, px];
-        reasons.add(first.t, second.t, WW, () => ({
-          key: q.key,
-          value: second.x,
-          text: (a, b) =>
-            `${a} popped ${show(first.x)} from the ${first.kind === "pop" ? "head" : "tail"} of key ${k} before ${b} popped ${show(
-              second.x,
-            )} there, since ${src()}, with ${show(x)} ahead of ${show(y)}`,
-        }));
-      }
+      };
+      pushTo(behind, y, fact);
+      sameEnd(pushOf(q, x), pushOf(q, y), "pushed", "append", ["to the tail", "to the head"]);
+      sameEnd(onlyPop(q, x), onlyPop(q, y), "popped", "pop", ["from the head", "from the tail"]);
     }
 
   // An observation whose head is h (pushed at the tail) comes after the LPOP of any element pushed at
@@ -430,6 +421,7 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
   const absences = absenceObservations(q);
   // Bounded work: beyond it, fewer edges (never wrong ones).
   if (absences.length * permanent.length > 4_000_000) return;
+  q.permanentEdges = true;
   for (const o of absences)
     for (const w of permanent) {
       if (!o.lacks(w.x)) continue;
@@ -522,19 +514,22 @@ interface Anchor {
 }
 
 /**
- * lost-element and lost-append. An acknowledged push of x, then an observation F invoked after the
- * push completed that lacks x, while nothing that could remove x (a pop that returned it, a pop or
- * DEL of unknown outcome, a DEL of an existing key) may have taken effect from the push's
- * invocation to F's completion. A committed read that still holds x, completed before F was
- * invoked, restarts that span at its own invocation: whatever ran before it did not remove x. That
- * settles a push that raced a DEL (or a pop of unknown outcome) once a later read shows the element
- * survived it. If x is also never popped and no read invoked after F shows it again, it is
- * lost-element; otherwise (it was popped or seen later) the read missed it: lost-append.
+ * Misses of an acknowledged push of x: an observation F invoked after the push completed that
+ * lacks x, while nothing that could remove x (a pop that returned it, a pop or DEL of unknown
+ * outcome, a DEL of an existing key) may have taken effect from the push's invocation to F's
+ * completion. A committed read that still holds x, completed before F was invoked, restarts that
+ * span at its own invocation: whatever ran before it did not remove x. That settles a push that
+ * raced a DEL (or a pop of unknown outcome) once a later read shows the element survived it.
+ *
+ * If x is also never popped and no read invoked after F completed shows it again, it is
+ * lost-element. Otherwise x was not lost, F saw a stale state: F precedes the push (rw, by the
+ * absence of any removal) though the push completed before F began (real time), the two-step
+ * cycle Elle names G-single-item-realtime.
  */
 function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   const wantElement = ctx.wants("lost-element");
-  const wantAppend = ctx.wants("lost-append");
-  if (!wantElement && !wantAppend) return;
+  const wantStale = ctx.wants("G-single-item-realtime");
+  if (!wantElement && !wantStale) return;
   const absences = absenceObservations(q).filter((a) => a.t.invokePos >= 0);
   if (absences.length === 0) return;
   absences.sort((a, b) => a.t.invokePos - b.t.invokePos);
@@ -602,47 +597,55 @@ function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   }
 
   const k = show(q.key);
-  // Where x was last known present, and the span in which nothing could remove it.
-  const since = (w: Push, m: { f: Absence; anchor: Anchor }) =>
-    m.anchor.read === null
-      ? `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(m.f.t)}, invoked after that push completed, ${m.f.what()}, which lacks it`
-      : `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, and ${label(m.anchor.read.t)} ${readWhat(
-          q,
-          m.anchor.read.list,
-        )}, still holding it; but ${label(m.f.t)}, invoked after that read completed, ${m.f.what()}, which lacks it`;
   for (const w of q.pushes.values()) {
     const fin = finalMiss.get(w.x);
     if (fin !== undefined && wantElement) {
+      // Where x was last known present, and the span in which nothing could remove it.
+      const read = fin.anchor.read;
+      const since =
+        read === null
+          ? `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(fin.f.t)}, invoked after that push completed, ${fin.f.what()}, which lacks it`
+          : `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, and ${label(read.t)} ${readWhat(
+              q,
+              read.list,
+            )}, still holding it; but ${label(fin.f.t)}, invoked after that read completed, ${fin.f.what()}, which lacks it`;
       out.push({
         type: "lost-element",
         keys: [q.key],
-        ops:
-          fin.anchor.read === null
-            ? [w.t.index, fin.f.t.index]
-            : [w.t.index, fin.anchor.read.t.index, fin.f.t.index],
-        explanation: `${since(w, fin)}. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
+        ops: read === null ? [w.t.index, fin.f.t.index] : [w.t.index, read.t.index, fin.f.t.index],
+        explanation: `${since}. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
       });
       continue;
     }
     const miss = firstMiss.get(w.x);
-    if (miss === undefined || !wantAppend) continue;
-    const p = q.pops.get(w.x)?.[0];
-    const later =
-      p !== undefined
-        ? `; it was popped only afterwards, by ${label(p.t)}`
-        : (seen.get(w.x) ?? -1) > miss.f.t.completePos
-          ? "; a later read shows it again"
-          : "";
-    out.push({
-      type: "lost-append",
-      keys: [q.key],
-      ops:
-        miss.anchor.read === null
-          ? [w.t.index, miss.f.t.index]
-          : [w.t.index, miss.anchor.read.t.index, miss.f.t.index],
-      explanation: `${since(w, miss)}, though no pop or DEL on that key may have removed it in between${later}.`,
-    });
+    // An element nothing can remove already has that rw edge in the graph (addEdges), which finds the cycle.
+    if (miss === undefined || !wantStale || (q.permanentEdges && !q.pops.has(w.x))) continue;
+    out.push(staleMiss(q, w, miss.f, miss.anchor.read));
   }
+}
+
+/** F lacks x although x's push W completed before F began and nothing may have removed x since. */
+function staleMiss(q: QueueKey, w: Push, f: Absence, anchor: Read | null): Anomaly {
+  const x = show(w.x);
+  const cmp = f.t.completePos;
+  const since =
+    anchor === null
+      ? "T2's invocation"
+      : `the invocation of ${label(anchor.t)}, which ${readWhat(q, anchor.list)}, still holding it, and completed before T1 was invoked`;
+  const rw = `T1 ${f.what()}, without ${x}, which T2 pushed; nothing that may remove ${x} (a pop that returned it, a DEL, a pop of unknown outcome) may have taken effect from ${since} to T1's completion, so T1 saw key ${show(
+    q.key,
+  )} before that push`;
+  const pop = q.pops.get(w.x)?.find((p) => p.t.invokePos > cmp);
+  const read =
+    pop === undefined ? q.reads.find((r) => r.t.invokePos > cmp && r.list.includes(w.x)) : undefined;
+  const later =
+    pop !== undefined
+      ? `\n\n${x} was not lost: ${label(pop.t)}, invoked after T1 completed, popped it, so T1 saw a stale state (a stale read).`
+      : read !== undefined
+        ? `\n\n${x} was not lost: ${label(read.t)}, invoked after T1 completed, ${readWhat(q, read.list)}, so T1 saw a stale state (a stale read).`
+        : "";
+  const ops = anchor === null ? [f.t.index, w.t.index] : [f.t.index, w.t.index, anchor.t.index];
+  return staleObservation(q.key, f.t, w.t, w.x, rw, ops, later);
 }
 
 /**
