@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HistoryBuilder } from "./build.ts";
 import type { Key, MicroOp } from "./history.ts";
-import { type CheckOptions, type CheckResult, checkHistory } from "./index.ts";
+import { checkHistory } from "./index.ts";
 import {
   type Executed,
   execute,
@@ -12,6 +12,7 @@ import {
   type RefTxn,
   toHistory,
 } from "./reference-model.ts";
+import { check, expectNoAnomalies, expectValid, found } from "./test-support.ts";
 
 const hset = (k: Key, f: string, v: number, isNew: boolean | null = null): MicroOp => [
   "hset",
@@ -24,22 +25,6 @@ const hgetall = (k: Key, m: Record<string, number> = {}): MicroOp => ["hgetall",
 const hlen = (k: Key, n: number): MicroOp => ["hlen", k, n];
 const del = (k: Key, n: number): MicroOp => ["del", k, n];
 const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
-
-function check(b: HistoryBuilder, opts?: CheckOptions): CheckResult {
-  return checkHistory(b.build(), opts);
-}
-
-function expectValid(b: HistoryBuilder, opts?: CheckOptions): void {
-  const res = check(b, opts);
-  expect(res.anomalies.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
-  expect(res.valid).toBe(true);
-}
-
-function found(res: CheckResult, type: string) {
-  const a = res.anomalies.find((x) => x.type === type);
-  expect(a, `${type} among ${res.anomalyTypes.join(", ")}`).toBeDefined();
-  return a!;
-}
 
 describe("valid hash histories are not flagged", () => {
   it("a serial run of every hash command", () => {
@@ -497,12 +482,7 @@ describe("hash histories from a serial reference execution", () => {
         fc.integer(),
         (txns, spread, seed) => {
           const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
-          for (const model of ["strict-serializable", "serializable"]) {
-            const bad = checkHistory(h, { model }).anomalies.filter(
-              (a) => a.type !== "empty-transaction-graph",
-            );
-            expect(bad.map((a) => a.explanation)).toEqual([]);
-          }
+          expectNoAnomalies(h, ["strict-serializable", "serializable"]);
         },
       ),
       { numRuns: Number(process.env.RUNS ?? 150) },
@@ -541,12 +521,7 @@ describe("hash histories from a serial reference execution", () => {
         fc.integer(),
         (txns, spread, seed) => {
           const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
-          for (const model of ["strict-serializable", "serializable"]) {
-            const bad = checkHistory(h, { model }).anomalies.filter(
-              (a) => a.type !== "empty-transaction-graph",
-            );
-            expect(bad.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
-          }
+          expectNoAnomalies(h, ["strict-serializable", "serializable"]);
         },
       ),
       { numRuns: Number(process.env.RUNS ?? 150) },

@@ -406,20 +406,30 @@ function addEdges(h: HashKey, reasons: EdgeReasons): void {
   const readersOf = new Map<string, Map<Version, FieldRead[]>>();
   const note = (r: FieldRead) =>
     pushTo(
-      entry(readersOf, r.field, () => new Map()),
+      entry(readersOf, r.field, () => new Map<Version, FieldRead[]>()),
       r.v,
       r,
     );
+  /** An edge from the traceable write of `field` = `v` to `t`, which read or replaced it. */
+  const fromWriter = (
+    field: string,
+    v: Version,
+    t: Txn,
+    kind: number,
+    text: (a: string, b: string) => string,
+  ) => {
+    const w = writerOf(h, field, v);
+    if (w !== undefined) reasons.add(w.t, t, kind, () => ({ key: h.key, value: v as Elem, text }));
+  };
   for (const r of h.valueReads) {
     note(r);
-    const w = writerOf(h, r.field, r.v);
-    if (w !== undefined)
-      reasons.add(w.t, r.t, WR, () => ({
-        key: h.key,
-        value: r.v as Elem,
-        text: (a, b) =>
-          `${b} ${r.what()}, observing ${a}'s write of ${show(r.v as Elem)} to field ${show(r.field)}`,
-      }));
+    fromWriter(
+      r.field,
+      r.v,
+      r.t,
+      WR,
+      (a, b) => `${b} ${r.what()}, observing ${a}'s write of ${show(r.v as Elem)} to field ${show(r.field)}`,
+    );
   }
   for (const r of h.absentReads) if (neverDeleted(h, r.field)) note(r);
 
@@ -430,14 +440,13 @@ function addEdges(h: HashKey, reasons: EdgeReasons): void {
     if (absent && !neverDeleted(h, rw.field)) continue;
     if (absent) entry(claimants, rw.field, () => new Set()).add(rw.t);
     const seen = absent ? "absent" : `= ${show(rw.v as Elem)}`;
-    const w = writerOf(h, rw.field, rw.v);
-    if (w !== undefined)
-      reasons.add(w.t, rw.t, WW, () => ({
-        key: h.key,
-        value: rw.v as Elem,
-        text: (a, b) =>
-          `${b} ${rw.how()}, overwriting the version of field ${show(rw.field)} that ${a} wrote`,
-      }));
+    fromWriter(
+      rw.field,
+      rw.v,
+      rw.t,
+      WW,
+      (a, b) => `${b} ${rw.how()}, overwriting the version of field ${show(rw.field)} that ${a} wrote`,
+    );
     for (const r of readersOf.get(rw.field)?.get(rw.v) ?? [])
       reasons.add(r.t, rw.t, RW, () => ({
         key: h.key,

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { append, HistoryBuilder, read as r } from "./build.ts";
 import type { Key, MicroOp } from "./history.ts";
-import { type CheckOptions, type CheckResult, checkHistory } from "./index.ts";
+import { checkHistory } from "./index.ts";
 import {
   type Executed,
   execute,
@@ -13,6 +13,7 @@ import {
   type RefTxn,
   toHistory,
 } from "./reference-model.ts";
+import { check, expectValid, found } from "./test-support.ts";
 
 const rpush = append;
 const lpush = (k: Key, v: number): MicroOp => ["lpush", k, v];
@@ -21,22 +22,6 @@ const rpop = (k: Key, v: number | null = null): MicroOp => ["rpop", k, v];
 const llen = (k: Key, n: number): MicroOp => ["len", k, n];
 const del = (k: Key, n: number): MicroOp => ["del", k, n];
 const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
-
-function check(b: HistoryBuilder, opts?: CheckOptions): CheckResult {
-  return checkHistory(b.build(), opts);
-}
-
-function expectValid(b: HistoryBuilder, opts?: CheckOptions): void {
-  const res = check(b, opts);
-  expect(res.anomalies.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
-  expect(res.valid).toBe(true);
-}
-
-function found(res: CheckResult, type: string) {
-  const a = res.anomalies.find((x) => x.type === type);
-  expect(a, `${type} among ${res.anomalyTypes.join(", ")}`).toBeDefined();
-  return a!;
-}
 
 describe("routing", () => {
   it("keeps append/r-only keys with list-append and sends the rest to the queue analysis", () => {
