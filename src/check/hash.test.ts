@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HistoryBuilder } from "./build.ts";
-import type { Key, MicroOp } from "./history.ts";
+import type { MicroOp } from "./history.ts";
 import { checkHistory } from "./index.ts";
 import {
   type Executed,
@@ -12,19 +12,19 @@ import {
   type RefTxn,
   toHistory,
 } from "./reference-model.ts";
-import { check, expectNoAnomalies, expectValid, found } from "./test-support.ts";
-
-const hset = (k: Key, f: string, v: number, isNew: boolean | null = null): MicroOp => [
-  "hset",
-  k,
-  [f, v, isNew],
-];
-const hdel = (k: Key, f: string, removed: boolean | null = null): MicroOp => ["hdel", k, [f, removed]];
-const hget = (k: Key, f: string, v: number | null = null): MicroOp => ["hget", k, [f, v]];
-const hgetall = (k: Key, m: Record<string, number> = {}): MicroOp => ["hgetall", k, m];
-const hlen = (k: Key, n: number): MicroOp => ["hlen", k, n];
-const del = (k: Key, n: number): MicroOp => ["del", k, n];
-const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
+import {
+  check,
+  del,
+  exists,
+  expectNoAnomalies,
+  expectValid,
+  found,
+  hdel,
+  hget,
+  hgetall,
+  hlen,
+  hset,
+} from "./test-support.ts";
 
 describe("valid hash histories are not flagged", () => {
   it("a serial run of every hash command", () => {
@@ -473,20 +473,22 @@ function xorshift(seed: number): (n: number) => number {
   };
 }
 
+/** Serial executions of `txn`s, laid out overlapping by up to `spread`: no anomaly under either model. */
+function expectSerialRunsValid(txn: fc.Arbitrary<RefTxn>, spread: number): void {
+  fc.assert(
+    fc.property(fc.array(txn, { maxLength: 30 }), fc.nat({ max: spread }), fc.integer(), (txns, sp, seed) =>
+      expectNoAnomalies(toHistory(execute(txns), { spread: sp, rand: xorshift(seed) }), [
+        "strict-serializable",
+        "serializable",
+      ]),
+    ),
+    { numRuns: Number(process.env.RUNS ?? 150) },
+  );
+}
+
 describe("hash histories from a serial reference execution", () => {
   it("overlapping txns with every outcome: valid under every model", () => {
-    fc.assert(
-      fc.property(
-        fc.array(txnArb(["ok", "ok", "ok", "fail", "info", "pending"], 3), { maxLength: 30 }),
-        fc.nat({ max: 8 }),
-        fc.integer(),
-        (txns, spread, seed) => {
-          const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
-          expectNoAnomalies(h, ["strict-serializable", "serializable"]);
-        },
-      ),
-      { numRuns: Number(process.env.RUNS ?? 150) },
-    );
+    expectSerialRunsValid(txnArb(["ok", "ok", "ok", "fail", "info", "pending"], 3), 8);
   });
 
   it("DEL- and HDEL-heavy runs of one hash, overlapping: valid under strict-serializable and serializable", () => {
@@ -514,18 +516,7 @@ describe("hash histories from a serial reference execution", () => {
       outcome: fc.constantFrom<RefTxn["outcome"]>("ok", "ok", "ok", "ok", "fail", "info", "pending"),
       applied: fc.boolean(),
     });
-    fc.assert(
-      fc.property(
-        fc.array(txn, { maxLength: 30 }),
-        fc.nat({ max: 6 }),
-        fc.integer(),
-        (txns, spread, seed) => {
-          const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
-          expectNoAnomalies(h, ["strict-serializable", "serializable"]);
-        },
-      ),
-      { numRuns: Number(process.env.RUNS ?? 150) },
-    );
+    expectSerialRunsValid(txn, 6);
   });
 
   it("a value read back after an acknowledged DEL is found", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { append, HistoryBuilder, read as r } from "./build.ts";
-import type { Key, MicroOp } from "./history.ts";
+import type { MicroOp } from "./history.ts";
 import { checkHistory } from "./index.ts";
 import {
   type Executed,
@@ -13,15 +13,27 @@ import {
   type RefTxn,
   toHistory,
 } from "./reference-model.ts";
-import { check, expectValid, found } from "./test-support.ts";
+import { check, del, exists, expectValid, found, llen, lpop, lpush, rpop } from "./test-support.ts";
 
 const rpush = append;
-const lpush = (k: Key, v: number): MicroOp => ["lpush", k, v];
-const lpop = (k: Key, v: number | null = null): MicroOp => ["pop", k, v];
-const rpop = (k: Key, v: number | null = null): MicroOp => ["rpop", k, v];
-const llen = (k: Key, n: number): MicroOp => ["len", k, n];
-const del = (k: Key, n: number): MicroOp => ["del", k, n];
-const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
+
+/**
+ * `before` (by default [1]), then a DEL (acknowledged with `n`) and RPUSH of `x` overlapping, with
+ * `during` invoked between them and completed after the push; the DEL completes last.
+ */
+function race(n: number, before: MicroOp[][] = [[rpush("q", 1)]], x = 2, during: MicroOp[] = []) {
+  const b = new HistoryBuilder();
+  for (const mops of before) b.txn(0, mops);
+  b.invoke(1, [del("q", n)]).invoke(2, [rpush("q", x)]);
+  if (during.length > 0)
+    b.invoke(
+      3,
+      during.map(([f, k]) => [f, k, null] as MicroOp),
+    );
+  b.ok(2, [rpush("q", x)]);
+  if (during.length > 0) b.ok(3, during);
+  return b.ok(1, [del("q", n)]);
+}
 
 describe("routing", () => {
   it("keeps append/r-only keys with list-append and sends the rest to the queue analysis", () => {
@@ -86,12 +98,7 @@ describe("valid queue histories are not flagged", () => {
 
   it("a DEL racing a push, in either serial order", () => {
     for (const after of [[1], []]) {
-      const b = new HistoryBuilder()
-        .txn(0, [rpush("q", 0)])
-        .invoke(1, [del("q", 1)])
-        .invoke(2, [rpush("q", 1)])
-        .ok(2, [rpush("q", 1)])
-        .ok(1, [del("q", 1)])
+      const b = race(1, [[rpush("q", 0)]], 1)
         .txn(3, [r("q", after), llen("q", after.length)])
         .txn(3, [exists("q", after.length)]);
       expectValid(b);
@@ -343,17 +350,6 @@ describe("each queue anomaly", () => {
 });
 
 describe("a push racing a DEL", () => {
-  /** [1], then DEL and RPUSH 2 overlapping (the DEL acknowledged with `n`), then `after`. */
-  const race = (n: number, before: MicroOp[][] = [[rpush("q", 1)]]) => {
-    const b = new HistoryBuilder();
-    for (const mops of before) b.txn(0, mops);
-    return b
-      .invoke(1, [del("q", n)])
-      .invoke(2, [rpush("q", 2)])
-      .ok(2, [rpush("q", 2)])
-      .ok(1, [del("q", n)]);
-  };
-
   it("an orphan counted by LLEN but never read: len-mismatch only", () => {
     // DEL first: the list is [2], and the empty read lost 2. Push first: the list is empty, and
     // LLEN/EXISTS count an element that is not there. DEL's reply 1 is explained by 1 either way, so
@@ -417,15 +413,7 @@ describe("a push racing a DEL", () => {
     expectValid(unknown);
     // Both serial orders of the race, read only before the DEL completed.
     for (const seen of [[1, 2], [2], []]) {
-      const b = new HistoryBuilder()
-        .txn(0, [rpush("q", 1)])
-        .invoke(1, [del("q", 1)])
-        .invoke(2, [rpush("q", 2)])
-        .invoke(3, [r("q")])
-        .ok(2, [rpush("q", 2)])
-        .ok(3, [r("q", seen)])
-        .ok(1, [del("q", 1)])
-        .txn(3, [r("q", seen.length === 1 ? [2] : [])]);
+      const b = race(1, undefined, 2, [r("q", seen)]).txn(3, [r("q", seen.length === 1 ? [2] : [])]);
       expectValid(b);
     }
   });

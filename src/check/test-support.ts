@@ -4,7 +4,7 @@
  */
 import { expect } from "vitest";
 import type { HistoryBuilder } from "./build.ts";
-import type { History } from "./history.ts";
+import type { History, Key, MicroOp } from "./history.ts";
 import { type CheckOptions, type CheckResult, checkHistory } from "./index.ts";
 
 export function check(b: HistoryBuilder, opts?: CheckOptions): CheckResult {
@@ -35,3 +35,20 @@ export function expectNoAnomalies(h: History, models: readonly string[]): void {
     expect(bad.map((a) => `${model}: ${a.type}: ${a.explanation}`)).toEqual([]);
   }
 }
+
+/** Micro-ops as the queue and hash analyses read them (the value is the completion's reply). */
+export const lpush = (k: Key, v: number): MicroOp => ["lpush", k, v];
+export const lpop = (k: Key, v: number | null = null): MicroOp => ["pop", k, v];
+export const rpop = (k: Key, v: number | null = null): MicroOp => ["rpop", k, v];
+export const llen = (k: Key, n: number): MicroOp => ["len", k, n];
+export const del = (k: Key, n: number): MicroOp => ["del", k, n];
+export const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
+export const hset = (k: Key, f: string, v: number, isNew: boolean | null = null): MicroOp => [
+  "hset",
+  k,
+  [f, v, isNew],
+];
+export const hdel = (k: Key, f: string, removed: boolean | null = null): MicroOp => ["hdel", k, [f, removed]];
+export const hget = (k: Key, f: string, v: number | null = null): MicroOp => ["hget", k, [f, v]];
+export const hgetall = (k: Key, m: Record<string, number> = {}): MicroOp => ["hgetall", k, m];
+export const hlen = (k: Key, n: number): MicroOp => ["hlen", k, n];
