@@ -24,6 +24,7 @@ import {
   hgetall,
   hlen,
   hset,
+  refTxnArb,
 } from "./test-support.ts";
 
 describe("valid hash histories are not flagged", () => {
@@ -334,46 +335,61 @@ describe("orders across deletes", () => {
     }
   });
 
+  /** T0 sets x and y, then `remove` (done before the rest begins, or racing them to the end), then `txns`. */
+  const afterDelete = (
+    removeFirst: boolean,
+    remove: MicroOp,
+    txns: [number, MicroOp[]][],
+    after: MicroOp[],
+  ) => {
+    const b = new HistoryBuilder().txn(0, [hset("h", "x", 1), hset("h", "y", 2)]);
+    if (removeFirst) b.txn(1, [remove]);
+    else b.invoke(1, [remove]);
+    for (const [p, mops] of txns) b.invoke(p, mops);
+    for (const [p, mops] of txns) b.ok(p, mops);
+    if (!removeFirst) b.ok(1, [remove]);
+    return b.txn(4, after);
+  };
+
   it("deletes ruled out by real time only: a write skew across a DEL is G2-item-realtime", () => {
-    // T1's DEL completed before T2 and T3 began; each then found absent the field the other sets.
-    const skew = (after: MicroOp[][] = []) => {
-      const b = new HistoryBuilder()
-        .txn(0, [hset("h", "x", 1), hset("h", "y", 2)])
-        .txn(1, [del("h", 1)])
-        .invoke(2, [hget("h", "x"), hset("h", "y", 3)])
-        .invoke(3, [hget("h", "y"), hset("h", "x", 4)])
-        .ok(2, [hget("h", "x"), hset("h", "y", 3)])
-        .ok(3, [hget("h", "y"), hset("h", "x", 4)]);
-      for (const mops of after) b.txn(4, mops);
-      return b;
-    };
-    const final = [[hgetall("h", { x: 4, y: 3 })]];
-    const res = check(skew(final));
+    // The DEL completed before T2 and T3 began; each then found absent the field the other sets.
+    const skew = afterDelete(
+      true,
+      del("h", 1),
+      [
+        [2, [hget("h", "x"), hset("h", "y", 3)]],
+        [3, [hget("h", "y"), hset("h", "x", 4)]],
+      ],
+      [hget("h", "x", 4)],
+    );
+    const res = check(skew);
     expect(res.anomalyTypes).toEqual(["G2-item-realtime"]);
-    const steps = res.anomalies[0].cycle!.steps;
-    expect(steps.map((s) => s.kind)).toEqual(["rw", "rw"]);
+    expect(res.anomalies[0].cycle!.steps.map((s) => s.kind)).toEqual(["rw", "rw"]);
     expect(res.anomalies[0].explanation).toContain(
       'DEL of key "h" completed before T2 was invoked (real time)',
     );
-    // Without real time the DEL may lie between them: T2, T0, T1, T3 is a valid serial order.
-    expectValid(skew(final), { model: "serializable" });
-    // One after the other, each sees the other's write: valid.
-    const serial = new HistoryBuilder()
-      .txn(0, [hset("h", "x", 1), hset("h", "y", 2)])
-      .txn(1, [del("h", 1)])
-      .txn(2, [hget("h", "x"), hset("h", "y", 3)])
-      .txn(3, [hget("h", "y", 3), hset("h", "x", 4)]);
-    expectValid(serial);
-    // A DEL that may still run after one read completed explains that absence: no cycle.
-    const racing = new HistoryBuilder()
-      .txn(0, [hset("h", "x", 1), hset("h", "y", 2)])
-      .invoke(1, [del("h", 1)])
-      .invoke(2, [hget("h", "x"), hset("h", "y", 3)])
-      .invoke(3, [hget("h", "y"), hset("h", "x", 4)])
-      .ok(2, [hget("h", "x"), hset("h", "y", 3)])
-      .ok(3, [hget("h", "y"), hset("h", "x", 4)])
-      .ok(1, [del("h", 1)]);
-    expectValid(racing);
+    // Without real time the DEL may lie between them: T2, T0, the DEL, T3 is a valid serial order.
+    expectValid(skew, { model: "serializable" });
+  });
+
+  it("an HDEL ruled out by real time: a read that misses a write it otherwise follows is G-single-item-realtime", () => {
+    // T3 sets x and z; T2 sees T3's z but finds x absent, so the HDEL must lie between them.
+    const txns: [number, MicroOp[]][] = [
+      [3, [hset("h", "x", 4), hset("h", "z", 5)]],
+      [2, [hget("h", "x"), hget("h", "z", 5)]],
+    ];
+    // A final read that agrees with the only serial order left: T0, T3, the HDEL, T2.
+    const final = [hgetall("h", { y: 2, z: 5 })];
+    const res = check(afterDelete(true, hdel("h", "x", true), txns, final));
+    expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    // T2 < T3 (rw, the HDEL ruled out by real time) and T3 < T2 (wr); the final read is stale too.
+    expect(res.anomalies.map((a) => a.cycle!.steps.map((s) => s.kind))).toEqual([
+      ["rw", "wr"],
+      ["rw", "realtime"],
+    ]);
+    expectValid(afterDelete(true, hdel("h", "x", true), txns, final), { model: "serializable" });
+    // An HDEL still running when T2 completed may lie between T3 and T2: valid.
+    expectValid(afterDelete(false, hdel("h", "x", true), txns, final));
   });
 
   it("a delete known to precede the HSET, by a dependency: G-single-item", () => {
@@ -456,12 +472,7 @@ const mopArb: fc.Arbitrary<RefMop> = fc.record({
   key: fc.constantFrom("h1", "h2"),
   field: fc.constantFrom("a", "b", "c"),
 });
-const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number): fc.Arbitrary<RefTxn> =>
-  fc.record({
-    mops: fc.array(mopArb, { minLength: 1, maxLength: maxMops }),
-    outcome: fc.constantFrom(...outcomes),
-    applied: fc.boolean(),
-  });
+const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number) => refTxnArb(mopArb, outcomes, maxMops);
 
 function xorshift(seed: number): (n: number) => number {
   let x = seed | 1;

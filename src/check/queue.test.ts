@@ -13,7 +13,18 @@ import {
   type RefTxn,
   toHistory,
 } from "./reference-model.ts";
-import { check, del, exists, expectValid, found, llen, lpop, lpush, rpop } from "./test-support.ts";
+import {
+  check,
+  del,
+  exists,
+  expectValid,
+  found,
+  llen,
+  lpop,
+  lpush,
+  refTxnArb,
+  rpop,
+} from "./test-support.ts";
 
 const rpush = append;
 
@@ -500,12 +511,7 @@ const mopArb: fc.Arbitrary<RefMop> = fc.oneof(
     field: fc.constantFrom("a", "b", "c"),
   }),
 );
-const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number): fc.Arbitrary<RefTxn> =>
-  fc.record({
-    mops: fc.array(mopArb, { minLength: 1, maxLength: maxMops }),
-    outcome: fc.constantFrom(...outcomes),
-    applied: fc.boolean(),
-  });
+const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number) => refTxnArb(mopArb, outcomes, maxMops);
 
 function serial(executed: Executed[]) {
   return toHistory(executed, { spread: 0, rand: () => 0 });

@@ -2,10 +2,12 @@
  * What the checker's tests share: run the checker on a built history, and expect a verdict or an
  * anomaly of it. Used by tests only.
  */
+import fc from "fast-check";
 import { expect } from "vitest";
 import type { HistoryBuilder } from "./build.ts";
 import type { History, Key, MicroOp } from "./history.ts";
 import { type CheckOptions, type CheckResult, checkHistory } from "./index.ts";
+import type { RefMop, RefTxn } from "./reference-model.ts";
 
 export function check(b: HistoryBuilder, opts?: CheckOptions): CheckResult {
   return checkHistory(b.build(), opts);
@@ -52,3 +54,16 @@ export const hdel = (k: Key, f: string, removed: boolean | null = null): MicroOp
 export const hget = (k: Key, f: string, v: number | null = null): MicroOp => ["hget", k, [f, v]];
 export const hgetall = (k: Key, m: Record<string, number> = {}): MicroOp => ["hgetall", k, m];
 export const hlen = (k: Key, n: number): MicroOp => ["hlen", k, n];
+
+/** Reference transactions of 1 to `maxMops` micro-ops drawn from `mop`, with one of `outcomes`. */
+export function refTxnArb(
+  mop: fc.Arbitrary<RefMop>,
+  outcomes: RefTxn["outcome"][],
+  maxMops: number,
+): fc.Arbitrary<RefTxn> {
+  return fc.record({
+    mops: fc.array(mop, { minLength: 1, maxLength: maxMops }),
+    outcome: fc.constantFrom(...outcomes),
+    applied: fc.boolean(),
+  });
+}
