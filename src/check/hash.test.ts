@@ -3,15 +3,7 @@ import { describe, expect, it } from "vitest";
 import { HistoryBuilder } from "./build.ts";
 import type { MicroOp } from "./history.ts";
 import { checkHistory } from "./index.ts";
-import {
-  type Executed,
-  execute,
-  HASH_KINDS,
-  type RefMop,
-  RefStore,
-  type RefTxn,
-  toHistory,
-} from "./reference-model.ts";
+import * as ref from "./reference-model.ts";
 import {
   check,
   del,
@@ -467,12 +459,12 @@ describe("orders across deletes", () => {
   });
 });
 
-const mopArb: fc.Arbitrary<RefMop> = fc.record({
-  kind: fc.constantFrom(...HASH_KINDS),
+const mopArb: fc.Arbitrary<ref.RefMop> = fc.record({
+  kind: fc.constantFrom(...ref.HASH_KINDS),
   key: fc.constantFrom("h1", "h2"),
   field: fc.constantFrom("a", "b", "c"),
 });
-const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number) => refTxnArb(mopArb, outcomes, maxMops);
+const txnArb = (outcomes: ref.RefTxn["outcome"][], maxMops: number) => refTxnArb(mopArb, outcomes, maxMops);
 
 function xorshift(seed: number): (n: number) => number {
   let x = seed | 1;
@@ -485,10 +477,10 @@ function xorshift(seed: number): (n: number) => number {
 }
 
 /** Serial executions of `txn`s, laid out overlapping by up to `spread`: no anomaly under either model. */
-function expectSerialRunsValid(txn: fc.Arbitrary<RefTxn>, spread: number): void {
+function expectSerialRunsValid(txn: fc.Arbitrary<ref.RefTxn>, spread: number): void {
   fc.assert(
     fc.property(fc.array(txn, { maxLength: 30 }), fc.nat({ max: spread }), fc.integer(), (txns, sp, seed) =>
-      expectNoAnomalies(toHistory(execute(txns), { spread: sp, rand: xorshift(seed) }), [
+      expectNoAnomalies(ref.toHistory(ref.execute(txns), { spread: sp, rand: xorshift(seed) }), [
         "strict-serializable",
         "serializable",
       ]),
@@ -505,7 +497,7 @@ describe("hash histories from a serial reference execution", () => {
   it("DEL- and HDEL-heavy runs of one hash, overlapping: valid under strict-serializable and serializable", () => {
     // Many deletes of few fields, multi-op transactions (reads before deletes, deletes before
     // HSETs) and indeterminate deletes: the shapes the inference across deletes reasons about.
-    const kinds: RefMop["kind"][] = [
+    const kinds: ref.RefMop["kind"][] = [
       "hset",
       "hset",
       "hset",
@@ -517,14 +509,14 @@ describe("hash histories from a serial reference execution", () => {
       "hgetall",
       "hgetall",
     ];
-    const churn: fc.Arbitrary<RefMop> = fc.record({
+    const churn: fc.Arbitrary<ref.RefMop> = fc.record({
       kind: fc.constantFrom(...kinds),
       key: fc.constantFrom("h", "h", "h", "g"),
       field: fc.constantFrom("a", "b"),
     });
     const txn = fc.record({
       mops: fc.array(churn, { minLength: 1, maxLength: 4 }),
-      outcome: fc.constantFrom<RefTxn["outcome"]>("ok", "ok", "ok", "ok", "fail", "info", "pending"),
+      outcome: fc.constantFrom<ref.RefTxn["outcome"]>("ok", "ok", "ok", "ok", "fail", "info", "pending"),
       applied: fc.boolean(),
     });
     expectSerialRunsValid(txn, 6);
@@ -533,9 +525,9 @@ describe("hash histories from a serial reference execution", () => {
   it("a value read back after an acknowledged DEL is found", () => {
     fc.assert(
       fc.property(fc.array(txnArb(["ok"], 2), { maxLength: 25 }), fc.nat({ max: 25 }), (txns, at) => {
-        const store = new RefStore();
+        const store = new ref.RefStore();
         const cut = Math.min(at, txns.length);
-        const before = execute(txns.slice(0, cut), store);
+        const before = ref.execute(txns.slice(0, cut), store);
         const v = store.value("h1");
         const n = (store.hashes.get("h1")?.size ?? 0) > 0 || (store.lists.get("h1")?.length ?? 0) > 0 ? 1 : 0;
         const mid: MicroOp[][] = [
@@ -545,13 +537,13 @@ describe("hash histories from a serial reference execution", () => {
           [hget("h1", "a", v)],
         ];
         store.hashes.delete("h1");
-        const after = execute(txns.slice(cut), store);
-        const single = (mops: MicroOp[]): Executed => ({
+        const after = ref.execute(txns.slice(cut), store);
+        const single = (mops: MicroOp[]): ref.Executed => ({
           txn: { mops: [], outcome: "ok", applied: true },
           mops,
           at: 0,
         });
-        const h = toHistory([...before, ...mid.map(single), ...after], { spread: 0, rand: () => 0 });
+        const h = ref.toHistory([...before, ...mid.map(single), ...after], { spread: 0, rand: () => 0 });
         expect(checkHistory(h).anomalyTypes).toContain("resurrected-key");
       }),
       { numRuns: 100 },
