@@ -46,6 +46,21 @@ function race(n: number, before: MicroOp[][] = [[rpush("q", 1)]], x = 2, during:
   return b.ok(1, [del("q", n)]);
 }
 
+/** Invokes every txn, then completes each in the same order: all of them overlap. */
+function overlapping(txns: [number, MicroOp[]][]): HistoryBuilder {
+  const b = new HistoryBuilder();
+  for (const [p, mops] of txns) b.invoke(p, mops);
+  for (const [p, mops] of txns) b.ok(p, mops);
+  return b;
+}
+
+/** Each txn committed before the next is invoked. */
+function oneAfterAnother(txns: [number, MicroOp[]][]): HistoryBuilder {
+  const b = new HistoryBuilder();
+  for (const [p, mops] of txns) b.txn(p, mops);
+  return b;
+}
+
 describe("routing", () => {
   it("keeps append/r-only keys with list-append and sends the rest to the queue analysis", () => {
     // On a list-append key, a read missing an element no pop could have taken is incompatible-order;
@@ -306,11 +321,10 @@ describe("each queue anomaly", () => {
   });
 
   it("fifo-violation from the order a read showed", () => {
-    const b = new HistoryBuilder()
-      .invoke(0, [lpush("q", 1)])
-      .invoke(1, [rpush("q", 2)])
-      .ok(0, [lpush("q", 1)])
-      .ok(1, [rpush("q", 2)])
+    const b = overlapping([
+      [0, [lpush("q", 1)]],
+      [1, [rpush("q", 2)]],
+    ])
       .txn(2, [r("q", [1, 2])])
       .txn(3, [lpop("q", 2)])
       .txn(4, [lpop("q", 1)]);
@@ -336,11 +350,12 @@ describe("each queue anomaly", () => {
       .txn(1, [del("q", 1)])
       .txn(2, [r("q", [1])]);
     expect(found(check(b), "resurrected-key").explanation).toContain("a deleted element came back");
-    const counts = new HistoryBuilder()
-      .txn(0, [rpush("q", 1)])
-      .txn(1, [del("q", 1)])
-      .txn(2, [llen("q", 1)])
-      .txn(2, [exists("q", 1)]);
+    const counts = oneAfterAnother([
+      [0, [rpush("q", 1)]],
+      [1, [del("q", 1)]],
+      [2, [llen("q", 1)]],
+      [2, [exists("q", 1)]],
+    ]);
     const res = check(counts);
     expect(res.anomalies.filter((a) => a.type === "resurrected-key")).toHaveLength(2);
     // A push racing the DEL may explain it.
