@@ -6,7 +6,7 @@
  * no longer exist and knobs added since.
  */
 import { dirname } from "node:path";
-import { listKnobs } from "../cluster/knobs.ts";
+import { listKnobs, valueWhenUnrecorded } from "../cluster/knobs.ts";
 import type { KnobSet, KnobValue } from "../cluster/types.ts";
 import { InputError } from "../io/errors.ts";
 import { readRepro } from "../io/repro.ts";
@@ -109,7 +109,11 @@ export async function prepareRepro(file: string): Promise<PreparedRepro> {
     if (current[k] !== v) knobChanges.push({ knob: k, recorded: v, current: current[k] });
   }
   for (const k of Object.keys(current).sort()) {
-    if (!(k in recorded)) knobChanges.push({ knob: k, current: current[k] });
+    if (k in recorded) continue;
+    // A knob the repro predates runs as the repro's run did, not with today's default.
+    const then = valueWhenUnrecorded[k];
+    if (then !== undefined) overrides[k] = then;
+    knobChanges.push({ knob: k, current: then ?? current[k] });
   }
   let knobs: KnobSet;
   try {

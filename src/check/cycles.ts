@@ -17,7 +17,7 @@
  * where the state tracks the constraints still open. A work budget bounds each search, like
  * Elle's timeout: exhausting it reports `cycle-search-timeout`.
  */
-import { type Csr, effectiveKind, PROCESS, REALTIME, RW, WR, WW } from "./graph.ts";
+import { type Csr, effectiveKind, PROCESS, REALTIME, RW, RW_REALTIME, WR, WW } from "./graph.ts";
 import { allImpliedAnomalies } from "./models.ts";
 
 type RwMode = "none" | "single" | "nonadjacent" | "adjacent";
@@ -52,7 +52,9 @@ export function cycleSpec(type: string): Spec | undefined {
   }
   const b = BASE[base];
   if (b === undefined) return undefined;
-  return { type, allowed: b.allowed | orderEdge, orderEdge, needWr: b.needWr, rw: b.rw };
+  // An rw edge that real time justifies counts as rw and as the real-time edge at once.
+  const rwRealtime = orderEdge === REALTIME && (b.allowed & RW) !== 0 ? RW_REALTIME : 0;
+  return { type, allowed: b.allowed | orderEdge | rwRealtime, orderEdge, needWr: b.needWr, rw: b.rw };
 }
 
 export interface FoundCycle {
@@ -178,13 +180,16 @@ const S_ADJ = 32;
 const STATES = 64;
 const INVALID = -1;
 
+const isRw = (k: number) => k === RW || k === RW_REALTIME;
+
 function step(spec: Spec, s: number, k: number): number {
-  if (k === RW) {
+  if (isRw(k)) {
     const c = (s & S_RW_MASK) >> S_RW_SHIFT;
     if (spec.rw === "single" && c >= 1) return INVALID;
     if (spec.rw === "nonadjacent" && s & S_LAST_RW) return INVALID;
     let t = (s & ~S_RW_MASK) | (Math.min(c + 1, 2) << S_RW_SHIFT) | S_LAST_RW;
     if (s & S_LAST_RW) t |= S_ADJ;
+    if (k === RW_REALTIME) t |= S_ORDER_EDGE;
     return t;
   }
   let t = s & ~S_LAST_RW;
@@ -195,7 +200,7 @@ function step(spec: Spec, s: number, k: number): number {
 
 /** Whether a path in state `s` that ends with the edge back into the anchor closes a valid cycle. */
 function closes(spec: Spec, s: number, anchorKind: number): boolean {
-  if (s & S_LAST_RW && anchorKind === RW) {
+  if (s & S_LAST_RW && isRw(anchorKind)) {
     if (spec.rw === "nonadjacent") return false;
     s |= S_ADJ;
   }
@@ -226,7 +231,9 @@ class Budget {
 function searchSpec(l: Local, spec: Spec, budget: Budget): FoundCycle | null | "timeout" {
   const mask = spec.allowed;
   const anchorKind = spec.rw !== "none" ? RW : spec.orderEdge !== 0 ? spec.orderEdge : spec.needWr ? WR : WW;
-  if ((l.present & anchorKind) === 0) return null;
+  // Anchors: edges of that kind, and for rw also those that real time justifies, when allowed.
+  const anchors = anchorKind === RW ? RW | (mask & RW_REALTIME) : anchorKind;
+  if ((l.present & anchors) === 0) return null;
   if (spec.needWr && (l.present & WR) === 0) return null;
   const sub = subComponents(l, mask);
   const { start, to, kind } = l;
@@ -240,10 +247,11 @@ function searchSpec(l: Local, spec: Spec, budget: Budget): FoundCycle | null | "
   for (let u = 0; u < l.n; u++) {
     if (sub[u] < 0) continue;
     for (let e = start[u]; e < start[u + 1]; e++) {
-      if (kind[e] !== anchorKind) continue;
+      const ak = kind[e];
+      if ((ak & anchors) === 0) continue;
       const w = to[e];
       if (sub[w] !== sub[u]) continue;
-      const s0 = step(spec, 0, anchorKind);
+      const s0 = step(spec, 0, ak);
       for (const t of touched) {
         seenLo[t] = 0;
         seenHi[t] = 0;
@@ -254,7 +262,7 @@ function searchSpec(l: Local, spec: Spec, budget: Budget): FoundCycle | null | "
       qKind.length = 0;
       qKey.push(w * STATES + s0);
       qParent.push(-1);
-      qKind.push(anchorKind);
+      qKind.push(ak);
       touched.push(w);
       let found = -1;
       let lastKind = 0;
@@ -272,7 +280,7 @@ function searchSpec(l: Local, spec: Spec, budget: Budget): FoundCycle | null | "
           const s1 = step(spec, s, k);
           if (s1 === INVALID) continue;
           if (y === u) {
-            if (closes(spec, s1, anchorKind)) {
+            if (closes(spec, s1, ak)) {
               found = head;
               lastKind = k;
               break;
@@ -302,7 +310,7 @@ function searchSpec(l: Local, spec: Spec, budget: Budget): FoundCycle | null | "
       kinds.reverse();
       // kinds now: [anchorKind(u→w), …, lastKind(x→u)] aligned with path[i] → path[i+1].
       if (repeated && new Set(path).size !== path.length) {
-        const viaDfs = dfsFromAnchor(l, spec, sub, u, w, anchorKind, budget);
+        const viaDfs = dfsFromAnchor(l, spec, sub, u, w, ak, budget);
         if (viaDfs === "timeout") return "timeout";
         if (viaDfs === null) continue;
         return toFound(l, spec, viaDfs.path, viaDfs.kinds);
@@ -396,7 +404,8 @@ export function findCycles(
     for (const spec of specs) {
       if (redundant.has(spec.type)) continue;
       if ((spec.allowed & l.present & ~spec.orderEdge) === 0) continue;
-      if (spec.orderEdge !== 0 && (l.present & spec.orderEdge) === 0) continue;
+      if (spec.orderEdge !== 0 && (l.present & (spec.orderEdge | (spec.allowed & RW_REALTIME))) === 0)
+        continue;
       const r = searchSpec(l, spec, new Budget(budgetPerSearch));
       if (r === "timeout") {
         timeouts.push({ type: spec.type, size: comp.length, vertices: comp });

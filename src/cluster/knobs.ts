@@ -80,6 +80,17 @@ const descriptions: Record<string, string> = {
   ...redisKnobDescriptions,
 };
 
+/**
+ * Knobs added after repro files were first written, each with the value that reproduces a run
+ * recorded before it existed. A repro records every knob it knew; one that does not name a knob of
+ * this table replays with this value instead of today's default (a run made before the catalog
+ * bootstrap existed started on empty stores; one made before `leaderProxy` forwarded coarsely).
+ */
+export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.freeze({
+  catalogBootstrap: false,
+  leaderProxy: "coarse",
+});
+
 export function listKnobs(): Array<{ name: string; default: KnobValue; description: string }> {
   return Object.keys(defaultKnobs)
     .sort()

@@ -11,6 +11,7 @@ import type { Clocks } from "../engine/clock.ts";
 import type { Network } from "../engine/network.ts";
 import type { Stream } from "../engine/rng.ts";
 import type { Simulation } from "../engine/sim.ts";
+import { ensureCatalog } from "../kv/bootstrap.ts";
 import { type CoordinatorEnv, LEADER_ERRORS, serveForward } from "../kv/coordinator.ts";
 import { applyRequest } from "../kv/fsm.ts";
 import { Hlc } from "../kv/hlc.ts";
@@ -54,21 +55,42 @@ export interface NodeDeps {
 }
 
 /**
- * The demo coordinator's errors cross gRPC as strings, and its Dispatch loop recognises leader
- * churn by the message's suffix (`LEADER_ERRORS`, spec §1.6). The Raft host words those outcomes
- * with details after the phrase ("leadership lost (term 4)"), so the demo host puts the phrase last.
+ * The leader-churn phrase that ends the real error for one of the Raft host's failure messages,
+ * which word the same outcomes with details after the phrase ("leadership lost (term 4)").
  */
-function demoLeaderError(o: ProposeOutcome): ProposeOutcome {
-  if (o.status === "applied") return o;
-  const m = o.message;
-  const phrase = m.startsWith("leadership lost")
+function leaderPhrase(m: string): string | undefined {
+  return m.startsWith("leadership lost")
     ? LEADER_ERRORS.leadershipLost
     : m.startsWith("not leader")
       ? LEADER_ERRORS.notLeader
       : m.startsWith("proposal dropped: leadership transfer")
         ? LEADER_ERRORS.transferInProgress
         : undefined;
-  return phrase === undefined || m.endsWith(phrase) ? o : { ...o, message: `${m}: ${phrase}` };
+}
+
+function phraseLast(m: string): string {
+  const phrase = leaderPhrase(m);
+  return phrase === undefined || m.endsWith(phrase) ? m : `${m}: ${phrase}`;
+}
+
+/**
+ * The demo coordinator's errors cross gRPC as strings, and its Dispatch loop recognises leader
+ * churn by the message's suffix (`LEADER_ERRORS`), so the demo host puts the phrase last.
+ */
+function demoLeaderError(o: ProposeOutcome): ProposeOutcome {
+  if (o.status === "applied") return o;
+  const message = phraseLast(o.message);
+  return message === o.message ? o : { ...o, message };
+}
+
+/**
+ * A forwarded dispatch's answer as it crosses the RPC: an error's text ends with the sentinel's
+ * phrase, which is how the forwarding proxy tells leader churn from a final error.
+ */
+function wireLeaderError(r: DispatchResult): DispatchResult {
+  if (r.ok || r.kind === "write-conflict") return r;
+  const message = phraseLast(r.message);
+  return message === r.message ? r : { ...r, message };
 }
 
 /** How long a proxied command may wait for the leader's answer before the node gives up. */
@@ -96,9 +118,21 @@ export class SimNode {
     private readonly d: NodeDeps,
   ) {
     this.store = new MvccStore();
+    this.bootstrapStore();
     this.hlc = this.newHlc();
     this.ctx = this.newContext();
     this.compactor = new DeltaCompactor(this.ctx);
+  }
+
+  /**
+   * The server's start-up, before any client connects (docs/model.md, "S1"): the route catalog is
+   * written straight into the local store at commitTS 1, not through Raft. A restart reloads it
+   * with the rest of the store; here the store is rebuilt, so the write is made again first.
+   */
+  private bootstrapStore(): void {
+    if (!this.d.knobs.catalogBootstrap) return;
+    const commitTS = ensureCatalog(this.store);
+    if (this.d.tracing) this.d.emit("store.bootstrap", { node: this.id, commitTS });
   }
 
   private newHlc(): Hlc {
@@ -192,6 +226,7 @@ export class SimNode {
   restart(): void {
     this.generation++;
     this.store = new MvccStore();
+    this.bootstrapStore();
     this.hlc = this.newHlc();
     this.ctx = this.newContext();
     this.compactor = new DeltaCompactor(this.ctx);
@@ -300,22 +335,36 @@ export class SimNode {
         sim.schedule(Math.max(0, Math.round(e.us)), () => resume(undefined));
         return;
       case "forward":
-        this.forward(e.group, resume);
+        this.forward(e.group, e.timeoutUs, resume);
         return;
     }
   }
 
-  /** forwardWithRetry: find the leader (polling), send the request, wait for its answer. */
-  private forward(group: OperationGroup, resume: Resume): void {
+  /**
+   * One forward RPC (the coordinator's forwardWithRetry decides about retrying): to the leader this
+   * node's Raft names — itself while it still leads, over its own loopback — or, when it names
+   * none, "leader not found" at once. A lost request or reply is an unknown outcome after timeoutUs.
+   * Under `leaderProxy: coarse` the host instead polls until it knows of another leader.
+   */
+  private forward(group: OperationGroup, timeoutUs: number, resume: Resume): void {
     const { raft, sim, knobs } = this.d;
-    const deadline = sim.now + knobs.leaderRetryBudgetMs * 1000;
+    const deadline = sim.now + timeoutUs;
+    const coarse = knobs.leaderProxy === "coarse";
     const attempt = () => {
       const leader = raft.leaderOf(this.id);
-      if (leader === undefined || leader === this.id) {
+      if (leader === undefined || (coarse && leader === this.id)) {
         // The demo's redirect is one attempt: its Dispatch loop does the polling, re-checking
-        // IsLeader() each time, so a node that wins leadership back proposes locally (spec §1.6).
-        if (knobs.coordinator === "demo" || sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline) {
-          resume({ ok: false, kind: "failed", message: "leader not found" } satisfies DispatchResult);
+        // IsLeader() each time, so a node that wins leadership back proposes locally.
+        if (
+          !coarse ||
+          knobs.coordinator === "demo" ||
+          sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline
+        ) {
+          resume({
+            ok: false,
+            kind: "failed",
+            message: LEADER_ERRORS.leaderNotFound,
+          } satisfies DispatchResult);
           return;
         }
         sim.schedule(knobs.leaderRetryIntervalMs * 1000, attempt);
@@ -327,7 +376,7 @@ export class SimNode {
         resume({ ok: false, kind: "ambiguous", message: "forward timed out" } satisfies DispatchResult);
       });
       this.forwarded.set(id, { resume, timer });
-      this.d.probe("cluster.forward");
+      this.d.probe(leader === this.id ? "cluster.forward-self" : "cluster.forward");
       this.d.network.send(this.id, leader, { app: true, t: "forward", id, group } satisfies AppMessage);
     };
     attempt();
@@ -361,6 +410,9 @@ export class SimNode {
   }
 
   private executeLocal(cmd: RedisCommand, done: (r: RedisReply) => void): void {
+    // A command that starts on a store with nothing committed reads the empty store at the
+    // sentinel timestamp: never after the catalog bootstrap (docs/model.md, "S1").
+    if (this.store.lastCommitTS() === 0) this.d.probe("cluster.command-on-empty-store");
     this.run(execute(this.ctx, cmd), (r) => {
       if (r.ok) done(r.value);
       else throw r.error;
@@ -395,7 +447,9 @@ export class SimNode {
       case "forward":
         this.run(serveForward(this.ctx.coordinatorEnv, m.group), (r) => {
           const result: DispatchResult = r.ok
-            ? r.value
+            ? this.d.knobs.leaderProxy === "elastickv"
+              ? wireLeaderError(r.value)
+              : r.value
             : { ok: false, kind: "ambiguous", message: String((r.error as Error)?.message ?? r.error) };
           net.send(this.id, from, { app: true, t: "forward-reply", id: m.id, result } satisfies AppMessage);
         });

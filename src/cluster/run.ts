@@ -183,6 +183,7 @@ export function runScenario(input: RunInput): RunOutcome {
     persistDelayUs: knobs.persistDelayUs,
     lossUnpersistedOnCrash: true,
     leaseReadWaitsForApply: knobs.pointReadFence === "before",
+    readsFailDuringTransfer: knobs.leaderProxy === "elastickv",
     onApply: (node, index, data) => nodes[node]!.apply(index, data),
     onRestart: (node) => nodes[node]!.restart(),
     onRoleChange: (node, role, term, lead) => {

@@ -76,8 +76,11 @@ export type Effect =
   | { kind: "read-index" }
   /** Lease read: fast path if the lease holds, else ReadIndex. Resumes with boolean. */
   | { kind: "lease-read" }
-  /** Forward a dispatch to the current leader's coordinator. Resumes with DispatchResult. */
-  | { kind: "forward"; group: OperationGroup }
+  /**
+   * Forward a dispatch to the leader this node's Raft names (itself included) and wait at most
+   * `timeoutUs` for its answer. Resumes with DispatchResult.
+   */
+  | { kind: "forward"; group: OperationGroup; timeoutUs: number }
   /** Wait this many simulated microseconds. */
   | { kind: "sleep"; us: number };
 

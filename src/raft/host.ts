@@ -108,6 +108,11 @@ export interface RaftClusterOptions<T> {
   leaseExtendOnCommit?: boolean;
   /** A read or VerifyLeader not answered within this long fails (default 2 election timeouts). */
   readTimeoutUs?: number;
+  /**
+   * A read or VerifyLeader on a leader that is handing leadership over fails at once, as
+   * elastickv's engine does (default true); false holds it for a quorum round like any other.
+   */
+  readsFailDuringTransfer?: boolean;
   bugs?: RaftHostBugs;
   /** Applies a committed entry to node's state machine; the result is what the proposer receives. */
   onApply?: (node: number, index: number, data: T, term: number) => ApplyResult | undefined;
@@ -241,6 +246,7 @@ export class RaftCluster<T> {
   private readonly lossUnpersisted: boolean;
   private readonly failPending: boolean;
   private readonly leaseWaits: boolean;
+  private readonly readsFailDuringTransfer: boolean;
   private readonly leaseExtend: boolean;
   private readonly readTimeoutUs: number;
   private readonly checkQuorum: boolean;
@@ -298,6 +304,7 @@ export class RaftCluster<T> {
     this.lossUnpersisted = opts.lossUnpersistedOnCrash ?? false;
     this.failPending = opts.failPendingOnLeaderLoss ?? true;
     this.leaseWaits = opts.leaseReadWaitsForApply ?? true;
+    this.readsFailDuringTransfer = opts.readsFailDuringTransfer ?? true;
     this.leaseExtend = opts.leaseExtendOnCommit ?? true;
     this.readTimeoutUs = opts.readTimeoutUs ?? 2 * t.electionTicks * t.tickUs;
     this.check = opts.checkInvariants ?? true;
@@ -845,7 +852,11 @@ export class RaftCluster<T> {
 
   private startRead(node: number, cb: (ok: boolean) => void, verify: boolean): void {
     const h = this.host(node);
-    if (!h.up) {
+    // While a leadership transfer is in flight the engine fails every read at once
+    // (`errLeadershipTransferInProgress`) instead of waiting for a quorum round.
+    const transfer =
+      this.readsFailDuringTransfer && h.raft.role === "leader" && h.raft.leadTransferee !== NONE;
+    if (!h.up || transfer) {
       this.later(() => cb(false));
       return;
     }

@@ -208,16 +208,16 @@ export const variants: readonly Variant[] = Object.freeze([
   {
     name: "finding-empty-snapshot-start-ts",
     description:
-      "F1 (HEAD): a txn that read the empty store gets its StartTS minted at dispatch, after commits it never saw",
+      "F1 (HEAD, on a store without the bootstrap write): a txn that read the empty store gets its StartTS minted at dispatch, after commits it never saw",
     scenario: "f1-empty-snapshot-start-ts",
-    knobs: { ensureValidStartTS: false },
+    knobs: { ensureValidStartTS: false, catalogBootstrap: false },
   },
   {
     name: "finding-empty-snapshot-clock-start-ts",
     description:
-      "F1 with the unmerged fix 81a0d5ea: the empty snapshot's StartTS is a fresh clock reading (commitTS − 1)",
+      "F1 with the unmerged fix 81a0d5ea, on a store without the bootstrap write: the empty snapshot's StartTS is a fresh clock reading (commitTS − 1)",
     scenario: "f1-empty-snapshot-start-ts",
-    knobs: { emptySnapshotStartTS: "clock" },
+    knobs: { emptySnapshotStartTS: "clock", catalogBootstrap: false },
   },
   {
     name: "finding-out-of-order-apply",
