@@ -4,3 +4,4 @@ export * from "./network.ts";
 export * from "./rng.ts";
 export * from "./shapes.ts";
 export * from "./sim.ts";
+export * from "./schedule.ts";
