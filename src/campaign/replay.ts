@@ -5,8 +5,10 @@
  * including every knob whose recorded value is no longer what the variant sets today, knobs that
  * no longer exist and knobs added since.
  */
+
 import { dirname } from "node:path";
 import { listKnobs } from "../cluster/knobs.ts";
+import { legacyScheduleKnobs } from "../cluster/sched-knobs.ts";
 import type { KnobSet, KnobValue } from "../cluster/types.ts";
 import { InputError } from "../io/errors.ts";
 import { readRepro } from "../io/repro.ts";
@@ -108,8 +110,13 @@ export async function prepareRepro(file: string): Promise<PreparedRepro> {
     overrides[k] = v;
     if (current[k] !== v) knobChanges.push({ knob: k, recorded: v, current: current[k] });
   }
+  // A file written before the scheduling knobs existed recorded a run of the coarse model: it
+  // replays with them off, as it was recorded (README "Repro files").
+  for (const [k, v] of Object.entries(legacyScheduleKnobs)) {
+    if (!(k in recorded)) overrides[k] = v as KnobValue;
+  }
   for (const k of Object.keys(current).sort()) {
-    if (!(k in recorded)) knobChanges.push({ knob: k, current: current[k] });
+    if (!(k in recorded)) knobChanges.push({ knob: k, current: overrides[k] ?? current[k] });
   }
   let knobs: KnobSet;
   try {

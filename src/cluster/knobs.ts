@@ -9,6 +9,7 @@ import { defaultKvKnobs, type KvKnobs, kvKnobDescriptions } from "../kv/knobs.ts
 import { defaultRedisKnobs, type RedisKnobs, redisKnobDescriptions } from "../redis/knobs.ts";
 import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
+import { defaultScheduleKnobs, type ScheduleKnobs, scheduleKnobDescriptions } from "./sched-knobs.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
 
 export interface ClusterKnobs {
@@ -66,16 +67,18 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
 };
 
-export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs;
+export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
 
 export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
   ...defaultClusterKnobs,
+  ...defaultScheduleKnobs,
   ...defaultKvKnobs,
   ...defaultRedisKnobs,
 });
 
 const descriptions: Record<string, string> = {
   ...clusterKnobDescriptions,
+  ...scheduleKnobDescriptions,
   ...kvKnobDescriptions,
   ...redisKnobDescriptions,
 };

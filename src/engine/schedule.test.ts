@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RandomSource } from "./rng.ts";
-import { type ScheduleParams, type ScheduleStrategy, Scheduler } from "./schedule.ts";
+import { type ScheduleParams, Scheduler, type ScheduleStrategy } from "./schedule.ts";
 
 const base: ScheduleParams = {
   strategy: "random",
@@ -38,8 +38,14 @@ describe("Scheduler", () => {
   it("same seed gives the same decisions, for every strategy", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(...strategies), (seed, strategy) => {
-        const a = drive(new Scheduler({ ...base, strategy }, new RandomSource({ seed }).stream("sched")), 120);
-        const b = drive(new Scheduler({ ...base, strategy }, new RandomSource({ seed }).stream("sched")), 120);
+        const a = drive(
+          new Scheduler({ ...base, strategy }, new RandomSource({ seed }).stream("sched")),
+          120,
+        );
+        const b = drive(
+          new Scheduler({ ...base, strategy }, new RandomSource({ seed }).stream("sched")),
+          120,
+        );
         expect(b).toEqual(a);
       }),
       { numRuns: 60 },
@@ -78,7 +84,10 @@ describe("Scheduler", () => {
   });
 
   it("random pauses at about the configured rate, long ones in ms", () => {
-    const s = new Scheduler({ ...base, pauseChance: 0.2, longPauseChance: 0.5 }, new RandomSource({ seed: 9 }).stream("x"));
+    const s = new Scheduler(
+      { ...base, pauseChance: 0.2, longPauseChance: 0.5 },
+      new RandomSource({ seed: 9 }).stream("x"),
+    );
     const t = s.begin();
     const ds = Array.from({ length: 5000 }, () => s.delay(t));
     const paused = ds.filter((d) => d > 0);
@@ -92,7 +101,10 @@ describe("Scheduler", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 8 }), (seed, depth) => {
         const src = new RandomSource({ seed });
-        const s = new Scheduler({ ...base, strategy: "pct", pctDepth: depth, pctSteps: 1000 }, src.stream("s"));
+        const s = new Scheduler(
+          { ...base, strategy: "pct", pctDepth: depth, pctSteps: 1000 },
+          src.stream("s"),
+        );
         expect(src.choices).toBe(depth - 1);
         expect(s.pctChangePoints.length).toBeLessThanOrEqual(depth - 1);
         expect(s.pctChangePoints.every((c) => c >= 1 && c <= 1000)).toBe(true);

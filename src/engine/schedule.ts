@@ -114,7 +114,8 @@ export class Scheduler {
         return 0;
       case "random": {
         if (!this.rng.chance(p.pauseChance)) return 0;
-        if (this.rng.chance(p.longPauseChance)) return this.rng.range(p.longPauseMinMs, p.longPauseMaxMs) * 1000;
+        if (this.rng.chance(p.longPauseChance))
+          return this.rng.range(p.longPauseMinMs, p.longPauseMaxMs) * 1000;
         return this.rng.range(p.preemptMinUs, p.preemptMaxUs);
       }
       case "pos":
