@@ -9,18 +9,21 @@
  * pre-allocated commitTS and no read keys: deltas committed after readTS are not seen and
  * survive. The Len = 0 rule is the knob of B13.
  */
+import { schedAt } from "../kv/reads.ts";
 import type { Co, Mutation } from "../kv/types.ts";
 import {
   allocCommitTS,
   del,
   dispatchError,
   dispatchGroup,
+  getAt,
   keysOf,
   normalizeStartTS,
+  pickReadTS,
   put,
   REDIS_PROBES,
   RedisError,
-  readTS,
+  scanAt,
   WriteConflictError,
 } from "./common.ts";
 import type { NodeContext } from "./context.ts";
@@ -44,7 +47,11 @@ type HandlerType = "list" | "hash";
 interface Handler {
   type: HandlerType;
   prefix: string;
-  build(userKey: string, deltas: Array<[string, string]>, ts: number): { elems: Mutation[]; empty: boolean };
+  build(
+    userKey: string,
+    deltas: Array<[string, string]>,
+    ts: number,
+  ): Co<{ elems: Mutation[]; empty: boolean }>;
 }
 
 export interface PassResult {
@@ -150,7 +157,7 @@ export class DeltaCompactor {
     const start = this.nowUs();
     if (!force && start < this.backoffUntilUs) return { ...res, skipped: "backoff" };
     this.passes++;
-    const ts = readTS(this.ctx);
+    const ts = yield* pickReadTS(this.ctx);
     const first = this.handlerCursor % this.handlers.length;
     for (let off = 0; off < this.handlers.length; off++) {
       if (this.nowUs() - start > kn.compactorTimeoutUs) {
@@ -172,7 +179,7 @@ export class DeltaCompactor {
     const kn = this.ctx.knobs;
     const cursor = this.cursors.get(h.type);
     const start = cursor === undefined ? h.prefix : `${cursor}\u0000`;
-    const kvs = this.ctx.store.scanAt(start, prefixEnd(h.prefix), kn.compactorTickScanLimit, ts);
+    const kvs = yield* scanAt(start, prefixEnd(h.prefix), kn.compactorTickScanLimit, ts);
     const truncated = kvs.length === kn.compactorTickScanLimit;
     const byKey = new Map<string, Array<[string, string]>>();
     for (const kv of kvs) {
@@ -201,7 +208,7 @@ export class DeltaCompactor {
       const ds = byKey.get(uk)!;
       if (ds.length < kn.compactionThreshold) continue;
       try {
-        const b = h.build(uk, ds, ts);
+        const b = yield* h.build(uk, ds, ts);
         elems.push(...b.elems);
         folded.push(uk);
         if (b.empty) emptied.push(uk);
@@ -222,6 +229,8 @@ export class DeltaCompactor {
   }
 
   private *dispatchFold(ts: number, elems: Mutation[], type: string): Co<boolean> {
+    // Between the compactor's scan and its proposal, other commands may run.
+    yield schedAt("compactor");
     const startTS = normalizeStartTS(ts);
     let commitTS: number;
     try {
@@ -246,6 +255,7 @@ export class DeltaCompactor {
   private afterFold(type: HandlerType, ts: number, folded: string[], emptied: string[]): void {
     for (const uk of folded) {
       const p = type === "list" ? this.k.listDeltaPrefix(uk) : this.k.hashDeltaPrefix(uk);
+      // A probe of the simulator, not a read of the compactor: it looks at this replica directly.
       const now = this.ctx.store.scanAt(p, prefixEnd(p), 16, Number.MAX_SAFE_INTEGER);
       const raced = now.some(([dk]) => (this.k.deltaCommitTS(dk, p) ?? 0) > ts);
       if (!raced) continue;
@@ -265,14 +275,14 @@ export class DeltaCompactor {
   }
 
   /** `buildListCompactElems`. */
-  private buildList(
+  private *buildList(
     userKey: string,
     deltas: Array<[string, string]>,
     ts: number,
-  ): { elems: Mutation[]; empty: boolean } {
+  ): Co<{ elems: Mutation[]; empty: boolean }> {
     const { ctx, k } = this;
     const kn = ctx.knobs;
-    const raw = ctx.store.getAt(k.listMeta(userKey), ts);
+    const raw = yield* getAt(k.listMeta(userKey), ts);
     const base = raw === undefined ? { head: 0, len: 0 } : decodeListMeta(raw);
     let head = base.head;
     let len = base.len;
@@ -299,21 +309,21 @@ export class DeltaCompactor {
       // Claims outside the new [Head, Tail) are never needed again for conflict detection.
       const cp = k.listClaimPrefix(userKey);
       const lim = kn.claimGcScanLimit;
-      for (const [ck] of ctx.store.scanAt(cp, k.listClaim(userKey, head), lim, ts)) elems.push(del(ck));
-      for (const [ck] of ctx.store.scanAt(k.listClaim(userKey, head + len), prefixEnd(cp), lim, ts))
+      for (const [ck] of yield* scanAt(cp, k.listClaim(userKey, head), lim, ts)) elems.push(del(ck));
+      for (const [ck] of yield* scanAt(k.listClaim(userKey, head + len), prefixEnd(cp), lim, ts))
         elems.push(del(ck));
     }
     return { elems, empty: len === 0 };
   }
 
-  private buildHash(
+  private *buildHash(
     userKey: string,
     deltas: Array<[string, string]>,
     ts: number,
-  ): { elems: Mutation[]; empty: boolean } {
+  ): Co<{ elems: Mutation[]; empty: boolean }> {
     const { ctx, k } = this;
     const kn = ctx.knobs;
-    const raw = ctx.store.getAt(k.hashMeta(userKey), ts);
+    const raw = yield* getAt(k.hashMeta(userKey), ts);
     let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
     for (const [, v] of deltas) len += decodeHashDelta(v);
     len = this.foldLen(userKey, len);
@@ -340,12 +350,12 @@ export class DeltaCompactor {
     const start = this.nowUs();
     for (;;) {
       if (this.nowUs() - start > kn.compactorTimeoutUs) return;
-      const ts = readTS(this.ctx);
-      const kvs = this.ctx.store.scanAt(p, prefixEnd(p), kn.maxDeltaScanLimit + 1, ts);
+      const ts = yield* pickReadTS(this.ctx);
+      const kvs = yield* scanAt(p, prefixEnd(p), kn.maxDeltaScanLimit + 1, ts);
       if (kvs.length === 0) return;
       let b: { elems: Mutation[]; empty: boolean };
       try {
-        b = h.build(userKey, kvs, ts);
+        b = yield* h.build(userKey, kvs, ts);
       } catch (e) {
         if (!(e instanceof CodecError || e instanceof RedisError)) throw e;
         return;
@@ -373,7 +383,7 @@ export class DeltaCompactor {
       [prefixEnd(LIST_DELTA_PREFIX), prefixEnd(LIST_META_PREFIX)],
     ];
     for (const [lo, hi] of ranges) {
-      for (const [mk, v] of ctx.store.scanAt(lo, hi, kn.compactorTickScanLimit, ts)) {
+      for (const [mk, v] of yield* scanAt(lo, hi, kn.compactorTickScanLimit, ts)) {
         let len: number;
         try {
           len = decodeListMeta(v).len;
@@ -383,9 +393,9 @@ export class DeltaCompactor {
         if (len !== 0) continue;
         const uk = mk.slice(LIST_META_PREFIX.length);
         const dp = k.listDeltaPrefix(uk);
-        if (ctx.store.scanAt(dp, prefixEnd(dp), 1, ts).length > 0) continue;
+        if ((yield* scanAt(dp, prefixEnd(dp), 1, ts)).length > 0) continue;
         const ip = k.listItemPrefix(uk);
-        const items = ctx.store.scanAt(ip, prefixEnd(ip), kn.maxDeltaScanLimit, ts);
+        const items = yield* scanAt(ip, prefixEnd(ip), kn.maxDeltaScanLimit, ts);
         if (items.some(([ik]) => k.itemSeq(ik, uk) !== undefined)) continue;
         elems.push(del(mk));
         if (kn.lazyReaper === "fenced") elems.push(put(k.fence("list", uk), ""));
