@@ -28,6 +28,8 @@ export function runCoroutine<R>(
   alive: () => boolean = () => true,
   /** Called once when the coroutine ends or is found abandoned. */
   finished?: () => void,
+  /** Called before each resumption, so the host knows which coroutine is running. */
+  enter?: () => void,
 ): void {
   let over = false;
   const finish = () => {
@@ -56,6 +58,7 @@ export function runCoroutine<R>(
         return;
       }
       let r: IteratorResult<Effect, R>;
+      enter?.();
       try {
         r = input instanceof ReadFailed ? co.throw(input) : co.next(input);
       } catch (error) {

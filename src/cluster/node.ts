@@ -15,7 +15,7 @@ import type { Simulation } from "../engine/sim.ts";
 import { type CoordinatorEnv, LEADER_ERRORS, serveForward } from "../kv/coordinator.ts";
 import { applyRequest } from "../kv/fsm.ts";
 import { Hlc } from "../kv/hlc.ts";
-import { performRead, ReadFailed } from "../kv/reads.ts";
+import { NOT_NOW, performRead, ReadFailed } from "../kv/reads.ts";
 import type {
   ApplyResult,
   DispatchResult,
@@ -97,6 +97,8 @@ export class SimNode {
   private compactor: DeltaCompactor;
   private compactorPaused = false;
   private leaseTimer = -1;
+  /** The task whose coroutine is running right now (set before each resumption). */
+  private current: TaskId = 0;
   private isLeaderNow = false;
 
   constructor(
@@ -150,6 +152,8 @@ export class SimNode {
         ? (ev, data) => d.emit(ev, { node: this.id, ...(data as Record<string, unknown>) })
         : () => {},
       urgentCompaction: (type, userKey) => this.compactor.triggerUrgent(type, userKey),
+      readNow: (e) => this.readNow(e),
+      pauseAt: (_point) => (d.sched.active ? d.sched.delay(this.current) : 0),
       reuseLog: d.reuseLog,
     };
   }
@@ -287,6 +291,9 @@ export class SimNode {
       done,
       () => gen === this.generation,
       sched.active ? () => sched.end(task) : undefined,
+      () => {
+        this.current = task;
+      },
     );
   }
 
@@ -299,7 +306,7 @@ export class SimNode {
     const { raft, sim, sched } = this.d;
     switch (e.kind) {
       case "read": {
-        const pause = sched.active ? sched.delay(task) : 0;
+        const pause = e.pauseUs >= 0 ? e.pauseUs : sched.active ? sched.delay(task) : 0;
         if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
         const resume = later();
         if (pause === 0) this.readStep(e, resume);
@@ -307,7 +314,7 @@ export class SimNode {
         return PENDING;
       }
       case "sched": {
-        const pause = sched.active ? sched.delay(task) : 0;
+        const pause = e.pauseUs ?? (sched.active ? sched.delay(task) : 0);
         if (pause === 0) return undefined;
         const resume = later();
         sim.schedule(pause, () => resume(undefined));
@@ -343,6 +350,15 @@ export class SimNode {
         this.forward(e.group, later());
         return PENDING;
     }
+  }
+
+  /** `NodeContext.readNow`: serve a read of the running task without a yield when nothing waits. */
+  private readNow(e: StoreRead): unknown {
+    const sched = this.d.sched;
+    const pause = sched.active ? sched.delay(this.current) : 0;
+    if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
+    e.pauseUs = pause;
+    return NOT_NOW;
   }
 
   /** `resume`, after the pause a scheduling point draws when the effect completes. */

@@ -4,6 +4,9 @@
  */
 import type { SchedPoint, StoreRead, StoreView } from "./types.ts";
 
+/** What `NodeContext.readNow` returns when a read must be yielded to the host. */
+export const NOT_NOW: unique symbol = Symbol("not-now");
+
 /** A store read that could not be served (not leader and no leader known, a failed fence). */
 export class ReadFailed extends Error {
   /** Makes it a replyable error for the adapter (an error reply, not a simulator bug). */
@@ -25,6 +28,7 @@ export const readGet = (key: string, ts: number): StoreRead => ({
   limit: 0,
   ts,
   reverse: false,
+  pauseUs: -1,
 });
 
 export const readScan = (
@@ -41,6 +45,7 @@ export const readScan = (
   limit,
   ts,
   reverse,
+  pauseUs: -1,
 });
 
 /** `CommittedVersionAt`: whether key has a version (tombstones included) at exactly ts. */
@@ -52,6 +57,7 @@ export const readVersion = (key: string, ts: number): StoreRead => ({
   limit: 0,
   ts,
   reverse: false,
+  pauseUs: -1,
 });
 
 /** `LatestCommitTS(key)`. */
@@ -63,6 +69,7 @@ export const readLatest = (key: string): StoreRead => ({
   limit: 0,
   ts: 0,
   reverse: false,
+  pauseUs: -1,
 });
 
 const schedEffects = new Map<SchedPoint, { kind: "sched"; point: SchedPoint }>();

@@ -88,7 +88,7 @@ export type Effect =
    */
   | StoreRead
   /** A scheduling point: the host may pause the task here (src/engine/schedule.ts). */
-  | { kind: "sched"; point: SchedPoint };
+  | { kind: "sched"; point: SchedPoint; pauseUs?: number };
 
 /**
  * A store call as an effect. One shape for every op (fields unused by an op are empty) so the hot
@@ -104,6 +104,8 @@ export interface StoreRead {
   limit: number;
   ts: number;
   reverse: boolean;
+  /** The pause the host already drew for this read's scheduling point; -1 = not drawn yet. */
+  pauseUs: number;
 }
 
 /** Where a command may be paused, besides before each store read. */

@@ -4,8 +4,16 @@
  * type probes, meta resolution, read fences, dispatch outcomes and the retry loop.
  */
 import { allocateCommitTS, dispatch, isTransientLeaderError, snapshotTS } from "../kv/coordinator.ts";
-import { ReadFailed, readGet, readLatest, readScan, readVersion, schedAt } from "../kv/reads.ts";
-import type { Co, DispatchResult, Effect, Mutation, OperationGroup, SchedPoint } from "../kv/types.ts";
+import { NOT_NOW, ReadFailed, readGet, readLatest, readScan, readVersion, schedAt } from "../kv/reads.ts";
+import type {
+  Co,
+  DispatchResult,
+  Effect,
+  Mutation,
+  OperationGroup,
+  SchedPoint,
+  StoreRead,
+} from "../kv/types.ts";
 import type { AllKnobs, NodeContext } from "./context.ts";
 import {
   CodecError,
@@ -103,34 +111,53 @@ export const keysOf = (ctx: NodeContext): Keys => keysFor(ctx.knobs.keyLayout);
 // from the leader's store; docs/model.md)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * One store call. A host that can answer it at once (`NodeContext.readNow`: no pause drawn, no
+ * wait needed) does so without the coroutine yielding, which spares a resume through every level
+ * of `yield*` on the common path; otherwise the read is yielded to the host as an effect.
+ */
+function* storeRead(ctx: NodeContext, e: StoreRead): Co<unknown> {
+  if (ctx.readNow !== undefined) {
+    const v = ctx.readNow(e);
+    if (v !== NOT_NOW) return v;
+  }
+  return yield e;
+}
+
 /** `GetAt`: the value of key visible at ts. */
-export function* getAt(key: string, ts: number): Co<string | undefined> {
-  return (yield readGet(key, ts)) as string | undefined;
+export function* getAt(ctx: NodeContext, key: string, ts: number): Co<string | undefined> {
+  return (yield* storeRead(ctx, readGet(key, ts))) as string | undefined;
 }
 
 /** `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse). */
 export function* scanAt(
+  ctx: NodeContext,
   start: string,
   end: string,
   limit: number,
   ts: number,
   reverse = false,
 ): Co<Array<[string, string]>> {
-  return (yield readScan(start, end, limit, ts, reverse)) as Array<[string, string]>;
+  return (yield* storeRead(ctx, readScan(start, end, limit, ts, reverse))) as Array<[string, string]>;
 }
 
 /** `CommittedVersionAt`: whether key has a version (tombstones included) at exactly ts. */
-export function* versionAt(key: string, ts: number): Co<boolean> {
-  return (yield readVersion(key, ts)) as boolean;
+export function* versionAt(ctx: NodeContext, key: string, ts: number): Co<boolean> {
+  return (yield* storeRead(ctx, readVersion(key, ts))) as boolean;
 }
 
 /** `LatestCommitTS(key)`. */
-export function* latestAt(key: string): Co<number> {
-  return (yield readLatest(key)) as number;
+export function* latestAt(ctx: NodeContext, key: string): Co<number> {
+  return (yield* storeRead(ctx, readLatest(key))) as number;
 }
 
-/** A scheduling point: the host may pause the command here. */
-export function* schedPoint(point: SchedPoint): Co<void> {
+/** A scheduling point: the host may pause the command here (`NodeContext.pauseAt` decides first). */
+export function* schedPoint(ctx: NodeContext, point: SchedPoint): Co<void> {
+  if (ctx.pauseAt !== undefined) {
+    const us = ctx.pauseAt(point);
+    if (us > 0) yield { kind: "sched", point, pauseUs: us };
+    return;
+  }
   yield schedAt(point);
 }
 
@@ -153,7 +180,7 @@ export function readTS(ctx: NodeContext): number {
 /** readTS, then a scheduling point: a command can be preempted right after it picked its snapshot. */
 export function* pickReadTS(ctx: NodeContext): Co<number> {
   const ts = readTS(ctx);
-  yield schedAt("read-ts");
+  yield* schedPoint(ctx, "read-ts");
   return ts;
 }
 
@@ -167,7 +194,7 @@ export function* allocCommitTS(ctx: NodeContext, startTS: number): Co<number> {
   const a = yield* allocateCommitTS(ctx.coordinatorEnv, startTS);
   if (!a.ok) throw new RedisError(`ERR ${a.message}`);
   // The commitTS is drawn before VerifyLeader and the proposal; a command can stall in between.
-  yield schedAt("commit-ts");
+  yield* schedPoint(ctx, "commit-ts");
   return a.ts;
 }
 
@@ -222,11 +249,11 @@ export const del = (key: string): Mutation => ({ op: "del", key });
  */
 export function* writeSetLandedAt(ctx: NodeContext, elems: readonly Mutation[], ts: number): Co<boolean> {
   const first = firstWriteKey(elems);
-  if (first === undefined || !(yield* versionAt(first, ts))) return false;
+  if (first === undefined || !(yield* versionAt(ctx, first, ts))) return false;
   if (!ctx.knobs.staleApplyCompareValues) return true;
   for (const m of elems) {
-    if (!(yield* versionAt(m.key, ts))) return false;
-    const v = yield* getAt(m.key, ts);
+    if (!(yield* versionAt(ctx, m.key, ts))) return false;
+    const v = yield* getAt(ctx, m.key, ts);
     if (m.op === "put" ? v !== m.value : v !== undefined) return false;
   }
   return true;
@@ -258,8 +285,8 @@ export type RedisType = "none" | "string" | "list" | "hash";
 
 const hllKey = memoKey((u) => `${HLL_PREFIX}${u}`);
 
-function* prefixExists(prefix: string, ts: number): Co<boolean> {
-  return (yield* scanAt(prefix, prefixEnd(prefix), 1, ts)).length > 0;
+function* prefixExists(ctx: NodeContext, prefix: string, ts: number): Co<boolean> {
+  return (yield* scanAt(ctx, prefix, prefixEnd(prefix), 1, ts)).length > 0;
 }
 
 /**
@@ -269,15 +296,15 @@ function* prefixExists(prefix: string, ts: number): Co<boolean> {
  */
 export function* keyTypeAt(ctx: NodeContext, userKey: string, ts: number): Co<RedisType> {
   const k = keysOf(ctx);
-  if ((yield* getAt(k.str(userKey), ts)) !== undefined) return "string";
-  if ((yield* getAt(hllKey(userKey), ts)) !== undefined) return "string";
-  if ((yield* getAt(userKey, ts)) !== undefined) return "string";
-  if ((yield* getAt(k.listMeta(userKey), ts)) !== undefined) return "list";
-  if (yield* prefixExists(k.listDeltaPrefix(userKey), ts)) return "list";
-  if (yield* prefixExists(k.hashFieldPrefix(userKey), ts)) return "hash";
-  if ((yield* getAt(k.hashMeta(userKey), ts)) !== undefined) return "hash";
-  if (yield* prefixExists(k.hashDeltaPrefix(userKey), ts)) return "hash";
-  if ((yield* getAt(k.legacyHash(userKey), ts)) !== undefined) return "hash";
+  if ((yield* getAt(ctx, k.str(userKey), ts)) !== undefined) return "string";
+  if ((yield* getAt(ctx, hllKey(userKey), ts)) !== undefined) return "string";
+  if ((yield* getAt(ctx, userKey, ts)) !== undefined) return "string";
+  if ((yield* getAt(ctx, k.listMeta(userKey), ts)) !== undefined) return "list";
+  if (yield* prefixExists(ctx, k.listDeltaPrefix(userKey), ts)) return "list";
+  if (yield* prefixExists(ctx, k.hashFieldPrefix(userKey), ts)) return "hash";
+  if ((yield* getAt(ctx, k.hashMeta(userKey), ts)) !== undefined) return "hash";
+  if (yield* prefixExists(ctx, k.hashDeltaPrefix(userKey), ts)) return "hash";
+  if ((yield* getAt(ctx, k.legacyHash(userKey), ts)) !== undefined) return "hash";
   return "none";
 }
 
@@ -318,7 +345,7 @@ export function* loadListBase(
   userKey: string,
   ts: number,
 ): Co<{ head: number; len: number; exists: boolean }> {
-  const raw = yield* getAt(keysOf(ctx).listMeta(userKey), ts);
+  const raw = yield* getAt(ctx, keysOf(ctx).listMeta(userKey), ts);
   if (raw === undefined) return { head: 0, len: 0, exists: false };
   const m = decodeListMeta(raw);
   return { head: m.head, len: m.len, exists: true };
@@ -333,7 +360,7 @@ export function* scanDeltas(
   ts: number,
 ): Co<Array<[string, string]>> {
   const limit = ctx.knobs.maxDeltaScanLimit;
-  const ds = yield* scanAt(prefix, prefixEnd(prefix), limit + 1, ts);
+  const ds = yield* scanAt(ctx, prefix, prefixEnd(prefix), limit + 1, ts);
   if (ds.length > limit) {
     urgent(ctx, type, userKey);
     throw new DeltaScanTruncatedError();
@@ -373,7 +400,7 @@ export function* resolveHashMeta(
   ts: number,
 ): Co<{ len: number; exists: boolean }> {
   const k = keysOf(ctx);
-  const raw = yield* getAt(k.hashMeta(userKey), ts);
+  const raw = yield* getAt(ctx, k.hashMeta(userKey), ts);
   let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
   const ds = yield* scanDeltas(ctx, "hash", userKey, k.hashDeltaPrefix(userKey), ts);
   for (const [, v] of ds) len += decodeHashDelta(v);

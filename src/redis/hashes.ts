@@ -31,7 +31,7 @@ function* loadFields(ctx: NodeContext, userKey: string, ts: number): Co<Array<[s
   const k = keysOf(ctx);
   const p = k.hashFieldPrefix(userKey);
   const max = ctx.knobs.maxWideColumnItems;
-  const kvs = yield* scanAt(p, prefixEnd(p), max + 1, ts);
+  const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, ts);
   if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
   return kvs.map(([fk, v]) => [k.hashFieldName(fk, userKey)!, v] as [string, string]);
 }
@@ -87,9 +87,9 @@ export function* hset(
 export function* hget(ctx: NodeContext, userKey: string, field: string): Co<RedisReply> {
   const k = keysOf(ctx);
   const ts = yield* pointReadTS(ctx);
-  const v = yield* getAt(k.hashField(userKey, field), ts);
+  const v = yield* getAt(ctx, k.hashField(userKey, field), ts);
   // The fast path defers to the slow one only when a string encoding shadows the hash.
-  if (v !== undefined && (yield* getAt(k.str(userKey), ts)) === undefined) return reply.bulk(v);
+  if (v !== undefined && (yield* getAt(ctx, k.str(userKey), ts)) === undefined) return reply.bulk(v);
   const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none") return reply.nil();
   if (t !== "hash") return reply.wrongType();
@@ -139,13 +139,13 @@ export function* hdel(ctx: NodeContext, userKey: string, fields: readonly string
     };
     if ((yield* hashType(ctx, userKey, ts)) === "none") return yield* none();
     const p = k.hashFieldPrefix(userKey);
-    if ((yield* scanAt(p, prefixEnd(p), 1, ts)).length === 0) return yield* none(); // legacy blob path: nothing
+    if ((yield* scanAt(ctx, p, prefixEnd(p), 1, ts)).length === 0) return yield* none(); // legacy blob path: nothing
     const names = ctx.knobs.hdelDedupFields ? [...new Set(fields)] : fields;
     const elems: Mutation[] = [];
     let removed = 0;
     for (const f of names) {
       const fk = k.hashField(userKey, f);
-      if ((yield* getAt(fk, ts)) === undefined) continue;
+      if ((yield* getAt(ctx, fk, ts)) === undefined) continue;
       elems.push(del(fk));
       removed++;
     }

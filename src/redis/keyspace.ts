@@ -34,7 +34,7 @@ function* deleteKeyElems(ctx: NodeContext, userKey: string, ts: number, elems: M
     k.ttl(userKey),
     k.legacyHash(userKey),
   ]) {
-    if ((yield* getAt(sk, ts)) !== undefined) elems.push(del(sk));
+    if ((yield* getAt(ctx, sk, ts)) !== undefined) elems.push(del(sk));
   }
   // List: every item of exactly this key (a paginated prefix scan, exact 8-byte suffix check),
   // the base meta (always, a no-op tombstone when absent), every delta and every claim.
@@ -94,7 +94,7 @@ export function* exists(ctx: NodeContext, userKeys: readonly string[]): Co<Redis
   const ts = yield* pointReadTS(ctx);
   let n = 0;
   for (const key of userKeys) {
-    if ((yield* getAt(k.str(key), ts)) !== undefined || (yield* keyTypeAt(ctx, key, ts)) !== "none") n++;
+    if ((yield* getAt(ctx, k.str(key), ts)) !== undefined || (yield* keyTypeAt(ctx, key, ts)) !== "none") n++;
   }
   return reply.int(n);
 }

@@ -66,7 +66,7 @@ function* buildPushOps(
     for (const seq of seqs) {
       const ck = k.listClaim(userKey, seq);
       readKeys.push(ck);
-      if ((yield* getAt(ck, ts)) !== undefined) ops.push(del(ck));
+      if ((yield* getAt(ctx, ck, ts)) !== undefined) ops.push(del(ck));
     }
   }
   for (let i = 0; i < n; i++) ops.push(put(k.listItem(userKey, seqs[i]), values[i]));
@@ -241,7 +241,7 @@ function* planTokenPop(
   const k = keysOf(ctx);
   const lo = left ? meta.head : meta.tail - n;
   const hi = left ? meta.head + n : meta.tail;
-  const kvs = yield* scanAt(k.listItem(userKey, lo), k.listItem(userKey, hi), n, ts, !left);
+  const kvs = yield* scanAt(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), n, ts, !left);
   const found = new Set<number>();
   const values: string[] = [];
   const itemDels: Mutation[] = [];
@@ -281,7 +281,7 @@ function* planMarkerPop(
   const lo = left ? meta.head : meta.tail - win;
   const hi = left ? meta.head + win : meta.tail;
   const claimed = new Set<number>();
-  for (const [ck] of yield* scanAt(k.listClaim(userKey, lo), k.listClaim(userKey, hi), win, ts)) {
+  for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), win, ts)) {
     const seq = k.claimSeq(ck, userKey);
     if (seq !== undefined) claimed.add(seq);
   }
@@ -300,7 +300,7 @@ function* planMarkerPop(
   for (const seq of taken) {
     elems.push(put(k.listClaim(userKey, seq), ""));
     const ik = k.listItem(userKey, seq);
-    const v = yield* getAt(ik, ts);
+    const v = yield* getAt(ctx, ik, ts);
     if (v !== undefined) {
       values.push(v);
       elems.push(del(ik));
@@ -402,7 +402,7 @@ export function* claimedSeqs(
   const k = keysOf(ctx);
   const out = new Set<number>();
   if (hi <= lo) return out;
-  for (const [ck] of yield* scanAt(k.listClaim(userKey, lo), k.listClaim(userKey, hi), hi - lo, ts)) {
+  for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), hi - lo, ts)) {
     const seq = k.claimSeq(ck, userKey);
     if (seq !== undefined) out.add(seq);
   }
@@ -423,7 +423,7 @@ export function* fetchItems(
 ): Co<string[]> {
   if (hi <= lo) return [];
   const k = keysOf(ctx);
-  const kvs = yield* scanAt(k.listItem(userKey, lo), k.listItem(userKey, hi), hi - lo, ts);
+  const kvs = yield* scanAt(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), hi - lo, ts);
   if (ctx.knobs.claimSemantics !== "marker") return kvs.map((kv: [string, string]) => kv[1]);
   const claimed = yield* claimedSeqs(ctx, userKey, lo, hi, ts);
   const out: string[] = [];

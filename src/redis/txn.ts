@@ -10,7 +10,6 @@
  * mutations their standalone forms write; hash reads register the field keys they read so that
  * a concurrent HDEL (which writes no fence) still conflicts.
  */
-import { schedAt } from "../kv/reads.ts";
 import type { Co, Mutation } from "../kv/types.ts";
 import {
   allocCommitTS,
@@ -36,6 +35,7 @@ import {
   retryRedisWrite,
   scanAt,
   scanDeltas,
+  schedPoint,
   WriteConflictError,
 } from "./common.ts";
 import { type NodeContext, reuseLogEntry } from "./context.ts";
@@ -254,7 +254,7 @@ class TxnContext {
       st.staged.delete(seq);
       return staged;
     }
-    const v = yield* getAt(this.k.listItem(key, seq), this.startTS);
+    const v = yield* getAt(this.ctx, this.k.listItem(key, seq), this.startTS);
     st.popped.set(seq, v !== undefined);
     if (v === undefined) this.ctx.probe(REDIS_PROBES.popOverHole);
     if (claimed?.has(seq)) return undefined;
@@ -301,7 +301,7 @@ class TxnContext {
     if (fields === undefined) {
       const p = k.hashFieldPrefix(key);
       const max = ctx.knobs.maxWideColumnItems;
-      const kvs = yield* scanAt(p, prefixEnd(p), max + 1, this.startTS);
+      const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, this.startTS);
       if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
       for (const [fk, v] of kvs) {
         const f = k.hashFieldName(fk, key)!;
@@ -318,7 +318,7 @@ class TxnContext {
       if (trackFields) this.track(k.hashField(key, f));
       if (st.loaded.has(f) || st.dirtyFields.has(f)) continue;
       st.loaded.add(f);
-      const v = yield* getAt(k.hashField(key, f), this.startTS);
+      const v = yield* getAt(ctx, k.hashField(key, f), this.startTS);
       if (v !== undefined) {
         st.orig.set(f, v);
         st.fields.set(f, v);
@@ -679,7 +679,7 @@ export function* scanAllKeys(ctx: NodeContext, prefix: string, ts: number, singl
   const out: string[] = [];
   let cursor = prefix;
   for (;;) {
-    const kvs = yield* scanAt(cursor, end, page, ts);
+    const kvs = yield* scanAt(ctx, cursor, end, page, ts);
     if (out.length + kvs.length > cap)
       throw new RedisError(`ERR collection too large: more than ${cap} keys`);
     for (const [key] of kvs) out.push(key);
@@ -701,17 +701,17 @@ function* txnStartTS(ctx: NodeContext, commands: readonly RedisCommand[]): Co<nu
     for (const c of commands) {
       for (const key of c.name === "DEL" || c.name === "EXISTS" ? c.keys : c.name === "EXEC" ? [] : [c.key]) {
         for (const rk of [key, k.listMeta(key), `!redis|zset|${key}`, k.ttl(key)]) {
-          max = Math.max(max, yield* latestAt(rk));
+          max = Math.max(max, yield* latestAt(ctx, rk));
         }
       }
     }
     ctx.hlc.observe(max);
     const next = ctx.hlc.next();
-    yield schedAt("read-ts");
+    yield* schedPoint(ctx, "read-ts");
     return next;
   }
   if (last > 0) ctx.hlc.observe(last);
-  yield schedAt("read-ts");
+  yield* schedPoint(ctx, "read-ts");
   return last === 0 ? 1 : last;
 }
 
@@ -747,7 +747,7 @@ function* execAttempt(
   for (const c of commands) results.push(yield* txn.apply(c));
   if (ctx.knobs.execValidateReadSet) {
     for (const rk of txn.readKeys) {
-      if ((yield* latestAt(rk)) > startTS) throw new WriteConflictError(rk, false);
+      if ((yield* latestAt(ctx, rk)) > startTS) throw new WriteConflictError(rk, false);
     }
   }
   // Read-only EXEC: nothing to dispatch, no dedup window.
