@@ -51,7 +51,7 @@ export const defaultScheduleKnobs: Readonly<ScheduleKnobs> = Object.freeze({
 
 export const scheduleKnobDescriptions: Record<keyof ScheduleKnobs, string> = {
   schedStrategy:
-    "scheduling of the tasks inside a node: random | pct | pos | off (the coarse model: no scheduling points) | mixed (each seed draws random, pct or pos in swarm mode; random otherwise)",
+    "scheduling of the tasks inside a node: random | pct | pos | off (the coarse model: no scheduling points) | mixed (each seed draws random (half the seeds), pct or pos in swarm mode; random otherwise)",
   schedPauseChance: "random strategy: chance that a scheduling point pauses the task",
   schedPreemptMinUs: "random strategy: shortest ordinary preemption (µs)",
   schedPreemptMaxUs: "random strategy: longest ordinary preemption (µs)",
@@ -90,7 +90,9 @@ export function drawScheduleParams(k: ScheduleKnobs, rng: Stream, swarm: boolean
   let pauseChance = k.schedPauseChance;
   let pctDepth = k.schedPctDepth;
   if (swarm && strategy !== "off") {
-    if (k.schedStrategy === "mixed") strategy = rng.pick(["random", "pct", "pos"] as const);
+    // Half the seeds run random pauses (preemption and long stops, cheap: most points go on at
+    // once); PCT and POS stall at most points, which costs events, so each gets a quarter.
+    if (k.schedStrategy === "mixed") strategy = rng.pick(["random", "pct", "random", "pos"] as const);
     pauseChance = Math.min(1, pauseChance * [1, 0.2, 4][rng.int(3)]!);
     pctDepth = [pctDepth, 1, pctDepth + 2][rng.int(3)]!;
   }
