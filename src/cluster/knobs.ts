@@ -9,7 +9,12 @@ import { defaultKvKnobs, type KvKnobs, kvKnobDescriptions } from "../kv/knobs.ts
 import { defaultRedisKnobs, type RedisKnobs, redisKnobDescriptions } from "../redis/knobs.ts";
 import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
-import { defaultScheduleKnobs, type ScheduleKnobs, scheduleKnobDescriptions } from "./sched-knobs.ts";
+import {
+  checkScheduleKnobs,
+  defaultScheduleKnobs,
+  type ScheduleKnobs,
+  scheduleKnobDescriptions,
+} from "./sched-knobs.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
 
 export interface ClusterKnobs {
@@ -142,5 +147,6 @@ export function resolveKnobs(
     out[k] = typeof raw === "string" ? parseKnobValue(k, raw) : raw;
     checkKnob(k, out[k], "--knob");
   }
+  checkScheduleKnobs(out as unknown as ScheduleKnobs);
   return out;
 }

@@ -85,7 +85,19 @@ export const legacyScheduleKnobs: Readonly<Partial<ScheduleKnobs>> = Object.free
  * draws the strategy (for `mixed`) and scales the pause rate and PCT depth, on `rng`, after every
  * other swarm draw, so runs with scheduling off draw exactly what they drew before.
  */
+const STRATEGIES: ReadonlyArray<ScheduleKnobs["schedStrategy"]> = ["mixed", "random", "pct", "pos", "off"];
+
+/** Throws when a scheduling knob has a value no run can use. */
+export function checkScheduleKnobs(k: Pick<ScheduleKnobs, "schedStrategy">): void {
+  if (!STRATEGIES.includes(k.schedStrategy)) {
+    throw new Error(
+      `knob 'schedStrategy': expected one of ${STRATEGIES.join(", ")}, found '${k.schedStrategy}'`,
+    );
+  }
+}
+
 export function drawScheduleParams(k: ScheduleKnobs, rng: Stream, swarm: boolean): ScheduleParams {
+  checkScheduleKnobs(k);
   let strategy: ScheduleStrategy = k.schedStrategy === "mixed" ? "random" : k.schedStrategy;
   let pauseChance = k.schedPauseChance;
   let pctDepth = k.schedPctDepth;
