@@ -123,6 +123,10 @@ export function shrinkCase(c: ShrinkCase, budget: ShrinkBudget, createdBy = "sim
   const keyOf = (edits: ScenarioEdits, tape: readonly number[] | undefined) =>
     `${JSON.stringify(edits)}#${tape !== undefined ? trimTape(tape).join(",") : "seed"}`;
   let lastPass: { key: string; ev: Evaluation } | undefined;
+  // Every passing candidate becomes the best one; one with more client ops than it is no simpler.
+  // (Lowering the tape's pause choices makes commands quicker, so a run of fixed length can issue
+  // more of them.)
+  let bestOps = baseline.result.stats.ops;
   const r = shrinkFailure(
     c.scenario,
     initial,
@@ -131,7 +135,9 @@ export function shrinkCase(c: ShrinkCase, budget: ShrinkBudget, createdBy = "sim
       const ok =
         ev.result.valid === false &&
         showsFailure(ev.result.anomalyTypes, target) &&
-        (targetIsSimError || !ev.result.anomalyTypes.includes("sim-error"));
+        (targetIsSimError || !ev.result.anomalyTypes.includes("sim-error")) &&
+        ev.result.stats.ops <= bestOps;
+      if (ok) bestOps = ev.result.stats.ops;
       if (ok) lastPass = { key: keyOf(cand.edits, cand.tape !== undefined ? ev.tape : undefined), ev };
       return { ok, tape: ev.tape };
     },
