@@ -195,6 +195,8 @@ export class SimNode {
   /** The node crashed: everything running on it stops. */
   crashed(): void {
     this.generation++;
+    // Its tasks are gone; those that were waiting will never run again to report their end.
+    this.d.sched.endAll();
     this.isLeaderNow = false;
     this.generationBumpForLeadership();
     this.failInFlight();
@@ -203,6 +205,7 @@ export class SimNode {
   /** The node restarted: its volatile state is gone and is rebuilt by re-applying the log. */
   restart(): void {
     this.generation++;
+    this.d.sched.endAll();
     this.store = new MvccStore();
     this.hlc = this.newHlc();
     this.ctx = this.newContext();

@@ -51,7 +51,7 @@ export const defaultScheduleKnobs: Readonly<ScheduleKnobs> = Object.freeze({
 
 export const scheduleKnobDescriptions: Record<keyof ScheduleKnobs, string> = {
   schedStrategy:
-    "scheduling of the tasks inside a node: random | pct | pos | off (the coarse model: no scheduling points) | mixed (each seed draws random (half the seeds), pct or pos in swarm mode; random otherwise)",
+    "scheduling of the tasks inside a node: random | pct | pos | off (the coarse model: no scheduling points) | mixed (in swarm mode each seed draws random (3 in 4), pct or pos (1 in 8 each); random otherwise)",
   schedPauseChance: "random strategy: chance that a scheduling point pauses the task",
   schedPreemptMinUs: "random strategy: shortest ordinary preemption (µs)",
   schedPreemptMaxUs: "random strategy: longest ordinary preemption (µs)",
@@ -102,9 +102,20 @@ export function drawScheduleParams(k: ScheduleKnobs, rng: Stream, swarm: boolean
   let pauseChance = k.schedPauseChance;
   let pctDepth = k.schedPctDepth;
   if (swarm && strategy !== "off") {
-    // Half the seeds run random pauses (preemption and long stops, cheap: most points go on at
-    // once); PCT and POS stall at most points, which costs events, so each gets a quarter.
-    if (k.schedStrategy === "mixed") strategy = rng.pick(["random", "pct", "random", "pos"] as const);
+    // Three seeds in four run random pauses (preemption and long stops; cheap, as most points go
+    // on at once). PCT and POS stall at most points, so commands overlap more, conflict and retry
+    // more: a run costs about twice the CPU per op, and each gets one seed in eight.
+    if (k.schedStrategy === "mixed")
+      strategy = rng.pick([
+        "random",
+        "random",
+        "random",
+        "pct",
+        "random",
+        "random",
+        "random",
+        "pos",
+      ] as const);
     pauseChance = Math.min(1, pauseChance * [1, 0.2, 4][rng.int(3)]!);
     pctDepth = [pctDepth, 1, pctDepth + 2][rng.int(3)]!;
   }

@@ -106,6 +106,11 @@ export class Scheduler {
     if (this.p.strategy === "pct") this.priority.delete(task);
   }
 
+  /** Every task ended at once (the process they ran in crashed or restarted). */
+  endAll(): void {
+    this.priority.clear();
+  }
+
   /** Stall of `task` at its next scheduling point, in simulated µs (0 = go on at once). */
   delay(task: TaskId): number {
     const p = this.p;
