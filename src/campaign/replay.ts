@@ -5,6 +5,7 @@
  * including every knob whose recorded value is no longer what the variant sets today, knobs that
  * no longer exist and knobs added since.
  */
+
 import { dirname } from "node:path";
 import { listKnobs, valueWhenUnrecorded } from "../cluster/knobs.ts";
 import type { KnobSet, KnobValue } from "../cluster/types.ts";

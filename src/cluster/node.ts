@@ -10,11 +10,13 @@
 import type { Clocks } from "../engine/clock.ts";
 import type { Network } from "../engine/network.ts";
 import type { Stream } from "../engine/rng.ts";
+import type { Scheduler, TaskId } from "../engine/schedule.ts";
 import type { Simulation } from "../engine/sim.ts";
 import { ensureCatalog } from "../kv/bootstrap.ts";
 import { type CoordinatorEnv, LEADER_ERRORS, serveForward } from "../kv/coordinator.ts";
 import { applyRequest } from "../kv/fsm.ts";
 import { Hlc } from "../kv/hlc.ts";
+import { NOT_NOW, performRead, ReadFailed } from "../kv/reads.ts";
 import type {
   ApplyResult,
   DispatchResult,
@@ -22,6 +24,7 @@ import type {
   FsmRequest,
   OperationGroup,
   ProposeOutcome,
+  StoreRead,
 } from "../kv/types.ts";
 import { MvccStore } from "../mvcc/store.ts";
 import type { RaftCluster } from "../raft/host.ts";
@@ -30,14 +33,16 @@ import type { NodeContext } from "../redis/context.ts";
 import { execute } from "../redis/execute.ts";
 import { checkStoreInvariants } from "../redis/invariants.ts";
 import { type RedisCommand, type RedisReply, reply } from "../redis/types.ts";
-import { type Resume, runCoroutine } from "./coroutine.ts";
+import { PENDING, type Resume, runCoroutine } from "./coroutine.ts";
 import type { AllKnobs } from "./knobs.ts";
 
 export type AppMessage =
   | { app: true; t: "proxy"; id: number; cmd: RedisCommand }
   | { app: true; t: "proxy-reply"; id: number; reply: RedisReply }
   | { app: true; t: "forward"; id: number; group: OperationGroup }
-  | { app: true; t: "forward-reply"; id: number; result: DispatchResult };
+  | { app: true; t: "forward-reply"; id: number; result: DispatchResult }
+  | { app: true; t: "read"; id: number; read: StoreRead }
+  | { app: true; t: "read-reply"; id: number; value: unknown };
 
 export interface NodeDeps {
   sim: Simulation;
@@ -46,6 +51,8 @@ export interface NodeDeps {
   network: Network<unknown>;
   knobs: AllKnobs;
   rng: Stream;
+  /** This node's scheduler of its tasks (client commands, forwards served, the compactor). */
+  sched: Scheduler;
   probe(name: string): void;
   emit(kind: string, data: Record<string, unknown>): void;
   /** Whether `emit` records anything: when not, trace payloads are not even built (hot paths). */
@@ -107,10 +114,13 @@ export class SimNode {
   private campaignWallUs = Number.NEGATIVE_INFINITY;
   private readonly proxied = new Map<number, { done: (r: RedisReply) => void; timer: number }>();
   private readonly forwarded = new Map<number, { resume: Resume; timer: number }>();
+  private readonly readsSent = new Map<number, { resume: Resume; timer: number }>();
   private ctx: NodeContext;
   private compactor: DeltaCompactor;
   private compactorPaused = false;
   private leaseTimer = -1;
+  /** The task whose coroutine is running right now (set before each resumption). */
+  private current: TaskId = 0;
   private isLeaderNow = false;
 
   constructor(
@@ -176,6 +186,8 @@ export class SimNode {
         ? (ev, data) => d.emit(ev, { node: this.id, ...(data as Record<string, unknown>) })
         : () => {},
       urgentCompaction: (type, userKey) => this.compactor.triggerUrgent(type, userKey),
+      readNow: (e) => this.readNow(e),
+      pauseAt: (_point) => (d.sched.active ? d.sched.delay(this.current) : 0),
       reuseLog: d.reuseLog,
     };
   }
@@ -217,6 +229,8 @@ export class SimNode {
   /** The node crashed: everything running on it stops. */
   crashed(): void {
     this.generation++;
+    // Its tasks are gone; those that were waiting will never run again to report their end.
+    this.d.sched.endAll();
     this.isLeaderNow = false;
     this.generationBumpForLeadership();
     this.failInFlight();
@@ -225,6 +239,7 @@ export class SimNode {
   /** The node restarted: its volatile state is gone and is rebuilt by re-applying the log. */
   restart(): void {
     this.generation++;
+    this.d.sched.endAll();
     this.store = new MvccStore();
     this.bootstrapStore();
     this.hlc = this.newHlc();
@@ -306,38 +321,143 @@ export class SimNode {
     done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void,
   ) {
     const gen = this.generation;
+    const sched = this.d.sched;
+    const task = sched.active ? sched.begin() : 0;
     runCoroutine(
       co,
-      (e, resume) => this.perform(e, resume),
+      (e, later) => this.perform(e, later, task),
       done,
       () => gen === this.generation,
+      sched.active ? () => sched.end(task) : undefined,
+      () => {
+        this.current = task;
+      },
     );
   }
 
-  private perform(e: Effect, resume: Resume): void {
-    const { raft, sim } = this.d;
+  /**
+   * Carries out one effect of a task (docs/model.md lists the scheduling points). A store read or
+   * a scheduling point that neither pauses nor waits is answered at once; everything else resumes
+   * the task from a later event.
+   */
+  private perform(e: Effect, later: () => Resume, task: TaskId): unknown {
+    const { raft, sim, sched } = this.d;
     switch (e.kind) {
-      case "propose":
+      case "read": {
+        const pause = e.pauseUs >= 0 ? e.pauseUs : sched.active ? sched.delay(task) : 0;
+        if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
+        const resume = later();
+        if (pause === 0) this.readStep(e, resume);
+        else sim.schedule(pause, () => this.readStep(e, resume));
+        return PENDING;
+      }
+      case "sched": {
+        const pause = e.pauseUs ?? (sched.active ? sched.delay(task) : 0);
+        if (pause === 0) return undefined;
+        const resume = later();
+        sim.schedule(pause, () => resume(undefined));
+        return PENDING;
+      }
+      case "propose": {
+        // After the apply, before the task goes on (and, at the end of a command, replies).
+        const resume = this.pausedResume(later(), task);
         if (this.d.knobs.coordinator === "demo")
           raft.propose(this.id, e.request, (o) => resume(demoLeaderError(o)));
         else raft.propose(this.id, e.request, resume);
-        return;
+        return PENDING;
+      }
+      // A read round's waiters are released together, in a seeded order (RaftCluster
+      // `orderReleased`); each may then stall before it goes on to propose.
       case "verify-leader":
-        raft.verifyLeader(this.id, resume);
-        return;
+        raft.verifyLeader(this.id, this.pausedResume(later(), task));
+        return PENDING;
       case "read-index":
-        raft.readIndex(this.id, resume);
-        return;
+        raft.readIndex(this.id, this.pausedResume(later(), task));
+        return PENDING;
       case "lease-read":
-        raft.leaseRead(this.id, resume);
-        return;
-      case "sleep":
-        sim.schedule(Math.max(0, Math.round(e.us)), () => resume(undefined));
-        return;
+        raft.leaseRead(this.id, this.pausedResume(later(), task));
+        return PENDING;
+      case "sleep": {
+        // A retry loop's backoff: the pause of a scheduling point comes on top.
+        const pause = sched.active ? sched.delay(task) : 0;
+        const resume = later();
+        sim.schedule(Math.max(0, Math.round(e.us)) + pause, () => resume(undefined));
+        return PENDING;
+      }
       case "forward":
-        this.forward(e.group, e.timeoutUs, resume);
-        return;
+        this.forward(e.group, e.timeoutUs, later());
+        return PENDING;
     }
+  }
+
+  /** `NodeContext.readNow`: serve a read of the running task without a yield when nothing waits. */
+  private readNow(e: StoreRead): unknown {
+    const sched = this.d.sched;
+    const pause = sched.active ? sched.delay(this.current) : 0;
+    if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
+    e.pauseUs = pause;
+    return NOT_NOW;
+  }
+
+  /** `resume`, after the pause a scheduling point draws when the effect completes. */
+  private pausedResume(resume: Resume, task: TaskId): Resume {
+    const sched = this.d.sched;
+    if (!sched.active) return resume;
+    return (v) => {
+      const pause = sched.delay(task);
+      if (pause === 0) resume(v);
+      else this.d.sim.schedule(pause, () => resume(v));
+    };
+  }
+
+  /** Whether a store read can be served from this node's store now, with no wait. */
+  private readsLocally(): boolean {
+    const k = this.d.knobs;
+    if (!k.readCallFence && !k.readProxyToLeader) return true;
+    const raft = this.d.raft;
+    if (!raft.isLeader(this.id)) return !k.readProxyToLeader;
+    if (!k.readCallFence) return true;
+    // Production: a lease hit needs no wait; the demo's store does a ReadIndex on every call.
+    return k.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0;
+  }
+
+  /**
+   * One store read that may wait: served by the leader this node knows when it no longer leads
+   * (RawGet/RawScanAt at the caller's timestamp), else after this node's read fence.
+   */
+  private readStep(e: StoreRead, resume: Resume): void {
+    const { raft, knobs } = this.d;
+    if (!raft.isUp(this.id)) return;
+    if (!raft.isLeader(this.id)) {
+      if (knobs.readProxyToLeader) this.proxyRead(e, resume);
+      else resume(performRead(this.store, e));
+      return;
+    }
+    if (!knobs.readCallFence || (knobs.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0)) {
+      resume(performRead(this.store, e));
+      return;
+    }
+    this.d.probe("cluster.read-fence");
+    raft.readIndex(this.id, (ok) =>
+      resume(ok ? performRead(this.store, e) : new ReadFailed("NOTLEADER read fence: not leader")),
+    );
+  }
+
+  private proxyRead(e: StoreRead, resume: Resume): void {
+    const { raft, sim } = this.d;
+    const leader = raft.leaderOf(this.id);
+    if (leader === undefined || leader === this.id) {
+      resume(new ReadFailed("NOTLEADER leader not found"));
+      return;
+    }
+    const id = this.nextId++;
+    const timer = sim.schedule(PROXY_TIMEOUT_US, () => {
+      this.readsSent.delete(id);
+      resume(new ReadFailed("ERR read from leader timed out"));
+    });
+    this.readsSent.set(id, { resume, timer });
+    this.d.probe("cluster.read-proxy");
+    this.d.network.send(this.id, leader, { app: true, t: "read", id, read: e } satisfies AppMessage);
   }
 
   /**
@@ -454,6 +574,23 @@ export class SimNode {
           net.send(this.id, from, { app: true, t: "forward-reply", id: m.id, result } satisfies AppMessage);
         });
         return;
+      case "read":
+        // The leader serves any timestamp it is given, from its own store.
+        net.send(this.id, from, {
+          app: true,
+          t: "read-reply",
+          id: m.id,
+          value: performRead(this.store, m.read),
+        } satisfies AppMessage);
+        return;
+      case "read-reply": {
+        const r = this.readsSent.get(m.id);
+        if (!r) return;
+        this.readsSent.delete(m.id);
+        this.d.sim.cancel(r.timer);
+        r.resume(m.value);
+        return;
+      }
       case "forward-reply": {
         const f = this.forwarded.get(m.id);
         if (!f) return;
@@ -477,6 +614,10 @@ export class SimNode {
     for (const [id, f] of this.forwarded) {
       this.d.sim.cancel(f.timer);
       this.forwarded.delete(id);
+    }
+    for (const [id, r] of this.readsSent) {
+      this.d.sim.cancel(r.timer);
+      this.readsSent.delete(id);
     }
   }
 }

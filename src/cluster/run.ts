@@ -11,6 +11,7 @@ import type { Fault } from "../engine/nemesis.ts";
 import { Nemesis } from "../engine/nemesis.ts";
 import { Network } from "../engine/network.ts";
 import { RandomSource, type Stream } from "../engine/rng.ts";
+import { type ScheduleParams, Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
 import type { FsmRequest } from "../kv/types.ts";
 import { RaftCluster, type RaftEvent, registerRaftFaults } from "../raft/host.ts";
@@ -21,6 +22,7 @@ import { type RandomFaultKind, type Scenario, toMicros } from "../workload/scena
 import { completeStep, stepToCommand } from "./commands.ts";
 import type { AllKnobs } from "./knobs.ts";
 import { type AppMessage, SimNode } from "./node.ts";
+import { drawScheduleParams } from "./sched-knobs.ts";
 import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "./types.ts";
 
 /** Scenario fault kinds → the nemesis kinds that carry them out. */
@@ -75,6 +77,8 @@ interface ClientState {
 }
 
 interface SwarmConfig {
+  /** Scheduling inside the nodes (drawn last, and only when scheduling is on). */
+  schedule: ScheduleParams;
   faultKinds: Record<string, number>;
   delayUs: [number, number];
   dropRate: number;
@@ -82,13 +86,18 @@ interface SwarmConfig {
   reorder: boolean;
 }
 
-function drawSwarm(s: Scenario, rng: Stream, swarm: boolean): SwarmConfig {
+function drawSwarm(s: Scenario, rng: Stream, swarm: boolean, knobs: AllKnobs): SwarmConfig {
+  const c = drawSwarmNetwork(s, rng, swarm);
+  return { ...c, schedule: drawScheduleParams(knobs, rng, swarm) };
+}
+
+function drawSwarmNetwork(s: Scenario, rng: Stream, swarm: boolean): Omit<SwarmConfig, "schedule"> {
   const rates: Record<string, number> = {};
   for (const f of s.faults ?? []) {
     if (f.kind !== "random") continue;
     for (const [k, r] of Object.entries(f.rates)) rates[k] = (rates[k] ?? 0) + (r ?? 0);
   }
-  const base: SwarmConfig = {
+  const base: Omit<SwarmConfig, "schedule"> = {
     faultKinds: rates,
     delayUs: s.cluster.delayUs ?? [500, 2_000],
     dropRate: s.cluster.dropRate ?? 0,
@@ -121,7 +130,7 @@ export function runScenario(input: RunInput): RunOutcome {
   const rs = input.tape
     ? new RandomSource({ tape: input.tape })
     : new RandomSource({ seed: input.seed ?? 1 });
-  const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true);
+  const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true, knobs);
   const sim = new Simulation();
   const n = s.cluster.nodes;
   const failures: RunFailure[] = [];
@@ -165,6 +174,11 @@ export function runScenario(input: RunInput): RunOutcome {
   }
 
   const nodes: SimNode[] = [];
+  // Each node schedules its own tasks; with scheduling off nothing is drawn.
+  const schedulers = Array.from(
+    { length: n },
+    (_, i) => new Scheduler(swarm.schedule, rs.stream(`sched/n${i}`)),
+  );
   let leaderChanges = 0;
   let lastLeader: number | undefined;
   const raft: RaftCluster<FsmRequest> = new RaftCluster<FsmRequest>({
@@ -184,6 +198,9 @@ export function runScenario(input: RunInput): RunOutcome {
     lossUnpersistedOnCrash: true,
     leaseReadWaitsForApply: knobs.pointReadFence === "before",
     readsFailDuringTransfer: knobs.leaderProxy === "elastickv",
+    ...(swarm.schedule.strategy === "off"
+      ? {}
+      : { orderReleased: (node: number, batch: unknown[]) => void schedulers[node]!.order(batch) }),
     onApply: (node, index, data) => nodes[node]!.apply(index, data),
     onRestart: (node) => nodes[node]!.restart(),
     onRoleChange: (node, role, term, lead) => {
@@ -214,6 +231,7 @@ export function runScenario(input: RunInput): RunOutcome {
       network,
       knobs,
       rng: rs.stream(`node${i}`),
+      sched: schedulers[i]!,
       probe,
       emit,
       tracing: trace !== undefined,
