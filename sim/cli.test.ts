@@ -448,6 +448,36 @@ describe("sim fuzz / merge", () => {
     expect(report.code, report.stderr).toBe(0);
   });
 
+  it("never overwrites an earlier campaign: a rerun gets a fresh folder, a named one needs --force", async () => {
+    const args = ["fuzz", "capped.ts", "--seeds", "3", "--workers", "1", "--shrink-limit", "0", "--json"];
+    const named = [...args, "--out", "kept"];
+    // The default folder twice, and a named folder twice, once with --force (the two series in parallel).
+    const [[first, second], [n1, n2, n3, r2]] = await Promise.all([
+      (async () => [await sim(args), await sim(args)])(),
+      (async () => [
+        await sim(named),
+        await sim(named),
+        await sim([...named, "--force"]),
+        await sim(["run", "tiny.ts", "--out", "kept"]),
+      ])(),
+    ]);
+    expect(first!.code, first!.stderr).toBe(1);
+    const a = json(first!) as { out: string; failures: Array<{ repro: string }> };
+    expect(a.failures.length).toBe(3);
+    expect(second!.code, second!.stderr).toBe(1);
+    const b = json(second!) as { out: string; failures: Array<{ repro: string }> };
+    expect(b.out).toBe(`${a.out}-2`);
+    // Every repro of the first run is still there, next to the second run's.
+    for (const f of [...a.failures, ...b.failures])
+      expect(existsSync(join(dir, f.repro)), f.repro).toBe(true);
+
+    expect(n1!.code, n1!.stderr).toBe(1);
+    expectInputError(n2!, "kept", "--out", "--force");
+    expect(n3!.code, n3!.stderr).toBe(1);
+    // The same holds for a run folder.
+    expectInputError(r2!, "kept", "--out", "--force");
+  });
+
   it("stops cleanly on Ctrl-C, keeps what it found and exits 130", async () => {
     let sent = false;
     const r = await sim(

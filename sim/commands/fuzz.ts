@@ -17,8 +17,9 @@ export function registerFuzz(program: Command): void {
     .option("--shard <I/N>", "run only seed offsets k with k mod N = I")
     .option(
       "--out <DIR>",
-      "campaign folder (default reports/fuzz-<variant>-<scenarios>-from-<first seed>[-shard-I-of-N])",
+      "campaign folder (default reports/fuzz-<variant>-<scenarios>-from-<first seed>[-shard-I-of-N], with -2, -3… if taken)",
     )
+    .option("--force", "write into an --out folder that already holds results")
     .option("--json", "print the campaign result as one JSON object")
     .option("--junit <FILE>", "also write the JUnit XML here")
     .option("--stop-on-first", "stop dispatching seeds after the first failure")

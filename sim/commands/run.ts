@@ -15,6 +15,7 @@ export function registerRun(program: Command): void {
       "--out <DIR>",
       "write summary.json, history.edn, anomalies.json, report.html (and repro.json if it failed)",
     )
+    .option("--force", "write into an --out folder that already holds results")
     .option("--trace <FILE>", "write the run's internal events as JSONL")
     .action(async (scenario: string, opts) => {
       const { runCommand } = await import("../../src/campaign/run.ts");

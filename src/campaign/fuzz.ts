@@ -20,6 +20,7 @@ import type { KnobSet } from "../cluster/types.ts";
 import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
 import { formatJson } from "../io/json.ts";
+import { claimOutDir } from "../io/outdir.ts";
 import { isRecord } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
 import { renderHtmlReport } from "../report/html.ts";
@@ -53,6 +54,8 @@ export interface FuzzOptions {
   shrinkTime?: string;
   /** Failures shrunk per signature: a count, or `all` (default 3). */
   shrinkLimit?: string;
+  /** Write into an `--out` folder that already holds results. */
+  force?: boolean;
 }
 
 /** `sim fuzz --json` (design §5), extended with where the campaign was written. */
@@ -89,6 +92,8 @@ interface Settings {
   durationMs?: number;
   workers: number;
   out: string;
+  /** The default folder was taken by an earlier campaign; `out` is a fresh one beside it. */
+  outRenamedFrom?: string;
   id: string;
   shard?: Shard;
   shrinkMs: number;
@@ -163,6 +168,9 @@ async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settin
   let workers =
     opts.workers !== undefined ? parseCount(opts.workers, "--workers", 0) : availableParallelism();
   if (count !== undefined && workers > count) workers = Math.max(1, count);
+  // Claimed last, so that a usage error leaves no empty folder behind.
+  const outDir = await claimOutDir({ out: opts.out, defaultDir: join("reports", id), force: opts.force });
+  if (outDir.reused) await clearPrevious(outDir.dir);
   return {
     plan,
     variantArg,
@@ -170,7 +178,8 @@ async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settin
     overrides,
     ...(durationMs !== undefined ? { durationMs } : {}),
     workers,
-    out: opts.out ?? join("reports", id),
+    out: outDir.dir,
+    ...(outDir.renamedFrom !== undefined ? { outRenamedFrom: outDir.renamedFrom } : {}),
     id,
     ...(shard ? { shard } : {}),
     shrinkMs,
@@ -256,7 +265,10 @@ function workerDied(job: Job, e: unknown, st: Settings): Extract<TaskResult, { k
   return { kind: "run", result, failed: { evaluation, repro } };
 }
 
-/** Clears failure folders of an earlier run of the same campaign (only in a folder deltasim wrote). */
+/**
+ * With `--force` on a folder of an earlier campaign: clears its failure folders, so that the new
+ * summary does not sit beside repros it does not list (only in a folder deltasim wrote).
+ */
 async function clearPrevious(out: string): Promise<void> {
   try {
     const { readFile } = await import("node:fs/promises");
@@ -276,8 +288,6 @@ export async function fuzzCommand(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const st = await settle(opts, scenarioArgs);
-  await ensureDir(st.out);
-  await clearPrevious(st.out);
   const manyVariants = st.variants.length > 1;
   const total = jobCount(st.plan);
 
@@ -312,6 +322,9 @@ export async function fuzzCommand(
   if (!io.json) {
     const what = `${st.plan.pairs.length} scenario×variant pair${st.plan.pairs.length === 1 ? "" : "s"}`;
     const size = total !== undefined ? `${total} seeds` : `${Math.round((st.durationMs ?? 0) / 1000)} s`;
+    if (st.outRenamedFrom !== undefined) {
+      io.err.write(`${st.outRenamedFrom} holds an earlier campaign; keeping it and writing to ${st.out}\n`);
+    }
     io.err.write(
       `${io.ce.bold("sim fuzz")} ${what}, ${size}${st.shard ? `, shard ${st.shard.index}/${st.shard.count}` : ""}, ${st.workers || "no"} worker${st.workers === 1 ? "" : "s"} → ${st.out}\n`,
     );
