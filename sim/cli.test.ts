@@ -516,6 +516,57 @@ describe("sim fuzz / merge", () => {
   });
 });
 
+describe("scenario files outside the package", () => {
+  it("load with TypeScript types and the API imported by package name; a syntax error names line and column", async () => {
+    const typed = `import type { Scenario } from "deltasim";
+import { generate, lrange, rpush, scenario, script } from "deltasim";
+
+const nodes: number = 3;
+const spec: Scenario = scenario({
+  description: "a scenario kept in another repository",
+  cluster: { nodes },
+  clients: [script("p0", [rpush("k", 1), lrange("k")]), generate("p1", { mix: { append: 1 }, keys: ["k"], maxOps: 3 })],
+  runFor: "1s",
+});
+export default spec;
+`;
+    // No package.json at all, and a CommonJS package: both must read the file as a module.
+    mkdirSync(join(dir, "elsewhere", "cjs"), { recursive: true });
+    writeFileSync(join(dir, "elsewhere", "typed.ts"), typed);
+    writeFileSync(join(dir, "elsewhere", "cjs", "package.json"), '{ "type": "commonjs" }\n');
+    writeFileSync(join(dir, "elsewhere", "cjs", "typed.ts"), typed);
+    writeFileSync(
+      join(dir, "elsewhere", "syntax.ts"),
+      'import { scenario } from "deltasim";\nexport default scenario({ description: "x", clients: [, runFor: "1s" });\n',
+    );
+    const [run, cjs, fuzz, syntax] = await Promise.all([
+      sim(["run", "elsewhere/typed.ts", "--json"]),
+      sim(["run", "elsewhere/cjs/typed.ts", "--json"]),
+      // A worker thread loads the file too.
+      sim([
+        "fuzz",
+        "elsewhere/typed.ts",
+        "--seeds",
+        "2",
+        "--workers",
+        "1",
+        "--json",
+        "--out",
+        "elsewhere-fuzz",
+      ]),
+      sim(["run", "elsewhere/syntax.ts"]),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run)).toMatchObject({ scenario: "elsewhere/typed.ts", valid: true });
+    expect(cjs.code, cjs.stderr).toBe(0);
+    expect(json(cjs).historyHash).toBe(json(run).historyHash);
+    expect(fuzz.code, fuzz.stderr).toBe(0);
+    expect(json(fuzz)).toMatchObject({ seeds: 2, failures: [] });
+    // The first error line: file, line and column (1-based) of the stray ":" and the compiler's words.
+    expectInputError(syntax, /^error: elsewhere\/syntax\.ts:2:63: cannot load: Expected "\]" but found ":"$/);
+  });
+});
+
 describe("bad input: one line on stderr, exit 2", () => {
   it("names the file, flag or value at fault", async () => {
     const cases: Array<[string[], ...(string | RegExp)[]]> = [
@@ -527,7 +578,7 @@ describe("bad input: one line on stderr, exit 2", () => {
       [["run", "tiny.ts", "--knob", "noSuchKnob=1"], "--knob", "noSuchKnob"],
       [["run", "tiny.ts", "--knob", "clientDelayUs=fast"], "--knob", "clientDelayUs"],
       [["run", "tiny.ts", "--seed", "x"], "--seed"],
-      [["run", "broken.ts"], "broken.ts", "cannot load"],
+      [["run", "broken.ts"], /broken\.ts:1:\d+: cannot load: Unexpected end of file/],
       [["run", "zero-nodes.ts"], "zero-nodes.ts", "cluster.nodes"],
       [["run", "--bogus"], "unknown option '--bogus'"],
       [["frobnicate"], "unknown command"],

@@ -114,7 +114,12 @@ async function importScenario(file: string, shown: string, name: string): Promis
   try {
     spec = await importDefault(file);
   } catch (e) {
-    throw new InputError({ file: shown, problem: `cannot load: ${firstLine(e)}` });
+    const at = compileErrorAt(e, file);
+    throw new InputError({
+      file: shown,
+      ...(at ? { line: at.line, column: at.column } : {}),
+      problem: `cannot load: ${at?.message ?? firstLine(e)}`,
+    });
   }
   if (spec === undefined) {
     throw new InputError({
@@ -167,9 +172,32 @@ async function importDefault(file: string): Promise<unknown> {
   return d;
 }
 
+/**
+ * Where a compile error in the scenario file itself is, from esbuild's message (tsx and the scenario
+ * hooks both compile with esbuild): "Transform failed with 1 error:\n<file>:<line>:<col>: ERROR: <text>",
+ * whose column counts from 0. Errors in other files (a helper it imports) keep their own message.
+ */
+export function compileErrorAt(
+  e: unknown,
+  file: string,
+): { line: number; column: number; message: string } | undefined {
+  const msg = e instanceof Error ? e.message : String(e);
+  for (const l of msg.split("\n")) {
+    const m = /^(.*):(\d+):(\d+): ERROR: (.*)$/.exec(l);
+    if (m && resolve(m[1]!) === resolve(file)) {
+      return { line: Number(m[2]), column: Number(m[3]) + 1, message: m[4]! };
+    }
+  }
+  return undefined;
+}
+
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n").find((l) => l.trim() !== "") ?? msg;
+  const lines = msg.split("\n");
+  // esbuild's first line only counts its errors; the first error itself says where and what.
+  const compile = lines.find((l) => l.includes(": ERROR: "));
+  if (compile !== undefined) return compile.replace(": ERROR: ", ": ");
+  return lines.find((l) => l.trim() !== "") ?? msg;
 }
 
 /** Every built-in scenario, loaded (for `sim scenarios` and for picking defaults). */
