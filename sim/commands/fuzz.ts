@@ -28,6 +28,7 @@ export function registerFuzz(program: Command): void {
     .option("--shrink-limit <N>", "failures shrunk per signature (a count or all)", "3")
     .action(async (scenarios: string[], opts) => {
       const { fuzzCommand } = await import("../../src/campaign/fuzz.ts");
-      process.exitCode = await fuzzCommand(scenarios, opts, makeIO(opts));
+      // --duration caps the whole command, counted from the process start.
+      process.exitCode = await fuzzCommand(scenarios, { ...opts, startedAtMs: 0 }, makeIO(opts));
     });
 }

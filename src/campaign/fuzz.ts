@@ -25,7 +25,13 @@ import { isRecord } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
 import { renderHtmlReport } from "../report/html.ts";
 import { junitCasesFromSummary, renderJunit } from "../report/junit.ts";
-import { type CampaignFailure, type CampaignSummary, groupFailures, signatureOf } from "../report/summary.ts";
+import {
+  type CampaignFailure,
+  type CampaignSummary,
+  groupFailures,
+  type ShrinkingSummary,
+  signatureOf,
+} from "../report/summary.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
 import { makeCampaignRepro, writeRunDir } from "./artifacts.ts";
 import { knobsFor, resolveVariantArg, variantInfo } from "./catalog.ts";
@@ -56,6 +62,11 @@ export interface FuzzOptions {
   shrinkLimit?: string;
   /** Write into an `--out` folder that already holds results. */
   force?: boolean;
+  /**
+   * `performance.now()` when the command started (default: when the campaign starts). The `sim`
+   * command passes 0, the process start, so that `--duration` counts start-up too.
+   */
+  startedAtMs?: number;
 }
 
 /** `sim fuzz --json` (design §5), extended with where the campaign was written. */
@@ -77,12 +88,23 @@ export interface FuzzJson {
   wallMs: number;
   out: string;
   stopped?: boolean;
+  shrinking?: ShrinkingSummary;
 }
 
 const WORKER_FILE = fileURLToPath(new URL("./worker.js", import.meta.url));
 const DEFAULT_DURATION_MS = 60_000;
 const DEFAULT_SHRINK_MS = 10_000;
 const DEFAULT_SHRINK_LIMIT = 3;
+/** A shrink given less time than this would rarely get past its first attempts: skip it. */
+const MIN_SHRINK_MS = 1_000;
+
+/**
+ * The part of `--duration` kept for the end of the campaign (summary, JUnit, report.html), so that
+ * the whole command, shrinking and writing included, ends within the duration asked for.
+ */
+export function closingReserveMs(durationMs: number): number {
+  return Math.min(2_000, durationMs * 0.1);
+}
 
 interface Settings {
   plan: Plan;
@@ -292,7 +314,13 @@ export async function fuzzCommand(
   const total = jobCount(st.plan);
 
   const t0 = performance.now();
-  const deadline = st.durationMs !== undefined ? t0 + st.durationMs : Number.POSITIVE_INFINITY;
+  // `--duration` caps the whole command: seeds stop, and runs and shrinks still going are abandoned,
+  // at `deadline`, leaving the closing reserve to write the results.
+  const deadline =
+    st.durationMs !== undefined
+      ? (opts.startedAtMs ?? t0) + st.durationMs - closingReserveMs(st.durationMs)
+      : Number.POSITIVE_INFINITY;
+  let outOfTime = false;
   const abort = new AbortController();
   // The dispatch loop sleeps on `woken` until a task settles, the deadline passes or a signal
   // arrives (one fresh promise per wait, so nothing accumulates on long-running tasks).
@@ -329,7 +357,10 @@ export async function fuzzCommand(
       `${io.ce.bold("sim fuzz")} ${what}, ${size}${st.shard ? `, shard ${st.shard.index}/${st.shard.count}` : ""}, ${st.workers || "no"} worker${st.workers === 1 ? "" : "s"} → ${st.out}\n`,
     );
   }
-  const progress = io.progress ? new Progress(io.err, io.ce, total, st.durationMs) : undefined;
+  // The bar and ETA run to the command's end: the deadline plus the closing reserve, from now.
+  const untilEndMs =
+    st.durationMs !== undefined ? deadline + closingReserveMs(st.durationMs) - t0 : undefined;
+  const progress = io.progress ? new Progress(io.err, io.ce, total, untilEndMs) : undefined;
 
   const exec = await executor(st.workers);
   const failures: CampaignFailure[] = [];
@@ -341,6 +372,15 @@ export async function fuzzCommand(
   let ops = 0;
   let unknown = 0;
   let shrinking = 0;
+  const shrinkStats: ShrinkingSummary = {
+    started: 0,
+    shrunk: 0,
+    cutShort: 0,
+    skippedForTime: 0,
+    limitMs: st.shrinkMs,
+  };
+  /** When each shrink in flight will be over at the latest (for an honest ETA). */
+  const shrinkEnds = new Set<number>();
   let internalError: unknown;
 
   const inflight = new Set<Promise<void>>();
@@ -387,9 +427,18 @@ export async function fuzzCommand(
     const sig = signatureOf(failure);
     const n = shrunkPerSignature.get(sig) ?? 0;
     // A seed that killed its worker would kill the shrinking worker too.
-    if (n >= st.shrinkLimit || interrupted || r.result.historyHash === "worker-died") return;
+    if (n >= st.shrinkLimit || interrupted || outOfTime || r.result.historyHash === "worker-died") return;
+    // Shrinking shares --duration with the seeds: a shrink gets at most the time left.
+    const timeMs = Math.min(st.shrinkMs, deadline - performance.now());
+    if (timeMs < Math.min(MIN_SHRINK_MS, st.shrinkMs)) {
+      shrinkStats.skippedForTime++;
+      return;
+    }
     shrunkPerSignature.set(sig, n + 1);
     shrinking++;
+    shrinkStats.started++;
+    const ends = performance.now() + timeMs;
+    shrinkEnds.add(ends);
     track(
       exec
         .run(
@@ -400,7 +449,7 @@ export async function fuzzCommand(
             overrides: st.overrides,
             seed: job.seed,
             target: r.result.anomalyTypes,
-            timeMs: st.shrinkMs,
+            timeMs,
           },
           abort.signal,
         )
@@ -411,9 +460,15 @@ export async function fuzzCommand(
           failure.repro = `failures/${name}/shrunk/repro.json`;
           failure.ops = s.after.ops;
           failure.historyHash = sev.result.historyHash;
+          shrinkStats.shrunk++;
+        })
+        .catch((e: unknown) => {
+          if (outOfTime && !interrupted) shrinkStats.cutShort++;
+          throw e;
         })
         .finally(() => {
           shrinking--;
+          shrinkEnds.delete(ends);
         }),
     );
   };
@@ -421,9 +476,18 @@ export async function fuzzCommand(
   const it = jobs(st.plan);
   const window = Math.max(1, st.workers) * 2;
   let runsInFlight = 0;
-  const deadlineTimer = Number.isFinite(deadline) ? setTimeout(() => wake(), deadline - t0) : undefined;
+  const deadlineTimer = Number.isFinite(deadline)
+    ? setTimeout(() => wake(), Math.max(0, deadline - performance.now()))
+    : undefined;
   const tick = setInterval(() => {
-    progress?.update({ done, failures: failures.length, shrinking, elapsedMs: performance.now() - t0 });
+    const now = performance.now();
+    progress?.update({
+      done,
+      failures: failures.length,
+      shrinking,
+      elapsedMs: now - t0,
+      shrinkLeftMs: shrinkEnds.size > 0 ? Math.max(...shrinkEnds) - now : 0,
+    });
   }, 100);
   tick.unref();
   try {
@@ -460,6 +524,12 @@ export async function fuzzCommand(
         );
       }
       if (inflight.size === 0) break;
+      if (performance.now() >= deadline && !outOfTime) {
+        // The duration is spent: abandon what is still running (its seeds are not counted; its
+        // failures keep their unshrunk repros) and write the results.
+        outOfTime = true;
+        abort.abort(new Error("--duration reached"));
+      }
       await wait;
       if (internalError !== undefined) {
         stopSeeds = true;
@@ -499,6 +569,7 @@ export async function fuzzCommand(
     groups: groupFailures(failures),
     probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => cmp(a, b))),
     ...(unknown > 0 ? { unknown } : {}),
+    ...(shrinkStats.started + shrinkStats.skippedForTime > 0 ? { shrinking: shrinkStats } : {}),
   };
   // Each group's smallest run is drawn from its folder, as `sim report` would.
   await writeCampaignFiles(
@@ -529,10 +600,17 @@ export async function fuzzCommand(
       wallMs,
       out: st.out,
       ...(summary.stopped ? { stopped: true } : {}),
+      ...(summary.shrinking ? { shrinking: summary.shrinking } : {}),
     };
     printJson(io, out);
   } else {
     printFuzzText(io, summary, st.out, interrupted);
+    if (done === 0 && outOfTime === false && performance.now() >= deadline && !interrupted) {
+      line(
+        io,
+        io.c.yellow(`  no seed finished within --duration ${opts.duration}: start-up alone took most of it`),
+      );
+    }
   }
   if (interrupted) return stopCode;
   return failures.length > 0 ? EXIT.failure : EXIT.valid;
@@ -580,12 +658,23 @@ function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: 
       `  ${c.red(g.signature)}  ×${g.count}  smallest: seed ${g.smallest.seed}${g.smallest.ops !== undefined ? ` (${g.smallest.ops} ops)` : ""}  ${join(out, g.smallest.repro)}`,
     );
   }
+  if (s.shrinking !== undefined) line(io, c.dim(`  ${shrinkingLine(s.shrinking)}`));
   const probes = Object.entries(s.probes);
   if (probes.length > 0) line(io, c.dim(`  probes: ${probes.map(([k, v]) => `${k} ${v}`).join(", ")}`));
   line(
     io,
     c.dim(`  report: ${relative(process.cwd(), join(out, "report.html")) || join(out, "report.html")}`),
   );
+}
+
+/** "shrinking: 3 of 4 shrunk (10 s each at most), 1 cut short by --duration, 2 not started: no time left" */
+export function shrinkingLine(k: ShrinkingSummary): string {
+  const parts = [
+    `shrinking: ${k.shrunk} of ${k.started} shrunk (${Math.round(k.limitMs / 1000)} s each at most)`,
+  ];
+  if (k.cutShort > 0) parts.push(`${k.cutShort} cut short by --duration`);
+  if (k.skippedForTime > 0) parts.push(`${k.skippedForTime} not started: --duration nearly spent`);
+  return parts.join(", ");
 }
 
 function rate(n: number, ms: number): number {
