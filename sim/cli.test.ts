@@ -315,10 +315,63 @@ describe("sim run / replay / shrink / report / check", () => {
     expect(shrinkTo.stdout).toMatch(/before: .*\n\s+after:/);
     expect(existsSync(join(dir, "custom-shrunk.json"))).toBe(true);
 
-    // The shrunk repro replays exactly.
-    const again = await sim(["replay", "fail1/repro.shrunk.json", "--json"]);
+    // The shrunk repro replays exactly, and can be looked at: its history and report written out,
+    // a page drawn for the file itself; `sim run` on it points at replay.
+    const [again, saved, page, runIt] = await Promise.all([
+      sim(["replay", "fail1/repro.shrunk.json", "--json"]),
+      sim(["replay", "fail1/repro.shrunk.json", "--out", "replayed"]),
+      sim(["report", "fail1/repro.shrunk.json", "--json"]),
+      sim(["run", "fail1/repro.shrunk.json"]),
+    ]);
     expect(again.code, again.stderr).toBe(1);
     expect(json(again).replay).toMatchObject({ reproduced: true });
+    expect(saved.code, saved.stderr).toBe(1);
+    expect(saved.stdout).toMatch(/wrote replayed: .*history\.jsonl/);
+    for (const f of ["history.edn", "history.jsonl", "anomalies.json", "report.html", "repro.json"]) {
+      expect(existsSync(join(dir, "replayed", f)), f).toBe(true);
+    }
+    const edn = readFileSync(join(dir, "replayed", "history.edn"), "utf8")
+      .trim()
+      .split("\n");
+    const jsonl = readFileSync(join(dir, "replayed", "history.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(jsonl.length).toBe(edn.length);
+    expect(page.code, page.stderr).toBe(0);
+    expect(json(page)).toMatchObject({
+      kind: "repro",
+      report: join("fail1", "repro.shrunk.html"),
+      reproduced: true,
+    });
+    expect(existsSync(join(dir, "fail1", "repro.shrunk.html"))).toBe(true);
+    expectInputError(
+      runIt,
+      "fail1/repro.shrunk.json",
+      "is a repro file",
+      "sim replay fail1/repro.shrunk.json",
+    );
+  });
+
+  it("sums anomalies up on one line and prints the first 3 in full (all with --verbose)", async () => {
+    const args = ["run", "b1-multi-base-meta", "--variant", "multi-reads-base-meta", "--seed", "1"];
+    const [short, verbose, j] = await Promise.all([
+      sim(args),
+      sim([...args, "--verbose"]),
+      sim([...args, "--json"]),
+    ]);
+    expect(short.code, short.stderr).toBe(1);
+    const anomalies = json(j).anomalies as Array<{ type: string }>;
+    expect(anomalies.length).toBeGreaterThan(3);
+    const counts = new Map<string, number>();
+    for (const a of anomalies) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
+    const summary = short.stdout.split("\n")[2]!;
+    expect(summary).toMatch(new RegExp(`^  ${anomalies.length} anomalies: `));
+    for (const [t, n] of counts) expect(summary).toContain(`${t} ×${n}`);
+    const full = (out: string) => out.split("\n").filter((l) => /^ {2}[A-Za-z0-9-]+ on "/.test(l)).length;
+    expect(full(short.stdout)).toBe(3);
+    expect(short.stdout).toContain(`… ${anomalies.length - 3} more (see report.html / --json`);
+    expect(full(verbose.stdout)).toBe(anomalies.length);
+    expect(verbose.stdout).not.toContain("more (see");
   });
 
   it("checks external histories: valid, anomalous, unknown", async () => {

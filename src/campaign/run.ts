@@ -23,6 +23,7 @@ export interface RunOptions {
   out?: string;
   force?: boolean;
   trace?: string;
+  verbose?: boolean;
 }
 
 export const DEFAULT_SCENARIO = "mixed";
@@ -80,6 +81,11 @@ export async function runCommand(
     if (files.repro) notes.push(`  replay: npx sim replay ${join(opts.out, "repro.json")}`);
   }
   if (io.json) printJson(io, result);
-  else printRunText(io, result, notes);
+  else {
+    printRunText(io, result, notes, {
+      verbose: opts.verbose,
+      ...(opts.out !== undefined ? { report: join(opts.out, "report.html") } : {}),
+    });
+  }
   return exitForVerdict(result.valid);
 }

@@ -5,7 +5,7 @@
  * the `sim` entry point registers tsx, and Vitest compiles TypeScript itself. Every problem
  * becomes an InputError naming the file and the problem, so the CLI can print it on one line.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isKnownModel } from "../check/models.ts";
@@ -50,7 +50,7 @@ export function builtinScenarioNames(dir = SCENARIOS_DIR): string[] {
 
 /** True when a scenario argument names a file rather than a built-in scenario. */
 export function looksLikePath(arg: string): boolean {
-  return /[\\/]/.test(arg) || /\.(ts|js|mts|mjs)$/.test(arg);
+  return /[\\/]/.test(arg) || /\.(ts|js|mts|mjs|json)$/.test(arg);
 }
 
 function builtinFile(name: string, dir: string): string | undefined {
@@ -99,6 +99,12 @@ async function load(arg: string, baseDirs: string[], dir: string): Promise<Loade
   if (file === undefined) throw new InputError({ file: arg, problem: "cannot read: no such file" });
   if (!statSync(file).isFile())
     throw new InputError({ file: arg, problem: "cannot read: is a directory, expected a file" });
+  if (isReproFile(file)) {
+    throw new InputError({
+      file: arg,
+      problem: `is a repro file, not a scenario; run it with \`sim replay ${arg}\` (--out DIR saves its history and report)`,
+    });
+  }
   const rel = relative(process.cwd(), file);
   const ref = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
   return {
@@ -107,6 +113,21 @@ async function load(arg: string, baseDirs: string[], dir: string): Promise<Loade
     builtin: false,
     scenario: await importScenario(file, arg, basename(file, extname(file))),
   };
+}
+
+/** A JSON file that says it is a deltasim repro (`{"format": "deltasim-repro/…"}`). */
+function isReproFile(file: string): boolean {
+  if (!file.endsWith(".json")) return false;
+  try {
+    const doc = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return (
+      typeof doc === "object" &&
+      doc !== null &&
+      String((doc as { format?: unknown }).format).startsWith("deltasim-repro/")
+    );
+  } catch {
+    return false;
+  }
 }
 
 async function importScenario(file: string, shown: string, name: string): Promise<Scenario> {
