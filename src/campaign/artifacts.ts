@@ -11,11 +11,11 @@ import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
 import { formatJson } from "../io/json.ts";
 import { makeRepro, type Repro, writeRepro } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
-import { renderHtmlReport } from "../report/html.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
 import type { ScenarioEdits } from "../shrink/index.ts";
 import { hasEdits } from "../shrink/index.ts";
 import type { Evaluation } from "./evaluate.ts";
+import { renderReport } from "./render.ts";
 
 /**
  * A repro as this tool writes it. Beyond `deltasim-repro/1`'s fields (which the format lets later
@@ -115,6 +115,6 @@ export async function writeRunDir(
   if (files.historyJsonl) await writeFileAtomic(files.historyJsonl, historyToJsonl(ev.history));
   await writeFileAtomic(files.anomalies, formatJson(anomaliesDoc(result)));
   await writeFileAtomic(files.summary, formatJson({ ...result, events: ev.events }));
-  await writeFileAtomic(files.report, renderHtmlReport(runReportOf(ev, result)));
+  await writeFileAtomic(files.report, renderReport(runReportOf(ev, result)));
   return files;
 }

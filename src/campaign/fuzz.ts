@@ -23,7 +23,6 @@ import { formatJson } from "../io/json.ts";
 import { claimOutDir } from "../io/outdir.ts";
 import { isRecord } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
-import { renderHtmlReport } from "../report/html.ts";
 import { junitCasesFromSummary, renderJunit } from "../report/junit.ts";
 import {
   type CampaignFailure,
@@ -40,6 +39,7 @@ import type { Evaluation } from "./evaluate.ts";
 import { parseCount, parseDurationMs, parseKnobArgs, parseSeed, parseShard, type Shard } from "./options.ts";
 import { campaignId, failureDirName, type Job, jobCount, jobs, type Pair, type Plan } from "./plan.ts";
 import { Progress } from "./progress.ts";
+import { renderReport } from "./render.ts";
 import { campaignRunReports } from "./report.ts";
 import { defaultScenarioNames, loadScenario } from "./scenarios.ts";
 import type { ShippedEvaluation, Task, TaskResult } from "./worker.ts";
@@ -638,7 +638,7 @@ export async function writeCampaignFiles(
     await writeFileAtomic(junitFile, junit);
   }
   const sorted = [...reports].sort((a, b) => cmp(signatureOf(a), signatureOf(b)));
-  await writeFileAtomic(join(out, "report.html"), renderHtmlReport({ summary, failures: sorted }));
+  await writeFileAtomic(join(out, "report.html"), renderReport({ summary, failures: sorted }));
 }
 
 function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: boolean): void {

@@ -11,11 +11,11 @@ import { InputError } from "../io/errors.ts";
 import { parseJson } from "../io/json.ts";
 import { isRecord, readTextInput } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
-import { renderHtmlReport } from "../report/html.ts";
 import { type CampaignSummary, validateSummary } from "../report/summary.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
 import { runReportOf } from "./artifacts.ts";
 import { type CliIO, EXIT, line, printJson } from "./cli-io.ts";
+import { renderReport } from "./render.ts";
 
 async function isDir(p: string): Promise<boolean> {
   try {
@@ -64,7 +64,7 @@ async function reportRepro(file: string, io: CliIO): Promise<number> {
   const ev = replayPrepared(p);
   const check = compareReplay(file, p, ev.result);
   const target = join(dirname(file), `${basename(file, extname(file))}.html`);
-  await writeFileAtomic(target, renderHtmlReport(runReportOf(ev, { ...ev.result, repro: basename(file) })));
+  await writeFileAtomic(target, renderReport(runReportOf(ev, { ...ev.result, repro: basename(file) })));
   if (io.json) printJson(io, { tool: TOOL, kind: "repro", report: target, reproduced: check.reproduced });
   else {
     line(io, `repro report: ${target}`);
@@ -96,13 +96,13 @@ export async function reportCommand(path: string, io: CliIO): Promise<number> {
     const summary = validateSummary(obj, file);
     await writeFileAtomic(
       target,
-      renderHtmlReport({ summary, failures: await campaignRunReports(dir, summary) }),
+      renderReport({ summary, failures: await campaignRunReports(dir, summary) }),
     );
     kind = "campaign";
   } else if (isRecord(obj) && typeof obj.historyHash === "string" && typeof obj.scenario === "string") {
     const run = await loadRunReport(dir);
     if (!run) throw new InputError({ file, problem: "not a deltasim run summary" });
-    await writeFileAtomic(target, renderHtmlReport(run));
+    await writeFileAtomic(target, renderReport(run));
     kind = "run";
   } else {
     throw new InputError({
