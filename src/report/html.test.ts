@@ -185,9 +185,13 @@ describe("renderHtmlReport (structure)", () => {
     c.summary.variants = ["fixed"];
     c.summary.variant = "fixed";
     c.summary.seedsPerSecond = 0.21;
+    c.summary.shrinking = { started: 2, shrunk: 1, cutShort: 1, skippedForTime: 1, limitMs: 10_000 };
     c.summary.failures = c.summary.failures.map(({ variant: _v, ...f }) => f);
     const html = renderHtmlReport(c);
     expect(html).toContain(`<div class="tv">0.21</div><div class="tk">seeds / s</div>`);
+    expect(html).toContain(
+      "<dt>shrinking</dt><dd>1 of 2 shrunk (at most 10.0 s each), 1 cut short by --duration, 1 not started: --duration nearly spent</dd>",
+    );
     const table = html.slice(html.indexOf(`<table class="failures">`));
     expect(table.match(/<td>fixed<\/td>/g)).toHaveLength(3);
   });

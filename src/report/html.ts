@@ -327,6 +327,13 @@ function renderCampaign(c: CampaignReport, opts: HtmlReportOptions): string {
   if (s.shard) facts.push(["shard", `${s.shard.index}/${s.shard.count}`]);
   if (s.shards !== undefined) facts.push(["merged shards", String(s.shards)]);
   if (s.stopped) facts.push(["stopped early", "yes"]);
+  if (s.shrinking) {
+    const k = s.shrinking;
+    const parts = [`${k.shrunk} of ${k.started} shrunk (at most ${fmtDuration(k.limitMs)} each)`];
+    if (k.cutShort > 0) parts.push(`${k.cutShort} cut short by --duration`);
+    if (k.skippedForTime > 0) parts.push(`${k.skippedForTime} not started: --duration nearly spent`);
+    facts.push(["shrinking", parts.join(", ")]);
+  }
   facts.push(["tool", s.tool]);
 
   const out: string[] = [
