@@ -105,10 +105,10 @@ describe("renderHtmlReport (structure)", () => {
     expect(html).toContain("T1 · op 5 · p0 · ok");
     // Fault and leader-change markers are labelled on the page, not only on hover.
     expect(html).toMatch(
-      /<g class="note band-note">[^]*?<text[^>]*>partition groups=\[\[n1\] \[n2 n3\]\]<\/text>/,
+      /<g class="note band-note">[\s\S]*?<text[^>]*>partition groups=\[\[n1\] \[n2 n3\]\]<\/text>/,
     );
     expect(html).toMatch(
-      /<g class="note mark-note leader-change">[^]*?<text[^>]*>n2 elected leader in term 3<\/text>/,
+      /<g class="note mark-note leader-change">[\s\S]*?<text[^>]*>n2 elected leader in term 3<\/text>/,
     );
     // Every op in a history table, numbered the same way.
     const rows = [...html.matchAll(/<tr class="(\w+)" data-op="(\d+)">/g)].map((m) => `${m[2]} ${m[1]}`);

@@ -146,7 +146,9 @@ export function normalizeScenario(raw: unknown, name: string): Scenario {
     if (!c.script && !c.generator) throw new ScenarioError(f, "expected a script or a generator");
     if (c.script !== undefined) {
       if (!Array.isArray(c.script)) throw new ScenarioError(`${f}.script`, "expected an array of steps");
-      c.script.forEach((item, j) => checkScriptItem(`${f}.script[${j}]`, item));
+      c.script.forEach((item, j) => {
+        checkScriptItem(`${f}.script[${j}]`, item);
+      });
     }
     if (c.generator) {
       const g = c.generator;
