@@ -605,7 +605,7 @@ export async function fuzzCommand(
     printJson(io, out);
   } else {
     printFuzzText(io, summary, st.out, interrupted);
-    if (done === 0 && outOfTime === false && performance.now() >= deadline && !interrupted) {
+    if (done === 0 && st.durationMs !== undefined && !interrupted) {
       line(
         io,
         io.c.yellow(`  no seed finished within --duration ${opts.duration}: start-up alone took most of it`),
