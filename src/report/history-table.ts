@@ -18,17 +18,25 @@ export function renderHistoryTable(txns: Txn[]): string {
   const rows = txns.slice(0, MAX_HISTORY_ROWS).map((t) => {
     const inv = t.invoke;
     const done = t.complete;
-    const asked = t.process === "nemesis" ? "" : fmtOpValue(inv).join(" ");
-    const result = done && done !== inv ? fmtOpValue(done).join(" ") : "";
-    const what = t.process === "nemesis" ? `${inv.f} ${fmtAny(inv.value, 80)}` : asked;
+    const nemesis = t.process === "nemesis";
+    const what = nemesis
+      ? `${inv.f}${inv.value === null || inv.value === undefined ? "" : ` ${fmtAny(inv.value, 80)}`}`
+      : fmtOpValue(inv).join(" ");
+    // What an ok op returned (a read of nil included); an op that failed or may have applied has
+    // no result to show, only its error.
+    const result = !nemesis && done && done !== inv && t.status === "ok" ? fmtOpValue(done).join(" ") : "";
     const err = (done ?? inv).error;
-    return `<tr class="${escapeAttr(t.status)}" data-op="${opNumber(t)}"><td class="num">${opNumber(t)}</td><td>${escapeXml(procName(t.process))}</td><td><code>${escapeXml(what)}</code></td><td class="st">${escapeXml(t.status)}</td><td><code>${escapeXml(result === asked ? "" : result)}</code>${err !== undefined ? ` <span class="muted">${escapeXml(fmtAny(err, 80))}</span>` : ""}</td><td class="num muted">${inv.index}${done && done !== inv ? `–${done.index}` : ""}</td><td class="num muted">${timeCell(t)}</td></tr>`;
+    const cells = [
+      result ? `<code>${escapeXml(result)}</code>` : "",
+      err !== undefined ? `<span class="muted">${escapeXml(fmtAny(err, 80))}</span>` : "",
+    ].filter((c) => c !== "");
+    return `<tr class="${escapeAttr(t.status)}" data-op="${opNumber(t)}"><td class="num">${opNumber(t)}</td><td>${escapeXml(procName(t.process))}</td><td><code>${escapeXml(what)}</code></td><td class="st">${escapeXml(t.status)}</td><td>${cells.join(" ")}</td><td class="num muted">${inv.index}${done && done !== inv ? `–${done.index}` : ""}</td><td class="num muted">${timeCell(t)}</td></tr>`;
   });
   const more =
     txns.length > MAX_HISTORY_ROWS
       ? `<p class="muted">… ${fmtInt(txns.length - MAX_HISTORY_ROWS)} more ops in history.edn.</p>`
       : "";
-  const summary = `History: ${fmtInt(txns.length)} op${txns.length === 1 ? "" : "s"}`;
+  const summary = `History: ${fmtInt(txns.length)} op${txns.length === 1 ? "" : "s"}, in the order they were invoked`;
   return `<details class="history"${txns.length <= OPEN_UP_TO ? " open" : ""}><summary>${escapeXml(summary)}</summary><table class="history"><thead><tr><th>op</th><th>process</th><th>invoked</th><th>outcome</th><th>result</th><th>indices</th><th>time (ms)</th></tr></thead><tbody>${rows.join("")}</tbody></table>${more}</details>`;
 }
 

@@ -113,7 +113,12 @@ describe("renderHtmlReport (structure)", () => {
     // Every op in a history table, numbered the same way.
     const rows = [...html.matchAll(/<tr class="(\w+)" data-op="(\d+)">/g)].map((m) => `${m[2]} ${m[1]}`);
     expect(rows).toEqual(["5 ok", "4 ok", "2 info", "8 info", "7 fail", "9 info", "11 ok"]);
-    expect(html).toContain("<summary>History: 7 ops</summary>");
+    expect(html).toContain("<summary>History: 7 ops, in the order they were invoked</summary>");
+    // An ok op shows what it returned; a failed one its error.
+    expect(html).toMatch(
+      /data-op="5">(?:<td[^>]*>[\s\S]*?<\/td>){4}<td><code>\[r x \[1\]\] \[r y \[\]\]<\/code><\/td>/,
+    );
+    expect(html).toContain(`<td><span class="muted">not leader</span></td>`);
     expect(html).toContain("npx sim replay reports/example/repro.json");
     expect(html).toContain("npx sim run list-append --seed 42 --variant read-set-pre-raft");
     expect(html).toContain("9f2c4e0d51a7b3e8");
