@@ -321,6 +321,7 @@ export async function fuzzCommand(
       ? (opts.startedAtMs ?? t0) + st.durationMs - closingReserveMs(st.durationMs)
       : Number.POSITIVE_INFINITY;
   let outOfTime = false;
+  const shrinkMarginMs = st.durationMs !== undefined ? Math.min(2_000, st.durationMs * 0.1) : 0;
   const abort = new AbortController();
   // The dispatch loop sleeps on `woken` until a task settles, the deadline passes or a signal
   // arrives (one fresh promise per wait, so nothing accumulates on long-running tasks).
@@ -428,8 +429,11 @@ export async function fuzzCommand(
     const n = shrunkPerSignature.get(sig) ?? 0;
     // A seed that killed its worker would kill the shrinking worker too.
     if (n >= st.shrinkLimit || interrupted || outOfTime || r.result.historyHash === "worker-died") return;
-    // Shrinking shares --duration with the seeds: a shrink gets at most the time left.
-    const timeMs = Math.min(st.shrinkMs, deadline - performance.now());
+    // Shrinking shares --duration with the seeds: a shrink gets at most the time left, less a
+    // margin so that it returns its best so far (an attempt can overrun) before the campaign must
+    // abandon it.
+    const shrinkUntil = deadline - shrinkMarginMs;
+    const timeMs = Math.min(st.shrinkMs, shrinkUntil - performance.now());
     if (timeMs < Math.min(MIN_SHRINK_MS, st.shrinkMs)) {
       shrinkStats.skippedForTime++;
       return;
@@ -450,6 +454,9 @@ export async function fuzzCommand(
             seed: job.seed,
             target: r.result.anomalyTypes,
             timeMs,
+            ...(Number.isFinite(shrinkUntil)
+              ? { notAfterEpochMs: Date.now() + (shrinkUntil - performance.now()) }
+              : {}),
           },
           abort.signal,
         )
