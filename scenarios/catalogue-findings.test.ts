@@ -1,5 +1,5 @@
 /**
- * Regression for this testbed's findings in elastickv HEAD (README "Findings"): each finding's
+ * Regression for this testbed's findings in elastickv HEAD (docs/findings.md): each finding's
  * variant (`fixed` with that one fix knob put back) must be exposed by its own scenario within a
  * few seeds, from the history alone; the failure must shrink and replay to the same history; and
  * the same scenarios must report nothing under `fixed`.

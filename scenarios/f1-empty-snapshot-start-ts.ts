@@ -1,4 +1,4 @@
-// f1-empty-snapshot-start-ts — finding F1 (HEAD; README "Findings"). On an empty store an RPUSH
+// f1-empty-snapshot-start-ts — finding F1 (HEAD; docs/findings.md). On an empty store an RPUSH
 // reads at the sentinel readTS (^0), which `normalizeStartTS` turns into StartTS 0. HEAD's
 // coordinator then mints StartTS itself at dispatch (`kv/coordinator.go` `dispatchOnce`, clearing
 // the pre-allocated CommitTS); the unmerged fix 81a0d5ea (`ensureValidStartTS`) has the adapter

@@ -3,7 +3,7 @@
  * reports one of the anomaly classes expected of it, shrink that failure, and replay the shrunk
  * repro. The checker is never told what to look for: it checks the history as it checks any other,
  * and the hunt only reads `anomalyTypes` afterwards. Used by the catalogue regression tests, the
- * benchmarks and the README table.
+ * benchmarks and the table of docs/catalogue.md.
  */
 import type { KnobSet } from "../cluster/types.ts";
 import { variants } from "../redis/variants.ts";

@@ -30,6 +30,11 @@ export interface ShrinkTask {
   seed: number;
   target: string[];
   timeMs: number;
+  /**
+   * Wall-clock time (epoch ms) by which the shrink must have returned its best so far: a campaign's
+   * `--duration` ends then. A task may wait in the pool's queue, so `timeMs` alone cannot say it.
+   */
+  notAfterEpochMs?: number;
 }
 
 /** One shrink candidate to judge (see shrink-pool.ts). */
@@ -139,7 +144,12 @@ export async function handleTask(t: Task): Promise<TaskResult> {
       swarm,
       target: t.target,
     },
-    { timeMs: t.timeMs },
+    {
+      timeMs:
+        t.notAfterEpochMs === undefined
+          ? t.timeMs
+          : Math.max(0, Math.min(t.timeMs, t.notAfterEpochMs - Date.now())),
+    },
     "sim fuzz",
   );
   return {

@@ -14,7 +14,7 @@ export interface Variant {
   knobs: Partial<RedisKnobs & KvKnobs>;
 }
 
-/** HEAD's kv layer differs from `fixed` in the fixes for this testbed's findings (README "Findings"). */
+/** HEAD's kv layer differs from `fixed` in the fixes for this testbed's findings (docs/findings.md). */
 const headKv: Partial<KvKnobs> = {
   ensureValidStartTS: false,
   applyInCommitOrder: false,
@@ -204,7 +204,7 @@ export const variants: readonly Variant[] = Object.freeze([
     scenario: "b23-len-clamp",
     knobs: { ...b9, lenClamp: true },
   },
-  // Findings of this testbed in HEAD (README "Findings"): `fixed` with one fix knob put back.
+  // Findings of this testbed in HEAD (docs/findings.md): `fixed` with one fix knob put back.
   {
     name: "finding-empty-snapshot-start-ts",
     description:
