@@ -6,7 +6,7 @@
 // believing it leads until CheckQuorum steps it down (up to two election timeouts later) while the
 // majority has already elected a successor that acknowledges new pushes. An LRANGE served in that
 // window misses a push acknowledged before it was invoked: a stale read, G-single-item-realtime
-// (the checker's lost-append names the same missing element, shown again by later reads).
+// (later reads still show the element, so the checker does not call it lost).
 // Production Raft timing with leases (tick 10 ms, heartbeat 200 ms, election 2 s, lease 1.7 s), as
 // the per-push Jepsen CI runs; point reads keep their lease fence and fail once the lease runs out.
 // The fix fences before and after picking readTS (ReadIndex), so a deposed leader cannot serve.

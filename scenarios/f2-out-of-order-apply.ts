@@ -1,4 +1,4 @@
-// f2-out-of-order-apply — finding F2 (HEAD; README "Findings"). The adapter pre-allocates a
+// f2-out-of-order-apply — finding F2 (HEAD; docs/findings.md). The adapter pre-allocates a
 // command's commitTS (it is embedded in the delta key) before the coordinator's quorum
 // VerifyLeader round and the Raft proposal (`adapter/redis_lists.go`, `kv/leader_proxy.go`), so
 // two commands can reach the log, and apply, out of commitTS order. `store.LastCommitTS()` is then

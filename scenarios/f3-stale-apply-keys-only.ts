@@ -1,4 +1,4 @@
-// f3-stale-apply-keys-only — finding F3 (HEAD; README "Findings"). The Redis handler checks
+// f3-stale-apply-keys-only — finding F3 (HEAD; docs/findings.md). The Redis handler checks
 // leadership once, at entry; its `retryRedisWrite` loop then keeps re-running the command on the
 // same node. When that node has just been deposed, each retry re-reads its own (lagging) store,
 // pre-allocates a commitTS from its own HLC, and the coordinator forwards the dispatch with that

@@ -1,5 +1,5 @@
-// f4-stale-apply-same-shape — finding F4 (HEAD; also `fixed` until `staleApplyTxnId`; README
-// "Findings"). F3's mechanism — a deposed leader's retry draws, from its own HLC, the very commitTS
+// f4-stale-apply-same-shape — finding F4 (HEAD; also `fixed` until `staleApplyTxnId`;
+// docs/findings.md). F3's mechanism — a deposed leader's retry draws, from its own HLC, the very commitTS
 // the new leader just used, and reads the same lagging snapshot — applied to LPOP. Two LPOPs of
 // one list from one snapshot write byte-identical mutations: claim(seq) = "", Del item(seq), fence
 // = "" and delta(k, commitTS, 0) = (+1, −1), whose key embeds the shared commitTS. When the second

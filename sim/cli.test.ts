@@ -36,12 +36,18 @@ async function slot<T>(f: () => Promise<T>): Promise<T> {
 
 function sim(
   args: string[],
-  opts: { env?: Record<string, string>; onStart?: (p: ReturnType<typeof spawn>) => void } = {},
+  opts: {
+    env?: Record<string, string>;
+    onStart?: (p: ReturnType<typeof spawn>) => void;
+    /** Start sim/bin.js itself (through its #! line), as the README tells scripts to. */
+    direct?: boolean;
+  } = {},
 ) {
   return slot(
     () =>
       new Promise<Result>((resolve) => {
-        const p = spawn(process.execPath, [BIN, ...args], {
+        const [cmd, argv] = opts.direct ? [BIN, args] : [process.execPath, [BIN, ...args]];
+        const p = spawn(cmd, argv, {
           cwd: dir,
           env: { ...process.env, NO_COLOR: "1", DELTASIM_DEBUG: "", ...opts.env },
         });
@@ -309,10 +315,63 @@ describe("sim run / replay / shrink / report / check", () => {
     expect(shrinkTo.stdout).toMatch(/before: .*\n\s+after:/);
     expect(existsSync(join(dir, "custom-shrunk.json"))).toBe(true);
 
-    // The shrunk repro replays exactly.
-    const again = await sim(["replay", "fail1/repro.shrunk.json", "--json"]);
+    // The shrunk repro replays exactly, and can be looked at: its history and report written out,
+    // a page drawn for the file itself; `sim run` on it points at replay.
+    const [again, saved, page, runIt] = await Promise.all([
+      sim(["replay", "fail1/repro.shrunk.json", "--json"]),
+      sim(["replay", "fail1/repro.shrunk.json", "--out", "replayed"]),
+      sim(["report", "fail1/repro.shrunk.json", "--json"]),
+      sim(["run", "fail1/repro.shrunk.json"]),
+    ]);
     expect(again.code, again.stderr).toBe(1);
     expect(json(again).replay).toMatchObject({ reproduced: true });
+    expect(saved.code, saved.stderr).toBe(1);
+    expect(saved.stdout).toMatch(/wrote replayed: .*history\.jsonl/);
+    for (const f of ["history.edn", "history.jsonl", "anomalies.json", "report.html", "repro.json"]) {
+      expect(existsSync(join(dir, "replayed", f)), f).toBe(true);
+    }
+    const edn = readFileSync(join(dir, "replayed", "history.edn"), "utf8")
+      .trim()
+      .split("\n");
+    const jsonl = readFileSync(join(dir, "replayed", "history.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(jsonl.length).toBe(edn.length);
+    expect(page.code, page.stderr).toBe(0);
+    expect(json(page)).toMatchObject({
+      kind: "repro",
+      report: join("fail1", "repro.shrunk.html"),
+      reproduced: true,
+    });
+    expect(existsSync(join(dir, "fail1", "repro.shrunk.html"))).toBe(true);
+    expectInputError(
+      runIt,
+      "fail1/repro.shrunk.json",
+      "is a repro file",
+      "sim replay fail1/repro.shrunk.json",
+    );
+  });
+
+  it("sums anomalies up on one line and prints the first 3 in full (all with --verbose)", async () => {
+    const args = ["run", "b1-multi-base-meta", "--variant", "multi-reads-base-meta", "--seed", "1"];
+    const [short, verbose, j] = await Promise.all([
+      sim(args),
+      sim([...args, "--verbose"]),
+      sim([...args, "--json"]),
+    ]);
+    expect(short.code, short.stderr).toBe(1);
+    const anomalies = json(j).anomalies as Array<{ type: string }>;
+    expect(anomalies.length).toBeGreaterThan(3);
+    const counts = new Map<string, number>();
+    for (const a of anomalies) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
+    const summary = short.stdout.split("\n")[2]!;
+    expect(summary).toMatch(new RegExp(`^  ${anomalies.length} anomalies: `));
+    for (const [t, n] of counts) expect(summary).toContain(`${t} ×${n}`);
+    const full = (out: string) => out.split("\n").filter((l) => /^ {2}[A-Za-z0-9-]+ on "/.test(l)).length;
+    expect(full(short.stdout)).toBe(3);
+    expect(short.stdout).toContain(`… ${anomalies.length - 3} more (see report.html / --json`);
+    expect(full(verbose.stdout)).toBe(anomalies.length);
+    expect(verbose.stdout).not.toContain("more (see");
   });
 
   it("checks external histories: valid, anomalous, unknown", async () => {
@@ -448,8 +507,39 @@ describe("sim fuzz / merge", () => {
     expect(report.code, report.stderr).toBe(0);
   });
 
-  it("stops cleanly on Ctrl-C, keeps what it found and exits 130", async () => {
-    let sent = false;
+  it("never overwrites an earlier campaign: a rerun gets a fresh folder, a named one needs --force", async () => {
+    const args = ["fuzz", "capped.ts", "--seeds", "3", "--workers", "1", "--shrink-limit", "0", "--json"];
+    const named = [...args, "--out", "kept"];
+    // The default folder twice, and a named folder twice, once with --force (the two series in parallel).
+    const [[first, second], [n1, n2, n3, r2]] = await Promise.all([
+      (async () => [await sim(args), await sim(args)])(),
+      (async () => [
+        await sim(named),
+        await sim(named),
+        await sim([...named, "--force"]),
+        await sim(["run", "tiny.ts", "--out", "kept"]),
+      ])(),
+    ]);
+    expect(first!.code, first!.stderr).toBe(1);
+    const a = json(first!) as { out: string; failures: Array<{ repro: string }> };
+    expect(a.failures.length).toBe(3);
+    expect(second!.code, second!.stderr).toBe(1);
+    const b = json(second!) as { out: string; failures: Array<{ repro: string }> };
+    expect(b.out).toBe(`${a.out}-2`);
+    // Every repro of the first run is still there, next to the second run's.
+    for (const f of [...a.failures, ...b.failures])
+      expect(existsSync(join(dir, f.repro)), f.repro).toBe(true);
+
+    expect(n1!.code, n1!.stderr).toBe(1);
+    expectInputError(n2!, "kept", "--out", "--force");
+    expect(n3!.code, n3!.stderr).toBe(1);
+    // The same holds for a run folder.
+    expectInputError(r2!, "kept", "--out", "--force");
+  });
+
+  // A SIGINT sent to the one process that was started (not to its process group), as a CI runner
+  // or supervisor sends it to the command it launched: the README has scripts start sim/bin.js.
+  it("stops cleanly on SIGINT to its own pid, keeps what it found and exits 130", async () => {
     const r = await sim(
       [
         "fuzz",
@@ -465,13 +555,15 @@ describe("sim fuzz / merge", () => {
       ],
       {
         onStart: (p) => {
-          p.stderr?.on("data", () => {
-            if (sent) return;
-            sent = true;
-            // Let it find a failure or two first.
-            setTimeout(() => p.kill("SIGINT"), 2500);
-          });
+          // Once it has saved a failure (however long start-up takes on a loaded machine).
+          const poll = setInterval(() => {
+            if (!existsSync(join(dir, "interrupted", "failures"))) return;
+            clearInterval(poll);
+            p.kill("SIGINT");
+          }, 100);
+          p.on("close", () => clearInterval(poll));
         },
+        direct: true,
       },
     );
     expect(r.code, r.stderr).toBe(130);
@@ -486,6 +578,57 @@ describe("sim fuzz / merge", () => {
   });
 });
 
+describe("scenario files outside the package", () => {
+  it("load with TypeScript types and the API imported by package name; a syntax error names line and column", async () => {
+    const typed = `import type { Scenario } from "deltasim";
+import { generate, lrange, rpush, scenario, script } from "deltasim";
+
+const nodes: number = 3;
+const spec: Scenario = scenario({
+  description: "a scenario kept in another repository",
+  cluster: { nodes },
+  clients: [script("p0", [rpush("k", 1), lrange("k")]), generate("p1", { mix: { append: 1 }, keys: ["k"], maxOps: 3 })],
+  runFor: "1s",
+});
+export default spec;
+`;
+    // No package.json at all, and a CommonJS package: both must read the file as a module.
+    mkdirSync(join(dir, "elsewhere", "cjs"), { recursive: true });
+    writeFileSync(join(dir, "elsewhere", "typed.ts"), typed);
+    writeFileSync(join(dir, "elsewhere", "cjs", "package.json"), '{ "type": "commonjs" }\n');
+    writeFileSync(join(dir, "elsewhere", "cjs", "typed.ts"), typed);
+    writeFileSync(
+      join(dir, "elsewhere", "syntax.ts"),
+      'import { scenario } from "deltasim";\nexport default scenario({ description: "x", clients: [, runFor: "1s" });\n',
+    );
+    const [run, cjs, fuzz, syntax] = await Promise.all([
+      sim(["run", "elsewhere/typed.ts", "--json"]),
+      sim(["run", "elsewhere/cjs/typed.ts", "--json"]),
+      // A worker thread loads the file too.
+      sim([
+        "fuzz",
+        "elsewhere/typed.ts",
+        "--seeds",
+        "2",
+        "--workers",
+        "1",
+        "--json",
+        "--out",
+        "elsewhere-fuzz",
+      ]),
+      sim(["run", "elsewhere/syntax.ts"]),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run)).toMatchObject({ scenario: "elsewhere/typed.ts", valid: true });
+    expect(cjs.code, cjs.stderr).toBe(0);
+    expect(json(cjs).historyHash).toBe(json(run).historyHash);
+    expect(fuzz.code, fuzz.stderr).toBe(0);
+    expect(json(fuzz)).toMatchObject({ seeds: 2, failures: [] });
+    // The first error line: file, line and column (1-based) of the stray ":" and the compiler's words.
+    expectInputError(syntax, /^error: elsewhere\/syntax\.ts:2:63: cannot load: Expected "\]" but found ":"$/);
+  });
+});
+
 describe("bad input: one line on stderr, exit 2", () => {
   it("names the file, flag or value at fault", async () => {
     const cases: Array<[string[], ...(string | RegExp)[]]> = [
@@ -497,7 +640,7 @@ describe("bad input: one line on stderr, exit 2", () => {
       [["run", "tiny.ts", "--knob", "noSuchKnob=1"], "--knob", "noSuchKnob"],
       [["run", "tiny.ts", "--knob", "clientDelayUs=fast"], "--knob", "clientDelayUs"],
       [["run", "tiny.ts", "--seed", "x"], "--seed"],
-      [["run", "broken.ts"], "broken.ts", "cannot load"],
+      [["run", "broken.ts"], /broken\.ts:1:\d+: cannot load: Unexpected end of file/],
       [["run", "zero-nodes.ts"], "zero-nodes.ts", "cluster.nodes"],
       [["run", "--bogus"], "unknown option '--bogus'"],
       [["frobnicate"], "unknown command"],

@@ -9,6 +9,7 @@ export function registerCheck(program: Command): void {
     .option("--format <F>", "edn or jsonl (default: detected)")
     .option("--model <M>", "consistency model, any Elle knows", "strict-serializable")
     .option("--json", "print {file, model, ops, valid, anomalyTypes, anomalies, wallMs}")
+    .option("--verbose", "print every anomaly in full (default: the first 3 and a count of the rest)")
     .action(async (file: string, opts) => {
       const { checkCommand } = await import("../../src/campaign/check.ts");
       process.exitCode = await checkCommand(file, opts, makeIO(opts));

@@ -17,8 +17,9 @@ export function registerFuzz(program: Command): void {
     .option("--shard <I/N>", "run only seed offsets k with k mod N = I")
     .option(
       "--out <DIR>",
-      "campaign folder (default reports/fuzz-<variant>-<scenarios>-from-<first seed>[-shard-I-of-N])",
+      "campaign folder (default reports/fuzz-<variant>-<scenarios>-from-<first seed>[-shard-I-of-N], with -2, -3… if taken)",
     )
+    .option("--force", "write into an --out folder that already holds results")
     .option("--json", "print the campaign result as one JSON object")
     .option("--junit <FILE>", "also write the JUnit XML here")
     .option("--stop-on-first", "stop dispatching seeds after the first failure")
@@ -27,6 +28,7 @@ export function registerFuzz(program: Command): void {
     .option("--shrink-limit <N>", "failures shrunk per signature (a count or all)", "3")
     .action(async (scenarios: string[], opts) => {
       const { fuzzCommand } = await import("../../src/campaign/fuzz.ts");
-      process.exitCode = await fuzzCommand(scenarios, opts, makeIO(opts));
+      // --duration caps the whole command, counted from the process start.
+      process.exitCode = await fuzzCommand(scenarios, { ...opts, startedAtMs: 0 }, makeIO(opts));
     });
 }

@@ -11,10 +11,12 @@ export function registerRun(program: Command): void {
     .option("--variant <V>", "variant (a name from `sim variants`)", "fixed")
     .option("--knob <K=V>", "override a knob (repeatable; see `sim knobs`)", collect)
     .option("--json", "print the result as one JSON object")
+    .option("--verbose", "print every anomaly in full (default: the first 3 and a count of the rest)")
     .option(
       "--out <DIR>",
       "write summary.json, history.edn, anomalies.json, report.html (and repro.json if it failed)",
     )
+    .option("--force", "write into an --out folder that already holds results")
     .option("--trace <FILE>", "write the run's internal events as JSONL")
     .option(
       "--stop-at-first-anomaly",

@@ -5,16 +5,18 @@
  */
 import { join } from "node:path";
 import { historyToEdn } from "../check/edn.ts";
+import { historyToJsonl } from "../check/jsonl.ts";
 import type { KnobSet } from "../cluster/types.ts";
 import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
 import { formatJson } from "../io/json.ts";
 import { makeRepro, type Repro, writeRepro } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
-import { renderHtmlReport } from "../report/html.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
 import type { ScenarioEdits } from "../shrink/index.ts";
 import { hasEdits } from "../shrink/index.ts";
 import type { Evaluation } from "./evaluate.ts";
+import { renderReport } from "./render.ts";
+import type { OpRole } from "./roles.ts";
 
 /**
  * A repro as this tool writes it. Beyond `deltasim-repro/1`'s fields (which the format lets later
@@ -22,7 +24,13 @@ import type { Evaluation } from "./evaluate.ts";
  * must repeat — and, for a shrunk repro, the scenario `edits` and the consistency `model` if it was
  * not the scenario's own.
  */
-export type CampaignRepro = Repro & { swarm?: boolean; edits?: ScenarioEdits; model?: string };
+export type CampaignRepro = Repro & {
+  swarm?: boolean;
+  edits?: ScenarioEdits;
+  model?: string;
+  /** A shrunk repro's ops, those of the anomaly first, the rest marked as context (see roles.ts). */
+  opRoles?: OpRole[];
+};
 
 export interface ReproOptions {
   scenarioRef: string;
@@ -35,6 +43,7 @@ export interface ReproOptions {
   edits?: ScenarioEdits;
   model?: string;
   createdBy: string;
+  roles?: OpRole[];
 }
 
 export function makeCampaignRepro(ev: Evaluation, o: ReproOptions): CampaignRepro {
@@ -57,6 +66,7 @@ export function makeCampaignRepro(ev: Evaluation, o: ReproOptions): CampaignRepr
   if (o.swarm !== undefined) repro.swarm = o.swarm;
   if (o.edits && hasEdits(o.edits)) repro.edits = o.edits;
   if (o.model !== undefined) repro.model = o.model;
+  if (o.roles !== undefined) repro.opRoles = o.roles;
   return repro;
 }
 
@@ -80,6 +90,8 @@ export function runReportOf(ev: Evaluation, result: RunResult = ev.result): RunR
 export interface RunDirFiles {
   summary: string;
   history: string;
+  /** The history again as JSONL (`sim replay --out`), for tools that read JSON rather than EDN. */
+  historyJsonl?: string;
   anomalies: string;
   report: string;
   repro?: string;
@@ -89,11 +101,17 @@ export interface RunDirFiles {
  * Writes one run's folder. `summary.json` is the run's `--json` result plus its timeline events
  * (so that `sim report DIR` can redraw the page later from the folder alone).
  */
-export async function writeRunDir(dir: string, ev: Evaluation, repro?: CampaignRepro): Promise<RunDirFiles> {
+export async function writeRunDir(
+  dir: string,
+  ev: Evaluation,
+  repro?: CampaignRepro,
+  opts: { jsonl?: boolean } = {},
+): Promise<RunDirFiles> {
   await ensureDir(dir);
   const files: RunDirFiles = {
     summary: join(dir, "summary.json"),
     history: join(dir, "history.edn"),
+    ...(opts.jsonl ? { historyJsonl: join(dir, "history.jsonl") } : {}),
     anomalies: join(dir, "anomalies.json"),
     report: join(dir, "report.html"),
   };
@@ -103,8 +121,9 @@ export async function writeRunDir(dir: string, ev: Evaluation, repro?: CampaignR
     await writeRepro(files.repro, repro);
   }
   await writeFileAtomic(files.history, historyToEdn(ev.history));
+  if (files.historyJsonl) await writeFileAtomic(files.historyJsonl, historyToJsonl(ev.history));
   await writeFileAtomic(files.anomalies, formatJson(anomaliesDoc(result)));
   await writeFileAtomic(files.summary, formatJson({ ...result, events: ev.events }));
-  await writeFileAtomic(files.report, renderHtmlReport(runReportOf(ev, result)));
+  await writeFileAtomic(files.report, renderReport(runReportOf(ev, result)));
   return files;
 }

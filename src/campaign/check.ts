@@ -17,9 +17,11 @@ import { InputError } from "../io/errors.ts";
 import { readTextInput } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
 import { type CliIO, exitForVerdict, line, printJson } from "./cli-io.ts";
-import { verdictWord } from "./text.ts";
+import { printAnomalies, verdictWord } from "./text.ts";
 
 export interface CheckOptions {
+  /** Print every anomaly in full. */
+  verbose?: boolean;
   format?: string;
   model?: string;
   json?: boolean;
@@ -111,10 +113,7 @@ export async function checkCommand(file: string, opts: CheckOptions, io: CliIO):
   if (io.json) printJson(io, out);
   else {
     line(io, `${io.c.bold(file)} (${out.ops} transactions, ${model}): ${verdictWord(io, out.valid)}`);
-    for (const a of out.anomalies) {
-      const keys = a.keys.length > 0 ? ` on ${a.keys.map((k) => JSON.stringify(k)).join(", ")}` : "";
-      line(io, `  ${io.c.red(a.type)}${keys}: ${a.explanation.replace(/\n/g, "\n    ")}`);
-    }
+    printAnomalies(io, out, { verbose: opts.verbose });
     line(io, io.c.dim(`  ${wallMs} ms`));
   }
   return exitForVerdict(out.valid);

@@ -37,6 +37,8 @@ export interface Evaluation {
   history: History;
   /** The choice tape the run consumed (replays it exactly). */
   tape: number[];
+  /** Which fault spec (or random arrival) each injected fault came from (see RunOutcome). */
+  faultIds?: string[];
   events: TimelineEvent[];
   failures: RunFailure[];
   /** Simulator events processed (0 when the run threw); the shrinker bounds its attempts by it. */
@@ -136,6 +138,7 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     result,
     history: outcome?.history ?? [],
     tape: outcome?.tape ? outcome.tape.slice() : [],
+    faultIds: outcome?.faultIds ?? [],
     events: outcome?.events ?? [],
     failures,
     simEvents: outcome?.stats.events ?? 0,

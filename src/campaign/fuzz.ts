@@ -20,11 +20,17 @@ import type { KnobSet } from "../cluster/types.ts";
 import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
 import { formatJson } from "../io/json.ts";
+import { claimOutDir } from "../io/outdir.ts";
 import { isRecord } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
-import { renderHtmlReport } from "../report/html.ts";
 import { junitCasesFromSummary, renderJunit } from "../report/junit.ts";
-import { type CampaignFailure, type CampaignSummary, groupFailures, signatureOf } from "../report/summary.ts";
+import {
+  type CampaignFailure,
+  type CampaignSummary,
+  groupFailures,
+  type ShrinkingSummary,
+  signatureOf,
+} from "../report/summary.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
 import { makeCampaignRepro, writeRunDir } from "./artifacts.ts";
 import { knobsFor, resolveVariantArg, variantInfo } from "./catalog.ts";
@@ -33,6 +39,7 @@ import type { Evaluation } from "./evaluate.ts";
 import { parseCount, parseDurationMs, parseKnobArgs, parseSeed, parseShard, type Shard } from "./options.ts";
 import { campaignId, failureDirName, type Job, jobCount, jobs, type Pair, type Plan } from "./plan.ts";
 import { Progress } from "./progress.ts";
+import { renderReport } from "./render.ts";
 import { campaignRunReports } from "./report.ts";
 import { defaultScenarioNames, loadScenario } from "./scenarios.ts";
 import type { ShippedEvaluation, Task, TaskResult } from "./worker.ts";
@@ -53,6 +60,13 @@ export interface FuzzOptions {
   shrinkTime?: string;
   /** Failures shrunk per signature: a count, or `all` (default 3). */
   shrinkLimit?: string;
+  /** Write into an `--out` folder that already holds results. */
+  force?: boolean;
+  /**
+   * `performance.now()` when the command started (default: when the campaign starts). The `sim`
+   * command passes 0, the process start, so that `--duration` counts start-up too.
+   */
+  startedAtMs?: number;
 }
 
 /** `sim fuzz --json` (design §5), extended with where the campaign was written. */
@@ -74,12 +88,23 @@ export interface FuzzJson {
   wallMs: number;
   out: string;
   stopped?: boolean;
+  shrinking?: ShrinkingSummary;
 }
 
 const WORKER_FILE = fileURLToPath(new URL("./worker.js", import.meta.url));
 const DEFAULT_DURATION_MS = 60_000;
 const DEFAULT_SHRINK_MS = 10_000;
 const DEFAULT_SHRINK_LIMIT = 3;
+/** A shrink given less time than this would rarely get past its first attempts: skip it. */
+const MIN_SHRINK_MS = 1_000;
+
+/**
+ * The part of `--duration` kept for the end of the campaign (summary, JUnit, report.html), so that
+ * the whole command, shrinking and writing included, ends within the duration asked for.
+ */
+export function closingReserveMs(durationMs: number): number {
+  return Math.min(2_000, durationMs * 0.1);
+}
 
 interface Settings {
   plan: Plan;
@@ -89,6 +114,8 @@ interface Settings {
   durationMs?: number;
   workers: number;
   out: string;
+  /** The default folder was taken by an earlier campaign; `out` is a fresh one beside it. */
+  outRenamedFrom?: string;
   id: string;
   shard?: Shard;
   shrinkMs: number;
@@ -163,6 +190,9 @@ async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settin
   let workers =
     opts.workers !== undefined ? parseCount(opts.workers, "--workers", 0) : availableParallelism();
   if (count !== undefined && workers > count) workers = Math.max(1, count);
+  // Claimed last, so that a usage error leaves no empty folder behind.
+  const outDir = await claimOutDir({ out: opts.out, defaultDir: join("reports", id), force: opts.force });
+  if (outDir.reused) await clearPrevious(outDir.dir);
   return {
     plan,
     variantArg,
@@ -170,7 +200,8 @@ async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settin
     overrides,
     ...(durationMs !== undefined ? { durationMs } : {}),
     workers,
-    out: opts.out ?? join("reports", id),
+    out: outDir.dir,
+    ...(outDir.renamedFrom !== undefined ? { outRenamedFrom: outDir.renamedFrom } : {}),
     id,
     ...(shard ? { shard } : {}),
     shrinkMs,
@@ -256,7 +287,10 @@ function workerDied(job: Job, e: unknown, st: Settings): Extract<TaskResult, { k
   return { kind: "run", result, failed: { evaluation, repro } };
 }
 
-/** Clears failure folders of an earlier run of the same campaign (only in a folder deltasim wrote). */
+/**
+ * With `--force` on a folder of an earlier campaign: clears its failure folders, so that the new
+ * summary does not sit beside repros it does not list (only in a folder deltasim wrote).
+ */
 async function clearPrevious(out: string): Promise<void> {
   try {
     const { readFile } = await import("node:fs/promises");
@@ -276,13 +310,18 @@ export async function fuzzCommand(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const st = await settle(opts, scenarioArgs);
-  await ensureDir(st.out);
-  await clearPrevious(st.out);
   const manyVariants = st.variants.length > 1;
   const total = jobCount(st.plan);
 
   const t0 = performance.now();
-  const deadline = st.durationMs !== undefined ? t0 + st.durationMs : Number.POSITIVE_INFINITY;
+  // `--duration` caps the whole command: seeds stop, and runs and shrinks still going are abandoned,
+  // at `deadline`, leaving the closing reserve to write the results.
+  const deadline =
+    st.durationMs !== undefined
+      ? (opts.startedAtMs ?? t0) + st.durationMs - closingReserveMs(st.durationMs)
+      : Number.POSITIVE_INFINITY;
+  let outOfTime = false;
+  const shrinkMarginMs = st.durationMs !== undefined ? Math.min(2_000, st.durationMs * 0.1) : 0;
   const abort = new AbortController();
   // The dispatch loop sleeps on `woken` until a task settles, the deadline passes or a signal
   // arrives (one fresh promise per wait, so nothing accumulates on long-running tasks).
@@ -312,11 +351,17 @@ export async function fuzzCommand(
   if (!io.json) {
     const what = `${st.plan.pairs.length} scenario×variant pair${st.plan.pairs.length === 1 ? "" : "s"}`;
     const size = total !== undefined ? `${total} seeds` : `${Math.round((st.durationMs ?? 0) / 1000)} s`;
+    if (st.outRenamedFrom !== undefined) {
+      io.err.write(`${st.outRenamedFrom} holds an earlier campaign; keeping it and writing to ${st.out}\n`);
+    }
     io.err.write(
       `${io.ce.bold("sim fuzz")} ${what}, ${size}${st.shard ? `, shard ${st.shard.index}/${st.shard.count}` : ""}, ${st.workers || "no"} worker${st.workers === 1 ? "" : "s"} → ${st.out}\n`,
     );
   }
-  const progress = io.progress ? new Progress(io.err, io.ce, total, st.durationMs) : undefined;
+  // The bar and ETA run to the command's end: the deadline plus the closing reserve, from now.
+  const untilEndMs =
+    st.durationMs !== undefined ? deadline + closingReserveMs(st.durationMs) - t0 : undefined;
+  const progress = io.progress ? new Progress(io.err, io.ce, total, untilEndMs) : undefined;
 
   const exec = await executor(st.workers);
   const failures: CampaignFailure[] = [];
@@ -328,6 +373,15 @@ export async function fuzzCommand(
   let ops = 0;
   let unknown = 0;
   let shrinking = 0;
+  const shrinkStats: ShrinkingSummary = {
+    started: 0,
+    shrunk: 0,
+    cutShort: 0,
+    skippedForTime: 0,
+    limitMs: st.shrinkMs,
+  };
+  /** When each shrink in flight will be over at the latest (for an honest ETA). */
+  const shrinkEnds = new Set<number>();
   let internalError: unknown;
 
   const inflight = new Set<Promise<void>>();
@@ -374,9 +428,21 @@ export async function fuzzCommand(
     const sig = signatureOf(failure);
     const n = shrunkPerSignature.get(sig) ?? 0;
     // A seed that killed its worker would kill the shrinking worker too.
-    if (n >= st.shrinkLimit || interrupted || r.result.historyHash === "worker-died") return;
+    if (n >= st.shrinkLimit || interrupted || outOfTime || r.result.historyHash === "worker-died") return;
+    // Shrinking shares --duration with the seeds: a shrink gets at most the time left, less a
+    // margin so that it returns its best so far (an attempt can overrun) before the campaign must
+    // abandon it.
+    const shrinkUntil = deadline - shrinkMarginMs;
+    const timeMs = Math.min(st.shrinkMs, shrinkUntil - performance.now());
+    if (timeMs < Math.min(MIN_SHRINK_MS, st.shrinkMs)) {
+      shrinkStats.skippedForTime++;
+      return;
+    }
     shrunkPerSignature.set(sig, n + 1);
     shrinking++;
+    shrinkStats.started++;
+    const ends = performance.now() + timeMs;
+    shrinkEnds.add(ends);
     track(
       exec
         .run(
@@ -387,7 +453,10 @@ export async function fuzzCommand(
             overrides: st.overrides,
             seed: job.seed,
             target: r.result.anomalyTypes,
-            timeMs: st.shrinkMs,
+            timeMs,
+            ...(Number.isFinite(shrinkUntil)
+              ? { notAfterEpochMs: Date.now() + (shrinkUntil - performance.now()) }
+              : {}),
           },
           abort.signal,
         )
@@ -398,9 +467,15 @@ export async function fuzzCommand(
           failure.repro = `failures/${name}/shrunk/repro.json`;
           failure.ops = s.after.ops;
           failure.historyHash = sev.result.historyHash;
+          shrinkStats.shrunk++;
+        })
+        .catch((e: unknown) => {
+          if (outOfTime && !interrupted) shrinkStats.cutShort++;
+          throw e;
         })
         .finally(() => {
           shrinking--;
+          shrinkEnds.delete(ends);
         }),
     );
   };
@@ -408,9 +483,18 @@ export async function fuzzCommand(
   const it = jobs(st.plan);
   const window = Math.max(1, st.workers) * 2;
   let runsInFlight = 0;
-  const deadlineTimer = Number.isFinite(deadline) ? setTimeout(() => wake(), deadline - t0) : undefined;
+  const deadlineTimer = Number.isFinite(deadline)
+    ? setTimeout(() => wake(), Math.max(0, deadline - performance.now()))
+    : undefined;
   const tick = setInterval(() => {
-    progress?.update({ done, failures: failures.length, shrinking, elapsedMs: performance.now() - t0 });
+    const now = performance.now();
+    progress?.update({
+      done,
+      failures: failures.length,
+      shrinking,
+      elapsedMs: now - t0,
+      shrinkLeftMs: shrinkEnds.size > 0 ? Math.max(...shrinkEnds) - now : 0,
+    });
   }, 100);
   tick.unref();
   try {
@@ -447,6 +531,12 @@ export async function fuzzCommand(
         );
       }
       if (inflight.size === 0) break;
+      if (performance.now() >= deadline && !outOfTime) {
+        // The duration is spent: abandon what is still running (its seeds are not counted; its
+        // failures keep their unshrunk repros) and write the results.
+        outOfTime = true;
+        abort.abort(new Error("--duration reached"));
+      }
       await wait;
       if (internalError !== undefined) {
         stopSeeds = true;
@@ -486,6 +576,7 @@ export async function fuzzCommand(
     groups: groupFailures(failures),
     probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => cmp(a, b))),
     ...(unknown > 0 ? { unknown } : {}),
+    ...(shrinkStats.started + shrinkStats.skippedForTime > 0 ? { shrinking: shrinkStats } : {}),
   };
   // Each group's smallest run is drawn from its folder, as `sim report` would.
   await writeCampaignFiles(
@@ -516,10 +607,17 @@ export async function fuzzCommand(
       wallMs,
       out: st.out,
       ...(summary.stopped ? { stopped: true } : {}),
+      ...(summary.shrinking ? { shrinking: summary.shrinking } : {}),
     };
     printJson(io, out);
   } else {
     printFuzzText(io, summary, st.out, interrupted);
+    if (done === 0 && st.durationMs !== undefined && !interrupted) {
+      line(
+        io,
+        io.c.yellow(`  no seed finished within --duration ${opts.duration}: start-up alone took most of it`),
+      );
+    }
   }
   if (interrupted) return stopCode;
   return failures.length > 0 ? EXIT.failure : EXIT.valid;
@@ -547,7 +645,7 @@ export async function writeCampaignFiles(
     await writeFileAtomic(junitFile, junit);
   }
   const sorted = [...reports].sort((a, b) => cmp(signatureOf(a), signatureOf(b)));
-  await writeFileAtomic(join(out, "report.html"), renderHtmlReport({ summary, failures: sorted }));
+  await writeFileAtomic(join(out, "report.html"), renderReport({ summary, failures: sorted }));
 }
 
 function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: boolean): void {
@@ -567,12 +665,23 @@ function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: 
       `  ${c.red(g.signature)}  ×${g.count}  smallest: seed ${g.smallest.seed}${g.smallest.ops !== undefined ? ` (${g.smallest.ops} ops)` : ""}  ${join(out, g.smallest.repro)}`,
     );
   }
+  if (s.shrinking !== undefined) line(io, c.dim(`  ${shrinkingLine(s.shrinking)}`));
   const probes = Object.entries(s.probes);
   if (probes.length > 0) line(io, c.dim(`  probes: ${probes.map(([k, v]) => `${k} ${v}`).join(", ")}`));
   line(
     io,
     c.dim(`  report: ${relative(process.cwd(), join(out, "report.html")) || join(out, "report.html")}`),
   );
+}
+
+/** "shrinking: 3 of 4 shrunk (10 s each at most), 1 cut short by --duration, 2 not started: no time left" */
+export function shrinkingLine(k: ShrinkingSummary): string {
+  const parts = [
+    `shrinking: ${k.shrunk} of ${k.started} shrunk (${Math.round(k.limitMs / 1000)} s each at most)`,
+  ];
+  if (k.cutShort > 0) parts.push(`${k.cutShort} cut short by --duration`);
+  if (k.skippedForTime > 0) parts.push(`${k.skippedForTime} not started: --duration nearly spent`);
+  return parts.join(", ");
 }
 
 function rate(n: number, ms: number): number {

@@ -3,7 +3,7 @@
  * reports one of the anomaly classes expected of it, shrink that failure, and replay the shrunk
  * repro. The checker is never told what to look for: it checks the history as it checks any other,
  * and the hunt only reads `anomalyTypes` afterwards. Used by the catalogue regression tests, the
- * benchmarks and the README table.
+ * benchmarks and the table of docs/catalogue.md.
  */
 import type { KnobSet } from "../cluster/types.ts";
 import { variants } from "../redis/variants.ts";
@@ -12,14 +12,27 @@ import type { Scenario } from "../workload/scenario.ts";
 import { knobsFor } from "./catalog.ts";
 import { type Evaluation, runAndCheck } from "./evaluate.ts";
 import { loadScenario } from "./scenarios.ts";
-import { type ShrinkReport, shrinkCase } from "./shrink.ts";
+import {
+  type AttemptRunner,
+  type ShrinkBudget,
+  type ShrinkCase,
+  type ShrinkReport,
+  shrinkCase,
+  shrinkCaseParallel,
+} from "./shrink.ts";
 
 export interface HuntOptions {
   /** Give up after this many seeds (the regression bound). */
   maxSeeds: number;
   firstSeed?: number;
-  /** Shrink the failure found (wall-clock budget, ms; 0 = no shrinking). */
+  /** Shrink the failure found with this attempt budget (the default budget with `true`). */
+  shrink?: boolean | number;
+  /** An outer wall-clock cap on the shrink (ms); the attempt budget decides the result. */
   shrinkMs?: number;
+  /** Run the shrink's attempts this many at a time on a worker pool (same result, less wall time). */
+  pool?: { run: AttemptRunner; width: number };
+  /** Told of every shrink attempt run in this thread (see ShrinkCase.onAttempt). */
+  onAttempt?: ShrinkCase["onAttempt"];
   /** Scenario override (name or path); default: the variant's own scenario. */
   scenario?: string;
 }
@@ -106,21 +119,25 @@ export async function hunt(variant: string, opts: HuntOptions): Promise<HuntResu
       break;
     }
   }
-  if (result.found && (opts.shrinkMs ?? 0) > 0) {
+  if (result.found && opts.shrink !== undefined && opts.shrink !== false) {
     const target = result.found.anomalyTypes.filter((a) => matchesExpected([a], t.expected)).slice(0, 1);
-    const report = shrinkCase(
-      {
-        scenario: t.scenario,
-        scenarioRef: t.scenarioRef,
-        variant,
-        knobs: t.knobs,
-        seed: result.found.seed,
-        swarm: t.scenario.swarm ?? true,
-        target,
-      },
-      { timeMs: opts.shrinkMs ?? 0 },
-      "catalogue hunt",
-    );
+    const sc: ShrinkCase = {
+      scenario: t.scenario,
+      scenarioRef: t.scenarioRef,
+      variant,
+      knobs: t.knobs,
+      seed: result.found.seed,
+      swarm: t.scenario.swarm ?? true,
+      target,
+      ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
+    };
+    const budget: ShrinkBudget = {
+      ...(typeof opts.shrink === "number" ? { maxAttempts: opts.shrink } : {}),
+      ...(opts.shrinkMs !== undefined ? { timeMs: opts.shrinkMs } : {}),
+    };
+    const report = opts.pool
+      ? await shrinkCaseParallel(sc, budget, opts.pool.run, opts.pool.width, "catalogue hunt")
+      : shrinkCase(sc, budget, "catalogue hunt");
     result.shrink = report;
     const again = runAndCheck({
       scenario: applyEdits(t.scenario, report.best.edits),

@@ -7,6 +7,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../io/errors.ts";
+import { claimOutDir } from "../io/outdir.ts";
 import { TOOL } from "../io/version.ts";
 import {
   type CampaignSummary,
@@ -54,7 +55,7 @@ export async function shardDirs(args: string[]): Promise<string[]> {
 
 export async function mergeCommand(
   args: string[],
-  opts: { out?: string; json?: boolean },
+  opts: { out?: string; json?: boolean; force?: boolean },
   io: CliIO,
 ): Promise<number> {
   const dirs = await shardDirs(args);
@@ -62,7 +63,11 @@ export async function mergeCommand(
   for (const d of dirs) summaries.push({ dir: d, s: await readSummary(d) });
   const names = [...new Set(summaries.map(({ s }) => unshardedId(s.campaign)))];
   const campaign = names.length === 1 ? names[0]! : "merged";
-  const out = opts.out ?? join("reports", campaign);
+  const { dir: out } = await claimOutDir({
+    out: opts.out,
+    defaultDir: join("reports", campaign),
+    force: opts.force,
+  });
   const merged = mergeSummaries(
     summaries.map(({ dir, s }) => relocateRepros(s, dir, out)),
     campaign,

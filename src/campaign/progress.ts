@@ -11,6 +11,8 @@ export interface ProgressState {
   failures: number;
   shrinking: number;
   elapsedMs: number;
+  /** Time until the last shrink in flight ends at the latest (0 when none runs). */
+  shrinkLeftMs?: number;
 }
 
 export class Progress {
@@ -50,6 +52,15 @@ export class Progress {
     } else if (this.durationMs !== undefined) {
       fraction = s.elapsedMs / this.durationMs;
       etaMs = this.durationMs - s.elapsedMs;
+    }
+    // Shrinks still running after the last seed keep the command going; with a duration they are
+    // cut at its end, which the line above already bounds.
+    if (s.shrinkLeftMs !== undefined && s.shrinkLeftMs > 0) {
+      const capped =
+        this.durationMs !== undefined
+          ? Math.min(s.shrinkLeftMs, this.durationMs - s.elapsedMs)
+          : s.shrinkLeftMs;
+      etaMs = Math.max(etaMs ?? 0, capped);
     }
     const width = 24;
     const f = Math.min(1, Math.max(0, fraction ?? 0));

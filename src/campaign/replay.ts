@@ -5,15 +5,16 @@
  * including every knob whose recorded value is no longer what the variant sets today, knobs that
  * no longer exist and knobs added since.
  */
-import { dirname } from "node:path";
-import { listKnobs } from "../cluster/knobs.ts";
+import { basename, dirname, join } from "node:path";
+import { listKnobs, valueWhenUnrecorded } from "../cluster/knobs.ts";
 import type { KnobSet, KnobValue } from "../cluster/types.ts";
 import { InputError } from "../io/errors.ts";
+import { claimNamedDir } from "../io/outdir.ts";
 import { readRepro } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
 import type { RunResult } from "../report/types.ts";
 import { applyEdits, checkEdits, type ScenarioEdits } from "../shrink/index.ts";
-import type { CampaignRepro } from "./artifacts.ts";
+import { type CampaignRepro, writeRunDir } from "./artifacts.ts";
 import { knobsFor, variantList } from "./catalog.ts";
 import { type CliIO, EXIT, exitForVerdict, printJson } from "./cli-io.ts";
 import { type Evaluation, runAndCheck } from "./evaluate.ts";
@@ -109,7 +110,11 @@ export async function prepareRepro(file: string): Promise<PreparedRepro> {
     if (current[k] !== v) knobChanges.push({ knob: k, recorded: v, current: current[k] });
   }
   for (const k of Object.keys(current).sort()) {
-    if (!(k in recorded)) knobChanges.push({ knob: k, current: current[k] });
+    if (k in recorded) continue;
+    // A knob the repro predates runs as the repro's run did, not with today's default.
+    const then = valueWhenUnrecorded[k];
+    if (then !== undefined) overrides[k] = then;
+    knobChanges.push({ knob: k, current: then ?? current[k] });
   }
   let knobs: KnobSet;
   try {
@@ -184,17 +189,41 @@ function describeKnobChange(c: KnobChange, variant: string): string {
   return `knob ${c.knob}: recorded ${JSON.stringify(c.recorded)} (used), variant ${variant} now sets ${JSON.stringify(c.current)}`;
 }
 
-export async function replayCommand(file: string, io: CliIO): Promise<number> {
+export interface ReplayOptions {
+  /** Write the replayed run's folder here: history (EDN and JSONL), anomalies, summary, report. */
+  out?: string;
+  force?: boolean;
+  verbose?: boolean;
+}
+
+export async function replayCommand(file: string, io: CliIO, opts: ReplayOptions = {}): Promise<number> {
   const p = await prepareRepro(file);
+  // Claimed before the run: a folder of earlier results is refused before any work is done.
+  if (opts.out !== undefined) await claimNamedDir(opts.out, opts.force);
   const ev = replayPrepared(p);
   const check = compareReplay(file, p, ev.result);
+  const notes: string[] = [];
+  if (opts.out !== undefined) {
+    // The repro goes with the run it replays, so that the folder stands on its own.
+    const files = await writeRunDir(opts.out, ev, p.repro, { jsonl: true });
+    notes.push(
+      io.c.dim(
+        `  wrote ${opts.out}: ${Object.values(files)
+          .map((f) => basename(f))
+          .join(", ")}`,
+      ),
+    );
+  }
   if (io.json) {
-    printJson(io, { ...ev.result, repro: file, replay: check });
+    printJson(io, { ...ev.result, repro: file, replay: check, ...(opts.out ? { out: opts.out } : {}) });
   } else {
     const extra = check.reproduced
       ? [io.c.green(`  reproduced: same historyHash and anomaly types as ${file}`)]
       : [io.c.red.bold(`  DOES NOT REPRODUCE ${file}:`), ...check.differences.map((d) => `    ${d}`)];
-    printRunText(io, ev.result, extra);
+    printRunText(io, ev.result, [...extra, ...notes], {
+      verbose: opts.verbose,
+      ...(opts.out !== undefined ? { report: join(opts.out, "report.html") } : {}),
+    });
   }
   if (!check.reproduced) {
     if (io.json) io.err.write(`error: ${file} does not reproduce: ${check.differences.join("; ")}\n`);

@@ -4,17 +4,18 @@
  * in full from that run's own folder).
  */
 import { stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { parseHistory } from "../check/format.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
 import { parseJson } from "../io/json.ts";
 import { isRecord, readTextInput } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
-import { renderHtmlReport } from "../report/html.ts";
 import { type CampaignSummary, validateSummary } from "../report/summary.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
-import { type CliIO, line, printJson } from "./cli-io.ts";
+import { runReportOf } from "./artifacts.ts";
+import { type CliIO, EXIT, line, printJson } from "./cli-io.ts";
+import { renderReport } from "./render.ts";
 
 async function isDir(p: string): Promise<boolean> {
   try {
@@ -53,13 +54,38 @@ export async function campaignRunReports(dir: string, summary: CampaignSummary):
   return out;
 }
 
+/**
+ * A repro file (`sim shrink`'s `*.shrunk.json`, a campaign's `repro.json`): replayed, and its run
+ * drawn to `<name>.html` beside it. Exit 3 when it no longer reproduces (the page shows what ran).
+ */
+async function reportRepro(file: string, io: CliIO): Promise<number> {
+  const { compareReplay, prepareRepro, replayPrepared } = await import("./replay.ts");
+  const p = await prepareRepro(file);
+  const ev = replayPrepared(p);
+  const check = compareReplay(file, p, ev.result);
+  const target = join(dirname(file), `${basename(file, extname(file))}.html`);
+  await writeFileAtomic(target, renderReport(runReportOf(ev, { ...ev.result, repro: basename(file) })));
+  if (io.json) printJson(io, { tool: TOOL, kind: "repro", report: target, reproduced: check.reproduced });
+  else {
+    line(io, `repro report: ${target}`);
+    if (!check.reproduced)
+      line(io, io.c.red(`  DOES NOT REPRODUCE ${file}: ${check.differences.join("; ")}`));
+  }
+  return check.reproduced ? EXIT.valid : EXIT.unknown;
+}
+
 export async function reportCommand(path: string, io: CliIO): Promise<number> {
   const dir = (await isDir(path)) ? path : dirname(path);
   const file = (await isDir(path)) ? join(path, "summary.json") : path;
   if (!(await isDir(path)) && basename(path) !== "summary.json") {
+    const text = await readTextInput(path);
+    const doc = parseJson(text, path);
+    if (isRecord(doc) && typeof doc.format === "string" && doc.format.startsWith("deltasim-repro/")) {
+      return reportRepro(path, io);
+    }
     throw new InputError({
       file: path,
-      expected: "a run or campaign folder, or its summary.json",
+      expected: "a run or campaign folder, its summary.json, or a repro file",
       found: "another file",
     });
   }
@@ -70,13 +96,13 @@ export async function reportCommand(path: string, io: CliIO): Promise<number> {
     const summary = validateSummary(obj, file);
     await writeFileAtomic(
       target,
-      renderHtmlReport({ summary, failures: await campaignRunReports(dir, summary) }),
+      renderReport({ summary, failures: await campaignRunReports(dir, summary) }),
     );
     kind = "campaign";
   } else if (isRecord(obj) && typeof obj.historyHash === "string" && typeof obj.scenario === "string") {
     const run = await loadRunReport(dir);
     if (!run) throw new InputError({ file, problem: "not a deltasim run summary" });
-    await writeFileAtomic(target, renderHtmlReport(run));
+    await writeFileAtomic(target, renderReport(run));
     kind = "run";
   } else {
     throw new InputError({

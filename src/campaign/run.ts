@@ -5,6 +5,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
+import { claimNamedDir } from "../io/outdir.ts";
 import type { RunResult } from "../report/types.ts";
 import { makeCampaignRepro, writeRunDir } from "./artifacts.ts";
 import { knobsFor } from "./catalog.ts";
@@ -20,8 +21,10 @@ export interface RunOptions {
   knob?: string[];
   json?: boolean;
   out?: string;
+  force?: boolean;
   trace?: string;
   stopAtFirstAnomaly?: boolean;
+  verbose?: boolean;
 }
 
 export const DEFAULT_SCENARIO = "mixed";
@@ -36,6 +39,8 @@ export async function runCommand(
   const overrides = parseKnobArgs(opts.knob);
   const loaded = await loadScenario(scenarioArg ?? DEFAULT_SCENARIO);
   const knobs = knobsFor(loaded.scenario, variant, overrides, loaded.ref);
+  // Before the run (and before a trace that may go inside it): a folder of earlier results is kept.
+  if (opts.out !== undefined) await claimNamedDir(opts.out, opts.force);
   // Same swarm setting as `sim fuzz`, so that `sim run S --seed N` repeats what a campaign found.
   const swarm = loaded.scenario.swarm ?? true;
   const ev = runAndCheck({
@@ -78,6 +83,11 @@ export async function runCommand(
     if (files.repro) notes.push(`  replay: npx sim replay ${join(opts.out, "repro.json")}`);
   }
   if (io.json) printJson(io, result);
-  else printRunText(io, result, notes);
+  else {
+    printRunText(io, result, notes, {
+      verbose: opts.verbose,
+      ...(opts.out !== undefined ? { report: join(opts.out, "report.html") } : {}),
+    });
+  }
   return exitForVerdict(result.valid);
 }

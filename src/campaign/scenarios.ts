@@ -5,7 +5,7 @@
  * the `sim` entry point registers tsx, and Vitest compiles TypeScript itself. Every problem
  * becomes an InputError naming the file and the problem, so the CLI can print it on one line.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isKnownModel } from "../check/models.ts";
@@ -50,7 +50,7 @@ export function builtinScenarioNames(dir = SCENARIOS_DIR): string[] {
 
 /** True when a scenario argument names a file rather than a built-in scenario. */
 export function looksLikePath(arg: string): boolean {
-  return /[\\/]/.test(arg) || /\.(ts|js|mts|mjs)$/.test(arg);
+  return /[\\/]/.test(arg) || /\.(ts|js|mts|mjs|json)$/.test(arg);
 }
 
 function builtinFile(name: string, dir: string): string | undefined {
@@ -99,6 +99,12 @@ async function load(arg: string, baseDirs: string[], dir: string): Promise<Loade
   if (file === undefined) throw new InputError({ file: arg, problem: "cannot read: no such file" });
   if (!statSync(file).isFile())
     throw new InputError({ file: arg, problem: "cannot read: is a directory, expected a file" });
+  if (isReproFile(file)) {
+    throw new InputError({
+      file: arg,
+      problem: `is a repro file, not a scenario; run it with \`sim replay ${arg}\` (--out DIR saves its history and report)`,
+    });
+  }
   const rel = relative(process.cwd(), file);
   const ref = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
   return {
@@ -109,12 +115,32 @@ async function load(arg: string, baseDirs: string[], dir: string): Promise<Loade
   };
 }
 
+/** A JSON file that says it is a deltasim repro (`{"format": "deltasim-repro/…"}`). */
+function isReproFile(file: string): boolean {
+  if (!file.endsWith(".json")) return false;
+  try {
+    const doc = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return (
+      typeof doc === "object" &&
+      doc !== null &&
+      String((doc as { format?: unknown }).format).startsWith("deltasim-repro/")
+    );
+  } catch {
+    return false;
+  }
+}
+
 async function importScenario(file: string, shown: string, name: string): Promise<Scenario> {
   let spec: unknown;
   try {
     spec = await importDefault(file);
   } catch (e) {
-    throw new InputError({ file: shown, problem: `cannot load: ${firstLine(e)}` });
+    const at = compileErrorAt(e, file);
+    throw new InputError({
+      file: shown,
+      ...(at ? { line: at.line, column: at.column } : {}),
+      problem: `cannot load: ${at?.message ?? firstLine(e)}`,
+    });
   }
   if (spec === undefined) {
     throw new InputError({
@@ -167,9 +193,32 @@ async function importDefault(file: string): Promise<unknown> {
   return d;
 }
 
+/**
+ * Where a compile error in the scenario file itself is, from esbuild's message (tsx and the scenario
+ * hooks both compile with esbuild): "Transform failed with 1 error:\n<file>:<line>:<col>: ERROR: <text>",
+ * whose column counts from 0. Errors in other files (a helper it imports) keep their own message.
+ */
+export function compileErrorAt(
+  e: unknown,
+  file: string,
+): { line: number; column: number; message: string } | undefined {
+  const msg = e instanceof Error ? e.message : String(e);
+  for (const l of msg.split("\n")) {
+    const m = /^(.*):(\d+):(\d+): ERROR: (.*)$/.exec(l);
+    if (m && resolve(m[1]!) === resolve(file)) {
+      return { line: Number(m[2]), column: Number(m[3]) + 1, message: m[4]! };
+    }
+  }
+  return undefined;
+}
+
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n").find((l) => l.trim() !== "") ?? msg;
+  const lines = msg.split("\n");
+  // esbuild's first line only counts its errors; the first error itself says where and what.
+  const compile = lines.find((l) => l.includes(": ERROR: "));
+  if (compile !== undefined) return compile.replace(": ERROR: ", ": ");
+  return lines.find((l) => l.trim() !== "") ?? msg;
 }
 
 /** Every built-in scenario, loaded (for `sim scenarios` and for picking defaults). */

@@ -6,12 +6,13 @@
 import type { History } from "../check/history.ts";
 import type { KnobSet, RunFailure, TimelineEvent } from "../cluster/types.ts";
 import type { RunResult } from "../report/types.ts";
+import type { Candidate, TestOutcome } from "../shrink/index.ts";
 import { type CampaignRepro, makeCampaignRepro } from "./artifacts.ts";
 import { knobsFor } from "./catalog.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { runAndCheck } from "./evaluate.ts";
 import { loadScenario } from "./scenarios.ts";
-import { type Measure, shrinkCase } from "./shrink.ts";
+import { type AttemptSpec, judgeCandidate, type Measure, shrinkCase } from "./shrink.ts";
 
 export interface RunTask {
   kind: "run";
@@ -29,9 +30,21 @@ export interface ShrinkTask {
   seed: number;
   target: string[];
   timeMs: number;
+  /**
+   * Wall-clock time (epoch ms) by which the shrink must have returned its best so far: a campaign's
+   * `--duration` ends then. A task may wait in the pool's queue, so `timeMs` alone cannot say it.
+   */
+  notAfterEpochMs?: number;
 }
 
-export type Task = RunTask | ShrinkTask;
+/** One shrink candidate to judge (see shrink-pool.ts). */
+export interface AttemptTask {
+  kind: "attempt";
+  spec: AttemptSpec;
+  candidate: Candidate;
+}
+
+export type Task = RunTask | ShrinkTask | AttemptTask;
 
 /** What the main thread needs of an evaluation to write a run folder (see artifacts.ts). */
 export interface ShippedEvaluation {
@@ -61,7 +74,12 @@ export interface ShrinkTaskResult {
   repro: CampaignRepro;
 }
 
-export type TaskResult = RunTaskResult | ShrinkTaskResult;
+export interface AttemptTaskResult {
+  kind: "attempt";
+  outcome: TestOutcome;
+}
+
+export type TaskResult = RunTaskResult | ShrinkTaskResult | AttemptTaskResult;
 
 function ship(ev: Evaluation, withHistory: boolean): ShippedEvaluation {
   return {
@@ -75,13 +93,25 @@ function ship(ev: Evaluation, withHistory: boolean): ShippedEvaluation {
 }
 
 async function prepare(
-  t: Task,
+  t: RunTask | ShrinkTask,
 ): Promise<{ scenario: Awaited<ReturnType<typeof loadScenario>>; knobs: KnobSet }> {
   const loaded = await loadScenario(t.scenario);
   return { scenario: loaded, knobs: knobsFor(loaded.scenario, t.variant, t.overrides, loaded.ref) };
 }
 
+/** Scenarios loaded by this worker, by reference (an attempt task names its scenario). */
+const loadedScenarios = new Map<string, Promise<Awaited<ReturnType<typeof loadScenario>>>>();
+
 export async function handleTask(t: Task): Promise<TaskResult> {
+  if (t.kind === "attempt") {
+    let loading = loadedScenarios.get(t.spec.scenarioRef);
+    if (loading === undefined) {
+      loading = loadScenario(t.spec.scenarioRef);
+      loadedScenarios.set(t.spec.scenarioRef, loading);
+    }
+    const loaded = await loading;
+    return { kind: "attempt", outcome: judgeCandidate(loaded.scenario, t.spec, t.candidate).outcome };
+  }
   const { scenario: loaded, knobs } = await prepare(t);
   const swarm = loaded.scenario.swarm ?? true;
   if (t.kind === "run") {
@@ -114,7 +144,12 @@ export async function handleTask(t: Task): Promise<TaskResult> {
       swarm,
       target: t.target,
     },
-    { timeMs: t.timeMs },
+    {
+      timeMs:
+        t.notAfterEpochMs === undefined
+          ? t.timeMs
+          : Math.max(0, Math.min(t.timeMs, t.notAfterEpochMs - Date.now())),
+    },
     "sim fuzz",
   );
   return {

@@ -20,7 +20,7 @@
  * for the shortest simple cycle; `cycle-search-timeout` remains for the rare component where every
  * closing walk repeats a vertex and the simple-path fallback runs out of budget.
  */
-import { type Csr, effectiveKind, PROCESS, REALTIME, RW, WR, WW } from "./graph.ts";
+import { type Csr, effectiveKind, PROCESS, REALTIME, RW, RW_REALTIME, WR, WW } from "./graph.ts";
 import { allImpliedAnomalies } from "./models.ts";
 
 type RwMode = "none" | "single" | "nonadjacent" | "adjacent";
@@ -55,7 +55,9 @@ export function cycleSpec(type: string): Spec | undefined {
   }
   const b = BASE[base];
   if (b === undefined) return undefined;
-  return { type, allowed: b.allowed | orderEdge, orderEdge, needWr: b.needWr, rw: b.rw };
+  // An rw edge that real time justifies counts as rw and as the real-time edge at once.
+  const rwRealtime = orderEdge === REALTIME && (b.allowed & RW) !== 0 ? RW_REALTIME : 0;
+  return { type, allowed: b.allowed | orderEdge | rwRealtime, orderEdge, needWr: b.needWr, rw: b.rw };
 }
 
 export interface FoundCycle {
@@ -201,13 +203,16 @@ const S_LAST_RW = 16;
 const S_ADJ = 32;
 const INVALID = -1;
 
+const isRw = (k: number) => k === RW || k === RW_REALTIME;
+
 function step(spec: Spec, s: number, k: number): number {
-  if (k === RW) {
+  if (isRw(k)) {
     const c = (s & S_RW_MASK) >> S_RW_SHIFT;
     if (spec.rw === "single" && c >= 1) return INVALID;
     if (spec.rw === "nonadjacent" && s & S_LAST_RW) return INVALID;
     let t = (s & ~S_RW_MASK) | (Math.min(c + 1, 2) << S_RW_SHIFT) | S_LAST_RW;
     if (s & S_LAST_RW) t |= S_ADJ;
+    if (k === RW_REALTIME) t |= S_ORDER_EDGE;
     return t;
   }
   let t = s & ~S_LAST_RW;
@@ -218,7 +223,7 @@ function step(spec: Spec, s: number, k: number): number {
 
 /** Whether a path in state `s` that ends with the edge back into the anchor closes a valid cycle. */
 function closes(spec: Spec, s: number, anchorKind: number): boolean {
-  if (s & S_LAST_RW && anchorKind === RW) {
+  if (s & S_LAST_RW && isRw(anchorKind)) {
     if (spec.rw === "nonadjacent") return false;
     s |= S_ADJ;
   }
@@ -249,13 +254,14 @@ class Budget {
 }
 
 /** Kind bit (WW … REALTIME) → 0 … 4, the column of a transition table. */
-const KIND_INDEX = new Int8Array(REALTIME + 1).fill(-1);
+const KIND_INDEX = new Int8Array(RW_REALTIME + 1).fill(-1);
 KIND_INDEX[WW] = 0;
 KIND_INDEX[WR] = 1;
 KIND_INDEX[RW] = 2;
 KIND_INDEX[PROCESS] = 3;
 KIND_INDEX[REALTIME] = 4;
-const KINDS = 5;
+KIND_INDEX[RW_REALTIME] = 5;
+const KINDS = 6;
 
 /**
  * The states a path can be in after the anchor edge, numbered densely, with their transitions:
@@ -282,7 +288,9 @@ function automaton(spec: Spec, anchorKind: number, present: number): Automaton {
     return i;
   };
   add(step(spec, 0, anchorKind));
-  const kinds = [WW, WR, RW, PROCESS, REALTIME].filter((k) => (k & spec.allowed & present) !== 0);
+  const kinds = [WW, WR, RW, PROCESS, REALTIME, RW_REALTIME].filter(
+    (k) => (k & spec.allowed & present) !== 0,
+  );
   const edges: [number, number, number][] = [];
   for (let i = 0; i < states.length; i++)
     for (const k of kinds) {
@@ -323,8 +331,27 @@ export interface SearchCost {
  *    within what is left of the budget.
  */
 function searchSpec(l: Local, spec: Spec, budget: Budget, cost: SearchCost): FoundCycle | null | "timeout" {
-  const mask = spec.allowed;
   const anchorKind = spec.rw !== "none" ? RW : spec.orderEdge !== 0 ? spec.orderEdge : spec.needWr ? WR : WW;
+  const first = searchAnchored(l, spec, budget, cost, anchorKind);
+  // An rw edge that real time justifies is an rw anchor of its own kind (it starts the automaton in
+  // another state): search those anchors too and keep the shorter cycle.
+  if (anchorKind !== RW || (spec.allowed & RW_REALTIME) === 0 || (l.present & RW_REALTIME) === 0)
+    return first;
+  const second = searchAnchored(l, spec, budget, cost, RW_REALTIME);
+  if (first === null || first === "timeout") return second === null ? first : second;
+  if (second === null || second === "timeout") return first;
+  return second.vertices.length < first.vertices.length ? second : first;
+}
+
+/** `searchSpec` over the anchor edges of one kind. */
+function searchAnchored(
+  l: Local,
+  spec: Spec,
+  budget: Budget,
+  cost: SearchCost,
+  anchorKind: number,
+): FoundCycle | null | "timeout" {
+  const mask = spec.allowed;
   if ((l.present & anchorKind) === 0) return null;
   if (spec.needWr && (l.present & WR) === 0) return null;
   const sub = subComponents(l, mask);
@@ -731,7 +758,8 @@ export function findCycles(
     for (const spec of specs) {
       if (redundant.has(spec.type)) continue;
       if ((spec.allowed & l.present & ~spec.orderEdge) === 0) continue;
-      if (spec.orderEdge !== 0 && (l.present & spec.orderEdge) === 0) continue;
+      if (spec.orderEdge !== 0 && (l.present & (spec.orderEdge | (spec.allowed & RW_REALTIME))) === 0)
+        continue;
       const cost: SearchCost = { type: spec.type, reachWork: 0, pathWork: 0, budget, result: "none" };
       const r = searchSpec(l, spec, new Budget(budget), cost);
       cc.searches.push(cost);

@@ -5,6 +5,18 @@ import { detectFormat, HistoryStreamParser, parseHistory } from "./format.ts";
 import type { History, MicroOp, Op } from "./history.ts";
 import { historyToJsonl, parseJsonlHistory } from "./jsonl.ts";
 
+/** The first op both import tests read: an invocation of an append and a read of x. */
+const FIRST_INVOKE: Op = {
+  index: 0,
+  type: "invoke",
+  process: 0,
+  f: "txn",
+  value: [
+    ["append", "x", 1],
+    ["r", "x", null],
+  ],
+};
+
 describe("EDN import", () => {
   it("reads one op map per line, with keyword keys and Jepsen's quirks", () => {
     const text = [
@@ -18,17 +30,7 @@ describe("EDN import", () => {
     ].join("\n");
     const h = parseEdnHistory(text);
     expect(h).toHaveLength(6);
-    expect(h[0]).toEqual({
-      index: 0,
-      type: "invoke",
-      process: 0,
-      f: "txn",
-      value: [
-        ["append", "x", 1],
-        ["r", "x", null],
-      ],
-      time: 10,
-    });
+    expect(h[0]).toEqual({ ...FIRST_INVOKE, time: 10 });
     expect(h[1].f).toBe("txn"); // no :f means a transaction
     expect(h[2]).toMatchObject({ process: "nemesis", f: "start-partition", value: { n1: ["n2"] } });
     expect(h[3].value).toEqual([
@@ -107,16 +109,7 @@ describe("JSONL import and format detection", () => {
     const h = parseJsonlHistory(
       '{"index":0,"type":"invoke","process":0,"value":[["append","x",1],["r","x"]]}\n\n{"index":1,"type":"ok","process":0,"f":"txn","value":[["append","x",1],["r","x",[1]]],"error":{"a":1}}\n',
     );
-    expect(h[0]).toEqual({
-      index: 0,
-      type: "invoke",
-      process: 0,
-      f: "txn",
-      value: [
-        ["append", "x", 1],
-        ["r", "x", null],
-      ],
-    });
+    expect(h[0]).toEqual(FIRST_INVOKE);
     expect(h[1].error).toBe('{"a":1}');
   });
 

@@ -8,7 +8,7 @@
  * commits after a timeout), so its span never ends. Failed transactions have no effect at all.
  */
 import type { EdgeReason } from "./datatype.ts";
-import type { EdgeList } from "./graph.ts";
+import { type EdgeList, RW, RW_REALTIME, WR, WW } from "./graph.ts";
 import type { Txn } from "./txn.ts";
 
 /** The last position at which `t` may take effect: its completion if it committed, else never bounded. */
@@ -73,7 +73,7 @@ export class Coverage {
   }
 }
 
-const KIND_SLOT: Record<number, number> = { 1: 0, 2: 1, 4: 2 };
+const KIND_SLOT: Record<number, number> = { [WW]: 0, [WR]: 1, [RW]: 2, [RW_REALTIME]: 3 };
 
 /**
  * Adds data edges to the shared graph once per (from, to, kind), keeping the first reason given
@@ -89,7 +89,7 @@ export class EdgeReasons {
 
   add(a: Txn, b: Txn, kind: number, reason: () => EdgeReason): void {
     if (a.id === b.id) return;
-    const code = (a.id * this.n + b.id) * 3 + KIND_SLOT[kind];
+    const code = (a.id * this.n + b.id) * 4 + KIND_SLOT[kind];
     if (this.reasons.has(code)) return;
     this.reasons.set(code, reason());
     this.edges.add(a.id, b.id, kind);
@@ -98,7 +98,7 @@ export class EdgeReasons {
   get(a: Txn, b: Txn, kind: number): EdgeReason | undefined {
     const slot = KIND_SLOT[kind];
     if (slot === undefined) return undefined;
-    return this.reasons.get((a.id * this.n + b.id) * 3 + slot);
+    return this.reasons.get((a.id * this.n + b.id) * 4 + slot);
   }
 }
 

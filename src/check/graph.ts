@@ -10,6 +10,12 @@ export const WR = 2;
 export const RW = 4;
 export const PROCESS = 8;
 export const REALTIME = 16;
+/**
+ * An rw edge that only real time (history order) justifies, such as "a read that found an item
+ * absent came before its write, since every delete of it ran after that read". It is explained as
+ * rw, but it binds only under strict models: a cycle through it is named `-realtime`.
+ */
+export const RW_REALTIME = 32;
 export const DATA = WW | WR | RW;
 
 export type EdgeKind = "ww" | "wr" | "rw" | "process" | "realtime";
@@ -21,6 +27,7 @@ export function kindName(bit: number): EdgeKind {
     case WR:
       return "wr";
     case RW:
+    case RW_REALTIME:
       return "rw";
     case PROCESS:
       return "process";
@@ -37,6 +44,7 @@ export function effectiveKind(bits: number): number {
   if (bits & WW) return WW;
   if (bits & WR) return WR;
   if (bits & RW) return RW;
+  if (bits & RW_REALTIME) return RW_REALTIME;
   if (bits & PROCESS) return PROCESS;
   return REALTIME;
 }

@@ -1,45 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HistoryBuilder } from "./build.ts";
-import type { Key, MicroOp } from "./history.ts";
-import { type CheckOptions, type CheckResult, checkHistory } from "./index.ts";
+import type { MicroOp } from "./history.ts";
+import { checkHistory } from "./index.ts";
+import * as ref from "./reference-model.ts";
 import {
-  type Executed,
-  execute,
-  HASH_KINDS,
-  type RefMop,
-  RefStore,
-  type RefTxn,
-  toHistory,
-} from "./reference-model.ts";
-
-const hset = (k: Key, f: string, v: number, isNew: boolean | null = null): MicroOp => [
-  "hset",
-  k,
-  [f, v, isNew],
-];
-const hdel = (k: Key, f: string, removed: boolean | null = null): MicroOp => ["hdel", k, [f, removed]];
-const hget = (k: Key, f: string, v: number | null = null): MicroOp => ["hget", k, [f, v]];
-const hgetall = (k: Key, m: Record<string, number> = {}): MicroOp => ["hgetall", k, m];
-const hlen = (k: Key, n: number): MicroOp => ["hlen", k, n];
-const del = (k: Key, n: number): MicroOp => ["del", k, n];
-const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
-
-function check(b: HistoryBuilder, opts?: CheckOptions): CheckResult {
-  return checkHistory(b.build(), opts);
-}
-
-function expectValid(b: HistoryBuilder, opts?: CheckOptions): void {
-  const res = check(b, opts);
-  expect(res.anomalies.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
-  expect(res.valid).toBe(true);
-}
-
-function found(res: CheckResult, type: string) {
-  const a = res.anomalies.find((x) => x.type === type);
-  expect(a, `${type} among ${res.anomalyTypes.join(", ")}`).toBeDefined();
-  return a!;
-}
+  check,
+  del,
+  exists,
+  expectNoAnomalies,
+  expectValid,
+  found,
+  hdel,
+  hget,
+  hgetall,
+  hlen,
+  hset,
+  refTxnArb,
+} from "./test-support.ts";
 
 describe("valid hash histories are not flagged", () => {
   it("a serial run of every hash command", () => {
@@ -349,6 +327,63 @@ describe("orders across deletes", () => {
     }
   });
 
+  /** T0 sets x and y, then `remove` (done before the rest begins, or racing them to the end), then `txns`. */
+  const afterDelete = (
+    removeFirst: boolean,
+    remove: MicroOp,
+    txns: [number, MicroOp[]][],
+    after: MicroOp[],
+  ) => {
+    const b = new HistoryBuilder().txn(0, [hset("h", "x", 1), hset("h", "y", 2)]);
+    if (removeFirst) b.txn(1, [remove]);
+    else b.invoke(1, [remove]);
+    for (const [p, mops] of txns) b.invoke(p, mops);
+    for (const [p, mops] of txns) b.ok(p, mops);
+    if (!removeFirst) b.ok(1, [remove]);
+    return b.txn(4, after);
+  };
+
+  it("deletes ruled out by real time only: a write skew across a DEL is G2-item-realtime", () => {
+    // The DEL completed before T2 and T3 began; each then found absent the field the other sets.
+    const skew = afterDelete(
+      true,
+      del("h", 1),
+      [
+        [2, [hget("h", "x"), hset("h", "y", 3)]],
+        [3, [hget("h", "y"), hset("h", "x", 4)]],
+      ],
+      [hget("h", "x", 4)],
+    );
+    const res = check(skew);
+    expect(res.anomalyTypes).toEqual(["G2-item-realtime"]);
+    expect(res.anomalies[0].cycle!.steps.map((s) => s.kind)).toEqual(["rw", "rw"]);
+    expect(res.anomalies[0].explanation).toContain(
+      'DEL of key "h" completed before T2 was invoked (real time)',
+    );
+    // Without real time the DEL may lie between them: T2, T0, the DEL, T3 is a valid serial order.
+    expectValid(skew, { model: "serializable" });
+  });
+
+  it("an HDEL ruled out by real time: a read that misses a write it otherwise follows is G-single-item-realtime", () => {
+    // T3 sets x and z; T2 sees T3's z but finds x absent, so the HDEL must lie between them.
+    const txns: [number, MicroOp[]][] = [
+      [3, [hset("h", "x", 4), hset("h", "z", 5)]],
+      [2, [hget("h", "x"), hget("h", "z", 5)]],
+    ];
+    // A final read that agrees with the only serial order left: T0, T3, the HDEL, T2.
+    const final = [hgetall("h", { y: 2, z: 5 })];
+    const res = check(afterDelete(true, hdel("h", "x", true), txns, final));
+    expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    // T2 < T3 (rw, the HDEL ruled out by real time) and T3 < T2 (wr); the final read is stale too.
+    expect(res.anomalies.map((a) => a.cycle!.steps.map((s) => s.kind))).toEqual([
+      ["rw", "wr"],
+      ["rw", "realtime"],
+    ]);
+    expectValid(afterDelete(true, hdel("h", "x", true), txns, final), { model: "serializable" });
+    // An HDEL still running when T2 completed may lie between T3 and T2: valid.
+    expectValid(afterDelete(false, hdel("h", "x", true), txns, final));
+  });
+
   it("a delete known to precede the HSET, by a dependency: G-single-item", () => {
     // D removes "a" and sets "z"; W reads z (so D came first) and sets "a" and "y"; R sees y but not a.
     const b = new HistoryBuilder()
@@ -424,17 +459,12 @@ describe("orders across deletes", () => {
   });
 });
 
-const mopArb: fc.Arbitrary<RefMop> = fc.record({
-  kind: fc.constantFrom(...HASH_KINDS),
+const mopArb: fc.Arbitrary<ref.RefMop> = fc.record({
+  kind: fc.constantFrom(...ref.HASH_KINDS),
   key: fc.constantFrom("h1", "h2"),
   field: fc.constantFrom("a", "b", "c"),
 });
-const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number): fc.Arbitrary<RefTxn> =>
-  fc.record({
-    mops: fc.array(mopArb, { minLength: 1, maxLength: maxMops }),
-    outcome: fc.constantFrom(...outcomes),
-    applied: fc.boolean(),
-  });
+const txnArb = (outcomes: ref.RefTxn["outcome"][], maxMops: number) => refTxnArb(mopArb, outcomes, maxMops);
 
 function xorshift(seed: number): (n: number) => number {
   let x = seed | 1;
@@ -446,31 +476,28 @@ function xorshift(seed: number): (n: number) => number {
   };
 }
 
+/** Serial executions of `txn`s, laid out overlapping by up to `spread`: no anomaly under either model. */
+function expectSerialRunsValid(txn: fc.Arbitrary<ref.RefTxn>, spread: number): void {
+  fc.assert(
+    fc.property(fc.array(txn, { maxLength: 30 }), fc.nat({ max: spread }), fc.integer(), (txns, sp, seed) =>
+      expectNoAnomalies(ref.toHistory(ref.execute(txns), { spread: sp, rand: xorshift(seed) }), [
+        "strict-serializable",
+        "serializable",
+      ]),
+    ),
+    { numRuns: Number(process.env.RUNS ?? 150) },
+  );
+}
+
 describe("hash histories from a serial reference execution", () => {
   it("overlapping txns with every outcome: valid under every model", () => {
-    fc.assert(
-      fc.property(
-        fc.array(txnArb(["ok", "ok", "ok", "fail", "info", "pending"], 3), { maxLength: 30 }),
-        fc.nat({ max: 8 }),
-        fc.integer(),
-        (txns, spread, seed) => {
-          const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
-          for (const model of ["strict-serializable", "serializable"]) {
-            const bad = checkHistory(h, { model }).anomalies.filter(
-              (a) => a.type !== "empty-transaction-graph",
-            );
-            expect(bad.map((a) => a.explanation)).toEqual([]);
-          }
-        },
-      ),
-      { numRuns: Number(process.env.RUNS ?? 150) },
-    );
+    expectSerialRunsValid(txnArb(["ok", "ok", "ok", "fail", "info", "pending"], 3), 8);
   });
 
   it("DEL- and HDEL-heavy runs of one hash, overlapping: valid under strict-serializable and serializable", () => {
     // Many deletes of few fields, multi-op transactions (reads before deletes, deletes before
     // HSETs) and indeterminate deletes: the shapes the inference across deletes reasons about.
-    const kinds: RefMop["kind"][] = [
+    const kinds: ref.RefMop["kind"][] = [
       "hset",
       "hset",
       "hset",
@@ -482,41 +509,25 @@ describe("hash histories from a serial reference execution", () => {
       "hgetall",
       "hgetall",
     ];
-    const churn: fc.Arbitrary<RefMop> = fc.record({
+    const churn: fc.Arbitrary<ref.RefMop> = fc.record({
       kind: fc.constantFrom(...kinds),
       key: fc.constantFrom("h", "h", "h", "g"),
       field: fc.constantFrom("a", "b"),
     });
     const txn = fc.record({
       mops: fc.array(churn, { minLength: 1, maxLength: 4 }),
-      outcome: fc.constantFrom<RefTxn["outcome"]>("ok", "ok", "ok", "ok", "fail", "info", "pending"),
+      outcome: fc.constantFrom<ref.RefTxn["outcome"]>("ok", "ok", "ok", "ok", "fail", "info", "pending"),
       applied: fc.boolean(),
     });
-    fc.assert(
-      fc.property(
-        fc.array(txn, { maxLength: 30 }),
-        fc.nat({ max: 6 }),
-        fc.integer(),
-        (txns, spread, seed) => {
-          const h = toHistory(execute(txns), { spread, rand: xorshift(seed) });
-          for (const model of ["strict-serializable", "serializable"]) {
-            const bad = checkHistory(h, { model }).anomalies.filter(
-              (a) => a.type !== "empty-transaction-graph",
-            );
-            expect(bad.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
-          }
-        },
-      ),
-      { numRuns: Number(process.env.RUNS ?? 150) },
-    );
+    expectSerialRunsValid(txn, 6);
   });
 
   it("a value read back after an acknowledged DEL is found", () => {
     fc.assert(
       fc.property(fc.array(txnArb(["ok"], 2), { maxLength: 25 }), fc.nat({ max: 25 }), (txns, at) => {
-        const store = new RefStore();
+        const store = new ref.RefStore();
         const cut = Math.min(at, txns.length);
-        const before = execute(txns.slice(0, cut), store);
+        const before = ref.execute(txns.slice(0, cut), store);
         const v = store.value("h1");
         const n = (store.hashes.get("h1")?.size ?? 0) > 0 || (store.lists.get("h1")?.length ?? 0) > 0 ? 1 : 0;
         const mid: MicroOp[][] = [
@@ -526,13 +537,13 @@ describe("hash histories from a serial reference execution", () => {
           [hget("h1", "a", v)],
         ];
         store.hashes.delete("h1");
-        const after = execute(txns.slice(cut), store);
-        const single = (mops: MicroOp[]): Executed => ({
+        const after = ref.execute(txns.slice(cut), store);
+        const single = (mops: MicroOp[]): ref.Executed => ({
           txn: { mops: [], outcome: "ok", applied: true },
           mops,
           at: 0,
         });
-        const h = toHistory([...before, ...mid.map(single), ...after], { spread: 0, rand: () => 0 });
+        const h = ref.toHistory([...before, ...mid.map(single), ...after], { spread: 0, rand: () => 0 });
         expect(checkHistory(h).anomalyTypes).toContain("resurrected-key");
       }),
       { numRuns: 100 },

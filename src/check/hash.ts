@@ -31,17 +31,29 @@
  * read after an acknowledged DEL or HDEL that followed its write, or HLEN/EXISTS non-zero in a
  * quiet window after a DEL).
  */
-import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
+import {
+  analyzeCollection,
+  type CollectionAnalysis,
+  type CollectionKey,
+  type CollectionShape,
+  claimsWhen,
+  entry,
+  findCountResurrections,
+  Origins,
+  perKey,
+  pushTo,
+  staleObservation,
+  type Text,
+} from "./collection.ts";
+import type { AnalysisContext, Anomaly, Datatype } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once } from "./evidence.ts";
-import { RW, WR, WW } from "./graph.ts";
+import { Coverage, doneAt, EarliestAfter, type EdgeReasons, Once, precedes } from "./evidence.ts";
+import { RW, RW_REALTIME, WR, WW } from "./graph.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
 import { txnLabel } from "./txn.ts";
 
 type Elem = MopValue;
-/** Words for an explanation, built only if the explanation is. */
-type Text = () => string;
 
 const HASH_FS: readonly string[] = ["hset", "hdel", "hget", "hgetall", "hlen", "del", "exists"];
 const HASH_ONLY = new Set(["hset", "hdel", "hget", "hgetall", "hlen"]);
@@ -49,15 +61,8 @@ const HASH_ONLY = new Set(["hset", "hdel", "hget", "hgetall", "hlen"]);
 export const hash: Datatype = {
   name: "hash",
   fs: HASH_FS,
-  claims(_key, fs) {
-    let hashy = false;
-    for (const f of fs) {
-      if (!HASH_FS.includes(f)) return false;
-      if (HASH_ONLY.has(f)) hashy = true;
-    }
-    return hashy;
-  },
-  analyze: analyzeHashes,
+  claims: claimsWhen(HASH_FS, (f) => HASH_ONLY.has(f)),
+  analyze: (ctx) => analyzeCollection(ctx, HASHES),
 };
 
 /** The state "field absent" (initial, or after a delete). */
@@ -91,18 +96,10 @@ interface Removal {
   field: string | null;
 }
 
-interface Count {
-  t: Txn;
-  j: number;
-  f: string;
-  n: number;
-}
-
+/** A committed HDEL of `field`, or DEL of the key (`field` null). */
 interface Deleter {
   t: Txn;
   field: string | null;
-  /** The same transaction sets a field of the key afterwards. */
-  setAfter: boolean;
 }
 
 /** A committed transaction that read a field's version and then wrote that field. */
@@ -113,8 +110,7 @@ interface ReadWrite {
   how: Text;
 }
 
-interface HashKey {
-  key: Key;
+interface HashKey extends CollectionKey {
   writes: Map<Elem, Write>;
   /** Values written more than once on this key: they cannot be traced to one write. */
   ambiguous: Set<Elem>;
@@ -123,9 +119,8 @@ interface HashKey {
   valueReads: FieldRead[];
   absentReads: FieldRead[];
   alls: { t: Txn; j: number; map: Record<string, Elem> }[];
-  counts: Count[];
-  /** Committed HDELs (field set) and DELs (field null), whatever they replied. */
-  deleters: Deleter[];
+  /** Committed HDELs, whatever they replied. */
+  hdels: Deleter[];
   deletedFields: Set<string>;
   keyDeleted: boolean;
   /** Txns that may have deleted a field (by field; DELs of the key under null). */
@@ -144,12 +139,6 @@ interface HashKey {
 
 const label = txnLabel;
 
-function countOf(v: MopValue): number | null {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return null;
-}
-
 function pair(v: MopValue): MopValue[] | null {
   return Array.isArray(v) && v.length >= 1 ? v : null;
 }
@@ -160,6 +149,31 @@ function mapOf(v: MopValue): Record<string, Elem> | null {
   return null;
 }
 
+const allWhat = (k: Key, map: Record<string, Elem>) => `read key ${show(k)} = ${show(map)} (HGETALL)`;
+
+/** HSET and HDEL change the size by what their replies say (new? and removed?). */
+const HASH_SHAPE: CollectionShape = {
+  lenF: "hlen",
+  lenName: "HLEN",
+  fullF: "hgetall",
+  fullSize(v) {
+    const map = mapOf(v);
+    return map === null ? null : Object.keys(map).length;
+  },
+  fullText: (k, v) => `HGETALL ${show(k)} = ${show(v)}`,
+  sizeChange(f, v) {
+    const p = pair(v);
+    if (f === "hset" && p !== null && typeof p[2] === "boolean") return p[2] ? 1 : 0;
+    if (f === "hdel" && p !== null && typeof p[1] === "boolean") return p[1] ? -1 : 0;
+    return f === "hget" || f === "exists" ? 0 : null;
+  },
+  adds: (f) => f === "hset",
+  noun: "hash",
+  item: "field",
+  adder: "HSET",
+  ownChanges: "HSETs and HDELs",
+};
+
 function mayDelete(h: HashKey, field: string | null, t: Txn): void {
   const l = h.mayDelete.get(field);
   if (l === undefined) h.mayDelete.set(field, [t]);
@@ -167,112 +181,80 @@ function mayDelete(h: HashKey, field: string | null, t: Txn): void {
 }
 
 function collect(txns: readonly Txn[]): Map<Key, HashKey> {
-  const keys = new Map<Key, HashKey>();
-  const state = (k: Key): HashKey => {
-    let h = keys.get(k);
-    if (h === undefined) {
-      h = {
-        key: k,
-        writes: new Map(),
-        ambiguous: new Set(),
-        fieldWriters: new Map(),
-        fields: new Set(),
-        valueReads: [],
-        absentReads: [],
-        alls: [],
-        counts: [],
-        deleters: [],
-        deletedFields: new Set(),
-        keyDeleted: false,
-        mayDelete: new Map(),
-        removals: [],
-        absentSeen: [],
-        writers: new Set(),
-        adders: new Set(),
-        readWrites: [],
-      };
-      keys.set(k, h);
-    }
-    return h;
-  };
-  for (const t of txns) {
-    const ok = t.type === "ok";
-    const possible = t.type !== "fail";
-    const mops = t.mops;
-    for (let j = 0; j < mops.length; j++) {
-      const [f, k, v] = mops[j];
-      const h = state(k);
-      switch (f) {
-        case "hset": {
-          const p = pair(v);
-          if (p === null || p.length < 2) break;
-          const field = String(p[0]);
-          h.fields.add(field);
-          const w: Write = { t, j, field, v: p[1], isNew: ok && typeof p[2] === "boolean" ? p[2] : null };
-          if (h.writes.has(w.v)) h.ambiguous.add(w.v);
-          else h.writes.set(w.v, w);
-          if (possible) {
-            const l = h.fieldWriters.get(field);
-            if (l === undefined) h.fieldWriters.set(field, [w]);
-            else l.push(w);
-            h.writers.add(t);
-            h.adders.add(t);
-          }
-          break;
+  const make = (key: Key): HashKey => ({
+    key,
+    writes: new Map(),
+    ambiguous: new Set(),
+    fieldWriters: new Map(),
+    fields: new Set(),
+    valueReads: [],
+    absentReads: [],
+    alls: [],
+    counts: [],
+    dels: [],
+    hdels: [],
+    deletedFields: new Set(),
+    keyDeleted: false,
+    mayDelete: new Map(),
+    removals: [],
+    absentSeen: [],
+    writers: new Set(),
+    adders: new Set(),
+    readWrites: [],
+  });
+  const visit = (h: HashKey, t: Txn, j: number, ok: boolean, possible: boolean) => {
+    const [f, , v] = t.mops[j];
+    switch (f) {
+      case "hset": {
+        const p = pair(v);
+        if (p === null || p.length < 2) break;
+        const field = String(p[0]);
+        h.fields.add(field);
+        const w: Write = { t, j, field, v: p[1], isNew: ok && typeof p[2] === "boolean" ? p[2] : null };
+        if (h.writes.has(w.v)) h.ambiguous.add(w.v);
+        else h.writes.set(w.v, w);
+        if (possible) {
+          pushTo(h.fieldWriters, field, w);
+          h.writers.add(t);
+          h.adders.add(t);
         }
-        case "hdel": {
-          const p = pair(v);
-          if (p === null) break;
-          const field = String(p[0]);
-          h.fields.add(field);
-          const removed = ok && typeof p[1] === "boolean" ? p[1] : null;
-          if (possible && removed !== false) {
-            h.deletedFields.add(field);
-            h.writers.add(t);
-            mayDelete(h, field, t);
-            h.removals.push({ t, j, field });
-          }
-          if (ok) h.deleters.push({ t, field, setAfter: false });
-          break;
+        break;
+      }
+      case "hdel": {
+        const p = pair(v);
+        if (p === null) break;
+        const field = String(p[0]);
+        h.fields.add(field);
+        const removed = ok && typeof p[1] === "boolean" ? p[1] : null;
+        if (possible && removed !== false) {
+          h.deletedFields.add(field);
+          h.writers.add(t);
+          mayDelete(h, field, t);
+          h.removals.push({ t, j, field });
         }
-        case "hget": {
-          const p = pair(v);
-          if (p === null) break;
-          h.fields.add(String(p[0]));
-          break;
-        }
-        case "hgetall": {
-          const map = ok ? mapOf(v) : null;
-          if (map === null) break;
-          for (const field of Object.keys(map)) h.fields.add(field);
-          h.alls.push({ t, j, map });
-          break;
-        }
-        case "hlen":
-        case "exists": {
-          const n = ok ? countOf(v) : null;
-          if (n !== null) h.counts.push({ t, j, f, n });
-          break;
-        }
-        case "del": {
-          const n = ok ? countOf(v) : null;
-          if (possible && (!ok || n !== 0)) {
-            h.keyDeleted = true;
-            h.writers.add(t);
-            mayDelete(h, null, t);
-            h.removals.push({ t, j, field: null });
-          }
-          if (ok) {
-            let setAfter = false;
-            for (let i = j + 1; i < mops.length; i++)
-              if (mops[i][0] === "hset" && mops[i][1] === k) setAfter = true;
-            h.deleters.push({ t, field: null, setAfter });
-          }
-          break;
-        }
+        if (ok) h.hdels.push({ t, field });
+        break;
+      }
+      case "hget": {
+        const p = pair(v);
+        if (p !== null) h.fields.add(String(p[0]));
+        break;
+      }
+      case "hgetall": {
+        const map = ok ? mapOf(v) : null;
+        if (map === null) break;
+        for (const field of Object.keys(map)) h.fields.add(field);
+        h.alls.push({ t, j, map });
+        break;
       }
     }
-  }
+  };
+  const deletes = (h: HashKey, t: Txn, j: number) => {
+    h.keyDeleted = true;
+    mayDelete(h, null, t);
+    h.removals.push({ t, j, field: null });
+  };
+  const keys = perKey(txns, HASH_SHAPE, make, visit, deletes);
   for (const t of txns) if (t.type === "ok") readsOf(t, keys);
   return keys;
 }
@@ -281,14 +263,7 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
 function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
   // Per key and field: the version first read (before any write by t), or "written" once written.
   const first = new Map<HashKey, Map<string, { v: Version; how: Text } | "written">>();
-  const firstOf = (h: HashKey) => {
-    let m = first.get(h);
-    if (m === undefined) {
-      m = new Map();
-      first.set(h, m);
-    }
-    return m;
-  };
+  const firstOf = (h: HashKey) => entry(first, h, () => new Map());
   let j = 0;
   const observe = (h: HashKey, field: string, v: Version, what: Text) => {
     const m = firstOf(h);
@@ -330,7 +305,7 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
       case "hgetall": {
         const map = mapOf(v);
         if (map === null) break;
-        const what = () => `read key ${show(k)} = ${show(map)} (HGETALL)`;
+        const what = () => allWhat(k, map);
         for (const field of h.fields) {
           const x = Object.hasOwn(map, field) ? map[field] : null;
           observe(h, field, x === null || x === undefined ? ABSENT : x, what);
@@ -368,29 +343,30 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
   }
 }
 
-function analyzeHashes(ctx: AnalysisContext): DatatypeAnalysis {
-  const { txns } = ctx;
-  const anomalies: Anomaly[] = [];
-  const reasons = new EdgeReasons(ctx.edges, txns.length);
-  const keys = collect(txns);
-  for (const h of keys.values()) {
-    checkValues(ctx, h, anomalies);
+const HASHES: CollectionAnalysis<HashKey> = {
+  shape: HASH_SHAPE,
+  collect,
+  inferKey(ctx, h, reasons, out) {
+    checkValues(ctx, h, out);
     addEdges(h, reasons);
-    if (ctx.wants("lost-update")) findLostUpdates(h, anomalies);
-    if (ctx.realtime === false) continue;
-    if (ctx.wants("G-single-item-realtime")) findStaleReads(h, anomalies);
-    if (ctx.wants("len-mismatch")) findQuietLenMismatches(h, anomalies);
-    if (ctx.wants("resurrected-key")) findResurrections(h, anomalies);
-  }
-  // Orders across deletes need the direct dependencies found so far, on every key and datatype.
-  const order = KnownOrder.from(ctx, keys.values());
-  for (const h of keys.values()) {
-    addAbsentEdgesAcrossDeletes(h, order, reasons);
-    addOverwriteEdges(h, txns, order, reasons);
-  }
-  if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
-  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
-}
+    findLostUpdates(ctx, h, out);
+    return true;
+  },
+  realtimeKey(ctx, h, out) {
+    findStaleReads(ctx, h, out);
+    findResurrections(ctx, h, out);
+  },
+  fullReads: (h) =>
+    h.alls.map((a) => ({ t: a.t, size: Object.keys(a.map).length, what: () => allWhat(h.key, a.map) })),
+  afterKeys(ctx, keys, reasons) {
+    // Orders across deletes need the direct dependencies found so far, on every key and datatype.
+    const order = KnownOrder.from(ctx, keys.values());
+    for (const h of keys.values()) {
+      addAbsentEdgesAcrossDeletes(h, order, reasons, ctx.realtime !== false);
+      addOverwriteEdges(h, ctx.txns, order, reasons);
+    }
+  },
+};
 
 /** The traceable write of value v of this field, if it may have happened. */
 function writerOf(h: HashKey, field: string, v: Version): Write | undefined {
@@ -404,60 +380,56 @@ function neverDeleted(h: HashKey, field: string): boolean {
 }
 
 function checkValues(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
-  const wantPhantom = ctx.wants("phantom-element");
-  const wantG1a = ctx.wants("G1a");
-  const phantoms = new Once();
-  const aborted = new Once();
+  const origins = new Origins(ctx, h.key, out);
   for (const r of h.valueReads) {
     const v = r.v as Elem;
     if (h.ambiguous.has(v)) continue;
     const w = h.writes.get(v);
-    if (w === undefined || w.field !== r.field) {
-      if (!wantPhantom || !phantoms.first(r.field, v)) continue;
-      out.push({
-        type: "phantom-element",
-        keys: [h.key],
-        ops: [r.t.index],
-        explanation: `${label(r.t)} ${r.what()}, but no transaction ever wrote ${show(v)} to field ${show(r.field)} of that key${
-          w === undefined ? "" : ` (${label(w.t)} wrote it to field ${show(w.field)})`
-        }.`,
-      });
-    } else if (w.t.type === "fail" && wantG1a && aborted.first(r.t.id, v)) {
-      out.push({
-        type: "G1a",
-        keys: [h.key],
-        ops: [r.t.index, w.t.index],
-        explanation: `${label(r.t)} ${r.what()}, observing ${show(v)}, which was written by ${label(
-          w.t,
-        )}, a transaction that failed (aborted read).`,
-      });
-    }
+    const nowhere = () =>
+      `no transaction ever wrote ${show(v)} to field ${show(r.field)} of that key${
+        w === undefined ? "" : ` (${label(w.t)} wrote it to field ${show(w.field)})`
+      }`;
+    origins.observed(
+      r.t,
+      v,
+      r.what,
+      w !== undefined && w.field === r.field ? w.t : undefined,
+      [r.field, v],
+      nowhere,
+      "written",
+    );
   }
 }
 
 function addEdges(h: HashKey, reasons: EdgeReasons): void {
   const k = show(h.key);
   const readersOf = new Map<string, Map<Version, FieldRead[]>>();
-  const note = (r: FieldRead) => {
-    let m = readersOf.get(r.field);
-    if (m === undefined) {
-      m = new Map();
-      readersOf.set(r.field, m);
-    }
-    const l = m.get(r.v);
-    if (l === undefined) m.set(r.v, [r]);
-    else l.push(r);
+  const note = (r: FieldRead) =>
+    pushTo(
+      entry(readersOf, r.field, () => new Map<Version, FieldRead[]>()),
+      r.v,
+      r,
+    );
+  /** An edge from the traceable write of `field` = `v` to `t`, which read or replaced it. */
+  const fromWriter = (
+    field: string,
+    v: Version,
+    t: Txn,
+    kind: number,
+    text: (a: string, b: string) => string,
+  ) => {
+    const w = writerOf(h, field, v);
+    if (w !== undefined) reasons.add(w.t, t, kind, () => ({ key: h.key, value: v as Elem, text }));
   };
   for (const r of h.valueReads) {
     note(r);
-    const w = writerOf(h, r.field, r.v);
-    if (w !== undefined)
-      reasons.add(w.t, r.t, WR, () => ({
-        key: h.key,
-        value: r.v as Elem,
-        text: (a, b) =>
-          `${b} ${r.what()}, observing ${a}'s write of ${show(r.v as Elem)} to field ${show(r.field)}`,
-      }));
+    fromWriter(
+      r.field,
+      r.v,
+      r.t,
+      WR,
+      (a, b) => `${b} ${r.what()}, observing ${a}'s write of ${show(r.v as Elem)} to field ${show(r.field)}`,
+    );
   }
   for (const r of h.absentReads) if (neverDeleted(h, r.field)) note(r);
 
@@ -466,23 +438,15 @@ function addEdges(h: HashKey, reasons: EdgeReasons): void {
   for (const rw of h.readWrites) {
     const absent = rw.v === ABSENT;
     if (absent && !neverDeleted(h, rw.field)) continue;
-    if (absent) {
-      let s = claimants.get(rw.field);
-      if (s === undefined) {
-        s = new Set();
-        claimants.set(rw.field, s);
-      }
-      s.add(rw.t);
-    }
+    if (absent) entry(claimants, rw.field, () => new Set()).add(rw.t);
     const seen = absent ? "absent" : `= ${show(rw.v as Elem)}`;
-    const w = writerOf(h, rw.field, rw.v);
-    if (w !== undefined)
-      reasons.add(w.t, rw.t, WW, () => ({
-        key: h.key,
-        value: rw.v as Elem,
-        text: (a, b) =>
-          `${b} ${rw.how()}, overwriting the version of field ${show(rw.field)} that ${a} wrote`,
-      }));
+    fromWriter(
+      rw.field,
+      rw.v,
+      rw.t,
+      WW,
+      (a, b) => `${b} ${rw.how()}, overwriting the version of field ${show(rw.field)} that ${a} wrote`,
+    );
     for (const r of readersOf.get(rw.field)?.get(rw.v) ?? [])
       reasons.add(r.t, rw.t, RW, () => ({
         key: h.key,
@@ -593,8 +557,19 @@ function removalText(h: HashKey, d: Removal): string {
  * field is present once that transaction is done, so it cannot be the delete the read saw last.
  * When every delete is ruled out, every absent version the read could have seen precedes W's
  * version: an rw edge from the reader to W. With no delete at all, addEdges already does this.
+ *
+ * When real time binds, a delete is also ruled out when it was invoked after the read completed,
+ * or completed before W was invoked. An edge that needs this is RW_REALTIME: it holds only under
+ * strict models, and a cycle through it is named `-realtime`. It is added only between a read and
+ * an HSET that overlap in time (otherwise real time orders them already, and a read that ran after
+ * W is findStaleReads' case).
  */
-function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: EdgeReasons): void {
+function addAbsentEdgesAcrossDeletes(
+  h: HashKey,
+  order: KnownOrder,
+  reasons: EdgeReasons,
+  realtime: boolean,
+): void {
   if (h.removals.length === 0 || h.absentSeen.length === 0) return;
   const k = show(h.key);
   let budget = PAIR_BUDGET;
@@ -619,25 +594,40 @@ function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: Edg
     const dels = h.removals.filter(
       (d) => (d.field === null || d.field === field) && (lastSet.get(d.t) ?? -1) < d.j,
     );
-    // Per read, the deletes known to come after it (by index in `dels`).
+    // Per read, the deletes known to come after it (by index in `dels`): by the data alone, and
+    // with real time as well (invoked after the read completed).
     const later = seen.map((r) => {
-      const s = new Set<number>();
+      const data = new Set<number>();
+      const timed = new Set<number>();
       dels.forEach((d, i) => {
-        if ((d.t === r.t && d.j > r.j) || order.has(r.t, d.t)) s.add(i);
+        if ((d.t === r.t && d.j > r.j) || order.has(r.t, d.t)) data.add(i);
+        if (data.has(i) || (realtime && precedes(r.t, d.t))) timed.add(i);
       });
-      return s;
+      return { data, timed };
     });
     for (const w of writers) {
-      // The deletes not known to come before W.
+      // The deletes not known to come before W: by the data alone, and with real time as well
+      // (completed before W was invoked).
       const open: number[] = [];
+      const openTimed: number[] = [];
       dels.forEach((d, i) => {
-        if (d.t === w.t ? d.j > w.j : !order.has(d.t, w.t)) open.push(i);
+        if (d.t === w.t ? d.j < w.j : order.has(d.t, w.t)) return;
+        open.push(i);
+        if (!(realtime && precedes(d.t, w.t))) openTimed.push(i);
       });
       seen.forEach((r, ri) => {
         if (r.t === w.t) return;
-        const after = later[ri];
-        if (open.length > after.size || !open.every((i) => after.has(i))) return;
-        reasons.add(r.t, w.t, RW, () => ({
+        const covers = (ids: number[], after: Set<number>) =>
+          ids.length <= after.size && ids.every((i) => after.has(i));
+        let kind = RW;
+        if (!covers(open, later[ri].data)) {
+          // Real time orders a read and an HSET that do not overlap already; only concurrent ones
+          // gain from an rw edge that needs it.
+          if (!realtime || precedes(r.t, w.t) || precedes(w.t, r.t) || !covers(openTimed, later[ri].timed))
+            return;
+          kind = RW_REALTIME;
+        }
+        reasons.add(r.t, w.t, kind, () => ({
           key: h.key,
           value: null,
           text: (a, b) => {
@@ -646,7 +636,9 @@ function addAbsentEdgesAcrossDeletes(h: HashKey, order: KnownOrder, reasons: Edg
               if (d.t === r.t && d.j > r.j) return `${what} came after that read`;
               if (d.t === w.t && d.j < w.j) return `${what} came before that HSET`;
               if (order.has(r.t, d.t)) return `${what} came after ${a}, which it depends on`;
-              return `${what} came before ${b}, which depends on it`;
+              if (order.has(d.t, w.t)) return `${what} came before ${b}, which depends on it`;
+              if (precedes(r.t, d.t)) return `${what} was invoked after ${a} completed (real time)`;
+              return `${what} completed before ${b} was invoked (real time)`;
             });
             if (dels.length > 3) why.push(`and so did ${dels.length - 3} more`);
             if (dels.length < all)
@@ -727,18 +719,17 @@ function addOverwriteEdges(h: HashKey, txns: readonly Txn[], order: KnownOrder, 
 }
 
 /** Two committed txns read the same version of a field and both wrote that field. */
-function findLostUpdates(h: HashKey, out: Anomaly[]): void {
+function findLostUpdates(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  if (!ctx.wants("lost-update")) return;
   const groups = new Map<string, Map<Version, ReadWrite[]>>();
   for (const rw of h.readWrites) {
     if (rw.v === ABSENT && !neverDeleted(h, rw.field)) continue;
-    let m = groups.get(rw.field);
-    if (m === undefined) {
-      m = new Map();
-      groups.set(rw.field, m);
-    }
-    const l = m.get(rw.v);
-    if (l === undefined) m.set(rw.v, [rw]);
-    else if (!l.some((x) => x.t === rw.t)) l.push(rw);
+    const l = entry(
+      entry(groups, rw.field, () => new Map<Version, ReadWrite[]>()),
+      rw.v,
+      (): ReadWrite[] => [],
+    );
+    if (!l.some((x) => x.t === rw.t)) l.push(rw);
   }
   for (const [field, m] of groups)
     for (const [v, rws] of m) {
@@ -755,39 +746,6 @@ function findLostUpdates(h: HashKey, out: Anomaly[]): void {
     }
 }
 
-/** HLEN and HGETALL in one quiet window (no write to the key may have taken effect) must agree. */
-function findQuietLenMismatches(h: HashKey, out: Anomaly[]): void {
-  const lens = h.counts.filter((c) => c.f === "hlen");
-  if (lens.length === 0 || h.alls.length === 0) return;
-  const cov = new Coverage(h.writers);
-  const allsByGap = new Map<number, { t: Txn; map: Record<string, Elem> }[]>();
-  for (const a of h.alls) {
-    const g = cov.gapOf(a.t);
-    if (g < 0) continue;
-    const l = allsByGap.get(g);
-    if (l === undefined) allsByGap.set(g, [a]);
-    else l.push(a);
-  }
-  for (const c of lens) {
-    const g = cov.gapOf(c.t);
-    if (g < 0) continue;
-    const a = allsByGap.get(g)?.find((a) => a.t !== c.t && Object.keys(a.map).length !== c.n);
-    if (a === undefined) continue;
-    const [x, y] = a.t.invokePos < c.t.invokePos ? [a.t, c.t] : [c.t, a.t];
-    const size = Object.keys(a.map).length;
-    out.push({
-      type: "len-mismatch",
-      keys: [h.key],
-      ops: [x.index, y.index],
-      explanation: `${label(c.t)} read HLEN ${show(h.key)} = ${c.n}, but ${label(a.t)} read key ${show(h.key)} = ${show(
-        a.map,
-      )} (HGETALL), ${size} field${size === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
-        x,
-      )} to the completion of ${label(y)}, so both saw the same hash.`,
-    });
-  }
-}
-
 /**
  * Stale reads (strict models only). Blind HSETs leave no version order in the data, but real time
  * gives one: a committed HSET invoked after another completed installed a later version. A read
@@ -796,7 +754,8 @@ function findQuietLenMismatches(h: HashKey, out: Anomaly[]): void {
  * time had already replaced: the two-step cycle Elle reports as G-single-item-realtime when told
  * the keys are linearizable.
  */
-function findStaleReads(h: HashKey, out: Anomaly[]): void {
+function findStaleReads(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  if (!ctx.wants("G-single-item-realtime")) return;
   const k = show(h.key);
   const once = new Once();
   for (const [field, writers] of h.fieldWriters) {
@@ -817,26 +776,7 @@ function findStaleReads(h: HashKey, out: Anomaly[]): void {
       if (!once.first(r.t.id, field)) return;
       const seen = r.v === ABSENT ? "absent" : `= ${show(r.v as Elem)}`;
       const rw = `T1 ${r.what()}, seeing field ${show(field)} ${seen}, a version older than T2's write of ${show(w.v)}: ${why}`;
-      const rt = `T2 completed at index ${w.t.completePos}, before T1 was invoked at index ${r.t.invokePos}`;
-      out.push({
-        type: "G-single-item-realtime",
-        keys: [h.key],
-        cycle: {
-          steps: [
-            {
-              from: r.t.index,
-              to: w.t.index,
-              kind: "rw",
-              key: h.key,
-              value: r.v === ABSENT ? null : (r.v as Elem),
-              why: rw,
-            },
-            { from: w.t.index, to: r.t.index, kind: "realtime", why: rt },
-          ],
-        },
-        ops: [r.t.index, w.t.index],
-        explanation: `Let:\n  T1 = ${label(r.t)}\n  T2 = ${label(w.t)}\n\nThen:\n  - T1 < T2, because ${rw} (rw).\n  - However, T2 < T1, because ${rt} (realtime): a contradiction!`,
-      });
+      out.push(staleObservation(h.key, r.t, w.t, r.v === ABSENT ? null : (r.v as Elem), rw));
     };
     for (const r of h.valueReads) {
       if (r.field !== field) continue;
@@ -878,15 +818,15 @@ function findStaleReads(h: HashKey, out: Anomaly[]): void {
  * unique, so nothing wrote it again); (b) HLEN or EXISTS non-zero after an acknowledged DEL with no
  * HSET to the key that may have taken effect from the DEL's invocation to that read's completion.
  */
-function findResurrections(h: HashKey, out: Anomaly[]): void {
-  if (h.deleters.length === 0) return;
+function findResurrections(ctx: AnalysisContext, h: HashKey, out: Anomaly[]): void {
+  if (!ctx.wants("resurrected-key") || h.dels.length + h.hdels.length === 0) return;
   const k = show(h.key);
-  const keyDels = h.deleters.filter((d) => d.field === null);
+  const deleters: Deleter[] = [...h.dels.map((d) => ({ t: d.t, field: null })), ...h.hdels];
   const byField = new Map<string, EarliestAfter<Deleter>>();
   const deletersOf = (field: string) => {
     let e = byField.get(field);
     if (e === undefined) {
-      e = new EarliestAfter(h.deleters.filter((d) => d.field === null || d.field === field));
+      e = new EarliestAfter(deleters.filter((d) => d.field === null || d.field === field));
       byField.set(field, e);
     }
     return e;
@@ -910,65 +850,5 @@ function findResurrections(h: HashKey, out: Anomaly[]): void {
   }
 
   const cov = new Coverage(h.adders);
-  const firstDel = new Map<number, Deleter>();
-  for (const d of keyDels) {
-    if (d.setAfter) continue;
-    const g = cov.gapOf(d.t);
-    if (g < 0) continue;
-    const cur = firstDel.get(g);
-    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
-  }
-  if (firstDel.size === 0) return;
-  for (const c of h.counts) {
-    if (c.n === 0) continue;
-    const g = cov.gapOf(c.t);
-    const d = g < 0 ? undefined : firstDel.get(g);
-    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
-    out.push({
-      type: "resurrected-key",
-      keys: [h.key],
-      ops: [d.t.index, c.t.index],
-      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${
-        c.f === "hlen" ? "HLEN" : "EXISTS"
-      } ${k} = ${c.n}, though no HSET to that key may have taken effect from the DEL's invocation to that read's completion: the key should be empty.`,
-    });
-  }
-}
-
-/**
- * len-mismatch inside one committed transaction: HLEN and HGETALL of the same key, adjusted for
- * the transaction's own HSETs (new? fields) and HDELs between them, must agree.
- */
-function findTxnLenMismatches(txns: readonly Txn[], out: Anomaly[]): void {
-  const state = new Map<Key, { n: number; src: "all" | "len"; v: MopValue }>();
-  for (const t of txns) {
-    if (t.type !== "ok" || t.mops.length < 2) continue;
-    state.clear();
-    for (const [f, k, v] of t.mops) {
-      const s = state.get(k);
-      if (f === "hgetall" || f === "hlen") {
-        const map = f === "hgetall" ? mapOf(v) : null;
-        const n = map !== null ? Object.keys(map).length : f === "hlen" ? countOf(v) : null;
-        if (n === null) continue;
-        const src = f === "hgetall" ? "all" : "len";
-        if (s !== undefined && s.src !== src && s.n !== n) {
-          const lenText = `HLEN ${show(k)} = ${show(src === "len" ? v : s.v)}`;
-          const allText = `HGETALL ${show(k)} = ${show(src === "all" ? v : s.v)}`;
-          const [first, second] = src === "len" ? [allText, lenText] : [lenText, allText];
-          out.push({
-            type: "len-mismatch",
-            keys: [k],
-            ops: [t.index],
-            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own HSETs and HDELs in between, the first implies ${s.n} field(s) at the second, which shows ${n}.`,
-          });
-        }
-        state.set(k, { n, src, v });
-      } else if (s !== undefined) {
-        const p = pair(v);
-        if (f === "hset" && p !== null && typeof p[2] === "boolean") s.n += p[2] ? 1 : 0;
-        else if (f === "hdel" && p !== null && typeof p[1] === "boolean") s.n -= p[1] ? 1 : 0;
-        else if (f !== "hget" && f !== "exists") state.delete(k);
-      }
-    }
-  }
+  findCountResurrections(HASH_SHAPE, h.key, h.dels, h.counts, cov, cov, out);
 }

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { append, HistoryBuilder, read as r } from "./build.ts";
-import type { Key, MicroOp } from "./history.ts";
-import { type CheckOptions, type CheckResult, checkHistory } from "./index.ts";
+import type { MicroOp } from "./history.ts";
+import { checkHistory } from "./index.ts";
 import {
   type Executed,
   execute,
@@ -13,29 +13,52 @@ import {
   type RefTxn,
   toHistory,
 } from "./reference-model.ts";
+import {
+  check,
+  del,
+  exists,
+  expectValid,
+  found,
+  llen,
+  lpop,
+  lpush,
+  refTxnArb,
+  rpop,
+} from "./test-support.ts";
 
 const rpush = append;
-const lpush = (k: Key, v: number): MicroOp => ["lpush", k, v];
-const lpop = (k: Key, v: number | null = null): MicroOp => ["pop", k, v];
-const rpop = (k: Key, v: number | null = null): MicroOp => ["rpop", k, v];
-const llen = (k: Key, n: number): MicroOp => ["len", k, n];
-const del = (k: Key, n: number): MicroOp => ["del", k, n];
-const exists = (k: Key, n: number): MicroOp => ["exists", k, n];
 
-function check(b: HistoryBuilder, opts?: CheckOptions): CheckResult {
-  return checkHistory(b.build(), opts);
+/**
+ * `before` (by default [1]), then a DEL (acknowledged with `n`) and RPUSH of `x` overlapping, with
+ * `during` invoked between them and completed after the push; the DEL completes last.
+ */
+function race(n: number, before: MicroOp[][] = [[rpush("q", 1)]], x = 2, during: MicroOp[] = []) {
+  const b = new HistoryBuilder();
+  for (const mops of before) b.txn(0, mops);
+  b.invoke(1, [del("q", n)]).invoke(2, [rpush("q", x)]);
+  if (during.length > 0)
+    b.invoke(
+      3,
+      during.map(([f, k]) => [f, k, null] as MicroOp),
+    );
+  b.ok(2, [rpush("q", x)]);
+  if (during.length > 0) b.ok(3, during);
+  return b.ok(1, [del("q", n)]);
 }
 
-function expectValid(b: HistoryBuilder, opts?: CheckOptions): void {
-  const res = check(b, opts);
-  expect(res.anomalies.map((a) => `${a.type}: ${a.explanation}`)).toEqual([]);
-  expect(res.valid).toBe(true);
+/** Invokes every txn, then completes each in the same order: all of them overlap. */
+function overlapping(txns: [number, MicroOp[]][]): HistoryBuilder {
+  const b = new HistoryBuilder();
+  for (const [p, mops] of txns) b.invoke(p, mops);
+  for (const [p, mops] of txns) b.ok(p, mops);
+  return b;
 }
 
-function found(res: CheckResult, type: string) {
-  const a = res.anomalies.find((x) => x.type === type);
-  expect(a, `${type} among ${res.anomalyTypes.join(", ")}`).toBeDefined();
-  return a!;
+/** Each txn committed before the next is invoked. */
+function oneAfterAnother(txns: [number, MicroOp[]][]): HistoryBuilder {
+  const b = new HistoryBuilder();
+  for (const [p, mops] of txns) b.txn(p, mops);
+  return b;
 }
 
 describe("routing", () => {
@@ -101,12 +124,7 @@ describe("valid queue histories are not flagged", () => {
 
   it("a DEL racing a push, in either serial order", () => {
     for (const after of [[1], []]) {
-      const b = new HistoryBuilder()
-        .txn(0, [rpush("q", 0)])
-        .invoke(1, [del("q", 1)])
-        .invoke(2, [rpush("q", 1)])
-        .ok(2, [rpush("q", 1)])
-        .ok(1, [del("q", 1)])
+      const b = race(1, [[rpush("q", 0)]], 1)
         .txn(3, [r("q", after), llen("q", after.length)])
         .txn(3, [exists("q", after.length)]);
       expectValid(b);
@@ -231,16 +249,49 @@ describe("each queue anomaly", () => {
     expectValid(b);
   });
 
-  it("lost-append: a read misses an element that is only popped later", () => {
+  it("a read that misses an element popped later is stale, not lost: G-single-item-realtime", () => {
     const b = new HistoryBuilder()
       .txn(0, [rpush("q", 1)])
       .txn(1, [r("q", [])])
       .txn(2, [lpop("q", 1)]);
     const res = check(b);
-    expect(found(res, "lost-append").explanation).toContain("popped only afterwards, by op 5 (process 2)");
-    expect(res.anomalyTypes).not.toContain("lost-element");
+    expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    const a = res.anomalies[0];
+    expect(a.cycle!.steps.map((s) => [s.kind, s.from, s.to])).toEqual([
+      ["rw", 3, 1],
+      ["realtime", 1, 3],
+    ]);
+    expect(a.explanation).toContain(
+      "1 was not lost: op 5 (process 2), invoked after T1 completed, popped it",
+    );
     // Under a model without real time, a read may lag.
     expect(check(b, { model: "serializable" }).valid).toBe(true);
+  });
+
+  it("a stale empty pop that is read later is a real-time anomaly, not lost-append", () => {
+    // The element is popped later, or read later (then nothing ever removes it, and the graph's own
+    // rw edge from the empty pop closes the same cycle).
+    for (const later of [lpop("q", 1), r("q", [1])]) {
+      const b = new HistoryBuilder()
+        .txn(0, [rpush("q", 1)])
+        .txn(1, [lpop("q", null)])
+        .txn(2, [later]);
+      const res = check(b);
+      expect(res.anomalyTypes).toEqual(["G-single-item-realtime"]);
+      const steps = res.anomalies[0].cycle!.steps;
+      expect(steps.map((s) => s.kind)).toEqual(["rw", "realtime"]);
+      expect(steps[0]).toMatchObject({ from: 3, to: 1, key: "q" });
+      expect(res.anomalies[0].explanation).toContain("popped nil");
+      expect(check(b, { model: "serializable" }).valid).toBe(true);
+    }
+    // Never seen again: the element is lost.
+    const lost = new HistoryBuilder()
+      .txn(0, [rpush("q", 1)])
+      .txn(1, [lpop("q", null)])
+      .txn(2, [r("q", [])]);
+    const res = check(lost);
+    expect(res.anomalyTypes).toContain("lost-element");
+    expect(res.anomalyTypes).not.toContain("lost-append");
   });
 
   it("lost-append on a list-append key: a hole, not a lagging prefix", () => {
@@ -270,11 +321,10 @@ describe("each queue anomaly", () => {
   });
 
   it("fifo-violation from the order a read showed", () => {
-    const b = new HistoryBuilder()
-      .invoke(0, [lpush("q", 1)])
-      .invoke(1, [rpush("q", 2)])
-      .ok(0, [lpush("q", 1)])
-      .ok(1, [rpush("q", 2)])
+    const b = overlapping([
+      [0, [lpush("q", 1)]],
+      [1, [rpush("q", 2)]],
+    ])
       .txn(2, [r("q", [1, 2])])
       .txn(3, [lpop("q", 2)])
       .txn(4, [lpop("q", 1)]);
@@ -300,11 +350,12 @@ describe("each queue anomaly", () => {
       .txn(1, [del("q", 1)])
       .txn(2, [r("q", [1])]);
     expect(found(check(b), "resurrected-key").explanation).toContain("a deleted element came back");
-    const counts = new HistoryBuilder()
-      .txn(0, [rpush("q", 1)])
-      .txn(1, [del("q", 1)])
-      .txn(2, [llen("q", 1)])
-      .txn(2, [exists("q", 1)]);
+    const counts = oneAfterAnother([
+      [0, [rpush("q", 1)]],
+      [1, [del("q", 1)]],
+      [2, [llen("q", 1)]],
+      [2, [exists("q", 1)]],
+    ]);
     const res = check(counts);
     expect(res.anomalies.filter((a) => a.type === "resurrected-key")).toHaveLength(2);
     // A push racing the DEL may explain it.
@@ -325,17 +376,6 @@ describe("each queue anomaly", () => {
 });
 
 describe("a push racing a DEL", () => {
-  /** [1], then DEL and RPUSH 2 overlapping (the DEL acknowledged with `n`), then `after`. */
-  const race = (n: number, before: MicroOp[][] = [[rpush("q", 1)]]) => {
-    const b = new HistoryBuilder();
-    for (const mops of before) b.txn(0, mops);
-    return b
-      .invoke(1, [del("q", n)])
-      .invoke(2, [rpush("q", 2)])
-      .ok(2, [rpush("q", 2)])
-      .ok(1, [del("q", n)]);
-  };
-
   it("an orphan counted by LLEN but never read: len-mismatch only", () => {
     // DEL first: the list is [2], and the empty read lost 2. Push first: the list is empty, and
     // LLEN/EXISTS count an element that is not there. DEL's reply 1 is explained by 1 either way, so
@@ -367,12 +407,17 @@ describe("a push racing a DEL", () => {
     expect(found(res, "lost-element").explanation).toContain(
       'op 7 (process 3) read key "q" = [2], still holding it; but op 9 (process 3), invoked after that read completed, read key "q" = [], which lacks it',
     );
-    // Missed by one read only, then seen again: lost-append.
+    // Missed by one read only, then seen again: a stale read, with its real-time cycle.
     const once = race(1)
       .txn(3, [r("q", [2])])
       .txn(3, [r("q", [])])
       .txn(4, [r("q", [2])]);
-    expect(check(once).anomalyTypes).toEqual(["lost-append"]);
+    const stale = check(once);
+    expect(stale.anomalyTypes).toEqual(["G-single-item-realtime"]);
+    expect(stale.anomalies[0].explanation).toContain(
+      'from the invocation of op 7 (process 3), which read key "q" = [2], still holding it, and completed before T1 was invoked',
+    );
+    expect(stale.anomalies[0].explanation).toContain("2 was not lost: op 11 (process 4)");
     expect(check(once, { model: "serializable" }).valid).toBe(true);
   });
 
@@ -394,15 +439,7 @@ describe("a push racing a DEL", () => {
     expectValid(unknown);
     // Both serial orders of the race, read only before the DEL completed.
     for (const seen of [[1, 2], [2], []]) {
-      const b = new HistoryBuilder()
-        .txn(0, [rpush("q", 1)])
-        .invoke(1, [del("q", 1)])
-        .invoke(2, [rpush("q", 2)])
-        .invoke(3, [r("q")])
-        .ok(2, [rpush("q", 2)])
-        .ok(3, [r("q", seen)])
-        .ok(1, [del("q", 1)])
-        .txn(3, [r("q", seen.length === 1 ? [2] : [])]);
+      const b = race(1, undefined, 2, [r("q", seen)]).txn(3, [r("q", seen.length === 1 ? [2] : [])]);
       expectValid(b);
     }
   });
@@ -489,12 +526,7 @@ const mopArb: fc.Arbitrary<RefMop> = fc.oneof(
     field: fc.constantFrom("a", "b", "c"),
   }),
 );
-const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number): fc.Arbitrary<RefTxn> =>
-  fc.record({
-    mops: fc.array(mopArb, { minLength: 1, maxLength: maxMops }),
-    outcome: fc.constantFrom(...outcomes),
-    applied: fc.boolean(),
-  });
+const txnArb = (outcomes: RefTxn["outcome"][], maxMops: number) => refTxnArb(mopArb, outcomes, maxMops);
 
 function serial(executed: Executed[]) {
   return toHistory(executed, { spread: 0, rand: () => 0 });

@@ -16,14 +16,28 @@
  * Edges use data only, never real time, so they hold under every model; the order edges the core
  * adds for strict models do the rest.
  *
- * Non-cycle anomalies, some of which use real time (history order) as design.md §6 defines them:
- * duplicate-pop, phantom-element, G1a, duplicate-elements, lost-element, lost-append,
- * fifo-violation, len-mismatch and resurrected-key. A committed op took effect between its
+ * Non-cycle anomalies, some of which use real time (history order): duplicate-pop,
+ * phantom-element, G1a, duplicate-elements, lost-element, fifo-violation, len-mismatch and
+ * resurrected-key; and a stale observation of an acknowledged push, which a later op still sees,
+ * reported directly with its real-time cycle (G-single-item-realtime). A committed op took effect between its
  * invocation and completion; an info or pending op may take effect any time after its invocation.
  */
-import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
+import {
+  analyzeCollection,
+  type CollectionAnalysis,
+  type CollectionKey,
+  type CollectionShape,
+  type Count,
+  claimsWhen,
+  findCountResurrections,
+  Origins,
+  perKey,
+  pushTo,
+  staleObservation,
+} from "./collection.ts";
+import type { AnalysisContext, Anomaly, Datatype } from "./datatype.ts";
 import { show } from "./datatype.ts";
-import { Coverage, doneAt, EarliestAfter, EdgeReasons, Once, precedes } from "./evidence.ts";
+import { Coverage, doneAt, EarliestAfter, type EdgeReasons, Once, precedes } from "./evidence.ts";
 import { RW, WR, WW } from "./graph.ts";
 import type { Key, MopValue } from "./history.ts";
 import type { Txn } from "./txn.ts";
@@ -37,15 +51,8 @@ const LIST_APPEND_FS = new Set(["append", "r"]);
 export const queue: Datatype = {
   name: "queue",
   fs: QUEUE_FS,
-  claims(_key, fs) {
-    let beyondListAppend = false;
-    for (const f of fs) {
-      if (!QUEUE_FS.includes(f)) return false;
-      if (!LIST_APPEND_FS.has(f)) beyondListAppend = true;
-    }
-    return beyondListAppend;
-  },
-  analyze: analyzeQueues,
+  claims: claimsWhen(QUEUE_FS, (f) => !LIST_APPEND_FS.has(f)),
+  analyze: (ctx) => analyzeCollection(ctx, QUEUES),
 };
 
 interface Push {
@@ -71,35 +78,42 @@ interface Read {
   set: Set<Elem> | null;
 }
 
-/** A committed micro-op that reports a count or an empty list: LLEN, EXISTS, DEL, a nil pop. */
-interface Count {
-  t: Txn;
-  j: number;
-  f: string;
-  n: number;
-}
-
-interface Del extends Count {
-  /** The same transaction pushes to the key after deleting it. */
-  pushAfter: boolean;
-}
-
-interface QueueKey {
-  key: Key;
+interface QueueKey extends CollectionKey {
   pushes: Map<Elem, Push>;
   duplicate: [Push, Push] | null;
   pops: Map<Elem, Pop[]>;
   reads: Read[];
   nilPops: Count[];
-  counts: Count[];
-  dels: Del[];
   /** Txns that may remove elements without saying which: pops and DELs of unknown outcome, DELs of an existing key. */
   removers: Set<Txn>;
   /** Txns that may change the list. */
   writers: Set<Txn>;
   /** Txns that may add elements. */
   adders: Set<Txn>;
+  /** Whether addEdges drew rw edges from every observation lacking an element nothing can remove. */
+  permanentEdges: boolean;
+  /** Elements seen directly next to each other (collectFacts). */
+  facts: Map<Elem, Map<Elem, Fact>>;
 }
+
+/** Nil pops leave the size unknown here (they say only that the list was empty when they ran). */
+const QUEUE_SHAPE: CollectionShape = {
+  lenF: "len",
+  lenName: "LLEN",
+  fullF: "r",
+  fullSize: (v) => readList(v)?.length ?? null,
+  fullText: (_k, v) => `the full list ${show(v)}`,
+  sizeChange(f, v) {
+    if (f === "append" || f === "lpush") return 1;
+    if ((f === "pop" || f === "rpop") && v !== null && v !== undefined) return -1;
+    return f === "exists" ? 0 : null;
+  },
+  adds: (f) => f === "append" || f === "lpush",
+  noun: "list",
+  item: "element",
+  adder: "push",
+  ownChanges: "pushes and pops",
+};
 
 /** x was directly ahead of y at some moment; `src` says how we know (built only when explained). */
 interface Fact {
@@ -117,129 +131,87 @@ function readList(v: MopValue): Elem[] | null {
   return v === null || v === undefined ? [] : null;
 }
 
-function countOf(v: MopValue): number | null {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return null;
-}
-
 function collect(txns: readonly Txn[]): Map<Key, QueueKey> {
-  const keys = new Map<Key, QueueKey>();
-  const state = (k: Key): QueueKey => {
-    let q = keys.get(k);
-    if (q === undefined) {
-      q = {
-        key: k,
-        pushes: new Map(),
-        duplicate: null,
-        pops: new Map(),
-        reads: [],
-        nilPops: [],
-        counts: [],
-        dels: [],
-        removers: new Set(),
-        writers: new Set(),
-        adders: new Set(),
-      };
-      keys.set(k, q);
-    }
-    return q;
-  };
-  for (const t of txns) {
-    const ok = t.type === "ok";
-    const possible = t.type !== "fail";
-    const mops = t.mops;
-    for (let j = 0; j < mops.length; j++) {
-      const [f, k, v] = mops[j];
-      const q = state(k);
-      switch (f) {
-        case "append":
-        case "lpush": {
-          const p: Push = { t, j, kind: f, x: v };
-          const prev = q.pushes.get(v);
-          if (prev !== undefined) q.duplicate ??= [prev, p];
-          else q.pushes.set(v, p);
-          if (possible) {
-            q.writers.add(t);
-            q.adders.add(t);
-          }
-          break;
+  const make = (key: Key): QueueKey => ({
+    key,
+    pushes: new Map(),
+    duplicate: null,
+    pops: new Map(),
+    reads: [],
+    nilPops: [],
+    counts: [],
+    dels: [],
+    removers: new Set(),
+    writers: new Set(),
+    adders: new Set(),
+    facts: new Map(),
+    permanentEdges: false,
+  });
+  const visit = (q: QueueKey, t: Txn, j: number, ok: boolean, possible: boolean) => {
+    const [f, , v] = t.mops[j];
+    switch (f) {
+      case "append":
+      case "lpush": {
+        const p: Push = { t, j, kind: f, x: v };
+        const prev = q.pushes.get(v);
+        if (prev !== undefined) q.duplicate ??= [prev, p];
+        else q.pushes.set(v, p);
+        if (possible) {
+          q.writers.add(t);
+          q.adders.add(t);
         }
-        case "pop":
-        case "rpop":
-          if (ok) {
-            if (v === null || v === undefined) q.nilPops.push({ t, j, f, n: 0 });
-            else {
-              const ps = q.pops.get(v);
-              const p: Pop = { t, j, kind: f, x: v };
-              if (ps === undefined) q.pops.set(v, [p]);
-              else ps.push(p);
-              q.writers.add(t);
-            }
-          } else if (possible) {
-            q.removers.add(t);
+        break;
+      }
+      case "pop":
+      case "rpop":
+        if (ok) {
+          if (v === null || v === undefined) q.nilPops.push({ t, j, f, n: 0 });
+          else {
+            pushTo(q.pops, v, { t, j, kind: f, x: v });
             q.writers.add(t);
           }
-          break;
-        case "r": {
-          const list = ok ? readList(v) : null;
-          if (list !== null) q.reads.push({ t, j, list, set: null });
-          break;
+        } else if (possible) {
+          q.removers.add(t);
+          q.writers.add(t);
         }
-        case "len":
-        case "exists": {
-          const n = ok ? countOf(v) : null;
-          if (n !== null) q.counts.push({ t, j, f, n });
-          break;
-        }
-        case "del": {
-          const n = ok ? countOf(v) : null;
-          if (ok) {
-            let pushAfter = false;
-            for (let i = j + 1; i < mops.length; i++)
-              if ((mops[i][0] === "append" || mops[i][0] === "lpush") && mops[i][1] === k) pushAfter = true;
-            q.dels.push({ t, j, f, n: n ?? 1, pushAfter });
-          }
-          if (possible && (!ok || n !== 0)) {
-            q.removers.add(t);
-            q.writers.add(t);
-          }
-          break;
-        }
+        break;
+      case "r": {
+        const list = ok ? readList(v) : null;
+        if (list !== null) q.reads.push({ t, j, list, set: null });
+        break;
       }
     }
-  }
-  return keys;
+  };
+  const deletes = (q: QueueKey, t: Txn) => q.removers.add(t);
+  return perKey(txns, QUEUE_SHAPE, make, visit, deletes);
 }
 
-function analyzeQueues(ctx: AnalysisContext): DatatypeAnalysis {
-  const { txns } = ctx;
-  const anomalies: Anomaly[] = [];
-  const reasons = new EdgeReasons(ctx.edges, txns.length);
-  const keys = collect(txns);
-  for (const q of keys.values()) {
+const QUEUES: CollectionAnalysis<QueueKey> = {
+  shape: QUEUE_SHAPE,
+  collect,
+  inferKey(ctx, q, reasons, out) {
     if (q.duplicate !== null) {
       const [a, b] = q.duplicate;
-      anomalies.push({
+      out.push({
         type: "duplicate-appends",
         keys: [q.key],
         ops: [a.t.index, b.t.index],
         explanation: `${label(a.t)} and ${label(b.t)} both pushed ${show(a.x)} to key ${show(q.key)}; queue analysis needs every pushed element to be unique per key, so nothing about that key can be inferred.`,
       });
-      continue;
+      return false;
     }
-    checkObservations(ctx, q, anomalies);
-    const facts = collectFacts(q);
-    addEdges(q, facts, reasons);
-    if (ctx.realtime === false) continue;
-    findLosses(ctx, q, anomalies);
-    findFifoViolations(ctx, q, facts, anomalies);
-    findQuietLenMismatches(ctx, q, anomalies);
-    findResurrections(ctx, q, anomalies);
-  }
-  if (ctx.wants("len-mismatch")) findTxnLenMismatches(txns, anomalies);
-  return { anomalies, explain: (a, b, kind) => reasons.get(a, b, kind) };
-}
+    checkObservations(ctx, q, out);
+    q.facts = collectFacts(q);
+    addEdges(q, q.facts, reasons);
+    return true;
+  },
+  realtimeKey(ctx, q, out) {
+    findLosses(ctx, q, out);
+    findFifoViolations(ctx, q, q.facts, out);
+    findResurrections(ctx, q, out);
+  },
+  fullReads: (q) => q.reads.map((r) => ({ t: r.t, size: r.list.length, what: () => readWhat(q, r.list) })),
+};
 
 const readWhat = (q: QueueKey, list: Elem[]) => `read key ${show(q.key)} = ${show(list)}`;
 const popWhat = (q: QueueKey, p: { kind: string; x: Elem }) =>
@@ -247,29 +219,17 @@ const popWhat = (q: QueueKey, p: { kind: string; x: Elem }) =>
 
 /** Phantom and aborted elements, duplicates inside one read, elements popped twice. */
 function checkObservations(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
-  const wantPhantom = ctx.wants("phantom-element");
-  const wantG1a = ctx.wants("G1a");
-  const phantoms = new Once();
-  const aborted = new Once();
-  const origin = (t: Txn, x: Elem, what: () => string) => {
-    const w = q.pushes.get(x);
-    if (w === undefined) {
-      if (wantPhantom && phantoms.first(x))
-        out.push({
-          type: "phantom-element",
-          keys: [q.key],
-          ops: [t.index],
-          explanation: `${label(t)} ${what()}, but no transaction ever pushed ${show(x)} to that key.`,
-        });
-    } else if (w.t.type === "fail" && wantG1a && aborted.first(t.id, x)) {
-      out.push({
-        type: "G1a",
-        keys: [q.key],
-        ops: [t.index, w.t.index],
-        explanation: `${label(t)} ${what()}, observing ${show(x)}, which was pushed by ${label(w.t)}, a transaction that failed (aborted read).`,
-      });
-    }
-  };
+  const origins = new Origins(ctx, q.key, out);
+  const origin = (t: Txn, x: Elem, what: () => string) =>
+    origins.observed(
+      t,
+      x,
+      what,
+      q.pushes.get(x)?.t,
+      [x],
+      () => `no transaction ever pushed ${show(x)} to that key`,
+      "pushed",
+    );
   for (const r of q.reads) {
     const what = () => readWhat(q, r.list);
     for (const x of r.list) origin(r.t, x, what);
@@ -398,38 +358,30 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
   for (const m of ahead.values())
     for (const fact of m.values()) {
       const { x, y, src } = fact;
-      let l = behind.get(y);
-      if (l === undefined) {
-        l = [];
-        behind.set(y, l);
-      }
-      l.push(fact);
-      const wx = pushOf(q, x);
-      const wy = pushOf(q, y);
-      if (wx !== undefined && wy !== undefined && wx.kind === wy.kind) {
-        const [first, second] = wx.kind === "append" ? [wx, wy] : [wy, wx];
+      // Both pushed at one end, or both popped from one end: the one nearer that end went first.
+      type Move = { t: Txn; x: Elem; kind: string };
+      const sameEnd = (
+        mx: Move | undefined,
+        my: Move | undefined,
+        did: string,
+        forward: string,
+        ends: string[],
+      ) => {
+        if (mx === undefined || my === undefined || mx.kind !== my.kind) return;
+        const [first, second] = mx.kind === forward ? [mx, my] : [my, mx];
+        const where = ends[mx.kind === forward ? 0 : 1];
         reasons.add(first.t, second.t, WW, () => ({
           key: q.key,
           value: second.x,
           text: (a, b) =>
-            `${a} pushed ${show(first.x)} to the ${first.kind === "append" ? "tail" : "head"} of key ${k} before ${b} pushed ${show(
-              second.x,
-            )} there, since ${src()}, with ${show(x)} ahead of ${show(y)}`,
+            `${a} ${did} ${show(first.x)} ${where} of key ${k} before ${b} ${did} ${show(second.x)} there, since ${src()}, with ${show(
+              x,
+            )} ahead of ${show(y)}`,
         }));
-      }
-      const px = onlyPop(q, x);
-      const py = onlyPop(q, y);
-      if (px !== undefined && py !== undefined && px.kind === py.kind) {
-        const [first, second] = px.kind === "pop" ? [px, py] : [py, px];
-        reasons.add(first.t, second.t, WW, () => ({
-          key: q.key,
-          value: second.x,
-          text: (a, b) =>
-            `${a} popped ${show(first.x)} from the ${first.kind === "pop" ? "head" : "tail"} of key ${k} before ${b} popped ${show(
-              second.x,
-            )} there, since ${src()}, with ${show(x)} ahead of ${show(y)}`,
-        }));
-      }
+      };
+      pushTo(behind, y, fact);
+      sameEnd(pushOf(q, x), pushOf(q, y), "pushed", "append", ["to the tail", "to the head"]);
+      sameEnd(onlyPop(q, x), onlyPop(q, y), "popped", "pop", ["from the head", "from the tail"]);
     }
 
   // An observation whose head is h (pushed at the tail) comes after the LPOP of any element pushed at
@@ -469,6 +421,7 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
   const absences = absenceObservations(q);
   // Bounded work: beyond it, fewer edges (never wrong ones).
   if (absences.length * permanent.length > 4_000_000) return;
+  q.permanentEdges = true;
   for (const o of absences)
     for (const w of permanent) {
       if (!o.lacks(w.x)) continue;
@@ -561,19 +514,22 @@ interface Anchor {
 }
 
 /**
- * lost-element and lost-append. An acknowledged push of x, then an observation F invoked after the
- * push completed that lacks x, while nothing that could remove x (a pop that returned it, a pop or
- * DEL of unknown outcome, a DEL of an existing key) may have taken effect from the push's
- * invocation to F's completion. A committed read that still holds x, completed before F was
- * invoked, restarts that span at its own invocation: whatever ran before it did not remove x. That
- * settles a push that raced a DEL (or a pop of unknown outcome) once a later read shows the element
- * survived it. If x is also never popped and no read invoked after F shows it again, it is
- * lost-element; otherwise (it was popped or seen later) the read missed it: lost-append.
+ * Misses of an acknowledged push of x: an observation F invoked after the push completed that
+ * lacks x, while nothing that could remove x (a pop that returned it, a pop or DEL of unknown
+ * outcome, a DEL of an existing key) may have taken effect from the push's invocation to F's
+ * completion. A committed read that still holds x, completed before F was invoked, restarts that
+ * span at its own invocation: whatever ran before it did not remove x. That settles a push that
+ * raced a DEL (or a pop of unknown outcome) once a later read shows the element survived it.
+ *
+ * If x is also never popped and no read invoked after F completed shows it again, it is
+ * lost-element. Otherwise x was not lost, F saw a stale state: F precedes the push (rw, by the
+ * absence of any removal) though the push completed before F began (real time), the two-step
+ * cycle Elle names G-single-item-realtime.
  */
 function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   const wantElement = ctx.wants("lost-element");
-  const wantAppend = ctx.wants("lost-append");
-  if (!wantElement && !wantAppend) return;
+  const wantStale = ctx.wants("G-single-item-realtime");
+  if (!wantElement && !wantStale) return;
   const absences = absenceObservations(q).filter((a) => a.t.invokePos >= 0);
   if (absences.length === 0) return;
   absences.sort((a, b) => a.t.invokePos - b.t.invokePos);
@@ -641,47 +597,55 @@ function findLosses(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
   }
 
   const k = show(q.key);
-  // Where x was last known present, and the span in which nothing could remove it.
-  const since = (w: Push, m: { f: Absence; anchor: Anchor }) =>
-    m.anchor.read === null
-      ? `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(m.f.t)}, invoked after that push completed, ${m.f.what()}, which lacks it`
-      : `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, and ${label(m.anchor.read.t)} ${readWhat(
-          q,
-          m.anchor.read.list,
-        )}, still holding it; but ${label(m.f.t)}, invoked after that read completed, ${m.f.what()}, which lacks it`;
   for (const w of q.pushes.values()) {
     const fin = finalMiss.get(w.x);
     if (fin !== undefined && wantElement) {
+      // Where x was last known present, and the span in which nothing could remove it.
+      const read = fin.anchor.read;
+      const since =
+        read === null
+          ? `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, but ${label(fin.f.t)}, invoked after that push completed, ${fin.f.what()}, which lacks it`
+          : `${label(w.t)} pushed ${show(w.x)} to key ${k} and was acknowledged, and ${label(read.t)} ${readWhat(
+              q,
+              read.list,
+            )}, still holding it; but ${label(fin.f.t)}, invoked after that read completed, ${fin.f.what()}, which lacks it`;
       out.push({
         type: "lost-element",
         keys: [q.key],
-        ops:
-          fin.anchor.read === null
-            ? [w.t.index, fin.f.t.index]
-            : [w.t.index, fin.anchor.read.t.index, fin.f.t.index],
-        explanation: `${since(w, fin)}. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
+        ops: read === null ? [w.t.index, fin.f.t.index] : [w.t.index, read.t.index, fin.f.t.index],
+        explanation: `${since}. Nothing could have removed it in between: no pop ever returned it, and no DEL or pop of unknown outcome on that key may have run in that span. No later read shows it again, so the acknowledged element is lost.`,
       });
       continue;
     }
     const miss = firstMiss.get(w.x);
-    if (miss === undefined || !wantAppend) continue;
-    const p = q.pops.get(w.x)?.[0];
-    const later =
-      p !== undefined
-        ? `; it was popped only afterwards, by ${label(p.t)}`
-        : (seen.get(w.x) ?? -1) > miss.f.t.completePos
-          ? "; a later read shows it again"
-          : "";
-    out.push({
-      type: "lost-append",
-      keys: [q.key],
-      ops:
-        miss.anchor.read === null
-          ? [w.t.index, miss.f.t.index]
-          : [w.t.index, miss.anchor.read.t.index, miss.f.t.index],
-      explanation: `${since(w, miss)}, though no pop or DEL on that key may have removed it in between${later}.`,
-    });
+    // An element nothing can remove already has that rw edge in the graph (addEdges), which finds the cycle.
+    if (miss === undefined || !wantStale || (q.permanentEdges && !q.pops.has(w.x))) continue;
+    out.push(staleMiss(q, w, miss.f, miss.anchor.read));
   }
+}
+
+/** F lacks x although x's push W completed before F began and nothing may have removed x since. */
+function staleMiss(q: QueueKey, w: Push, f: Absence, anchor: Read | null): Anomaly {
+  const x = show(w.x);
+  const cmp = f.t.completePos;
+  const since =
+    anchor === null
+      ? "T2's invocation"
+      : `the invocation of ${label(anchor.t)}, which ${readWhat(q, anchor.list)}, still holding it, and completed before T1 was invoked`;
+  const rw = `T1 ${f.what()}, without ${x}, which T2 pushed; nothing that may remove ${x} (a pop that returned it, a DEL, a pop of unknown outcome) may have taken effect from ${since} to T1's completion, so T1 saw key ${show(
+    q.key,
+  )} before that push`;
+  const pop = q.pops.get(w.x)?.find((p) => p.t.invokePos > cmp);
+  const read =
+    pop === undefined ? q.reads.find((r) => r.t.invokePos > cmp && r.list.includes(w.x)) : undefined;
+  const later =
+    pop !== undefined
+      ? `\n\n${x} was not lost: ${label(pop.t)}, invoked after T1 completed, popped it, so T1 saw a stale state (a stale read).`
+      : read !== undefined
+        ? `\n\n${x} was not lost: ${label(read.t)}, invoked after T1 completed, ${readWhat(q, read.list)}, so T1 saw a stale state (a stale read).`
+        : "";
+  const ops = anchor === null ? [f.t.index, w.t.index] : [f.t.index, w.t.index, anchor.t.index];
+  return staleObservation(q.key, f.t, w.t, w.x, rw, ops, later);
 }
 
 /**
@@ -783,44 +747,6 @@ function findFifoViolations(
 }
 
 /**
- * len-mismatch across transactions: an LLEN and a full read of the key in one quiet window (no
- * write to the key, committed or not, may have taken effect from the first's invocation to the
- * second's completion) saw the same list, so they must agree.
- */
-function findQuietLenMismatches(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): void {
-  if (!ctx.wants("len-mismatch")) return;
-  const lens = q.counts.filter((c) => c.f === "len");
-  if (lens.length === 0 || q.reads.length === 0) return;
-  const cov = new Coverage(q.writers);
-  const readsByGap = new Map<number, Read[]>();
-  for (const r of q.reads) {
-    const g = cov.gapOf(r.t);
-    if (g < 0) continue;
-    const l = readsByGap.get(g);
-    if (l === undefined) readsByGap.set(g, [r]);
-    else l.push(r);
-  }
-  for (const c of lens) {
-    const g = cov.gapOf(c.t);
-    if (g < 0) continue;
-    const r = readsByGap.get(g)?.find((r) => r.t !== c.t && r.list.length !== c.n);
-    if (r === undefined) continue;
-    const [a, b] = r.t.invokePos < c.t.invokePos ? [r.t, c.t] : [c.t, r.t];
-    out.push({
-      type: "len-mismatch",
-      keys: [q.key],
-      ops: [a.index, b.index],
-      explanation: `${label(c.t)} read LLEN ${show(q.key)} = ${c.n}, but ${label(r.t)} ${readWhat(
-        q,
-        r.list,
-      )}, ${r.list.length} element${r.list.length === 1 ? "" : "s"}; no write to that key may have taken effect from the invocation of ${label(
-        a,
-      )} to the completion of ${label(b)}, so both saw the same list.`,
-    });
-  }
-}
-
-/**
  * resurrected-key: after an acknowledged DEL, (a) an element whose push had taken effect before the
  * DEL was invoked is read or popped by an op invoked after the DEL completed; or (b) LLEN or EXISTS
  * is non-zero although no push may have taken effect from the DEL's invocation to that op's
@@ -881,74 +807,6 @@ function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): v
     });
   }
 
-  const cov = new Coverage(q.adders, (t) => settled.get(t) ?? doneAt(t));
-  const plain = new Coverage(q.adders);
-  const firstDel = new Map<number, Del>();
-  for (const d of q.dels) {
-    if (d.pushAfter) continue;
-    const g = cov.gapOf(d.t);
-    if (g < 0) continue;
-    const cur = firstDel.get(g);
-    if (cur === undefined || d.t.completePos < cur.t.completePos) firstDel.set(g, d);
-  }
-  if (firstDel.size === 0) return;
-  for (const c of q.counts) {
-    if (c.n === 0) continue;
-    const g = cov.gapOf(c.t);
-    const d = g < 0 ? undefined : firstDel.get(g);
-    if (d === undefined || c.t.invokePos <= d.t.completePos) continue;
-    const name = c.f === "len" ? "LLEN" : "EXISTS";
-    const early =
-      plain.gap(d.t.invokePos, c.t.completePos) < 0
-        ? " (a push still in flight then had already taken effect: a read or pop had returned its element before the DEL was invoked)"
-        : "";
-    out.push({
-      type: "resurrected-key",
-      keys: [q.key],
-      ops: [d.t.index, c.t.index],
-      explanation: `${label(d.t)} deleted key ${k} (acknowledged), and ${label(c.t)}, invoked after that, read ${name} ${k} = ${
-        c.n
-      }, though no push to that key may have taken effect from the DEL's invocation to that read's completion${early}: the key should be empty.`,
-    });
-  }
-}
-
-/**
- * len-mismatch inside one committed transaction: LLEN and a full read of the same key, adjusted
- * for the transaction's own pushes and pops between them, must agree.
- */
-function findTxnLenMismatches(txns: readonly Txn[], out: Anomaly[]): void {
-  const state = new Map<Key, { n: number; src: "r" | "len"; j: number; v: MopValue }>();
-  for (const t of txns) {
-    if (t.type !== "ok" || t.mops.length < 2) continue;
-    state.clear();
-    const mops = t.mops;
-    for (let j = 0; j < mops.length; j++) {
-      const [f, k, v] = mops[j];
-      const s = state.get(k);
-      if (f === "r" || f === "len") {
-        const n = f === "r" ? readList(v)?.length : countOf(v);
-        if (n === undefined || n === null) continue;
-        const src = f === "r" ? "r" : "len";
-        if (s !== undefined && s.src !== src && s.n !== n) {
-          const lenText = `LLEN ${show(k)} = ${show(src === "len" ? v : s.v)}`;
-          const readText = `the full list ${show(src === "r" ? v : s.v)}`;
-          const [first, second] = src === "len" ? [readText, lenText] : [lenText, readText];
-          out.push({
-            type: "len-mismatch",
-            keys: [k],
-            ops: [t.index],
-            explanation: `${label(t)} read ${first} and then ${second} in one transaction; counting its own pushes and pops in between, the first implies ${
-              s.n
-            } element(s) at the second, which shows ${n}.`,
-          });
-        }
-        state.set(k, { n, src, j, v });
-      } else if (s !== undefined) {
-        if (f === "append" || f === "lpush") s.n++;
-        else if ((f === "pop" || f === "rpop") && v !== null && v !== undefined) s.n--;
-        else if (f !== "exists") state.delete(k);
-      }
-    }
-  }
+  const settledCov = new Coverage(q.adders, (t) => settled.get(t) ?? doneAt(t));
+  findCountResurrections(QUEUE_SHAPE, q.key, q.dels, q.counts, settledCov, new Coverage(q.adders), out);
 }

@@ -9,6 +9,13 @@ import { defaultKvKnobs, type KvKnobs, kvKnobDescriptions } from "../kv/knobs.ts
 import { defaultRedisKnobs, type RedisKnobs, redisKnobDescriptions } from "../redis/knobs.ts";
 import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
+import {
+  checkScheduleKnobs,
+  defaultScheduleKnobs,
+  legacyScheduleKnobs,
+  type ScheduleKnobs,
+  scheduleKnobDescriptions,
+} from "./sched-knobs.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
 
 export interface ClusterKnobs {
@@ -66,19 +73,34 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
 };
 
-export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs;
+export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
 
 export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
   ...defaultClusterKnobs,
+  ...defaultScheduleKnobs,
   ...defaultKvKnobs,
   ...defaultRedisKnobs,
 });
 
 const descriptions: Record<string, string> = {
   ...clusterKnobDescriptions,
+  ...scheduleKnobDescriptions,
   ...kvKnobDescriptions,
   ...redisKnobDescriptions,
 };
+
+/**
+ * Knobs added after repro files were first written, each with the value that reproduces a run
+ * recorded before it existed. A repro records every knob it knew; one that does not name a knob of
+ * this table replays with this value instead of today's default (a run made before the catalog
+ * bootstrap existed started on empty stores; one made before `leaderProxy` forwarded coarsely).
+ */
+export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.freeze({
+  catalogBootstrap: false,
+  leaderProxy: "coarse",
+  // A file written before the scheduling knobs existed recorded a run of the coarse model.
+  ...(legacyScheduleKnobs as Record<string, KnobValue>),
+});
 
 export function listKnobs(): Array<{ name: string; default: KnobValue; description: string }> {
   return Object.keys(defaultKnobs)
@@ -139,5 +161,6 @@ export function resolveKnobs(
     out[k] = typeof raw === "string" ? parseKnobValue(k, raw) : raw;
     checkKnob(k, out[k], "--knob");
   }
+  checkScheduleKnobs(out as unknown as ScheduleKnobs);
   return out;
 }

@@ -10,10 +10,13 @@
 import type { Clocks } from "../engine/clock.ts";
 import type { Network } from "../engine/network.ts";
 import type { Stream } from "../engine/rng.ts";
+import type { Scheduler, TaskId } from "../engine/schedule.ts";
 import type { Simulation } from "../engine/sim.ts";
+import { ensureCatalog } from "../kv/bootstrap.ts";
 import { type CoordinatorEnv, LEADER_ERRORS, serveForward } from "../kv/coordinator.ts";
 import { applyRequest } from "../kv/fsm.ts";
 import { Hlc } from "../kv/hlc.ts";
+import { NOT_NOW, performRead, ReadFailed } from "../kv/reads.ts";
 import type {
   ApplyResult,
   DispatchResult,
@@ -21,6 +24,7 @@ import type {
   FsmRequest,
   OperationGroup,
   ProposeOutcome,
+  StoreRead,
 } from "../kv/types.ts";
 import { MvccStore } from "../mvcc/store.ts";
 import type { RaftCluster } from "../raft/host.ts";
@@ -29,14 +33,16 @@ import type { NodeContext } from "../redis/context.ts";
 import { execute } from "../redis/execute.ts";
 import { checkStoreInvariants } from "../redis/invariants.ts";
 import { type RedisCommand, type RedisReply, reply } from "../redis/types.ts";
-import { type Resume, runCoroutine } from "./coroutine.ts";
+import { PENDING, type Resume, runCoroutine } from "./coroutine.ts";
 import type { AllKnobs } from "./knobs.ts";
 
 export type AppMessage =
   | { app: true; t: "proxy"; id: number; cmd: RedisCommand }
   | { app: true; t: "proxy-reply"; id: number; reply: RedisReply }
   | { app: true; t: "forward"; id: number; group: OperationGroup }
-  | { app: true; t: "forward-reply"; id: number; result: DispatchResult };
+  | { app: true; t: "forward-reply"; id: number; result: DispatchResult }
+  | { app: true; t: "read"; id: number; read: StoreRead }
+  | { app: true; t: "read-reply"; id: number; value: unknown };
 
 export interface NodeDeps {
   sim: Simulation;
@@ -45,6 +51,8 @@ export interface NodeDeps {
   network: Network<unknown>;
   knobs: AllKnobs;
   rng: Stream;
+  /** This node's scheduler of its tasks (client commands, forwards served, the compactor). */
+  sched: Scheduler;
   probe(name: string): void;
   emit(kind: string, data: Record<string, unknown>): void;
   /** Whether `emit` records anything: when not, trace payloads are not even built (hot paths). */
@@ -54,21 +62,42 @@ export interface NodeDeps {
 }
 
 /**
- * The demo coordinator's errors cross gRPC as strings, and its Dispatch loop recognises leader
- * churn by the message's suffix (`LEADER_ERRORS`, spec §1.6). The Raft host words those outcomes
- * with details after the phrase ("leadership lost (term 4)"), so the demo host puts the phrase last.
+ * The leader-churn phrase that ends the real error for one of the Raft host's failure messages,
+ * which word the same outcomes with details after the phrase ("leadership lost (term 4)").
  */
-function demoLeaderError(o: ProposeOutcome): ProposeOutcome {
-  if (o.status === "applied") return o;
-  const m = o.message;
-  const phrase = m.startsWith("leadership lost")
+function leaderPhrase(m: string): string | undefined {
+  return m.startsWith("leadership lost")
     ? LEADER_ERRORS.leadershipLost
     : m.startsWith("not leader")
       ? LEADER_ERRORS.notLeader
       : m.startsWith("proposal dropped: leadership transfer")
         ? LEADER_ERRORS.transferInProgress
         : undefined;
-  return phrase === undefined || m.endsWith(phrase) ? o : { ...o, message: `${m}: ${phrase}` };
+}
+
+function phraseLast(m: string): string {
+  const phrase = leaderPhrase(m);
+  return phrase === undefined || m.endsWith(phrase) ? m : `${m}: ${phrase}`;
+}
+
+/**
+ * The demo coordinator's errors cross gRPC as strings, and its Dispatch loop recognises leader
+ * churn by the message's suffix (`LEADER_ERRORS`), so the demo host puts the phrase last.
+ */
+function demoLeaderError(o: ProposeOutcome): ProposeOutcome {
+  if (o.status === "applied") return o;
+  const message = phraseLast(o.message);
+  return message === o.message ? o : { ...o, message };
+}
+
+/**
+ * A forwarded dispatch's answer as it crosses the RPC: an error's text ends with the sentinel's
+ * phrase, which is how the forwarding proxy tells leader churn from a final error.
+ */
+function wireLeaderError(r: DispatchResult): DispatchResult {
+  if (r.ok || r.kind === "write-conflict") return r;
+  const message = phraseLast(r.message);
+  return message === r.message ? r : { ...r, message };
 }
 
 /** How long a proxied command may wait for the leader's answer before the node gives up. */
@@ -85,10 +114,13 @@ export class SimNode {
   private campaignWallUs = Number.NEGATIVE_INFINITY;
   private readonly proxied = new Map<number, { done: (r: RedisReply) => void; timer: number }>();
   private readonly forwarded = new Map<number, { resume: Resume; timer: number }>();
+  private readonly readsSent = new Map<number, { resume: Resume; timer: number }>();
   private ctx: NodeContext;
   private compactor: DeltaCompactor;
   private compactorPaused = false;
   private leaseTimer = -1;
+  /** The task whose coroutine is running right now (set before each resumption). */
+  private current: TaskId = 0;
   private isLeaderNow = false;
 
   constructor(
@@ -96,9 +128,21 @@ export class SimNode {
     private readonly d: NodeDeps,
   ) {
     this.store = new MvccStore();
+    this.bootstrapStore();
     this.hlc = this.newHlc();
     this.ctx = this.newContext();
     this.compactor = new DeltaCompactor(this.ctx);
+  }
+
+  /**
+   * The server's start-up, before any client connects (docs/model.md, "S1"): the route catalog is
+   * written straight into the local store at commitTS 1, not through Raft. A restart reloads it
+   * with the rest of the store; here the store is rebuilt, so the write is made again first.
+   */
+  private bootstrapStore(): void {
+    if (!this.d.knobs.catalogBootstrap) return;
+    const commitTS = ensureCatalog(this.store);
+    if (this.d.tracing) this.d.emit("store.bootstrap", { node: this.id, commitTS });
   }
 
   private newHlc(): Hlc {
@@ -142,6 +186,8 @@ export class SimNode {
         ? (ev, data) => d.emit(ev, { node: this.id, ...(data as Record<string, unknown>) })
         : () => {},
       urgentCompaction: (type, userKey) => this.compactor.triggerUrgent(type, userKey),
+      readNow: (e) => this.readNow(e),
+      pauseAt: (_point) => (d.sched.active ? d.sched.delay(this.current) : 0),
       reuseLog: d.reuseLog,
     };
   }
@@ -183,6 +229,8 @@ export class SimNode {
   /** The node crashed: everything running on it stops. */
   crashed(): void {
     this.generation++;
+    // Its tasks are gone; those that were waiting will never run again to report their end.
+    this.d.sched.endAll();
     this.isLeaderNow = false;
     this.generationBumpForLeadership();
     this.failInFlight();
@@ -191,7 +239,9 @@ export class SimNode {
   /** The node restarted: its volatile state is gone and is rebuilt by re-applying the log. */
   restart(): void {
     this.generation++;
+    this.d.sched.endAll();
     this.store = new MvccStore();
+    this.bootstrapStore();
     this.hlc = this.newHlc();
     this.ctx = this.newContext();
     this.compactor = new DeltaCompactor(this.ctx);
@@ -271,51 +321,170 @@ export class SimNode {
     done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void,
   ) {
     const gen = this.generation;
+    const sched = this.d.sched;
+    const task = sched.active ? sched.begin() : 0;
     runCoroutine(
       co,
-      (e, resume) => this.perform(e, resume),
+      (e, later) => this.perform(e, later, task),
       done,
       () => gen === this.generation,
+      sched.active ? () => sched.end(task) : undefined,
+      () => {
+        this.current = task;
+      },
     );
   }
 
-  private perform(e: Effect, resume: Resume): void {
-    const { raft, sim } = this.d;
+  /**
+   * Carries out one effect of a task (docs/model.md lists the scheduling points). A store read or
+   * a scheduling point that neither pauses nor waits is answered at once; everything else resumes
+   * the task from a later event.
+   */
+  private perform(e: Effect, later: () => Resume, task: TaskId): unknown {
+    const { raft, sim, sched } = this.d;
     switch (e.kind) {
-      case "propose":
+      case "read": {
+        const pause = e.pauseUs >= 0 ? e.pauseUs : sched.active ? sched.delay(task) : 0;
+        if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
+        const resume = later();
+        if (pause === 0) this.readStep(e, resume);
+        else sim.schedule(pause, () => this.readStep(e, resume));
+        return PENDING;
+      }
+      case "sched": {
+        const pause = e.pauseUs ?? (sched.active ? sched.delay(task) : 0);
+        if (pause === 0) return undefined;
+        const resume = later();
+        sim.schedule(pause, () => resume(undefined));
+        return PENDING;
+      }
+      case "propose": {
+        // After the apply, before the task goes on (and, at the end of a command, replies).
+        const resume = this.pausedResume(later(), task);
         if (this.d.knobs.coordinator === "demo")
           raft.propose(this.id, e.request, (o) => resume(demoLeaderError(o)));
         else raft.propose(this.id, e.request, resume);
-        return;
+        return PENDING;
+      }
+      // A read round's waiters are released together, in a seeded order (RaftCluster
+      // `orderReleased`); each may then stall before it goes on to propose.
       case "verify-leader":
-        raft.verifyLeader(this.id, resume);
-        return;
+        raft.verifyLeader(this.id, this.pausedResume(later(), task));
+        return PENDING;
       case "read-index":
-        raft.readIndex(this.id, resume);
-        return;
+        raft.readIndex(this.id, this.pausedResume(later(), task));
+        return PENDING;
       case "lease-read":
-        raft.leaseRead(this.id, resume);
-        return;
-      case "sleep":
-        sim.schedule(Math.max(0, Math.round(e.us)), () => resume(undefined));
-        return;
+        raft.leaseRead(this.id, this.pausedResume(later(), task));
+        return PENDING;
+      case "sleep": {
+        // A retry loop's backoff: the pause of a scheduling point comes on top.
+        const pause = sched.active ? sched.delay(task) : 0;
+        const resume = later();
+        sim.schedule(Math.max(0, Math.round(e.us)) + pause, () => resume(undefined));
+        return PENDING;
+      }
       case "forward":
-        this.forward(e.group, resume);
-        return;
+        this.forward(e.group, e.timeoutUs, later());
+        return PENDING;
     }
   }
 
-  /** forwardWithRetry: find the leader (polling), send the request, wait for its answer. */
-  private forward(group: OperationGroup, resume: Resume): void {
+  /** `NodeContext.readNow`: serve a read of the running task without a yield when nothing waits. */
+  private readNow(e: StoreRead): unknown {
+    const sched = this.d.sched;
+    const pause = sched.active ? sched.delay(this.current) : 0;
+    if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
+    e.pauseUs = pause;
+    return NOT_NOW;
+  }
+
+  /** `resume`, after the pause a scheduling point draws when the effect completes. */
+  private pausedResume(resume: Resume, task: TaskId): Resume {
+    const sched = this.d.sched;
+    if (!sched.active) return resume;
+    return (v) => {
+      const pause = sched.delay(task);
+      if (pause === 0) resume(v);
+      else this.d.sim.schedule(pause, () => resume(v));
+    };
+  }
+
+  /** Whether a store read can be served from this node's store now, with no wait. */
+  private readsLocally(): boolean {
+    const k = this.d.knobs;
+    if (!k.readCallFence && !k.readProxyToLeader) return true;
+    const raft = this.d.raft;
+    if (!raft.isLeader(this.id)) return !k.readProxyToLeader;
+    if (!k.readCallFence) return true;
+    // Production: a lease hit needs no wait; the demo's store does a ReadIndex on every call.
+    return k.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0;
+  }
+
+  /**
+   * One store read that may wait: served by the leader this node knows when it no longer leads
+   * (RawGet/RawScanAt at the caller's timestamp), else after this node's read fence.
+   */
+  private readStep(e: StoreRead, resume: Resume): void {
+    const { raft, knobs } = this.d;
+    if (!raft.isUp(this.id)) return;
+    if (!raft.isLeader(this.id)) {
+      if (knobs.readProxyToLeader) this.proxyRead(e, resume);
+      else resume(performRead(this.store, e));
+      return;
+    }
+    if (!knobs.readCallFence || (knobs.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0)) {
+      resume(performRead(this.store, e));
+      return;
+    }
+    this.d.probe("cluster.read-fence");
+    raft.readIndex(this.id, (ok) =>
+      resume(ok ? performRead(this.store, e) : new ReadFailed("NOTLEADER read fence: not leader")),
+    );
+  }
+
+  private proxyRead(e: StoreRead, resume: Resume): void {
+    const { raft, sim } = this.d;
+    const leader = raft.leaderOf(this.id);
+    if (leader === undefined || leader === this.id) {
+      resume(new ReadFailed("NOTLEADER leader not found"));
+      return;
+    }
+    const id = this.nextId++;
+    const timer = sim.schedule(PROXY_TIMEOUT_US, () => {
+      this.readsSent.delete(id);
+      resume(new ReadFailed("ERR read from leader timed out"));
+    });
+    this.readsSent.set(id, { resume, timer });
+    this.d.probe("cluster.read-proxy");
+    this.d.network.send(this.id, leader, { app: true, t: "read", id, read: e } satisfies AppMessage);
+  }
+
+  /**
+   * One forward RPC (the coordinator's forwardWithRetry decides about retrying): to the leader this
+   * node's Raft names — itself while it still leads, over its own loopback — or, when it names
+   * none, "leader not found" at once. A lost request or reply is an unknown outcome after timeoutUs.
+   * Under `leaderProxy: coarse` the host instead polls until it knows of another leader.
+   */
+  private forward(group: OperationGroup, timeoutUs: number, resume: Resume): void {
     const { raft, sim, knobs } = this.d;
-    const deadline = sim.now + knobs.leaderRetryBudgetMs * 1000;
+    const deadline = sim.now + timeoutUs;
+    const coarse = knobs.leaderProxy === "coarse";
     const attempt = () => {
       const leader = raft.leaderOf(this.id);
-      if (leader === undefined || leader === this.id) {
+      if (leader === undefined || (coarse && leader === this.id)) {
         // The demo's redirect is one attempt: its Dispatch loop does the polling, re-checking
-        // IsLeader() each time, so a node that wins leadership back proposes locally (spec §1.6).
-        if (knobs.coordinator === "demo" || sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline) {
-          resume({ ok: false, kind: "failed", message: "leader not found" } satisfies DispatchResult);
+        // IsLeader() each time, so a node that wins leadership back proposes locally.
+        if (
+          !coarse ||
+          knobs.coordinator === "demo" ||
+          sim.now + knobs.leaderRetryIntervalMs * 1000 > deadline
+        ) {
+          resume({
+            ok: false,
+            kind: "failed",
+            message: LEADER_ERRORS.leaderNotFound,
+          } satisfies DispatchResult);
           return;
         }
         sim.schedule(knobs.leaderRetryIntervalMs * 1000, attempt);
@@ -327,7 +496,7 @@ export class SimNode {
         resume({ ok: false, kind: "ambiguous", message: "forward timed out" } satisfies DispatchResult);
       });
       this.forwarded.set(id, { resume, timer });
-      this.d.probe("cluster.forward");
+      this.d.probe(leader === this.id ? "cluster.forward-self" : "cluster.forward");
       this.d.network.send(this.id, leader, { app: true, t: "forward", id, group } satisfies AppMessage);
     };
     attempt();
@@ -361,6 +530,9 @@ export class SimNode {
   }
 
   private executeLocal(cmd: RedisCommand, done: (r: RedisReply) => void): void {
+    // A command that starts on a store with nothing committed reads the empty store at the
+    // sentinel timestamp: never after the catalog bootstrap (docs/model.md, "S1").
+    if (this.store.lastCommitTS() === 0) this.d.probe("cluster.command-on-empty-store");
     this.run(execute(this.ctx, cmd), (r) => {
       if (r.ok) done(r.value);
       else throw r.error;
@@ -395,11 +567,30 @@ export class SimNode {
       case "forward":
         this.run(serveForward(this.ctx.coordinatorEnv, m.group), (r) => {
           const result: DispatchResult = r.ok
-            ? r.value
+            ? this.d.knobs.leaderProxy === "elastickv"
+              ? wireLeaderError(r.value)
+              : r.value
             : { ok: false, kind: "ambiguous", message: String((r.error as Error)?.message ?? r.error) };
           net.send(this.id, from, { app: true, t: "forward-reply", id: m.id, result } satisfies AppMessage);
         });
         return;
+      case "read":
+        // The leader serves any timestamp it is given, from its own store.
+        net.send(this.id, from, {
+          app: true,
+          t: "read-reply",
+          id: m.id,
+          value: performRead(this.store, m.read),
+        } satisfies AppMessage);
+        return;
+      case "read-reply": {
+        const r = this.readsSent.get(m.id);
+        if (!r) return;
+        this.readsSent.delete(m.id);
+        this.d.sim.cancel(r.timer);
+        r.resume(m.value);
+        return;
+      }
       case "forward-reply": {
         const f = this.forwarded.get(m.id);
         if (!f) return;
@@ -423,6 +614,10 @@ export class SimNode {
     for (const [id, f] of this.forwarded) {
       this.d.sim.cancel(f.timer);
       this.forwarded.delete(id);
+    }
+    for (const [id, r] of this.readsSent) {
+      this.d.sim.cancel(r.timer);
+      this.readsSent.delete(id);
     }
   }
 }

@@ -11,6 +11,7 @@ import type { Fault } from "../engine/nemesis.ts";
 import { Nemesis } from "../engine/nemesis.ts";
 import { Network } from "../engine/network.ts";
 import { RandomSource, type Stream } from "../engine/rng.ts";
+import { type ScheduleParams, Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
 import type { FsmRequest } from "../kv/types.ts";
 import { RaftCluster, type RaftEvent, registerRaftFaults } from "../raft/host.ts";
@@ -21,6 +22,7 @@ import { type RandomFaultKind, type Scenario, toMicros } from "../workload/scena
 import { completeStep, stepToCommand } from "./commands.ts";
 import type { AllKnobs } from "./knobs.ts";
 import { type AppMessage, SimNode } from "./node.ts";
+import { drawScheduleParams } from "./sched-knobs.ts";
 import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "./types.ts";
 
 /** Scenario fault kinds → the nemesis kinds that carry them out. */
@@ -75,6 +77,8 @@ interface ClientState {
 }
 
 interface SwarmConfig {
+  /** Scheduling inside the nodes (drawn last, and only when scheduling is on). */
+  schedule: ScheduleParams;
   faultKinds: Record<string, number>;
   delayUs: [number, number];
   dropRate: number;
@@ -82,13 +86,18 @@ interface SwarmConfig {
   reorder: boolean;
 }
 
-function drawSwarm(s: Scenario, rng: Stream, swarm: boolean): SwarmConfig {
+function drawSwarm(s: Scenario, rng: Stream, swarm: boolean, knobs: AllKnobs): SwarmConfig {
+  const c = drawSwarmNetwork(s, rng, swarm);
+  return { ...c, schedule: drawScheduleParams(knobs, rng, swarm) };
+}
+
+function drawSwarmNetwork(s: Scenario, rng: Stream, swarm: boolean): Omit<SwarmConfig, "schedule"> {
   const rates: Record<string, number> = {};
   for (const f of s.faults ?? []) {
     if (f.kind !== "random") continue;
     for (const [k, r] of Object.entries(f.rates)) rates[k] = (rates[k] ?? 0) + (r ?? 0);
   }
-  const base: SwarmConfig = {
+  const base: Omit<SwarmConfig, "schedule"> = {
     faultKinds: rates,
     delayUs: s.cluster.delayUs ?? [500, 2_000],
     dropRate: s.cluster.dropRate ?? 0,
@@ -121,7 +130,7 @@ export function runScenario(input: RunInput): RunOutcome {
   const rs = input.tape
     ? new RandomSource({ tape: input.tape })
     : new RandomSource({ seed: input.seed ?? 1 });
-  const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true);
+  const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true, knobs);
   const sim = new Simulation();
   const n = s.cluster.nodes;
   const failures: RunFailure[] = [];
@@ -165,6 +174,11 @@ export function runScenario(input: RunInput): RunOutcome {
   }
 
   const nodes: SimNode[] = [];
+  // Each node schedules its own tasks; with scheduling off nothing is drawn.
+  const schedulers = Array.from(
+    { length: n },
+    (_, i) => new Scheduler(swarm.schedule, rs.stream(`sched/n${i}`)),
+  );
   let leaderChanges = 0;
   let lastLeader: number | undefined;
   const raft: RaftCluster<FsmRequest> = new RaftCluster<FsmRequest>({
@@ -183,6 +197,10 @@ export function runScenario(input: RunInput): RunOutcome {
     persistDelayUs: knobs.persistDelayUs,
     lossUnpersistedOnCrash: true,
     leaseReadWaitsForApply: knobs.pointReadFence === "before",
+    readsFailDuringTransfer: knobs.leaderProxy === "elastickv",
+    ...(swarm.schedule.strategy === "off"
+      ? {}
+      : { orderReleased: (node: number, batch: unknown[]) => void schedulers[node]!.order(batch) }),
     onApply: (node, index, data) => nodes[node]!.apply(index, data),
     onRestart: (node) => nodes[node]!.restart(),
     onRoleChange: (node, role, term, lead) => {
@@ -213,6 +231,7 @@ export function runScenario(input: RunInput): RunOutcome {
       network,
       knobs,
       rng: rs.stream(`node${i}`),
+      sched: schedulers[i]!,
       probe,
       emit,
       tracing: trace !== undefined,
@@ -336,6 +355,8 @@ export function runScenario(input: RunInput): RunOutcome {
   const nemesisRng = rs.stream("nemesis");
   let faultsOn = true;
   let faultCount = 0;
+  // Which fault spec (and arrival) each injected fault came from, so a shrinker can remove it.
+  const faultIds: string[] = [];
   const nemesis = new Nemesis(sim, nemesisRng, {
     onFault: (f: Fault, atUs: number, phase: "start" | "stop") => {
       const name = phase === "start" ? f.kind : `stop-${f.kind}`;
@@ -364,9 +385,11 @@ export function runScenario(input: RunInput): RunOutcome {
     kind: string,
     args: Record<string, unknown> | undefined,
     durationUs: number | undefined,
+    id: string,
   ) => {
     if (!faultsOn) return;
     faultCount++;
+    faultIds.push(id);
     const fault: Fault = { kind, args: args ? { ...args } : undefined, durationUs };
     try {
       nemesis.inject(fault);
@@ -378,38 +401,42 @@ export function runScenario(input: RunInput): RunOutcome {
       });
     }
   };
-  for (const f of s.faults ?? []) {
-    if (f.kind !== "scripted") continue;
+  (s.faults ?? []).forEach((f, fi) => {
+    if (f.kind !== "scripted") return;
     const kind = f.fault.name;
     sim.at(t0 + toMicros(f.at), () =>
       inject(
         kind === "heal" ? "heal-all" : kind,
         f.fault.args,
         f.fault.for ? toMicros(f.fault.for) : undefined,
+        `s${fi}`,
       ),
     );
-  }
+  });
   // Random faults: arrivals drawn per kind (rate = expected faults per simulated second).
-  for (const f of s.faults ?? []) {
-    if (f.kind !== "random") continue;
+  (s.faults ?? []).forEach((f, fi) => {
+    if (f.kind !== "random") return;
     const from = t0 + (f.from !== undefined ? toMicros(f.from) : 0);
     const to = t0 + (f.to !== undefined ? toMicros(f.to) : s.runForUs);
     for (const kind of Object.keys(f.rates).sort() as RandomFaultKind[]) {
       const rate = swarm.faultKinds[kind];
       if (!rate || rate <= 0) continue;
       const meanGapUs = 1_000_000 / rate;
+      const skip = new Set(f.skip?.[kind] ?? []);
+      const divisor = f.durationDivisor ?? 1;
       let t = from;
-      for (;;) {
+      for (let nth = 0; ; nth++) {
         // Exponential gaps from a uniform choice; choice 0 = the longest gap (the least eventful).
         const u = (nemesisRng.int(1_000_000) + 1) / 1_000_001;
         t += Math.max(1_000, Math.round(-Math.log(u) * meanGapUs));
         if (t >= to) break;
         const nk = FAULT_KIND[kind];
-        const dur = LASTING.has(nk) ? 200_000 + nemesisRng.int(2_000_000) : undefined;
-        sim.at(t, () => inject(nk, undefined, dur));
+        const drawn = LASTING.has(nk) ? 200_000 + nemesisRng.int(2_000_000) : undefined;
+        const dur = drawn !== undefined ? Math.max(1_000, Math.round(drawn / divisor)) : undefined;
+        if (!skip.has(nth)) sim.at(t, () => inject(nk, undefined, dur, `r${fi}/${kind}#${nth}`));
       }
     }
-  }
+  });
 
   // ---- run: fault phase ----
   const capEvents = s.caps?.events ?? 20_000_000;
@@ -547,6 +574,7 @@ export function runScenario(input: RunInput): RunOutcome {
     },
     probes,
     events,
+    faultIds,
     tape: rs.tape.slice(),
     trace,
   };

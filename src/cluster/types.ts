@@ -64,6 +64,11 @@ export interface RunOutcome {
   /** Counts of named rare events (design §4). */
   probes: Record<string, number>;
   events: TimelineEvent[];
+  /**
+   * One id per injected fault, in injection order: `s<i>` for the scripted fault spec i,
+   * `r<i>/<kind>#<n>` for the n-th arrival of a kind of the random fault spec i.
+   */
+  faultIds?: string[];
   /** The choice tape this run consumed (for repro files and shrinking). */
   tape: number[];
   trace?: string[];

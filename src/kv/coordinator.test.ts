@@ -140,6 +140,7 @@ describe("production coordinator", () => {
       expect(h.kinds()).toEqual(setup === "follower" ? ["forward"] : ["verify-leader", "forward"]);
       expect(h.effects.at(-1)).toEqual({
         kind: "forward",
+        timeoutUs: 5_000_000,
         group: {
           startTS: 50,
           commitTS: 60,
@@ -152,7 +153,7 @@ describe("production coordinator", () => {
     }
   });
 
-  it("marks a write conflict that came back through a forward as wire", () => {
+  it("marks a write conflict that came back through a forward as wire, after re-sending it at once up to three times", () => {
     const h = new ScriptedHost();
     h.leader = false;
     h.answer = () => ({ ok: false, kind: "write-conflict", key: "k" }) satisfies DispatchResult;
@@ -162,6 +163,68 @@ describe("production coordinator", () => {
       key: "k",
       wire: true,
     });
+    expect(h.kinds()).toEqual(["forward", "forward", "forward"]);
+  });
+
+  it("after a failed VerifyLeader, re-forwards on leader errors every interval with the original timestamps", () => {
+    const h = new ScriptedHost();
+    let refusals = 4;
+    h.answer = (e, host) => {
+      if (e.kind === "verify-leader") return false;
+      if (e.kind === "forward") {
+        if (refusals-- > 0) return { ok: false, kind: "failed", message: `rpc: ${LEADER_ERRORS.notLeader}` };
+        return { ok: true, commitTS: e.group.commitTS };
+      }
+      return host.defaultAnswer(e);
+    };
+    const r = h.run(dispatch(h.env, group({ startTS: 50, commitTS: 60 })));
+    expect(r).toEqual({ ok: true, commitTS: 60 });
+    expect(h.kinds()).toEqual([
+      "verify-leader",
+      ...Array.from({ length: 4 }, () => ["forward", "sleep"]).flat(),
+      "forward",
+    ]);
+    const forwards = h.effects.flatMap((e) => (e.kind === "forward" ? [e] : []));
+    for (const f of forwards) expect(f.group).toMatchObject({ startTS: 50, commitTS: 60 });
+    // Each forward waits at most what is left of the budget.
+    expect(forwards.map((f) => f.timeoutUs)).toEqual([5_000_000, 4_975_000, 4_950_000, 4_925_000, 4_900_000]);
+    expect(h.probes.filter((p) => p === KV_PROBES.forwardRetry)).toHaveLength(4);
+  });
+
+  it("re-sends identically after the receiver proposed and lost leadership; gives up at the budget as unknown", () => {
+    const h = new ScriptedHost({ leaderRetryBudgetMs: 100 });
+    h.leader = false;
+    let first = true;
+    h.answer = (e, host) => {
+      if (e.kind !== "forward") return host.defaultAnswer(e);
+      if (first) {
+        first = false;
+        return { ok: false, kind: "ambiguous", message: `propose: ${LEADER_ERRORS.leadershipLost}` };
+      }
+      return { ok: false, kind: "failed", message: LEADER_ERRORS.leaderNotFound };
+    };
+    const r = h.run(dispatch(h.env, group({ startTS: 5, commitTS: 9 })));
+    // The first attempt may have landed, so the final "leader not found" is no proof it did not.
+    expect(r).toEqual({ ok: false, kind: "ambiguous", message: LEADER_ERRORS.leaderNotFound });
+    expect(h.kinds().filter((k) => k === "forward")).toHaveLength(4);
+    expect(h.nowUs).toBe(100_000);
+  });
+
+  it("a re-sent forward of a request that already landed is answered by the stale-apply fast path", () => {
+    const h = new ScriptedHost();
+    h.leader = false;
+    let attempts = 0;
+    h.answer = (e, host) => {
+      if (e.kind !== "forward") return host.defaultAnswer(e);
+      attempts++;
+      // The receiver proposes; the entry commits, but the receiver loses leadership before answering.
+      const r = host.run(serveForwardAsNewLeader(host, e.group));
+      return attempts === 1 ? { ok: false, kind: "ambiguous", message: LEADER_ERRORS.leadershipLost } : r;
+    };
+    h.store.applyMutations([{ op: "put", key: "z", value: "0" }], [], 0, 5);
+    expect(h.run(dispatch(h.env, group({ startTS: 5, commitTS: 9 })))).toEqual({ ok: true, commitTS: 9 });
+    expect(attempts).toBe(2);
+    expect(h.store.versionsOf("k")).toHaveLength(1);
   });
 
   it("rejects commitTS <= startTS before proposing", () => {
@@ -266,7 +329,8 @@ describe("demo coordinator", () => {
     const txns = h.proposals();
     expect(txns).toHaveLength(2);
     expect(txns[1]).toMatchObject({ startTS: 10, commitTS: hlcValue(1000, 5) });
-    expect(h.kinds()).toEqual(["propose", "sleep", "forward", "propose"]);
+    // The receiver runs its own VerifyLeader before proposing.
+    expect(h.kinds()).toEqual(["propose", "sleep", "forward", "verify-leader", "propose"]);
     expect(h.nowUs).toBe(25_000);
     expect(h.probes).toContain(KV_PROBES.dispatchRetry);
   });
@@ -369,6 +433,26 @@ describe("helpers", () => {
       kind: "failed",
       message: LEADER_ERRORS.notLeader,
     });
+  });
+
+  it("serveForward verifies leadership with a quorum before proposing, and keeps the caller's timestamps unobserved", () => {
+    const h = new ScriptedHost();
+    h.answer = (e, host) => (e.kind === "verify-leader" ? false : host.defaultAnswer(e));
+    expect(h.run(serveForward(h.env, group({ startTS: 5, commitTS: 9 })))).toEqual({
+      ok: false,
+      kind: "failed",
+      message: LEADER_ERRORS.notLeader,
+    });
+    expect(h.kinds()).toEqual(["verify-leader"]);
+    const ok = new ScriptedHost({ hlcObserveOnApply: false });
+    const far = hlcValue(9_000, 0);
+    expect(ok.run(serveForward(ok.env, group({ startTS: 5, commitTS: far })))).toEqual({
+      ok: true,
+      commitTS: far,
+    });
+    expect(ok.kinds()).toEqual(["verify-leader", "propose"]);
+    expect(ok.proposals()[0]).toMatchObject({ startTS: 5, commitTS: far });
+    expect(ok.hlc.current()).toBeLessThan(far);
   });
 });
 

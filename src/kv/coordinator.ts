@@ -41,6 +41,7 @@ export interface CoordinatorEnv {
 /** Probe names this module reports. */
 export const KV_PROBES = {
   forward: "kv.forward",
+  forwardRetry: "kv.forward-retry",
   proposeUnknown: "kv.propose-unknown",
   dispatchRetry: "kv.dispatch-retry",
   wireWriteConflict: "kv.wire-write-conflict",
@@ -151,7 +152,7 @@ type Prepared =
  * back into `g`, as `dispatchOnce` does to its OperationGroup; an allocated CommitTS stays local
  * to the attempt.
  */
-function* prepare(env: CoordinatorEnv, g: OperationGroup): Co<Prepared> {
+function* prepare(env: CoordinatorEnv, g: OperationGroup, observeCommitTS = true): Co<Prepared> {
   const { knobs, hlc } = env;
   if (g.elems.length === 0) return { ok: false, result: failed("txn primary key required") };
   if (g.startTS === 0) {
@@ -175,7 +176,7 @@ function* prepare(env: CoordinatorEnv, g: OperationGroup): Co<Prepared> {
     const c = yield* allocateCommitTS(env, g.startTS);
     if (!c.ok) return { ok: false, result: failed(`allocate commitTS: ${c.message}`) };
     commitTS = c.ts;
-  } else {
+  } else if (observeCommitTS) {
     hlc.observe(commitTS);
   }
   if (commitTS <= g.startTS) {
@@ -225,14 +226,60 @@ function* proposeTxn(env: CoordinatorEnv, request: FsmRequest): Co<DispatchResul
   return proposeOutcomeToDispatch(out);
 }
 
-function* forward(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+/** One forward RPC to the leader this node knows (itself included); `timeoutUs` bounds the wait. */
+function* forwardOnce(env: CoordinatorEnv, group: OperationGroup, timeoutUs: number): Co<DispatchResult> {
   env.probe(KV_PROBES.forward);
-  const r = yield* effect<DispatchResult>({ kind: "forward", group });
+  const r = yield* effect<DispatchResult>({ kind: "forward", group, timeoutUs });
   if (!r.ok && r.kind === "write-conflict") {
     env.probe(KV_PROBES.wireWriteConflict);
     return { ...r, wire: true };
   }
   return r;
+}
+
+/** Forwards one proxy cycle sends before it backs off (`maxForwardRetries`). */
+export const FORWARD_TRIES_PER_CYCLE = 3;
+
+/**
+ * The production proxy's `forwardWithRetry` (docs/model.md, "S4"): the identical request — the
+ * caller's StartTS and commitTS — goes to whatever leader this node's Raft names, itself while it
+ * still leads. A cycle sends up to three forwards, each waiting at most the budget left; a leader
+ * error (no leader known, or the receiver was not leader, or lost leadership after proposing)
+ * ends the cycle, and the next starts one interval later while the budget lasts. Any other error
+ * is re-sent at once, and after three the last one is final. A re-send of a request that already
+ * landed is answered by the FSM's stale-apply fast path. When an attempt may have landed, a later
+ * "not leader" does not make the outcome known.
+ */
+function* forwardWithRetry(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  const { knobs } = env;
+  const deadline = env.nowUs() + knobs.leaderRetryBudgetMs * 1000;
+  const intervalUs = knobs.leaderRetryIntervalMs * 1000;
+  let last: DispatchResult | undefined;
+  let mayHaveLanded = false;
+  const finish = (r: DispatchResult): DispatchResult =>
+    !r.ok && r.kind === "failed" && mayHaveLanded ? { ok: false, kind: "ambiguous", message: r.message } : r;
+  for (;;) {
+    let leaderError = false;
+    for (let attempt = 0; attempt < FORWARD_TRIES_PER_CYCLE; attempt++) {
+      if (env.nowUs() >= deadline) break;
+      const r = yield* forwardOnce(env, group, deadline - env.nowUs());
+      if (r.ok) return r;
+      last = r;
+      if (r.kind === "ambiguous") mayHaveLanded = true;
+      leaderError = r.kind !== "write-conflict" && isTransientLeaderError(r.message);
+      if (leaderError) break;
+    }
+    if (last === undefined) return failed(LEADER_ERRORS.leaderNotFound);
+    if (!leaderError || env.nowUs() >= deadline) return finish(last);
+    env.probe(KV_PROBES.forwardRetry);
+    yield* effect<unknown>({ kind: "sleep", us: Math.min(intervalUs, deadline - env.nowUs()) });
+    if (env.nowUs() >= deadline) return finish(last);
+  }
+}
+
+/** `leaderProxy: coarse`: one forward, which the host holds until it knows of another leader. */
+function* forwardCoarse(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  return yield* forwardOnce(env, group, env.knobs.leaderRetryBudgetMs * 1000);
 }
 
 function copyGroup(g: OperationGroup): OperationGroup {
@@ -257,8 +304,8 @@ export function* dispatch(env: CoordinatorEnv, group: OperationGroup): Co<Dispat
 /**
  * Production: timestamps are resolved locally, then `LeaderProxy.Commit` proposes only after a
  * quorum VerifyLeader; a non-leader (or failed verification) forwards the identical request,
- * commitTS included, and the host retries the forward. A local proposal that fails mid-flight
- * goes back to the adapter unretried.
+ * commitTS included, with `forwardWithRetry`. A local proposal that fails mid-flight goes back to
+ * the adapter unretried.
  */
 function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
   const g = copyGroup(group);
@@ -268,7 +315,8 @@ function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<Dis
     const verified = yield* effect<boolean>({ kind: "verify-leader" });
     if (verified) return yield* proposeTxn(env, p.request);
   }
-  return yield* forward(env, {
+  const send = env.knobs.leaderProxy === "elastickv" ? forwardWithRetry : forwardCoarse;
+  return yield* send(env, {
     startTS: p.request.startTS,
     commitTS: p.request.commitTS,
     readKeys: g.readKeys,
@@ -313,20 +361,28 @@ function* dispatchDemo(env: CoordinatorEnv, group: OperationGroup): Co<DispatchR
 }
 
 function* dispatchOnceDemo(env: CoordinatorEnv, g: OperationGroup): Co<DispatchResult> {
-  if (!env.isLeader()) return yield* forward(env, copyGroup(g));
+  // `redirect`: one forward, bounded by the forward timeout; the Dispatch loop does the retrying.
+  if (!env.isLeader()) return yield* forwardOnce(env, copyGroup(g), env.knobs.leaderRetryBudgetMs * 1000);
   const p = yield* prepare(env, g);
   if (!p.ok) return p.result;
   return yield* proposeTxn(env, p.request);
 }
 
 /**
- * The leader's side of a forwarded dispatch (`adapter/internal.go` Forward): refuse when not
- * leader, fill in missing timestamps, propose.
+ * The leader's side of a forwarded dispatch (`adapter/internal.go` Forward): refuse unless this
+ * node is leader and a quorum VerifyLeader confirms it, fill in missing timestamps, propose. The
+ * caller's StartTS and commitTS are kept as sent; unlike a local dispatch, the receiver does not
+ * observe a supplied commitTS into its clock (only the apply does).
  */
 export function* serveForward(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
   if (!env.isLeader()) return failed(LEADER_ERRORS.notLeader);
+  const elastickv = env.knobs.leaderProxy === "elastickv";
+  if (elastickv) {
+    const verified = yield* effect<boolean>({ kind: "verify-leader" });
+    if (!verified) return failed(LEADER_ERRORS.notLeader);
+  }
   const g = copyGroup(group);
-  const p = yield* prepare(env, g);
+  const p = yield* prepare(env, g, !elastickv);
   if (!p.ok) return p.result;
   return yield* proposeTxn(env, p.request);
 }

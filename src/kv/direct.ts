@@ -1,7 +1,7 @@
 /**
  * A single replica with no Raft: it hosts coroutines by carrying out every effect at once.
- * Proposals apply immediately, leadership checks always pass, forwards are served locally and
- * sleeps advance a fake clock. It lets adapter commands and the coordinator run serially in unit
+ * Proposals apply immediately, leadership checks always pass, forwards are served locally,
+ * store reads read this replica, scheduling points never pause and sleeps advance a fake clock. It lets adapter commands and the coordinator run serially in unit
  * tests with the same code the cluster runtime hosts.
  */
 
@@ -10,6 +10,7 @@ import { type CoordinatorEnv, dispatch, serveForward } from "./coordinator.ts";
 import { applyRequest } from "./fsm.ts";
 import { Hlc } from "./hlc.ts";
 import { type KvKnobs, kvKnobs } from "./knobs.ts";
+import { performRead } from "./reads.ts";
 import type {
   ApplyResult,
   Co,
@@ -109,6 +110,10 @@ export class DirectNode {
         return this.run(serveForward(this.env, e.group));
       case "sleep":
         this.nowUs += e.us;
+        return undefined;
+      case "read":
+        return performRead(this.store, e);
+      case "sched":
         return undefined;
     }
   }

@@ -134,6 +134,75 @@ describe("applyRequest", () => {
   });
 });
 
+describe("applyRequest check order (route gate, commitTS, dedup, last write, internal key, fast path, OCC)", () => {
+  // One write set that landed twice, at 5 and at 10 (e.g. the first attempt and its reuse both
+  // surviving churn), so that a later request can match the dedup probe and the fast path at once.
+  const ws = [put("a", "1"), put("b", "2")];
+  function landedTwice(overrides: Partial<KvKnobs> = {}) {
+    const s = setup(overrides);
+    expect(s.apply(txn(0, 5, ws))).toEqual({ ok: true, commitTS: 5 });
+    expect(s.apply(txn(5, 10, ws))).toEqual({ ok: true, commitTS: 10 });
+    return s;
+  }
+
+  it("a request matching both the dedup probe and the fast path is answered by the probe, which observes nothing", () => {
+    for (const compare of [true, false]) {
+      const s = landedTwice({ staleApplyCompareValues: compare, hlcObserveOnApply: true });
+      const before = s.hlc.current();
+      const req = txn(3, 10, ws, { prevCommitTS: 5 });
+      expect(s.apply(req)).toEqual({ ok: true, commitTS: 5, noop: "dedup" });
+      expect(s.hlc.current()).toBe(before);
+      // Without the probe the same request is the fast path's: a no-op at its own commitTS.
+      const noProbe = landedTwice({ staleApplyCompareValues: compare, dedupProbe: false });
+      expect(noProbe.apply(req)).toEqual({ ok: true, commitTS: 10, noop: "stale-apply" });
+    }
+  });
+
+  it("commitTS <= startTS is refused even when the dedup probe would match", () => {
+    const s = landedTwice();
+    expect(s.apply(txn(10, 10, ws, { prevCommitTS: 5 }))).toMatchObject({ ok: false, reason: "invalid" });
+    expect(s.apply(txn(11, 10, ws, { prevCommitTS: 5 }))).toMatchObject({ ok: false, reason: "invalid" });
+  });
+
+  it("the dedup probe runs before the internal-key check; the internal-key check before the fast path", () => {
+    const s = setup();
+    // Planted straight into the store: the FSM itself never writes an internal key.
+    s.store.applyMutations([put("!txn|x", "m"), put("a", "1")], [], 0, 5);
+    const withInternal = [put("!txn|x", "m"), put("a", "1")];
+    // Landed at PrevCommitTS: the probe answers first.
+    expect(s.apply(txn(3, 9, withInternal, { prevCommitTS: 5 }))).toEqual({
+      ok: true,
+      commitTS: 5,
+      noop: "dedup",
+    });
+    // Every key has a version at commitTS 5, but the internal key is refused before the fast path.
+    expect(s.apply(txn(3, 5, withInternal))).toMatchObject({ ok: false, reason: "invalid" });
+  });
+
+  it("the fast path sees the write set after last-write-per-key", () => {
+    const s = setup();
+    s.apply(txn(0, 10, [put("a", "2")]));
+    // Taken mutation by mutation, a=1 does not match the version at 10; the last write a=2 does.
+    expect(s.apply(txn(3, 10, [put("a", "1"), put("a", "2")]))).toEqual({
+      ok: true,
+      commitTS: 10,
+      noop: "stale-apply",
+    });
+  });
+
+  it("the fast path runs before the commit-order fix and OCC", () => {
+    const s = setup({ applyInCommitOrder: true });
+    const req = txn(3, 10, ws);
+    s.apply(req);
+    s.apply(txn(10, 20, [put("a", "3")]));
+    // commitTS 10 <= LastCommitTS 20 and "a" changed after startTS, yet the re-send is a no-op success.
+    expect(s.apply(req)).toEqual({ ok: true, commitTS: 10, noop: "stale-apply" });
+    // A different write set at a late commitTS is refused by the fix, before OCC would run.
+    expect(s.apply(txn(15, 12, [put("c", "1")]))).toMatchObject({ ok: false, reason: "invalid" });
+    expect(s.apply(txn(11, 12, [put("c", "1")]))).toEqual({ ok: false, reason: "write-conflict", key: "c" });
+  });
+});
+
 describe("replicas", () => {
   const keyArb = fc.constantFrom("a", "a\x00", "b", "k", "\xff");
   const mutArb: fc.Arbitrary<Mutation> = fc.oneof(

@@ -1,6 +1,6 @@
 /**
- * The replicated state machine's apply of one log entry (spec §1.3 step 7, `kv/fsm.go`
- * `handleOnePhaseTxnRequest`). It runs identically on every replica: its result depends only on
+ * The replicated state machine's apply of one log entry (elastickv `kv/fsm.go`
+ * `handleOnePhaseTxnRequest`; docs/model.md, "S6"). It runs identically on every replica: its result depends only on
  * the store, the request and the knobs. The HLC is the only node-local thing it touches (lease
  * ceiling, observe-on-apply), and nothing it does to the clock feeds back into the store.
  */
@@ -96,6 +96,17 @@ export function applyRequest(
   }
 }
 
+/** Prefix of the transaction layer's own keys (txn records, 2PC locks); a write set may not name one. */
+export const TXN_INTERNAL_PREFIX = "!txn|";
+
+/**
+ * A one-phase transaction, checked in the order the real FSM and store check it (docs/model.md,
+ * "S6"): request shape → commitTS > startTS → PrevCommitTS dedup probe → last write per key → no
+ * internal key → stale-apply fast path → commit-order fix → OCC (only when something committed
+ * after startTS) → write. The order matters wherever two checks would both answer: a reused write
+ * set that both landed at PrevCommitTS and matches the fast path is a dedup no-op (no HLC observe),
+ * and a malformed request is refused even when its keys already hold a version at commitTS.
+ */
 function applyTxn(
   store: MvccStore,
   hlc: Hlc | null,
@@ -103,33 +114,14 @@ function applyTxn(
   knobs: KvKnobs,
 ): ApplyResult {
   const { startTS, commitTS, elems } = req;
+  // The single group owns every key, so the route-ownership gate has nothing to refuse; the shape
+  // checks stand where the real FSM extracts the txn meta and its primary key.
   if (elems.length === 0) return { ok: false, reason: "invalid", message: "txn has no mutations" };
   for (let i = 0; i < elems.length; i++) {
     if (elems[i].key.length === 0) return { ok: false, reason: "invalid", message: "empty mutation key" };
   }
   if (commitTS <= startTS) {
     return { ok: false, reason: "invalid", message: `commitTS ${commitTS} <= startTS ${startTS}` };
-  }
-  // Pebble's replay fast path runs before any conflict check (spec §1.4): an identical re-send of
-  // a request that already landed succeeds silently. Like the real store, it counts as an apply,
-  // so the commitTS is still observed below.
-  // Keys alone do not identify a re-send: another txn that drew the same commitTS (a deposed
-  // leader's retry allocates from its own clock) writes the same delta and item keys with other
-  // values, and HEAD's key-only test swallows it as a no-op success.
-  // Even the values do not identify it: two LPOPs of one element from one snapshot write the same
-  // claim, tombstone, fence and delta, so a deposed leader's pop that drew the new leader's commitTS
-  // would be answered "done" as well. Only the txn's own identity tells a re-send apart; it refines
-  // the comparison of what was written, so it applies where values are compared.
-  if (
-    knobs.staleApplyFastPath &&
-    everyKeyHasVersionAt(store, elems, commitTS, knobs.staleApplyCompareValues) &&
-    (!knobs.staleApplyCompareValues ||
-      !knobs.staleApplyTxnId ||
-      req.txnId === undefined ||
-      committedBy.get(store)?.get(commitSlot(primaryKey(elems)!, commitTS)) === req.txnId)
-  ) {
-    if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
-    return { ok: true, commitTS, noop: "stale-apply" };
   }
   // The dedup probe answers before the apply observer runs, so it observes nothing; the result
   // names the ts at which the write set actually lives.
@@ -142,6 +134,34 @@ function applyTxn(
       return { ok: true, commitTS: req.prevCommitTS, noop: "dedup" };
     }
   }
+  const muts = uniqueMutations(elems);
+  for (let i = 0; i < muts.length; i++) {
+    // No 2PC runs in the model, so no foreign lock can exist; an internal key is still refused.
+    if (muts[i].key.startsWith(TXN_INTERNAL_PREFIX)) {
+      return { ok: false, reason: "invalid", message: `internal key in write set: ${muts[i].key}` };
+    }
+  }
+  // From here on the real store holds its apply mutex. The replay fast path runs before any
+  // conflict check: an identical re-send of a request that already landed succeeds silently. Like
+  // the real store, it counts as an apply, so the commitTS is still observed below.
+  // Keys alone do not identify a re-send: another txn that drew the same commitTS (a deposed
+  // leader's retry allocates from its own clock) writes the same delta and item keys with other
+  // values, and HEAD's key-only test swallows it as a no-op success.
+  // Even the values do not identify it: two LPOPs of one element from one snapshot write the same
+  // claim, tombstone, fence and delta, so a deposed leader's pop that drew the new leader's commitTS
+  // would be answered "done" as well. Only the txn's own identity tells a re-send apart; it refines
+  // the comparison of what was written, so it applies where values are compared.
+  if (
+    knobs.staleApplyFastPath &&
+    everyKeyHasVersionAt(store, muts, commitTS, knobs.staleApplyCompareValues) &&
+    (!knobs.staleApplyCompareValues ||
+      !knobs.staleApplyTxnId ||
+      req.txnId === undefined ||
+      committedBy.get(store)?.get(commitSlot(primaryKey(elems)!, commitTS)) === req.txnId)
+  ) {
+    if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
+    return { ok: true, commitTS, noop: "stale-apply" };
+  }
   // Commit timestamps are allocated before the proposal, so entries can reach the log out of
   // commitTS order; LastCommitTS then stops being a watermark (a reader at it can miss a smaller
   // commitTS applied later, and a writer that missed it overwrites it without conflict). The fix
@@ -149,7 +169,7 @@ function applyTxn(
   if (knobs.applyInCommitOrder && commitTS <= store.lastCommitTS()) {
     return { ok: false, reason: "write-conflict", key: primaryKey(elems)! };
   }
-  const muts = uniqueMutations(elems);
+  // OCC runs inside the store, and only when LastCommitTS > startTS.
   const readKeys = knobs.readSetInRaft ? req.readKeys : [];
   const r = store.applyMutations(muts, readKeys, startTS, commitTS);
   if (!r.ok) return { ok: false, reason: "write-conflict", key: r.key };

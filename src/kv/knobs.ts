@@ -43,6 +43,15 @@ export interface KvKnobs {
   dedupProbe: boolean;
   /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
   coordinator: "production" | "demo";
+  /**
+   * How leaders hand requests on (docs/model.md, "S4"). `elastickv`: after a failed VerifyLeader
+   * the proxy forwards to the leader its Raft names, itself included, re-sends on leader errors
+   * every interval within the budget and up to three times on other errors; the Forward handler
+   * runs VerifyLeader again and keeps the caller's timestamps; reads (VerifyLeader included) fail
+   * at once during a leadership transfer. `coarse`: the simpler model that came before — forward
+   * only to another node, one RPC, no second VerifyLeader; repros recorded before this knob.
+   */
+  leaderProxy: "elastickv" | "coarse";
   /** B15(b) fix: a pre-allocated commitTS survives a StartTS=0 dispatch. */
   ensureValidStartTS: boolean;
   /**
@@ -58,9 +67,16 @@ export interface KvKnobs {
    * commitTS order and LastCommitTS is no watermark — a finding of this testbed.
    */
   applyInCommitOrder: boolean;
-  /** Demo Dispatch retry budget, and the host's forwardWithRetry budget. */
+  /**
+   * Every store gets the route catalog at commitTS 1, written directly (not through Raft) before
+   * clients connect and again on restart, as elastickv's servers do (docs/model.md, "S1"). Off =
+   * elastickv's Go test harness / an empty-snapshot restore: the first commands read the empty
+   * store (LastCommitTS 0, the sentinel read timestamp), which finding F1 needs.
+   */
+  catalogBootstrap: boolean;
+  /** Demo Dispatch retry budget, and the budget of the production proxy's forwardWithRetry. */
   leaderRetryBudgetMs: number;
-  /** Demo Dispatch poll interval, and the host's forward retry interval. */
+  /** Demo Dispatch poll interval, and the production proxy's forward retry interval. */
   leaderRetryIntervalMs: number;
 }
 
@@ -80,9 +96,11 @@ export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
   staleApplyTxnId: true,
   dedupProbe: true,
   coordinator: "production",
+  leaderProxy: "elastickv",
   ensureValidStartTS: true,
   applyInCommitOrder: true,
   emptySnapshotStartTS: "floor",
+  catalogBootstrap: true,
   leaderRetryBudgetMs: 5_000,
   leaderRetryIntervalMs: 25,
 });
@@ -111,12 +129,16 @@ export const kvKnobDescriptions: Readonly<Record<keyof KvKnobs, string>> = Objec
   dedupProbe: "FSM no-ops a request whose primary key has a version at exactly PrevCommitTS (off for B17)",
   coordinator:
     "production = VerifyLeader then propose or forward (no retry of a failed local propose); demo = Dispatch retry loop on leader errors (B17)",
+  leaderProxy:
+    "elastickv = forward to the leader Raft names (itself included) after a failed VerifyLeader, re-send on leader errors every interval for the budget and up to 3 times on other errors, Forward re-runs VerifyLeader, reads fail at once during a leadership transfer; coarse = one forward to another node, no second VerifyLeader (the model before these were added)",
   applyInCommitOrder:
     "refuse a txn whose commitTS is not above LastCommitTS (fixed); off = HEAD, where out-of-commitTS-order applies let a writer overwrite an acknowledged write",
   emptySnapshotStartTS:
     "startTS of a txn that read the empty store (with ensureValidStartTS): floor = 1 (fixed), clock = a fresh HLC reading as in the unmerged fix 81a0d5ea (first writers can overwrite each other)",
   ensureValidStartTS:
     "keep a pre-allocated commitTS when StartTS is 0 instead of re-minting both (B15b when off)",
+  catalogBootstrap:
+    "write the route catalog into every store at commitTS 1, directly and not through Raft, before clients connect and on restart (elastickv servers); off = elastickv's Go test harness / an empty-snapshot restore, where the first commands read the empty store",
   leaderRetryBudgetMs: "retry budget in ms of the demo Dispatch loop and of forwarding to the leader",
   leaderRetryIntervalMs: "poll interval in ms of the demo Dispatch loop and of forwarding to the leader",
 });

@@ -76,10 +76,49 @@ export type Effect =
   | { kind: "read-index" }
   /** Lease read: fast path if the lease holds, else ReadIndex. Resumes with boolean. */
   | { kind: "lease-read" }
-  /** Forward a dispatch to the current leader's coordinator. Resumes with DispatchResult. */
-  | { kind: "forward"; group: OperationGroup }
+  /**
+   * Forward a dispatch to the leader this node's Raft names (itself included) and wait at most
+   * `timeoutUs` for its answer. Resumes with DispatchResult.
+   */
+  | { kind: "forward"; group: OperationGroup; timeoutUs: number }
   /** Wait this many simulated microseconds. */
-  | { kind: "sleep"; us: number };
+  | { kind: "sleep"; us: number }
+  /**
+   * One store call of a command (GetAt, ScanAt — each scan page is one call —, the committed-version
+   * probe, LatestCommitTS), a step of its own: the host may pause first, fence it, or serve it
+   * from the leader's store when this node no longer leads (docs/model.md). Resumes with the
+   * value; a failed read is thrown into the coroutine as a `ReadFailed`.
+   */
+  | StoreRead
+  /** A scheduling point: the host may pause the task here (src/engine/schedule.ts). */
+  | { kind: "sched"; point: SchedPoint; pauseUs?: number };
+
+/**
+ * A store call as an effect. One shape for every op (fields unused by an op are empty) so the hot
+ * path stays monomorphic. `get`: value at ts; `scan`: [key, end) visible at ts, at most limit,
+ * descending when reverse; `version`: whether key has a version at exactly ts; `latest`: the
+ * newest version's commitTS of key (ts unused).
+ */
+export interface StoreRead {
+  kind: "read";
+  op: "get" | "scan" | "version" | "latest";
+  key: string;
+  end: string;
+  limit: number;
+  ts: number;
+  reverse: boolean;
+  /** The pause the host already drew for this read's scheduling point; -1 = not drawn yet. */
+  pauseUs: number;
+}
+
+/** Where a command may be paused, besides before each store read. */
+export type SchedPoint =
+  /** After a command picked its read timestamp. */
+  | "read-ts"
+  /** After a commitTS was allocated, before VerifyLeader or forwarding. */
+  | "commit-ts"
+  /** In the compactor, between its scan and its proposal. */
+  | "compactor";
 
 /** A hosted coroutine: yields effects, is resumed with their results, returns R. */
 export type Co<R> = Generator<Effect, R, unknown>;

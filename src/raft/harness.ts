@@ -14,7 +14,7 @@
  */
 import { Nemesis, type RandomFaultRates } from "../engine/nemesis.ts";
 import type { NetConfig } from "../engine/network.ts";
-import { RandomSource } from "../engine/rng.ts";
+import { RandomSource, type Stream } from "../engine/rng.ts";
 import { Simulation } from "../engine/sim.ts";
 import {
   DEMO_TIMING,
@@ -89,15 +89,47 @@ interface Reg {
   index: number;
 }
 
+/** Everything one register run shares between its phases. */
+interface RegisterRun {
+  readonly cfg: RegisterRunConfig;
+  readonly sim: Simulation;
+  readonly cluster: RaftCluster<RegisterCmd>;
+  readonly nemesis: Nemesis;
+  /** Per node: the register its state machine holds. */
+  readonly regs: Reg[];
+  /** The clients' random choices. */
+  readonly work: Stream;
+  /** Clients start operations only while this holds (the fault phase). */
+  running: boolean;
+  /** Highest log index of an acknowledged write: later reads must see at least it. */
+  ackedIndex: number;
+  staleRead: string | undefined;
+  nextValue: number;
+  readonly writes: RegisterRunResult["writes"];
+  readonly reads: RegisterRunResult["reads"];
+}
+
 export function runRegister(cfg: RegisterRunConfig): RegisterRunResult {
+  const run = setUp(cfg);
+  for (let c = 0; c < cfg.clients; c++) startClient(run, c);
+  const maxEvents = cfg.maxEvents ?? Number.POSITIVE_INFINITY;
+  run.sim.run({ untilUs: cfg.faultUs, maxEvents });
+  run.running = false;
+  const healAt = run.sim.now;
+  run.cluster.healAll();
+  const ok = settle(run, healAt, maxEvents);
+  return summarize(run, healAt, ok);
+}
+
+/** Builds the cluster, registers the faults and plans them over the fault phase. */
+function setUp(cfg: RegisterRunConfig): RegisterRun {
   const sim = new Simulation();
   const rng = new RandomSource({ seed: cfg.seed, record: false });
-  const n = cfg.nodes;
-  const regs: Reg[] = Array.from({ length: n }, () => ({ v: 0, index: 0 }));
+  const regs: Reg[] = Array.from({ length: cfg.nodes }, () => ({ v: 0, index: 0 }));
   const cluster = new RaftCluster<RegisterCmd>({
     sim,
     rng,
-    nodes: n,
+    nodes: cfg.nodes,
     timing: cfg.timing,
     net: cfg.net,
     ...cfg.cluster,
@@ -122,111 +154,119 @@ export function runRegister(cfg: RegisterRunConfig): RegisterRunResult {
     const [minDurUs, maxDurUs] = p.durUs ?? [100_000, 1_000_000];
     nemesis.randomPlan(p.rates, 0, cfg.faultUs, { minDurUs, maxDurUs });
   }
+  return {
+    cfg,
+    sim,
+    cluster,
+    nemesis,
+    regs,
+    work: rng.stream("workload"),
+    running: true,
+    ackedIndex: 0,
+    staleRead: undefined,
+    nextValue: 1,
+    writes: { acked: 0, failed: 0, unknown: 0 },
+    reads: { ok: 0, failed: 0, leaseFast: 0 },
+  };
+}
 
-  let ackedIndex = 0;
-  let staleRead: string | undefined;
-  const writes = { acked: 0, failed: 0, unknown: 0 };
-  const reads = { ok: 0, failed: 0, leaseFast: 0 };
-  let nextValue = 1;
-  let running = true;
-  const work = rng.stream("workload");
-
-  // Like Jepsen's clients, each is bound to one node, which proxies to the leader it knows of
-  // (elastickv's followers proxy Redis commands to the leader).
+/**
+ * Client c: one operation at a time, with think time between them. Like Jepsen's clients, each is
+ * bound to one node, which proxies to the leader it knows of (elastickv's followers proxy Redis
+ * commands to the leader).
+ */
+function startClient(run: RegisterRun, c: number): void {
+  const { cfg, sim, cluster, work, regs, writes, reads } = run;
+  const home = c % cfg.nodes;
   const opTimeoutUs = cfg.opTimeoutUs ?? 100_000;
   const backoffUs = cfg.backoffUs ?? 10_000;
-  const client = (c: number) => {
-    const home = c % n;
-    let seq = 0;
-    const next = (failed?: boolean) => {
-      if (!running) return;
-      // After an error a client backs off, as a real one would, instead of spinning.
-      sim.schedule(work.range(cfg.thinkUs[0], cfg.thinkUs[1]) + (failed ? backoffUs : 0), op);
-    };
-    // A client gives up on an operation after opTimeoutUs (a write's outcome is then unknown to
-    // it) and moves on; a late answer is ignored. One watchdog per client, re-armed only when it
-    // fires, keeps the event queue small (a timer per operation would dominate it).
-    let deadline = Number.POSITIVE_INFINITY;
-    let onTimeout: () => void = () => {};
-    let watchdog = false;
-    const watch = () => {
-      watchdog = false;
-      if (deadline === Number.POSITIVE_INFINITY) return;
-      if (sim.now >= deadline) {
-        deadline = Number.POSITIVE_INFINITY;
-        seq++;
-        onTimeout();
-        next(true);
-        return;
-      }
+  let seq = 0;
+  const next = (failed?: boolean) => {
+    if (!run.running) return;
+    // After an error a client backs off, as a real one would, instead of spinning.
+    sim.schedule(work.range(cfg.thinkUs[0], cfg.thinkUs[1]) + (failed ? backoffUs : 0), op);
+  };
+  // A client gives up on an operation after opTimeoutUs (a write's outcome is then unknown to
+  // it) and moves on; a late answer is ignored. One watchdog per client, re-armed only when it
+  // fires, keeps the event queue small (a timer per operation would dominate it).
+  let deadline = Number.POSITIVE_INFINITY;
+  let onTimeout: () => void = () => {};
+  let watchdog = false;
+  const watch = () => {
+    watchdog = false;
+    if (deadline === Number.POSITIVE_INFINITY) return;
+    if (sim.now >= deadline) {
+      deadline = Number.POSITIVE_INFINITY;
+      seq++;
+      onTimeout();
+      next(true);
+      return;
+    }
+    watchdog = true;
+    sim.at(deadline, watch);
+  };
+  const begin = (timeout: () => void): number => {
+    deadline = sim.now + opTimeoutUs;
+    onTimeout = timeout;
+    if (!watchdog) {
       watchdog = true;
       sim.at(deadline, watch);
-    };
-    const begin = (timeout: () => void): number => {
-      deadline = sim.now + opTimeoutUs;
-      onTimeout = timeout;
-      if (!watchdog) {
-        watchdog = true;
-        sim.at(deadline, watch);
-      }
-      return ++seq;
-    };
-    const end = (token: number): boolean => {
-      if (seq !== token) return false;
-      seq++;
-      deadline = Number.POSITIVE_INFINITY;
-      return true;
-    };
-    const op = () => {
-      if (!running) return;
-      const target = cluster.leaderOf(home) ?? home;
-      if (work.chance(cfg.readRatio)) {
-        const floor = ackedIndex;
-        const before = cluster.counters.leaseFastReads;
-        const token = begin(() => reads.failed++);
-        const done = (ok: boolean) => {
-          if (!end(token)) return;
-          if (!ok) {
-            reads.failed++;
-            next(true);
-            return;
-          }
-          reads.ok++;
-          const seen = regs[target].index;
-          if (seen < floor && staleRead === undefined) {
-            staleRead = `client ${c} read on node ${target} at ${sim.now}µs saw the write at index ${seen}, but the write at index ${floor} was acknowledged before the read began`;
-          }
-          next();
-        };
-        if (cfg.readMode === "lease") cluster.leaseRead(target, done);
-        else cluster.readIndex(target, done);
-        if (cluster.counters.leaseFastReads !== before) reads.leaseFast++;
-        return;
-      }
-      const token = begin(() => writes.unknown++);
-      cluster.propose(target, { v: nextValue++ }, (o) => {
+    }
+    return ++seq;
+  };
+  const end = (token: number): boolean => {
+    if (seq !== token) return false;
+    seq++;
+    deadline = Number.POSITIVE_INFINITY;
+    return true;
+  };
+  const op = () => {
+    if (!run.running) return;
+    const target = cluster.leaderOf(home) ?? home;
+    if (work.chance(cfg.readRatio)) {
+      const floor = run.ackedIndex;
+      const before = cluster.counters.leaseFastReads;
+      const token = begin(() => reads.failed++);
+      const done = (ok: boolean) => {
         if (!end(token)) return;
-        if (o.status === "applied") {
-          writes.acked++;
-          if (o.index > ackedIndex) ackedIndex = o.index;
-          next();
+        if (!ok) {
+          reads.failed++;
+          next(true);
           return;
         }
-        if (o.status === "failed") writes.failed++;
-        else writes.unknown++;
-        next(true);
-      });
-    };
-    next();
+        reads.ok++;
+        const seen = regs[target].index;
+        if (seen < floor && run.staleRead === undefined) {
+          run.staleRead = `client ${c} read on node ${target} at ${sim.now}µs saw the write at index ${seen}, but the write at index ${floor} was acknowledged before the read began`;
+        }
+        next();
+      };
+      if (cfg.readMode === "lease") cluster.leaseRead(target, done);
+      else cluster.readIndex(target, done);
+      if (cluster.counters.leaseFastReads !== before) reads.leaseFast++;
+      return;
+    }
+    const token = begin(() => writes.unknown++);
+    cluster.propose(target, { v: run.nextValue++ }, (o) => {
+      if (!end(token)) return;
+      if (o.status === "applied") {
+        writes.acked++;
+        if (o.index > run.ackedIndex) run.ackedIndex = o.index;
+        next();
+        return;
+      }
+      if (o.status === "failed") writes.failed++;
+      else writes.unknown++;
+      next(true);
+    });
   };
-  for (let c = 0; c < cfg.clients; c++) client(c);
+  next();
+}
 
-  const maxEvents = cfg.maxEvents ?? Number.POSITIVE_INFINITY;
-  sim.run({ untilUs: cfg.faultUs, maxEvents });
-  running = false;
-  const healAt = sim.now;
-  cluster.healAll();
-
+/** Runs the healed cluster until it converges or `settleUs` passes; returns whether it converged. */
+function settle(run: RegisterRun, healAt: number, maxEvents: number): boolean {
+  const { sim, cluster } = run;
+  const n = run.cfg.nodes;
   const converged = () => {
     const l = cluster.leader();
     if (l === undefined) return false;
@@ -248,8 +288,13 @@ export function runRegister(cfg: RegisterRunConfig): RegisterRunResult {
   };
   sim.schedule(0, poll);
   const left = maxEvents - sim.eventCount;
-  if (left > 0) sim.run({ untilUs: healAt + cfg.settleUs, maxEvents: left, until: () => ok });
+  if (left > 0) sim.run({ untilUs: healAt + run.cfg.settleUs, maxEvents: left, until: () => ok });
+  return ok;
+}
 
+function summarize(run: RegisterRun, healAt: number, ok: boolean): RegisterRunResult {
+  const { sim, cluster, regs } = run;
+  const n = run.cfg.nodes;
   let liveness: string | undefined;
   if (!ok) {
     const l = cluster.leader();
@@ -266,17 +311,16 @@ export function runRegister(cfg: RegisterRunConfig): RegisterRunResult {
         liveness = `node ${i} ended with a different register`;
     }
   }
-
   return {
     violation: cluster.violation,
-    staleRead,
+    staleRead: run.staleRead,
     liveness,
-    writes,
-    reads,
+    writes: run.writes,
+    reads: run.reads,
     committed: cluster.invariants.committedIndex,
     elections: cluster.counters.elections,
     leaderChanges: cluster.counters.leaderChanges,
-    faults: nemesis.log.filter((e) => e.phase === "start").length,
+    faults: run.nemesis.log.filter((e) => e.phase === "start").length,
     events: sim.eventCount,
     simUs: sim.now,
     convergeUs: ok ? sim.now - healAt : undefined,

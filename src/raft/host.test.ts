@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Nemesis } from "../engine/nemesis.ts";
 import { RandomSource } from "../engine/rng.ts";
+import { Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
 import type { ProposeOutcome } from "../kv/types.ts";
 import { LEASE_TEST_TIMING, runRegister, swarmConfig } from "./harness.ts";
@@ -378,5 +379,61 @@ describe("RaftCluster timers, transfer and faults", () => {
     expect(t.c.violation?.name).toBe("invariant:election-safety");
     const u = setup({ throwOnViolation: true });
     expect(() => u.c.invariants.violate("invariant:log-matching", "test")).toThrow(/test/);
+  });
+});
+
+describe("RaftCluster release order of a read batch", () => {
+  /** Starts rounds of `kind` on the leader 100 µs apart; returns the order they complete in. */
+  function completionOrder(kind: "verifyLeader" | "readIndex", orderSeed: number | undefined): number[] {
+    const sched =
+      orderSeed === undefined
+        ? undefined
+        : new Scheduler(
+            {
+              strategy: "random",
+              pauseChance: 0,
+              preemptMinUs: 0,
+              preemptMaxUs: 0,
+              longPauseChance: 0,
+              longPauseMinMs: 0,
+              longPauseMaxMs: 0,
+              pctDepth: 1,
+              pctSteps: 1,
+              pctQuantumUs: 0,
+              posSlots: 1,
+              posQuantumUs: 0,
+            },
+            new RandomSource({ seed: orderSeed }).stream("sched"),
+          );
+    // Jittered links: a later round's acknowledgement can overtake an earlier one's and release
+    // several rounds in one batch, as etcd/raft's ReadIndex batches do.
+    const net = { minDelayUs: 200, maxDelayUs: 5_000, reorder: true };
+    const t = setup(
+      sched === undefined ? { net } : { net, orderReleased: (_node, batch) => void sched.order(batch) },
+    );
+    const l = t.leader();
+    t.runFor(50_000);
+    const done: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      t.c[kind](l, (ok) => ok && done.push(i));
+      t.runFor(100);
+    }
+    t.runFor(200_000);
+    expect([...done].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    return done;
+  }
+
+  it("without an order, rounds complete in the order they started", () => {
+    expect(completionOrder("verifyLeader", undefined)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(completionOrder("readIndex", undefined)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("with a seeded order, the waiters of one round are released out of order for some seed", () => {
+    for (const kind of ["verifyLeader", "readIndex"] as const) {
+      const orders = [1, 2, 3, 4, 5].map((seed) => completionOrder(kind, seed).join());
+      expect(orders.some((o) => o !== "0,1,2,3,4,5,6,7")).toBe(true);
+      // Same seed, same order.
+      expect(completionOrder(kind, 3).join()).toBe(orders[2]);
+    }
   });
 });

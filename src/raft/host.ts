@@ -108,6 +108,18 @@ export interface RaftClusterOptions<T> {
   leaseExtendOnCommit?: boolean;
   /** A read or VerifyLeader not answered within this long fails (default 2 election timeouts). */
   readTimeoutUs?: number;
+  /**
+   * A read or VerifyLeader on a leader that is handing leadership over fails at once, as
+   * elastickv's engine does (default true); false holds it for a quorum round like any other.
+   */
+  readsFailDuringTransfer?: boolean;
+  /**
+   * Orders the reads and VerifyLeader rounds of one node that complete together (one batch of
+   * read states, or the waiters one apply releases), in place, before their callbacks run. The
+   * real engine wakes a batch in one loop and the woken goroutines then race; absent = the order
+   * they started in.
+   */
+  orderReleased?: (node: number, batch: ReadRequest[]) => void;
   bugs?: RaftHostBugs;
   /** Applies a committed entry to node's state machine; the result is what the proposer receives. */
   onApply?: (node: number, index: number, data: T, term: number) => ApplyResult | undefined;
@@ -159,7 +171,7 @@ interface PendingProposal {
   wallUs: number;
 }
 
-interface ReadRequest {
+export interface ReadRequest {
   cb: (ok: boolean) => void;
   /** VerifyLeader: resolve on the quorum round, no apply wait. */
   verify: boolean;
@@ -241,8 +253,10 @@ export class RaftCluster<T> {
   private readonly lossUnpersisted: boolean;
   private readonly failPending: boolean;
   private readonly leaseWaits: boolean;
+  private readonly readsFailDuringTransfer: boolean;
   private readonly leaseExtend: boolean;
   private readonly readTimeoutUs: number;
+  private readonly orderReleased: ((node: number, batch: ReadRequest[]) => void) | undefined;
   private readonly checkQuorum: boolean;
   private readonly forwardProposals: boolean;
   private readonly check: boolean;
@@ -298,8 +312,10 @@ export class RaftCluster<T> {
     this.lossUnpersisted = opts.lossUnpersistedOnCrash ?? false;
     this.failPending = opts.failPendingOnLeaderLoss ?? true;
     this.leaseWaits = opts.leaseReadWaitsForApply ?? true;
+    this.readsFailDuringTransfer = opts.readsFailDuringTransfer ?? true;
     this.leaseExtend = opts.leaseExtendOnCommit ?? true;
     this.readTimeoutUs = opts.readTimeoutUs ?? 2 * t.electionTicks * t.tickUs;
+    this.orderReleased = opts.orderReleased;
     this.check = opts.checkInvariants ?? true;
     this.maxTickBurst = 2 * t.electionTicks + 1;
     this.onApplyCb = opts.onApply;
@@ -811,17 +827,23 @@ export class RaftCluster<T> {
       }
       if (h.waiters.length !== 0) this.releaseWaiters(h);
     }
+    let batch: ReadRequest[] | undefined;
     for (const rs of rd.readStates) {
       const req = h.reads.get(rs.ctx);
       if (req === undefined) continue;
       h.reads.delete(rs.ctx);
       if (req.verify || h.applied >= rs.index) {
-        this.readDone(req, true);
+        if (this.orderReleased === undefined) this.readDone(req, true);
+        else {
+          batch ??= [];
+          batch.push(req);
+        }
       } else {
         req.index = rs.index;
         h.waiters.push(req);
       }
     }
+    if (batch !== undefined) this.releaseBatch(h, batch);
     for (const ctx of rd.readsDropped) {
       const req = h.reads.get(ctx);
       if (req === undefined) continue;
@@ -833,19 +855,37 @@ export class RaftCluster<T> {
 
   private releaseWaiters(h: Hosted<T>): void {
     const ws = h.waiters;
+    const ordered = this.orderReleased !== undefined;
+    let batch: ReadRequest[] | undefined;
     let j = 0;
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i];
       if (w.done) continue;
-      if (w.index <= h.applied) this.readDone(w, true);
-      else ws[j++] = w;
+      if (w.index <= h.applied) {
+        if (!ordered) this.readDone(w, true);
+        else {
+          batch ??= [];
+          batch.push(w);
+        }
+      } else ws[j++] = w;
     }
     ws.length = j;
+    if (batch !== undefined) this.releaseBatch(h, batch);
+  }
+
+  /** Completes a batch of reads in the order `orderReleased` gives. */
+  private releaseBatch(h: Hosted<T>, batch: ReadRequest[]): void {
+    if (batch.length > 1) this.orderReleased!(h.id, batch);
+    for (const req of batch) this.readDone(req, true);
   }
 
   private startRead(node: number, cb: (ok: boolean) => void, verify: boolean): void {
     const h = this.host(node);
-    if (!h.up) {
+    // While a leadership transfer is in flight the engine fails every read at once
+    // (`errLeadershipTransferInProgress`) instead of waiting for a quorum round.
+    const transfer =
+      this.readsFailDuringTransfer && h.raft.role === "leader" && h.raft.leadTransferee !== NONE;
+    if (!h.up || transfer) {
       this.later(() => cb(false));
       return;
     }

@@ -1,5 +1,5 @@
 /**
- * Raft as a pure, deterministic state machine, in the style of etcd `raft` (design.md §9).
+ * Raft as a pure, deterministic state machine, in the style of etcd `raft`.
  *
  * A `RaftNode` has no clock, no randomness and no I/O. The host feeds it `tick()`s, incoming
  * messages (`step`) and local requests (`propose`, `readIndex`, `transferLeader`), then drains
@@ -15,7 +15,16 @@
  * No snapshots or membership changes: the log is kept whole, which a simulation can afford.
  *
  * Node ids are 0..n-1. Log entry i lives at `log[i]`; `log[0]` is a sentinel of term 0.
+ *
+ * As in etcd, the leader's per-follower bookkeeping lives apart: `progress.ts` (what each follower
+ * holds, probe/replicate flow control), `quorum.ts` (majorities, vote counting) and `read-only.ts`
+ * (ReadIndex requests and heartbeat-round acknowledgements). The scripts in `testdata/`, run by
+ * `interaction.test.ts`, pin the node's behaviour message by message.
  */
+
+import { Progress } from "./progress.ts";
+import { majority, quorumValue, VoteTally } from "./quorum.ts";
+import { ReadOnly } from "./read-only.ts";
 
 export type Role = "follower" | "precandidate" | "candidate" | "leader";
 
@@ -142,20 +151,7 @@ export interface RaftStorage<T> {
 
 export const NONE = -1;
 const CAMPAIGN_TRANSFER = 1;
-const PROBE = 0;
-const REPLICATE = 1;
 const EMPTY: readonly never[] = Object.freeze([]);
-
-const POLL_PENDING = 0;
-const POLL_WON = 1;
-const POLL_LOST = 2;
-
-interface PendingRead {
-  index: number;
-  from: number;
-  ctx: number;
-  round: number;
-}
 
 function mkMsg<T>(type: MessageType, from: number, to: number, term: number): Message<T> {
   return {
@@ -207,23 +203,14 @@ export class RaftNode<T> {
   private readonly bugCommitByCount: boolean;
   private readonly bugVoteNoLogCheck: boolean;
 
-  // Leader progress, indexed by node id.
-  private readonly match: number[];
-  private readonly next: number[];
-  private readonly prState: number[];
-  private readonly probeSent: boolean[];
-  private readonly inflight: number[][];
-  private readonly recentActive: boolean[];
-  private readonly ackedRound: number[];
-  private readonly votes: number[];
-
-  // ReadIndex.
-  private round = 0;
-  private quorumRound = 0;
-  private readQueue: PendingRead[] = [];
-  private pendingReadIndex: Message<T>[] = [];
-  /** Read ids this follower forwarded to its leader and not yet heard back about. */
-  private forwardedReads: number[] = [];
+  /** Leader's view of each node's log (its own included), indexed by node id. */
+  readonly progress: readonly Progress[];
+  /** The current (pre-)election's votes. */
+  readonly votes: VoteTally;
+  /** ReadIndex requests and heartbeat-round acknowledgements. */
+  readonly readOnly: ReadOnly;
+  /** maybeCommit's copy of the match indexes (kept to spare an allocation per acknowledgement). */
+  private readonly matchScratch: number[];
 
   // Output, drained by ready().
   private msgs: Message<T>[] = [];
@@ -249,7 +236,7 @@ export class RaftNode<T> {
     }
     this.id = id;
     this.n = n;
-    this.quorum = (n >> 1) + 1;
+    this.quorum = majority(n);
     this.electionTicks = cfg.electionTicks;
     this.heartbeatTicks = cfg.heartbeatTicks;
     this.rand = cfg.rand;
@@ -277,14 +264,10 @@ export class RaftNode<T> {
     this.prevVote = this.vote;
     this.prevCommit = this.commit;
 
-    this.match = new Array(n).fill(0);
-    this.next = new Array(n).fill(1);
-    this.prState = new Array(n).fill(PROBE);
-    this.probeSent = new Array(n).fill(false);
-    this.inflight = Array.from({ length: n }, () => []);
-    this.recentActive = new Array(n).fill(false);
-    this.ackedRound = new Array(n).fill(0);
-    this.votes = new Array(n).fill(-1);
+    this.progress = Array.from({ length: n }, () => new Progress(this.maxInflight));
+    this.votes = new VoteTally(n, this.quorum);
+    this.readOnly = new ReadOnly(n, this.quorum);
+    this.matchScratch = new Array(n).fill(0);
     this.becomeFollower(this.term, NONE);
   }
 
@@ -320,7 +303,7 @@ export class RaftNode<T> {
 
   /** Leader's view of a follower's matched index (tests, invariants). */
   matchOf(node: number): number {
-    return this.match[node];
+    return this.progress[node].match;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -365,7 +348,7 @@ export class RaftNode<T> {
     } else if (this.role === "follower" && this.lead !== NONE) {
       const m = mkMsg<T>("readIndex", this.id, this.lead, 0);
       m.ctx = ctx;
-      this.forwardedReads.push(ctx);
+      this.readOnly.forward(ctx);
       this.msgs.push(m);
     } else {
       this.readsDropped.push(ctx);
@@ -548,8 +531,9 @@ export class RaftNode<T> {
   private checkQuorumActive(): void {
     let active = 0;
     for (let i = 0; i < this.n; i++) {
-      if (i === this.id || this.recentActive[i]) active++;
-      if (i !== this.id) this.recentActive[i] = false;
+      const pr = this.progress[i];
+      if (i === this.id || pr.recentActive) active++;
+      if (i !== this.id) pr.recentActive = false;
     }
     if (active < this.quorum) this.becomeFollower(this.term, NONE);
   }
@@ -565,35 +549,18 @@ export class RaftNode<T> {
       this.term = term;
       this.vote = NONE;
     }
-    if (this.lead !== NONE || this.forwardedReads.length !== 0) this.dropForwardedReads();
+    if (this.lead !== NONE || this.readOnly.hasForwarded) this.readOnly.dropForwarded(this.readsDropped);
     this.lead = NONE;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.resetRandomizedElectionTimeout();
     this.leadTransferee = NONE;
     this.timeoutNowSent = false;
-    this.votes.fill(-1);
+    this.votes.reset();
     const last = this.lastIndex;
-    for (let i = 0; i < this.n; i++) {
-      this.match[i] = 0;
-      this.next[i] = last + 1;
-      this.prState[i] = PROBE;
-      this.probeSent[i] = false;
-      this.inflight[i].length = 0;
-      this.recentActive[i] = false;
-      this.ackedRound[i] = 0;
-    }
-    this.match[this.id] = last;
-    for (const r of this.readQueue) if (r.from === this.id) this.readsDropped.push(r.ctx);
-    for (const m of this.pendingReadIndex) if (m.from === this.id) this.readsDropped.push(m.ctx);
-    if (this.readQueue.length !== 0) this.readQueue = [];
-    if (this.pendingReadIndex.length !== 0) this.pendingReadIndex = [];
-    this.quorumRound = this.round;
-  }
-
-  private dropForwardedReads(): void {
-    for (const c of this.forwardedReads) this.readsDropped.push(c);
-    this.forwardedReads.length = 0;
+    for (const pr of this.progress) pr.reset(last);
+    this.progress[this.id].match = last;
+    this.readOnly.reset(this.id, this.readsDropped);
   }
 
   private becomeFollower(term: number, lead: number): void {
@@ -604,8 +571,8 @@ export class RaftNode<T> {
 
   private becomePreCandidate(): void {
     // Changes neither term nor vote: a node that cannot win does not disrupt the cluster.
-    this.votes.fill(-1);
-    if (this.lead !== NONE) this.dropForwardedReads();
+    this.votes.reset();
+    if (this.lead !== NONE) this.readOnly.dropForwarded(this.readsDropped);
     this.lead = NONE;
     this.role = "precandidate";
   }
@@ -620,8 +587,9 @@ export class RaftNode<T> {
     this.reset(this.term);
     this.lead = this.id;
     this.role = "leader";
-    this.prState[this.id] = REPLICATE;
-    this.recentActive[this.id] = true;
+    const self = this.progress[this.id];
+    self.state = "replicate";
+    self.recentActive = true;
     // The empty entry lets the new leader commit (and so learn the commit index of) earlier terms.
     this.appendEntry(undefined);
   }
@@ -644,7 +612,7 @@ export class RaftNode<T> {
       type = "vote";
       term = this.term;
     }
-    if (this.poll(this.id, true) === POLL_WON) {
+    if (this.votes.record(this.id, true) === "won") {
       if (kind === "pre") this.runCampaign("election");
       else this.becomeLeader();
       return;
@@ -659,20 +627,6 @@ export class RaftNode<T> {
       if (kind === "transfer") m.ctx = CAMPAIGN_TRANSFER;
       this.msgs.push(m);
     }
-  }
-
-  private poll(from: number, granted: boolean): number {
-    if (this.votes[from] === -1) this.votes[from] = granted ? 1 : 0;
-    let yes = 0;
-    let no = 0;
-    for (let i = 0; i < this.n; i++) {
-      const v = this.votes[i];
-      if (v === 1) yes++;
-      else if (v === 0) no++;
-    }
-    if (yes >= this.quorum) return POLL_WON;
-    if (no > this.n - this.quorum) return POLL_LOST;
-    return POLL_PENDING;
   }
 
   private isUpToDate(lastIndex: number, lastTerm: number): boolean {
@@ -720,14 +674,9 @@ export class RaftNode<T> {
           this.msgs.push(f);
         }
         return;
-      case "readIndexResp": {
-        const i = this.forwardedReads.indexOf(m.ctx);
-        if (i >= 0) {
-          this.forwardedReads.splice(i, 1);
-          this.readStates.push({ index: m.index, ctx: m.ctx });
-        }
+      case "readIndexResp":
+        if (this.readOnly.answered(m.ctx)) this.readStates.push({ index: m.index, ctx: m.ctx });
         return;
-      }
     }
   }
 
@@ -744,15 +693,15 @@ export class RaftNode<T> {
       case "voteResp":
       case "preVoteResp": {
         if ((m.type === "preVoteResp") !== (this.role === "precandidate")) return;
-        const res = this.poll(m.from, !m.reject);
-        if (res === POLL_WON) {
+        const res = this.votes.record(m.from, !m.reject);
+        if (res === "won") {
           if (this.role === "precandidate") {
             this.runCampaign("election");
           } else {
             this.becomeLeader();
             this.bcastAppend();
           }
-        } else if (res === POLL_LOST) {
+        } else if (res === "lost") {
           this.becomeFollower(this.term, NONE);
         }
         return;
@@ -792,8 +741,9 @@ export class RaftNode<T> {
   private appendEntry(data: T | undefined): number {
     const index = this.log.length;
     this.log.push({ index, term: this.term, data });
-    this.match[this.id] = index;
-    this.next[this.id] = index + 1;
+    const self = this.progress[this.id];
+    self.match = index;
+    self.next = index + 1;
     this.maybeCommit();
     return index;
   }
@@ -860,28 +810,23 @@ export class RaftNode<T> {
 
   private handleAppendResponse(m: Message<T>): void {
     const from = m.from;
-    this.recentActive[from] = true;
+    const pr = this.progress[from];
+    pr.recentActive = true;
     if (m.reject) {
       let nextProbe = m.rejectHint;
       if (m.logTerm > 0) nextProbe = this.findConflictByTerm(m.rejectHint, m.logTerm);
-      if (this.maybeDecrTo(from, m.index, nextProbe)) {
-        if (this.prState[from] === REPLICATE) this.becomeProbe(from);
+      if (pr.maybeDecrTo(m.index, nextProbe)) {
+        if (pr.state === "replicate") pr.becomeProbe();
         this.maybeSendAppend(from, true);
       }
       return;
     }
     // Only a broken election (a test-only bug) lets a follower claim more than the leader holds.
     if (m.index > this.lastIndex) return;
-    const oldPaused = this.isPaused(from);
-    if (!this.maybeUpdate(from, m.index)) return;
-    if (this.prState[from] === PROBE) {
-      this.becomeReplicate(from);
-    } else {
-      const q = this.inflight[from];
-      let k = 0;
-      while (k < q.length && q[k] <= m.index) k++;
-      if (k !== 0) q.splice(0, k);
-    }
+    const oldPaused = pr.isPaused();
+    if (!pr.maybeUpdate(m.index)) return;
+    if (pr.state === "probe") pr.becomeReplicate();
+    else pr.freeInflightTo(m.index);
     if (this.maybeCommit()) {
       this.releasePendingReadIndex();
       this.bcastAppend();
@@ -891,68 +836,21 @@ export class RaftNode<T> {
     while (this.maybeSendAppend(from, false)) {
       // Keep the pipe full while the window allows.
     }
-    if (from === this.leadTransferee && this.match[from] === this.lastIndex) this.sendTimeoutNow(from);
+    if (from === this.leadTransferee && pr.match === this.lastIndex) this.sendTimeoutNow(from);
   }
 
   private handleHeartbeatResponse(m: Message<T>): void {
     const from = m.from;
-    this.recentActive[from] = true;
-    this.probeSent[from] = false;
-    // A lost append would otherwise leave a full window stuck for good: free a slot to resend.
-    const q = this.inflight[from];
-    if (this.prState[from] === REPLICATE && q.length >= this.maxInflight) q.shift();
-    if (this.match[from] < this.lastIndex) this.maybeSendAppend(from, true);
-    if (m.round > this.ackedRound[from]) {
-      this.ackedRound[from] = m.round;
-      this.updateQuorumRound();
-    }
-  }
-
-  private maybeUpdate(to: number, index: number): boolean {
-    let updated = false;
-    if (this.match[to] < index) {
-      this.match[to] = index;
-      updated = true;
-      this.probeSent[to] = false;
-    }
-    if (this.next[to] < index + 1) this.next[to] = index + 1;
-    return updated;
-  }
-
-  private maybeDecrTo(to: number, rejected: number, matchHint: number): boolean {
-    if (this.prState[to] === REPLICATE) {
-      // A stale rejection (we already know a higher match) is ignored.
-      if (rejected <= this.match[to]) return false;
-      this.next[to] = this.match[to] + 1;
-      return true;
-    }
-    if (this.next[to] - 1 !== rejected) return false;
-    const hint = Math.min(matchHint + 1, rejected);
-    this.next[to] = Math.max(hint, 1);
-    this.probeSent[to] = false;
-    return true;
-  }
-
-  private becomeProbe(to: number): void {
-    this.prState[to] = PROBE;
-    this.next[to] = this.match[to] + 1;
-    this.probeSent[to] = false;
-    this.inflight[to].length = 0;
-  }
-
-  private becomeReplicate(to: number): void {
-    this.prState[to] = REPLICATE;
-    this.next[to] = this.match[to] + 1;
-    this.inflight[to].length = 0;
-  }
-
-  private isPaused(to: number): boolean {
-    return this.prState[to] === PROBE ? this.probeSent[to] : this.inflight[to].length >= this.maxInflight;
+    const pr = this.progress[from];
+    pr.onHeartbeatResponse();
+    if (pr.match < this.lastIndex) this.maybeSendAppend(from, true);
+    if (this.readOnly.recvAck(from, m.round)) this.updateQuorumRound();
   }
 
   private maybeSendAppend(to: number, sendIfEmpty: boolean): boolean {
-    if (this.isPaused(to)) return false;
-    const prev = this.next[to] - 1;
+    const pr = this.progress[to];
+    if (pr.isPaused()) return false;
+    const prev = pr.next - 1;
     const last = this.lastIndex;
     let hi = prev + this.maxEntries;
     if (hi > last) hi = last;
@@ -963,14 +861,7 @@ export class RaftNode<T> {
     if (hi > prev) m.entries = this.log.slice(prev + 1, hi + 1);
     m.commit = this.commit;
     this.msgs.push(m);
-    if (hi > prev) {
-      if (this.prState[to] === REPLICATE) {
-        this.next[to] = hi + 1;
-        this.inflight[to].push(hi);
-      } else {
-        this.probeSent[to] = true;
-      }
-    }
+    if (hi > prev) pr.sentEntries(hi);
     return true;
   }
 
@@ -978,22 +869,11 @@ export class RaftNode<T> {
     for (let i = 0; i < this.n; i++) if (i !== this.id) this.maybeSendAppend(i, true);
   }
 
-  /** The largest value that at least a quorum of xs reach (n is small: a quadratic scan, no allocation). */
-  private quorumValue(xs: readonly number[]): number {
-    const n = this.n;
-    let best = 0;
-    for (let i = 0; i < n; i++) {
-      const v = xs[i];
-      if (v <= best) continue;
-      let count = 0;
-      for (let j = 0; j < n; j++) if (xs[j] >= v) count++;
-      if (count >= this.quorum) best = v;
-    }
-    return best;
-  }
-
   private maybeCommit(): boolean {
-    const mci = this.quorumValue(this.match);
+    const prs = this.progress;
+    const matches = this.matchScratch;
+    for (let i = 0; i < this.n; i++) matches[i] = prs[i].match;
+    const mci = quorumValue(matches, this.n, this.quorum);
     if (mci > this.commit && (this.bugCommitByCount || this.log[mci].term === this.term)) {
       this.commit = mci;
       return true;
@@ -1005,14 +885,13 @@ export class RaftNode<T> {
   // Heartbeats, ReadIndex, transfer.
 
   private bcastHeartbeat(): void {
-    this.round++;
-    this.roundOut = this.round;
-    this.ackedRound[this.id] = this.round;
+    const round = this.readOnly.startRound(this.id);
+    this.roundOut = round;
     for (let i = 0; i < this.n; i++) {
       if (i === this.id) continue;
       const m = mkMsg<T>("heartbeat", this.id, i, this.term);
-      m.commit = Math.min(this.match[i], this.commit);
-      m.round = this.round;
+      m.commit = Math.min(this.progress[i].match, this.commit);
+      m.round = round;
       this.msgs.push(m);
     }
     this.updateQuorumRound();
@@ -1020,18 +899,10 @@ export class RaftNode<T> {
 
   /** A follower acking round r acknowledged our leadership after every round ≤ r was sent. */
   private updateQuorumRound(): void {
-    const q = this.quorumValue(this.ackedRound);
-    if (q <= this.quorumRound) return;
-    this.quorumRound = q;
+    const q = this.readOnly.maybeAdvance();
+    if (q === 0) return;
     this.quorumAckOut = q;
-    if (this.readQueue.length === 0) return;
-    let k = 0;
-    const rq = this.readQueue;
-    while (k < rq.length && rq[k].round <= q) {
-      const r = rq[k++];
-      this.respondRead(r.from, r.index, r.ctx);
-    }
-    if (k !== 0) rq.splice(0, k);
+    for (const r of this.readOnly.takeConfirmed()) this.respondRead(r.from, r.index, r.ctx);
   }
 
   private respondRead(from: number, index: number, ctx: number): void {
@@ -1052,20 +923,16 @@ export class RaftNode<T> {
     }
     if (!this.committedInCurrentTerm) {
       // Until the leader commits in its term, its commit index may lag earlier commits.
-      const m = mkMsg<T>("readIndex", from, this.id, 0);
-      m.ctx = ctx;
-      this.pendingReadIndex.push(m);
+      this.readOnly.wait(from, ctx);
       return;
     }
-    this.readQueue.push({ index: this.commit, from, ctx, round: this.round + 1 });
+    this.readOnly.addRequest(this.commit, from, ctx);
     this.bcastHeartbeat();
   }
 
   private releasePendingReadIndex(): void {
-    if (this.pendingReadIndex.length === 0 || !this.committedInCurrentTerm) return;
-    const p = this.pendingReadIndex;
-    this.pendingReadIndex = [];
-    for (const m of p) this.leaderReadIndex(m.from, m.ctx);
+    if (!this.readOnly.hasWaiting || !this.committedInCurrentTerm) return;
+    for (const r of this.readOnly.takeWaiting()) this.leaderReadIndex(r.from, r.ctx);
   }
 
   private leaderTransfer(to: number): void {
@@ -1078,7 +945,7 @@ export class RaftNode<T> {
     // The transfer must finish within one election timeout.
     this.electionElapsed = 0;
     this.leadTransferee = to;
-    if (this.match[to] === this.lastIndex) this.sendTimeoutNow(to);
+    if (this.progress[to].match === this.lastIndex) this.sendTimeoutNow(to);
     else this.maybeSendAppend(to, true);
   }
 

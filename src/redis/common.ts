@@ -4,7 +4,16 @@
  * type probes, meta resolution, read fences, dispatch outcomes and the retry loop.
  */
 import { allocateCommitTS, dispatch, isTransientLeaderError, snapshotTS } from "../kv/coordinator.ts";
-import type { Co, DispatchResult, Effect, Mutation, OperationGroup } from "../kv/types.ts";
+import { NOT_NOW, ReadFailed, readGet, readLatest, readScan, readVersion, schedAt } from "../kv/reads.ts";
+import type {
+  Co,
+  DispatchResult,
+  Effect,
+  Mutation,
+  OperationGroup,
+  SchedPoint,
+  StoreRead,
+} from "../kv/types.ts";
 import type { AllKnobs, NodeContext } from "./context.ts";
 import {
   CodecError,
@@ -98,6 +107,61 @@ export class DeltaScanTruncatedError extends RedisError {
 export const keysOf = (ctx: NodeContext): Keys => keysFor(ctx.knobs.keyLayout);
 
 // ---------------------------------------------------------------------------------------------
+// Store reads: each one a step of its own (the host may pause before it, fence it, or serve it
+// from the leader's store; docs/model.md)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One store call. A host that can answer it at once (`NodeContext.readNow`: no pause drawn, no
+ * wait needed) does so without the coroutine yielding, which spares a resume through every level
+ * of `yield*` on the common path; otherwise the read is yielded to the host as an effect.
+ */
+function* storeRead(ctx: NodeContext, e: StoreRead): Co<unknown> {
+  if (ctx.readNow !== undefined) {
+    const v = ctx.readNow(e);
+    if (v !== NOT_NOW) return v;
+  }
+  return yield e;
+}
+
+/** `GetAt`: the value of key visible at ts. */
+export function* getAt(ctx: NodeContext, key: string, ts: number): Co<string | undefined> {
+  return (yield* storeRead(ctx, readGet(key, ts))) as string | undefined;
+}
+
+/** `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse). */
+export function* scanAt(
+  ctx: NodeContext,
+  start: string,
+  end: string,
+  limit: number,
+  ts: number,
+  reverse = false,
+): Co<Array<[string, string]>> {
+  return (yield* storeRead(ctx, readScan(start, end, limit, ts, reverse))) as Array<[string, string]>;
+}
+
+/** `CommittedVersionAt`: whether key has a version (tombstones included) at exactly ts. */
+export function* versionAt(ctx: NodeContext, key: string, ts: number): Co<boolean> {
+  return (yield* storeRead(ctx, readVersion(key, ts))) as boolean;
+}
+
+/** `LatestCommitTS(key)`. */
+export function* latestAt(ctx: NodeContext, key: string): Co<number> {
+  return (yield* storeRead(ctx, readLatest(key))) as number;
+}
+
+/** A scheduling point: the host may pause the command here (`NodeContext.pauseAt` decides first). */
+export function* schedPoint(ctx: NodeContext, point: SchedPoint): Co<void> {
+  if (ctx.pauseAt !== undefined) {
+    const us = ctx.pauseAt(point);
+    if (us > 0) yield { kind: "sched", point, pauseUs: us };
+    return;
+  }
+  yield schedAt(point);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Timestamps
 // ---------------------------------------------------------------------------------------------
 
@@ -113,6 +177,13 @@ export function readTS(ctx: NodeContext): number {
   return ts === 0 ? SENTINEL_TS : ts;
 }
 
+/** readTS, then a scheduling point: a command can be preempted right after it picked its snapshot. */
+export function* pickReadTS(ctx: NodeContext): Co<number> {
+  const ts = readTS(ctx);
+  yield* schedPoint(ctx, "read-ts");
+  return ts;
+}
+
 /** `normalizeStartTS`: sentinel → 0, which lets the coordinator mint StartTS (B15(b)). */
 export function normalizeStartTS(ts: number): number {
   return ts === SENTINEL_TS ? 0 : ts;
@@ -122,6 +193,8 @@ export function normalizeStartTS(ts: number): number {
 export function* allocCommitTS(ctx: NodeContext, startTS: number): Co<number> {
   const a = yield* allocateCommitTS(ctx.coordinatorEnv, startTS);
   if (!a.ok) throw new RedisError(`ERR ${a.message}`);
+  // The commitTS is drawn before VerifyLeader and the proposal; a command can stall in between.
+  yield* schedPoint(ctx, "commit-ts");
   return a.ts;
 }
 
@@ -174,16 +247,29 @@ export const del = (key: string): Mutation => ({ op: "del", key });
  * the same timestamp passes that test (`staleApplyCompareValues` off). The fixed probe also
  * requires the value to be this write set's own.
  */
-export function writeSetLandedAt(ctx: NodeContext, elems: readonly Mutation[], ts: number): boolean {
+export function* writeSetLandedAt(ctx: NodeContext, elems: readonly Mutation[], ts: number): Co<boolean> {
   const first = firstWriteKey(elems);
-  if (first === undefined || !ctx.store.committedVersionAt(first, ts)) return false;
+  if (first === undefined || !(yield* versionAt(ctx, first, ts))) return false;
   if (!ctx.knobs.staleApplyCompareValues) return true;
   for (const m of elems) {
-    if (!ctx.store.committedVersionAt(m.key, ts)) return false;
-    const v = ctx.store.getAt(m.key, ts);
+    if (!(yield* versionAt(ctx, m.key, ts))) return false;
+    const v = yield* getAt(ctx, m.key, ts);
     if (m.op === "put" ? v !== m.value : v !== undefined) return false;
   }
   return true;
+}
+
+/**
+ * The landed probe after a dispatch: a read that cannot be served then leaves the outcome of the
+ * dispatch unknown, so its error is ambiguous.
+ */
+export function* landedAfterDispatch(ctx: NodeContext, elems: readonly Mutation[], ts: number): Co<boolean> {
+  try {
+    return yield* writeSetLandedAt(ctx, elems, ts);
+  } catch (e) {
+    if (e instanceof ReadFailed) throw new RedisError(e.message, true);
+    throw e;
+  }
 }
 
 export function firstWriteKey(elems: readonly Mutation[]): string | undefined {
@@ -199,8 +285,8 @@ export type RedisType = "none" | "string" | "list" | "hash";
 
 const hllKey = memoKey((u) => `${HLL_PREFIX}${u}`);
 
-function prefixExists(ctx: NodeContext, prefix: string, ts: number): boolean {
-  return ctx.store.scanAt(prefix, prefixEnd(prefix), 1, ts).length > 0;
+function* prefixExists(ctx: NodeContext, prefix: string, ts: number): Co<boolean> {
+  return (yield* scanAt(ctx, prefix, prefixEnd(prefix), 1, ts)).length > 0;
 }
 
 /**
@@ -208,18 +294,17 @@ function prefixExists(ctx: NodeContext, prefix: string, ts: number): boolean {
  * compacted), then wide hashes (field, meta, delta), then the legacy hash blob. Sets, zsets and
  * streams are probed by elastickv too, but no modelled command writes them, so they are skipped.
  */
-export function keyTypeAt(ctx: NodeContext, userKey: string, ts: number): RedisType {
+export function* keyTypeAt(ctx: NodeContext, userKey: string, ts: number): Co<RedisType> {
   const k = keysOf(ctx);
-  const s = ctx.store;
-  if (s.getAt(k.str(userKey), ts) !== undefined) return "string";
-  if (s.getAt(hllKey(userKey), ts) !== undefined) return "string";
-  if (s.getAt(userKey, ts) !== undefined) return "string";
-  if (s.getAt(k.listMeta(userKey), ts) !== undefined) return "list";
-  if (prefixExists(ctx, k.listDeltaPrefix(userKey), ts)) return "list";
-  if (prefixExists(ctx, k.hashFieldPrefix(userKey), ts)) return "hash";
-  if (s.getAt(k.hashMeta(userKey), ts) !== undefined) return "hash";
-  if (prefixExists(ctx, k.hashDeltaPrefix(userKey), ts)) return "hash";
-  if (s.getAt(k.legacyHash(userKey), ts) !== undefined) return "hash";
+  if ((yield* getAt(ctx, k.str(userKey), ts)) !== undefined) return "string";
+  if ((yield* getAt(ctx, hllKey(userKey), ts)) !== undefined) return "string";
+  if ((yield* getAt(ctx, userKey, ts)) !== undefined) return "string";
+  if ((yield* getAt(ctx, k.listMeta(userKey), ts)) !== undefined) return "list";
+  if (yield* prefixExists(ctx, k.listDeltaPrefix(userKey), ts)) return "list";
+  if (yield* prefixExists(ctx, k.hashFieldPrefix(userKey), ts)) return "hash";
+  if ((yield* getAt(ctx, k.hashMeta(userKey), ts)) !== undefined) return "hash";
+  if (yield* prefixExists(ctx, k.hashDeltaPrefix(userKey), ts)) return "hash";
+  if ((yield* getAt(ctx, k.legacyHash(userKey), ts)) !== undefined) return "hash";
   return "none";
 }
 
@@ -255,27 +340,27 @@ function checkLen(ctx: NodeContext, userKey: string, len: number): number {
 }
 
 /** The base list meta only (`loadListMetaAt`). */
-export function loadListBase(
+export function* loadListBase(
   ctx: NodeContext,
   userKey: string,
   ts: number,
-): { head: number; len: number; exists: boolean } {
-  const raw = ctx.store.getAt(keysOf(ctx).listMeta(userKey), ts);
+): Co<{ head: number; len: number; exists: boolean }> {
+  const raw = yield* getAt(ctx, keysOf(ctx).listMeta(userKey), ts);
   if (raw === undefined) return { head: 0, len: 0, exists: false };
   const m = decodeListMeta(raw);
   return { head: m.head, len: m.len, exists: true };
 }
 
 /** Scan up to maxDeltaScanLimit + 1 deltas under prefix; more than the limit is truncated. */
-export function scanDeltas(
+export function* scanDeltas(
   ctx: NodeContext,
   type: "list" | "hash",
   userKey: string,
   prefix: string,
   ts: number,
-): Array<[string, string]> {
+): Co<Array<[string, string]>> {
   const limit = ctx.knobs.maxDeltaScanLimit;
-  const ds = ctx.store.scanAt(prefix, prefixEnd(prefix), limit + 1, ts);
+  const ds = yield* scanAt(ctx, prefix, prefixEnd(prefix), limit + 1, ts);
   if (ds.length > limit) {
     urgent(ctx, type, userKey);
     throw new DeltaScanTruncatedError();
@@ -284,10 +369,10 @@ export function scanDeltas(
 }
 
 /** `resolveListMeta`: base meta + Σ deltas at one timestamp. */
-export function resolveListMeta(ctx: NodeContext, userKey: string, ts: number): ResolvedList {
+export function* resolveListMeta(ctx: NodeContext, userKey: string, ts: number): Co<ResolvedList> {
   const k = keysOf(ctx);
-  const base = loadListBase(ctx, userKey, ts);
-  const ds = scanDeltas(ctx, "list", userKey, k.listDeltaPrefix(userKey), ts);
+  const base = yield* loadListBase(ctx, userKey, ts);
+  const ds = yield* scanDeltas(ctx, "list", userKey, k.listDeltaPrefix(userKey), ts);
   let head = base.head;
   let len = base.len;
   const deltaKeys: string[] = [];
@@ -309,15 +394,15 @@ export function resolveListMeta(ctx: NodeContext, userKey: string, ts: number): 
 }
 
 /** `resolveHashMeta`: base Len + Σ LenDelta. */
-export function resolveHashMeta(
+export function* resolveHashMeta(
   ctx: NodeContext,
   userKey: string,
   ts: number,
-): { len: number; exists: boolean } {
+): Co<{ len: number; exists: boolean }> {
   const k = keysOf(ctx);
-  const raw = ctx.store.getAt(k.hashMeta(userKey), ts);
+  const raw = yield* getAt(ctx, k.hashMeta(userKey), ts);
   let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
-  const ds = scanDeltas(ctx, "hash", userKey, k.hashDeltaPrefix(userKey), ts);
+  const ds = yield* scanDeltas(ctx, "hash", userKey, k.hashDeltaPrefix(userKey), ts);
   for (const [, v] of ds) len += decodeHashDelta(v);
   len = checkLen(ctx, userKey, len);
   return { len, exists: raw !== undefined || ds.length > 0 };

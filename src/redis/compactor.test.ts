@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { performRead } from "../kv/reads.ts";
 import type { Co, ProposeOutcome } from "../kv/types.ts";
 import { DeltaCompactor } from "./compactor.ts";
 import type { NodeContext } from "./context.ts";
@@ -47,6 +48,10 @@ function driveLoop(
       node.advance(e.us);
       onSleep?.(node.nowUs);
       if (node.nowUs >= end) compactor.stop();
+      input = undefined;
+    } else if (e.kind === "read") {
+      input = performRead(node.store, e);
+    } else if (e.kind === "sched") {
       input = undefined;
     } else {
       input = true;
@@ -246,7 +251,9 @@ describe("DeltaCompactor loop", () => {
         node.advance(1000);
         const result = node.apply(step.value.request);
         step = co.next({ status: "applied", index: node.log.length, result });
-      } else step = co.next(true);
+      } else if (step.value.kind === "read") step = co.next(performRead(node.store, step.value));
+      else if (step.value.kind === "sched") step = co.next(undefined);
+      else step = co.next(true);
     }
     expect(deltaCount(ctx, "k")).toBe(0);
     expect(node.run(compactor.passOnce()).skipped).toBe("backoff");

@@ -9,18 +9,22 @@
  * pre-allocated commitTS and no read keys: deltas committed after readTS are not seen and
  * survive. The Len = 0 rule is the knob of B13.
  */
+import { ReadFailed } from "../kv/reads.ts";
 import type { Co, Mutation } from "../kv/types.ts";
 import {
   allocCommitTS,
   del,
   dispatchError,
   dispatchGroup,
+  getAt,
   keysOf,
   normalizeStartTS,
+  pickReadTS,
   put,
   REDIS_PROBES,
   RedisError,
-  readTS,
+  scanAt,
+  schedPoint,
   WriteConflictError,
 } from "./common.ts";
 import type { NodeContext } from "./context.ts";
@@ -44,7 +48,11 @@ type HandlerType = "list" | "hash";
 interface Handler {
   type: HandlerType;
   prefix: string;
-  build(userKey: string, deltas: Array<[string, string]>, ts: number): { elems: Mutation[]; empty: boolean };
+  build(
+    userKey: string,
+    deltas: Array<[string, string]>,
+    ts: number,
+  ): Co<{ elems: Mutation[]; empty: boolean }>;
 }
 
 export interface PassResult {
@@ -119,7 +127,7 @@ export class DeltaCompactor {
   /** The loop: a startup pass, then urgent work and a pass every interval, until stopped. */
   *run(): Co<void> {
     const kn = this.ctx.knobs;
-    if (!this.paused) yield* this.passOnce();
+    if (!this.paused) yield* this.tolerant(this.passOnce());
     let elapsed = 0;
     while (!this.stopped) {
       yield { kind: "sleep", us: kn.compactorPollUs };
@@ -127,18 +135,28 @@ export class DeltaCompactor {
       if (this.paused) continue;
       while (this.urgent.length > 0 && !this.paused && !this.stopped) {
         const req = this.urgent.shift()!;
-        yield* this.compactUrgent(req.type, req.key);
+        yield* this.tolerant(this.compactUrgent(req.type, req.key));
       }
       if (this.bursts > 0) {
         this.bursts--;
         elapsed = 0;
-        yield* this.passOnce(true);
+        yield* this.tolerant(this.passOnce(true));
         continue;
       }
       if (elapsed >= kn.compactorIntervalUs) {
         elapsed = 0;
-        yield* this.passOnce();
+        yield* this.tolerant(this.passOnce());
       }
+    }
+  }
+
+  /** A store read that could not be served (leadership lost) ends the pass; the loop goes on. */
+  private *tolerant(co: Co<unknown>): Co<void> {
+    try {
+      yield* co;
+    } catch (e) {
+      if (!(e instanceof ReadFailed)) throw e;
+      this.ctx.trace("redis.compactor-failed", { type: "read", error: e.message });
     }
   }
 
@@ -150,7 +168,7 @@ export class DeltaCompactor {
     const start = this.nowUs();
     if (!force && start < this.backoffUntilUs) return { ...res, skipped: "backoff" };
     this.passes++;
-    const ts = readTS(this.ctx);
+    const ts = yield* pickReadTS(this.ctx);
     const first = this.handlerCursor % this.handlers.length;
     for (let off = 0; off < this.handlers.length; off++) {
       if (this.nowUs() - start > kn.compactorTimeoutUs) {
@@ -172,7 +190,7 @@ export class DeltaCompactor {
     const kn = this.ctx.knobs;
     const cursor = this.cursors.get(h.type);
     const start = cursor === undefined ? h.prefix : `${cursor}\u0000`;
-    const kvs = this.ctx.store.scanAt(start, prefixEnd(h.prefix), kn.compactorTickScanLimit, ts);
+    const kvs = yield* scanAt(this.ctx, start, prefixEnd(h.prefix), kn.compactorTickScanLimit, ts);
     const truncated = kvs.length === kn.compactorTickScanLimit;
     const byKey = new Map<string, Array<[string, string]>>();
     for (const kv of kvs) {
@@ -201,7 +219,7 @@ export class DeltaCompactor {
       const ds = byKey.get(uk)!;
       if (ds.length < kn.compactionThreshold) continue;
       try {
-        const b = h.build(uk, ds, ts);
+        const b = yield* h.build(uk, ds, ts);
         elems.push(...b.elems);
         folded.push(uk);
         if (b.empty) emptied.push(uk);
@@ -222,6 +240,8 @@ export class DeltaCompactor {
   }
 
   private *dispatchFold(ts: number, elems: Mutation[], type: string): Co<boolean> {
+    // Between the compactor's scan and its proposal, other commands may run.
+    yield* schedPoint(this.ctx, "compactor");
     const startTS = normalizeStartTS(ts);
     let commitTS: number;
     try {
@@ -246,6 +266,7 @@ export class DeltaCompactor {
   private afterFold(type: HandlerType, ts: number, folded: string[], emptied: string[]): void {
     for (const uk of folded) {
       const p = type === "list" ? this.k.listDeltaPrefix(uk) : this.k.hashDeltaPrefix(uk);
+      // A probe of the simulator, not a read of the compactor: it looks at this replica directly.
       const now = this.ctx.store.scanAt(p, prefixEnd(p), 16, Number.MAX_SAFE_INTEGER);
       const raced = now.some(([dk]) => (this.k.deltaCommitTS(dk, p) ?? 0) > ts);
       if (!raced) continue;
@@ -265,14 +286,14 @@ export class DeltaCompactor {
   }
 
   /** `buildListCompactElems`. */
-  private buildList(
+  private *buildList(
     userKey: string,
     deltas: Array<[string, string]>,
     ts: number,
-  ): { elems: Mutation[]; empty: boolean } {
+  ): Co<{ elems: Mutation[]; empty: boolean }> {
     const { ctx, k } = this;
     const kn = ctx.knobs;
-    const raw = ctx.store.getAt(k.listMeta(userKey), ts);
+    const raw = yield* getAt(ctx, k.listMeta(userKey), ts);
     const base = raw === undefined ? { head: 0, len: 0 } : decodeListMeta(raw);
     let head = base.head;
     let len = base.len;
@@ -299,21 +320,21 @@ export class DeltaCompactor {
       // Claims outside the new [Head, Tail) are never needed again for conflict detection.
       const cp = k.listClaimPrefix(userKey);
       const lim = kn.claimGcScanLimit;
-      for (const [ck] of ctx.store.scanAt(cp, k.listClaim(userKey, head), lim, ts)) elems.push(del(ck));
-      for (const [ck] of ctx.store.scanAt(k.listClaim(userKey, head + len), prefixEnd(cp), lim, ts))
+      for (const [ck] of yield* scanAt(ctx, cp, k.listClaim(userKey, head), lim, ts)) elems.push(del(ck));
+      for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, head + len), prefixEnd(cp), lim, ts))
         elems.push(del(ck));
     }
     return { elems, empty: len === 0 };
   }
 
-  private buildHash(
+  private *buildHash(
     userKey: string,
     deltas: Array<[string, string]>,
     ts: number,
-  ): { elems: Mutation[]; empty: boolean } {
+  ): Co<{ elems: Mutation[]; empty: boolean }> {
     const { ctx, k } = this;
     const kn = ctx.knobs;
-    const raw = ctx.store.getAt(k.hashMeta(userKey), ts);
+    const raw = yield* getAt(ctx, k.hashMeta(userKey), ts);
     let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
     for (const [, v] of deltas) len += decodeHashDelta(v);
     len = this.foldLen(userKey, len);
@@ -340,12 +361,12 @@ export class DeltaCompactor {
     const start = this.nowUs();
     for (;;) {
       if (this.nowUs() - start > kn.compactorTimeoutUs) return;
-      const ts = readTS(this.ctx);
-      const kvs = this.ctx.store.scanAt(p, prefixEnd(p), kn.maxDeltaScanLimit + 1, ts);
+      const ts = yield* pickReadTS(this.ctx);
+      const kvs = yield* scanAt(this.ctx, p, prefixEnd(p), kn.maxDeltaScanLimit + 1, ts);
       if (kvs.length === 0) return;
       let b: { elems: Mutation[]; empty: boolean };
       try {
-        b = h.build(userKey, kvs, ts);
+        b = yield* h.build(userKey, kvs, ts);
       } catch (e) {
         if (!(e instanceof CodecError || e instanceof RedisError)) throw e;
         return;
@@ -373,7 +394,7 @@ export class DeltaCompactor {
       [prefixEnd(LIST_DELTA_PREFIX), prefixEnd(LIST_META_PREFIX)],
     ];
     for (const [lo, hi] of ranges) {
-      for (const [mk, v] of ctx.store.scanAt(lo, hi, kn.compactorTickScanLimit, ts)) {
+      for (const [mk, v] of yield* scanAt(ctx, lo, hi, kn.compactorTickScanLimit, ts)) {
         let len: number;
         try {
           len = decodeListMeta(v).len;
@@ -383,9 +404,9 @@ export class DeltaCompactor {
         if (len !== 0) continue;
         const uk = mk.slice(LIST_META_PREFIX.length);
         const dp = k.listDeltaPrefix(uk);
-        if (ctx.store.scanAt(dp, prefixEnd(dp), 1, ts).length > 0) continue;
+        if ((yield* scanAt(ctx, dp, prefixEnd(dp), 1, ts)).length > 0) continue;
         const ip = k.listItemPrefix(uk);
-        const items = ctx.store.scanAt(ip, prefixEnd(ip), kn.maxDeltaScanLimit, ts);
+        const items = yield* scanAt(ctx, ip, prefixEnd(ip), kn.maxDeltaScanLimit, ts);
         if (items.some(([ik]) => k.itemSeq(ik, uk) !== undefined)) continue;
         elems.push(del(mk));
         if (kn.lazyReaper === "fenced") elems.push(put(k.fence("list", uk), ""));

@@ -6,7 +6,7 @@
 import type { CoordinatorEnv } from "../kv/coordinator.ts";
 import type { Hlc } from "../kv/hlc.ts";
 import type { KvKnobs } from "../kv/knobs.ts";
-import type { StoreView } from "../kv/types.ts";
+import type { SchedPoint, StoreRead, StoreView } from "../kv/types.ts";
 import type { RedisKnobs } from "./knobs.ts";
 
 export type AllKnobs = RedisKnobs & KvKnobs;
@@ -36,6 +36,14 @@ export interface NodeContext {
    * tell them from a real mismatch. Share one set per run across nodes.
    */
   reuseLog?: Set<string>;
+  /**
+   * The host's fast path for a store read of the running task: the value when it can be served at
+   * once (the scheduling point drew no pause, no fence or proxy needed), else NOT_NOW with the
+   * pause it drew recorded on the read (`pauseUs`), and the read is yielded as an effect.
+   */
+  readNow?(read: StoreRead): unknown;
+  /** The host's draw for a scheduling point of the running task: the pause in µs, 0 for none. */
+  pauseAt?(point: SchedPoint): number;
 }
 
 export function reuseLogEntry(deltaKey: string, versionTS: number): string {

@@ -8,15 +8,17 @@ import {
   del,
   dispatchError,
   dispatchGroup,
+  getAt,
   keysOf,
   keyTypeAt,
   normalizeStartTS,
   noWriteFence,
+  pickReadTS,
   put,
   RedisError,
-  readTS,
   resolveHashMeta,
   retryRedisWrite,
+  scanAt,
 } from "./common.ts";
 import type { NodeContext } from "./context.ts";
 import { encodeHashDelta, prefixEnd } from "./keys.ts";
@@ -25,17 +27,17 @@ import { exec } from "./txn.ts";
 import { type RedisReply, reply, WRONGTYPE } from "./types.ts";
 
 /** `loadHashAt` for wide hashes: every field visible at ts, sorted by name. */
-function loadFields(ctx: NodeContext, userKey: string, ts: number): Array<[string, string]> {
+function* loadFields(ctx: NodeContext, userKey: string, ts: number): Co<Array<[string, string]>> {
   const k = keysOf(ctx);
   const p = k.hashFieldPrefix(userKey);
   const max = ctx.knobs.maxWideColumnItems;
-  const kvs = ctx.store.scanAt(p, prefixEnd(p), max + 1, ts);
+  const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, ts);
   if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
   return kvs.map(([fk, v]) => [k.hashFieldName(fk, userKey)!, v] as [string, string]);
 }
 
-function hashType(ctx: NodeContext, userKey: string, ts: number): "none" | "hash" {
-  const t = keyTypeAt(ctx, userKey, ts);
+function* hashType(ctx: NodeContext, userKey: string, ts: number): Co<"none" | "hash"> {
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none" || t === "hash") return t;
   throw new RedisError(WRONGTYPE);
 }
@@ -44,12 +46,12 @@ function hashType(ctx: NodeContext, userKey: string, ts: number): "none" | "hash
 function* hsetDirect(ctx: NodeContext, userKey: string, pairs: ReadonlyArray<[string, string]>): Co<number> {
   const k = keysOf(ctx);
   return yield* retryRedisWrite(ctx, function* () {
-    const ts = readTS(ctx);
-    hashType(ctx, userKey, ts);
+    const ts = yield* pickReadTS(ctx);
+    yield* hashType(ctx, userKey, ts);
     const startTS = normalizeStartTS(ts);
     const commitTS = yield* allocCommitTS(ctx, startTS);
     // `hashMigrationSnapshot`: existence map from a scan of every field at readTS.
-    const exists = new Set(loadFields(ctx, userKey, ts).map((f) => f[0]));
+    const exists = new Set((yield* loadFields(ctx, userKey, ts)).map((f) => f[0]));
     const elems: Mutation[] = [];
     let added = 0;
     for (const [f, v] of pairs) {
@@ -85,32 +87,32 @@ export function* hset(
 export function* hget(ctx: NodeContext, userKey: string, field: string): Co<RedisReply> {
   const k = keysOf(ctx);
   const ts = yield* pointReadTS(ctx);
-  const v = ctx.store.getAt(k.hashField(userKey, field), ts);
+  const v = yield* getAt(ctx, k.hashField(userKey, field), ts);
   // The fast path defers to the slow one only when a string encoding shadows the hash.
-  if (v !== undefined && ctx.store.getAt(k.str(userKey), ts) === undefined) return reply.bulk(v);
-  const t = keyTypeAt(ctx, userKey, ts);
+  if (v !== undefined && (yield* getAt(ctx, k.str(userKey), ts)) === undefined) return reply.bulk(v);
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none") return reply.nil();
   if (t !== "hash") return reply.wrongType();
-  for (const [f, fv] of loadFields(ctx, userKey, ts)) if (f === field) return reply.bulk(fv);
+  for (const [f, fv] of yield* loadFields(ctx, userKey, ts)) if (f === field) return reply.bulk(fv);
   return reply.nil();
 }
 
 export function* hgetall(ctx: NodeContext, userKey: string): Co<RedisReply> {
   const ts = yield* pointReadTS(ctx);
-  const t = keyTypeAt(ctx, userKey, ts);
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none") return reply.array([]);
   if (t !== "hash") return reply.wrongType();
   const out: RedisReply[] = [];
-  for (const [f, v] of loadFields(ctx, userKey, ts)) out.push(reply.bulk(f), reply.bulk(v));
+  for (const [f, v] of yield* loadFields(ctx, userKey, ts)) out.push(reply.bulk(f), reply.bulk(v));
   return reply.array(out);
 }
 
 export function* hlen(ctx: NodeContext, userKey: string): Co<RedisReply> {
   const ts = yield* pointReadTS(ctx);
-  const t = keyTypeAt(ctx, userKey, ts);
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none") return reply.int(0);
   if (t !== "hash") return reply.wrongType();
-  const m = resolveHashMeta(ctx, userKey, ts);
+  const m = yield* resolveHashMeta(ctx, userKey, ts);
   // No meta and no deltas: the legacy blob count, which nothing in the model writes.
   return reply.int(m.exists ? m.len : 0);
 }
@@ -128,22 +130,22 @@ export function* hdel(ctx: NodeContext, userKey: string, fields: readonly string
   // read fence (as pops that find nothing are).
   let confirmed = ctx.knobs.pointReadFence !== "before";
   const n = yield* retryRedisWrite(ctx, function* attempt(): Co<number> {
-    const ts = readTS(ctx);
+    const ts = yield* pickReadTS(ctx);
     const none = function* (): Co<number> {
       if (confirmed) return 0;
       confirmed = true;
       yield* noWriteFence(ctx);
       return yield* attempt();
     };
-    if (hashType(ctx, userKey, ts) === "none") return yield* none();
+    if ((yield* hashType(ctx, userKey, ts)) === "none") return yield* none();
     const p = k.hashFieldPrefix(userKey);
-    if (ctx.store.scanAt(p, prefixEnd(p), 1, ts).length === 0) return yield* none(); // legacy blob path: nothing
+    if ((yield* scanAt(ctx, p, prefixEnd(p), 1, ts)).length === 0) return yield* none(); // legacy blob path: nothing
     const names = ctx.knobs.hdelDedupFields ? [...new Set(fields)] : fields;
     const elems: Mutation[] = [];
     let removed = 0;
     for (const f of names) {
       const fk = k.hashField(userKey, f);
-      if (ctx.store.getAt(fk, ts) === undefined) continue;
+      if ((yield* getAt(ctx, fk, ts)) === undefined) continue;
       elems.push(del(fk));
       removed++;
     }

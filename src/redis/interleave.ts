@@ -9,14 +9,25 @@
  *   h.apply(push);                                                         // then the push
  *
  * A forwarded dispatch (when a test makes the node believe it is not leader) is held the same
- * way and served on `apply`. Everything else a coroutine yields is carried out at once, as
+ * way and served on `apply`. A task started with `{ holdReads: true }` is also held before each
+ * store read, which `read` then performs, so a test can land commits between two reads of one
+ * command. Everything else a coroutine yields is carried out at once, as
  * `DirectNode` does: fences and leader checks answer `fenceAnswer`, sleeps advance the clock.
  */
 import { serveForward } from "../kv/coordinator.ts";
 import { DirectNode } from "../kv/direct.ts";
 import { primaryKey } from "../kv/fsm.ts";
 import { defaultKvKnobs, type KvKnobs } from "../kv/knobs.ts";
-import type { ApplyResult, Co, Effect, FsmRequest, OperationGroup, ProposeOutcome } from "../kv/types.ts";
+import { performRead } from "../kv/reads.ts";
+import type {
+  ApplyResult,
+  Co,
+  Effect,
+  FsmRequest,
+  OperationGroup,
+  ProposeOutcome,
+  StoreRead,
+} from "../kv/types.ts";
 import type { AllKnobs, NodeContext } from "./context.ts";
 import { defaultRedisKnobs, type RedisKnobs } from "./knobs.ts";
 
@@ -94,6 +105,10 @@ export interface Task<R = unknown> {
   held?: FsmRequest;
   /** A forwarded dispatch waiting for `apply` (served by the leader) while `state === "held"`. */
   heldForward?: OperationGroup;
+  /** A store read waiting for `read` while `state === "held"` (tasks started with holdReads). */
+  heldRead?: StoreRead;
+  /** Every store read this task performed, in order. */
+  readonly reads: StoreRead[];
   result?: R;
   /** Every proposal outcome this task received, in order. */
   readonly outcomes: ProposeOutcome[];
@@ -101,6 +116,7 @@ export interface Task<R = unknown> {
 
 interface TaskImpl<R> extends Task<R> {
   co: Co<R>;
+  holdReads: boolean;
 }
 
 export class Interleave {
@@ -150,8 +166,15 @@ export class Interleave {
   }
 
   /** Start a task: it runs until its first proposal (held) or until it finishes. */
-  start<R>(name: string, co: Co<R>): Task<R> {
-    const t: TaskImpl<R> = { name, co, state: "held", outcomes: [] };
+  start<R>(name: string, co: Co<R>, opts: { holdReads?: boolean } = {}): Task<R> {
+    const t: TaskImpl<R> = {
+      name,
+      co,
+      state: "held",
+      outcomes: [],
+      reads: [],
+      holdReads: opts.holdReads ?? false,
+    };
     this.drive(t, undefined);
     return t;
   }
@@ -162,6 +185,7 @@ export class Interleave {
    */
   apply<R>(task: Task<R>): Task<R> {
     const t = this.heldTask(task);
+    if (t.heldRead !== undefined) throw new Error(`task ${task.name} holds a read, not a proposal`);
     if (t.heldForward !== undefined) {
       const g = t.heldForward;
       t.heldForward = undefined;
@@ -202,9 +226,23 @@ export class Interleave {
     return task;
   }
 
-  /** Apply every proposal of the task as it comes until it finishes; returns its result. */
+  /** Perform the held store read against the store as it is now and run to the next hold. */
+  read<R>(task: Task<R>): Task<R> {
+    const t = this.heldTask(task);
+    const r = t.heldRead;
+    if (r === undefined) throw new Error(`task ${task.name} holds no read`);
+    t.heldRead = undefined;
+    t.reads.push(r);
+    this.drive(t, performRead(this.node.store, r));
+    return task;
+  }
+
+  /** Perform every read and apply every proposal of the task as it comes until it finishes. */
   finish<R>(task: Task<R>): R {
-    while (task.state === "held") this.apply(task);
+    while (task.state === "held") {
+      if (task.heldRead !== undefined) this.read(task);
+      else this.apply(task);
+    }
     return task.result as R;
   }
 
@@ -218,7 +256,10 @@ export class Interleave {
   }
 
   private heldTask<R>(task: Task<R>): TaskImpl<R> {
-    if (task.state !== "held" || (task.held === undefined && task.heldForward === undefined)) {
+    if (
+      task.state !== "held" ||
+      (task.held === undefined && task.heldForward === undefined && task.heldRead === undefined)
+    ) {
       throw new Error(`task ${task.name} holds no proposal`);
     }
     return task as TaskImpl<R>;
@@ -232,6 +273,10 @@ export class Interleave {
         return this.fenceAnswer;
       case "sleep":
         this.node.advance(e.us);
+        return undefined;
+      case "read":
+        return performRead(this.node.store, e);
+      case "sched":
         return undefined;
       case "propose":
       case "forward":
@@ -267,6 +312,14 @@ export class Interleave {
         t.state = "held";
         t.heldForward = e.group;
         return;
+      }
+      if (e.kind === "read") {
+        if (t.holdReads) {
+          t.state = "held";
+          t.heldRead = e;
+          return;
+        }
+        t.reads.push(e);
       }
       step = t.co.next(this.perform(e));
     }

@@ -8,12 +8,13 @@ import {
   del,
   dispatchError,
   dispatchGroup,
+  getAt,
   keysOf,
   keyTypeAt,
   normalizeStartTS,
+  pickReadTS,
   put,
   REDIS_PROBES,
-  readTS,
   retryRedisWrite,
   WriteConflictError,
 } from "./common.ts";
@@ -23,9 +24,9 @@ import { scanAllKeys } from "./txn.ts";
 import { type RedisReply, reply } from "./types.ts";
 
 /** `deleteLogicalKeyElems` for one key at ts; returns whether the key logically existed. */
-function deleteKeyElems(ctx: NodeContext, userKey: string, ts: number, elems: Mutation[]): boolean {
+function* deleteKeyElems(ctx: NodeContext, userKey: string, ts: number, elems: Mutation[]): Co<boolean> {
   const k = keysOf(ctx);
-  const existed = keyTypeAt(ctx, userKey, ts) !== "none";
+  const existed = (yield* keyTypeAt(ctx, userKey, ts)) !== "none";
   for (const sk of [
     k.str(userKey),
     userKey,
@@ -33,22 +34,22 @@ function deleteKeyElems(ctx: NodeContext, userKey: string, ts: number, elems: Mu
     k.ttl(userKey),
     k.legacyHash(userKey),
   ]) {
-    if (ctx.store.getAt(sk, ts) !== undefined) elems.push(del(sk));
+    if ((yield* getAt(ctx, sk, ts)) !== undefined) elems.push(del(sk));
   }
   // List: every item of exactly this key (a paginated prefix scan, exact 8-byte suffix check),
   // the base meta (always, a no-op tombstone when absent), every delta and every claim.
-  for (const ik of scanAllKeys(ctx, k.listItemPrefix(userKey), ts)) {
+  for (const ik of yield* scanAllKeys(ctx, k.listItemPrefix(userKey), ts)) {
     if (k.itemSeq(ik, userKey) !== undefined) elems.push(del(ik));
   }
   elems.push(del(k.listMeta(userKey)));
   // B11: a single bounded page leaves deltas (and claims) beyond it behind.
   const single = ctx.knobs.delScan === "single-page";
-  for (const dk of scanAllKeys(ctx, k.listDeltaPrefix(userKey), ts, single)) elems.push(del(dk));
-  for (const ck of scanAllKeys(ctx, k.listClaimPrefix(userKey), ts, single)) elems.push(del(ck));
+  for (const dk of yield* scanAllKeys(ctx, k.listDeltaPrefix(userKey), ts, single)) elems.push(del(dk));
+  for (const ck of yield* scanAllKeys(ctx, k.listClaimPrefix(userKey), ts, single)) elems.push(del(ck));
   // Hash, set and zset wide columns: fields, the meta (always), deltas.
-  for (const fk of scanAllKeys(ctx, k.hashFieldPrefix(userKey), ts)) elems.push(del(fk));
+  for (const fk of yield* scanAllKeys(ctx, k.hashFieldPrefix(userKey), ts)) elems.push(del(fk));
   elems.push(del(k.hashMeta(userKey)));
-  for (const dk of scanAllKeys(ctx, k.hashDeltaPrefix(userKey), ts, single)) elems.push(del(dk));
+  for (const dk of yield* scanAllKeys(ctx, k.hashDeltaPrefix(userKey), ts, single)) elems.push(del(dk));
   elems.push(del(k.setMeta(userKey)));
   elems.push(del(k.zsetMeta(userKey)));
   return existed;
@@ -62,13 +63,13 @@ function deleteKeyElems(ctx: NodeContext, userKey: string, ts: number, elems: Mu
 export function* delKeys(ctx: NodeContext, userKeys: readonly string[]): Co<RedisReply> {
   const k = keysOf(ctx);
   const n = yield* retryRedisWrite(ctx, function* () {
-    const ts = readTS(ctx);
+    const ts = yield* pickReadTS(ctx);
     const elems: Mutation[] = [];
     const readKeys: string[] = [];
     let removed = 0;
     const keys = ctx.knobs.delDedupKeys ? [...new Set(userKeys)] : userKeys;
     for (const key of keys) {
-      const existed = deleteKeyElems(ctx, key, ts, elems);
+      const existed = yield* deleteKeyElems(ctx, key, ts, elems);
       if (ctx.knobs.delFence) {
         const fences = creatorFenceKeys(k, ctx.knobs, key);
         readKeys.push(...fences);
@@ -93,12 +94,12 @@ export function* exists(ctx: NodeContext, userKeys: readonly string[]): Co<Redis
   const ts = yield* pointReadTS(ctx);
   let n = 0;
   for (const key of userKeys) {
-    if (ctx.store.getAt(k.str(key), ts) !== undefined || keyTypeAt(ctx, key, ts) !== "none") n++;
+    if ((yield* getAt(ctx, k.str(key), ts)) !== undefined || (yield* keyTypeAt(ctx, key, ts)) !== "none") n++;
   }
   return reply.int(n);
 }
 
 export function* typeOf(ctx: NodeContext, userKey: string): Co<RedisReply> {
   const ts = yield* pointReadTS(ctx);
-  return reply.status(keyTypeAt(ctx, userKey, ts));
+  return reply.status(yield* keyTypeAt(ctx, userKey, ts));
 }

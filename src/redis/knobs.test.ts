@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { KvKnobs } from "../kv/knobs.ts";
+import { performRead } from "../kv/reads.ts";
 import type { Co } from "../kv/types.ts";
 import { DeltaCompactor } from "./compactor.ts";
 import { execute } from "./execute.ts";
@@ -535,8 +536,10 @@ describe("B19 read-before-catch-up", () => {
       if (e.kind === "read-index" || e.kind === "lease-read") {
         if (fences++ === 0) for (const b of behind) lagging.node.apply(b.request);
         input = true;
-      } else if (e.kind === "sleep") {
+      } else if (e.kind === "sleep" || e.kind === "sched") {
         input = undefined;
+      } else if (e.kind === "read") {
+        input = performRead(lagging.node.store, e);
       } else {
         throw new Error(`unexpected effect ${e.kind}`);
       }

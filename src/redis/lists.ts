@@ -13,20 +13,22 @@ import {
   dispatchError,
   dispatchGroup,
   firstWriteKey,
+  getAt,
   keysOf,
   keyTypeAt,
+  landedAfterDispatch,
   normalizeStartTS,
   noWriteFence,
+  pickReadTS,
   put,
   REDIS_PROBES,
   RedisError,
   type ResolvedList,
   readFence,
-  readTS,
   resolveListMeta,
   retryRedisWrite,
+  scanAt,
   WriteConflictError,
-  writeSetLandedAt,
 } from "./common.ts";
 import { type NodeContext, reuseLogEntry } from "./context.ts";
 import { encodeListDelta, LIST_DELTA_PREFIX } from "./keys.ts";
@@ -37,7 +39,7 @@ import { type RedisReply, reply, WRONGTYPE } from "./types.ts";
 // ---------------------------------------------------------------------------------------------
 
 /** Build the push write set (`buildRPushOps` / `buildLPushOps`). */
-function buildPushOps(
+function* buildPushOps(
   ctx: NodeContext,
   userKey: string,
   meta: ResolvedList,
@@ -46,7 +48,7 @@ function buildPushOps(
   commitTS: number,
   readKeys: string[],
   ts: number,
-): Mutation[] {
+): Co<Mutation[]> {
   const k = keysOf(ctx);
   const n = values.length;
   const ops: Mutation[] = [];
@@ -64,7 +66,7 @@ function buildPushOps(
     for (const seq of seqs) {
       const ck = k.listClaim(userKey, seq);
       readKeys.push(ck);
-      if (ctx.store.getAt(ck, ts) !== undefined) ops.push(del(ck));
+      if ((yield* getAt(ctx, ck, ts)) !== undefined) ops.push(del(ck));
     }
   }
   for (let i = 0; i < n; i++) ops.push(put(k.listItem(userKey, seqs[i]), values[i]));
@@ -95,8 +97,8 @@ interface PendingPush {
   readKeys: string[];
 }
 
-function checkListType(ctx: NodeContext, userKey: string, ts: number): "none" | "list" {
-  const t = keyTypeAt(ctx, userKey, ts);
+function* checkListType(ctx: NodeContext, userKey: string, ts: number): Co<"none" | "list"> {
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none" || t === "list") return t;
   throw new RedisError(WRONGTYPE);
 }
@@ -109,13 +111,13 @@ function* pushAttempt(
   left: boolean,
   onConflict: ((p: PendingPush) => void) | undefined,
 ): Co<number> {
-  const ts = readTS(ctx);
-  const typ = checkListType(ctx, userKey, ts);
-  const meta = resolveListMeta(ctx, userKey, ts);
+  const ts = yield* pickReadTS(ctx);
+  const typ = yield* checkListType(ctx, userKey, ts);
+  const meta = yield* resolveListMeta(ctx, userKey, ts);
   const startTS = normalizeStartTS(ts);
   const commitTS = yield* allocCommitTS(ctx, startTS);
   const readKeys = pushReadKeys(ctx, userKey, meta, typ === "none");
-  const ops = buildPushOps(ctx, userKey, meta, values, left, commitTS, readKeys, ts);
+  const ops = yield* buildPushOps(ctx, userKey, meta, values, left, commitTS, readKeys, ts);
   const length = meta.len + values.length;
   const r = yield* dispatchGroup(ctx, { startTS, commitTS, readKeys, elems: ops });
   if (r.ok) return length;
@@ -133,9 +135,9 @@ function* pushAttempt(
 }
 
 /** `resolveLengthAfterFreshApply`: the current Len, or the cached one if it cannot be read. */
-function lengthAfterFreshApply(ctx: NodeContext, userKey: string, pending: PendingPush): number {
+function* lengthAfterFreshApply(ctx: NodeContext, userKey: string, pending: PendingPush): Co<number> {
   try {
-    return resolveListMeta(ctx, userKey, readTS(ctx)).len;
+    return (yield* resolveListMeta(ctx, userKey, yield* pickReadTS(ctx))).len;
   } catch {
     return pending.length;
   }
@@ -161,20 +163,20 @@ function* pushReuse(ctx: NodeContext, userKey: string, pending: PendingPush, dro
   const probeKey = firstWriteKey(pending.ops);
   if (r.ok) {
     // `resolveReuseLength`: a probe hit at the previous commitTS means the FSM no-op'd.
-    if (probeKey !== undefined && writeSetLandedAt(ctx, pending.ops, pending.commitTS)) {
+    if (probeKey !== undefined && (yield* landedAfterDispatch(ctx, pending.ops, pending.commitTS))) {
       ctx.probe(REDIS_PROBES.reuseDedupNoop);
       return pending.length;
     }
-    return lengthAfterFreshApply(ctx, userKey, pending);
+    return yield* lengthAfterFreshApply(ctx, userKey, pending);
   }
   const err = dispatchError(ctx, r);
   if (err instanceof WriteConflictError) {
     if (err.wire) ctx.probe(REDIS_PROBES.ambiguousRetry);
     // Self-conflict guard: did this very attempt land at the fresh commitTS?
-    if (probeKey !== undefined && writeSetLandedAt(ctx, pending.ops, commitTS)) {
+    if (probeKey !== undefined && (yield* landedAfterDispatch(ctx, pending.ops, commitTS))) {
       ctx.probe(REDIS_PROBES.reuseSelfConflict);
       pending.commitTS = commitTS;
-      return lengthAfterFreshApply(ctx, userKey, pending);
+      return yield* lengthAfterFreshApply(ctx, userKey, pending);
     }
     drop();
     throw err.normalized();
@@ -192,7 +194,7 @@ export function* push(
   if (values.length === 0)
     throw new RedisError(`ERR wrong number of arguments for '${left ? "lpush" : "rpush"}'`);
   // The handler's own type check at a fresh readTS, before the retry loop.
-  checkListType(ctx, userKey, readTS(ctx));
+  yield* checkListType(ctx, userKey, yield* pickReadTS(ctx));
   let pending: PendingPush | undefined;
   const dedup = ctx.knobs.onePhaseDedup;
   const n = yield* retryRedisWrite(ctx, function* () {
@@ -228,18 +230,18 @@ interface PopPlan {
 }
 
 /** HEAD (`buildListPopElems`): positions [Head, Head+n) or [Tail−n, Tail); claims, item Dels. */
-function planTokenPop(
+function* planTokenPop(
   ctx: NodeContext,
   userKey: string,
   meta: ResolvedList,
   n: number,
   left: boolean,
   ts: number,
-): PopPlan {
+): Co<PopPlan> {
   const k = keysOf(ctx);
   const lo = left ? meta.head : meta.tail - n;
   const hi = left ? meta.head + n : meta.tail;
-  const kvs = ctx.store.scanAt(k.listItem(userKey, lo), k.listItem(userKey, hi), n, ts, !left);
+  const kvs = yield* scanAt(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), n, ts, !left);
   const found = new Set<number>();
   const values: string[] = [];
   const itemDels: Mutation[] = [];
@@ -266,20 +268,20 @@ function planTokenPop(
  * delta covers every position it walked so Head/Tail stay consistent. No unclaimed position in
  * the window ⇒ nil and no write.
  */
-function planMarkerPop(
+function* planMarkerPop(
   ctx: NodeContext,
   userKey: string,
   meta: ResolvedList,
   count: number,
   left: boolean,
   ts: number,
-): PopPlan | undefined {
+): Co<PopPlan | undefined> {
   const k = keysOf(ctx);
   const win = Math.min(meta.len, ctx.knobs.claimScanWindow);
   const lo = left ? meta.head : meta.tail - win;
   const hi = left ? meta.head + win : meta.tail;
   const claimed = new Set<number>();
-  for (const [ck] of ctx.store.scanAt(k.listClaim(userKey, lo), k.listClaim(userKey, hi), win, ts)) {
+  for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), win, ts)) {
     const seq = k.claimSeq(ck, userKey);
     if (seq !== undefined) claimed.add(seq);
   }
@@ -298,7 +300,7 @@ function planMarkerPop(
   for (const seq of taken) {
     elems.push(put(k.listClaim(userKey, seq), ""));
     const ik = k.listItem(userKey, seq);
-    const v = ctx.store.getAt(ik, ts);
+    const v = yield* getAt(ctx, ik, ts);
     if (v !== undefined) {
       values.push(v);
       elems.push(del(ik));
@@ -333,9 +335,9 @@ function* popAttempt(
 /** `listPopClaimOnce`: one attempt; undefined = missing key or empty list (nil reply). */
 function* popOnce(ctx: NodeContext, userKey: string, count: number, left: boolean): Co<string[] | undefined> {
   const k = keysOf(ctx);
-  const ts = readTS(ctx);
-  if (checkListType(ctx, userKey, ts) === "none") return undefined;
-  const meta = resolveListMeta(ctx, userKey, ts);
+  const ts = yield* pickReadTS(ctx);
+  if ((yield* checkListType(ctx, userKey, ts)) === "none") return undefined;
+  const meta = yield* resolveListMeta(ctx, userKey, ts);
   if (!meta.exists || meta.len === 0) return undefined;
   const n = Math.min(count, meta.len);
   if (n > ctx.knobs.maxWideColumnItems) {
@@ -343,8 +345,8 @@ function* popOnce(ctx: NodeContext, userKey: string, count: number, left: boolea
   }
   const plan =
     ctx.knobs.claimSemantics === "marker"
-      ? planMarkerPop(ctx, userKey, meta, n, left, ts)
-      : planTokenPop(ctx, userKey, meta, n, left, ts);
+      ? yield* planMarkerPop(ctx, userKey, meta, n, left, ts)
+      : yield* planTokenPop(ctx, userKey, meta, n, left, ts);
   if (plan === undefined) return undefined;
   const startTS = normalizeStartTS(ts);
   const commitTS = yield* allocCommitTS(ctx, startTS);
@@ -376,7 +378,7 @@ export function* pop(
   if (count === 0) {
     // Redis: an empty array if the list exists, nil otherwise; no write, so a read like any other.
     if (ctx.knobs.pointReadFence === "before") yield* noWriteFence(ctx);
-    const t = checkListType(ctx, userKey, readTS(ctx));
+    const t = yield* checkListType(ctx, userKey, yield* pickReadTS(ctx));
     return t === "none" ? reply.nil() : reply.array([]);
   }
   const values = yield* retryRedisWrite(ctx, () => popAttempt(ctx, userKey, count ?? 1, left));
@@ -390,17 +392,17 @@ export function* pop(
 // ---------------------------------------------------------------------------------------------
 
 /** Claimed sequences in [lo, hi) (marker semantics only). */
-export function claimedSeqs(
+export function* claimedSeqs(
   ctx: NodeContext,
   userKey: string,
   lo: number,
   hi: number,
   ts: number,
-): Set<number> {
+): Co<Set<number>> {
   const k = keysOf(ctx);
   const out = new Set<number>();
   if (hi <= lo) return out;
-  for (const [ck] of ctx.store.scanAt(k.listClaim(userKey, lo), k.listClaim(userKey, hi), hi - lo, ts)) {
+  for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), hi - lo, ts)) {
     const seq = k.claimSeq(ck, userKey);
     if (seq !== undefined) out.add(seq);
   }
@@ -412,12 +414,18 @@ export function claimedSeqs(
  * HEAD — nothing filters foreign keys interleaving in the range (spec §3.5). Under marker claims
  * claimed sequences are filtered out.
  */
-export function fetchItems(ctx: NodeContext, userKey: string, lo: number, hi: number, ts: number): string[] {
+export function* fetchItems(
+  ctx: NodeContext,
+  userKey: string,
+  lo: number,
+  hi: number,
+  ts: number,
+): Co<string[]> {
   if (hi <= lo) return [];
   const k = keysOf(ctx);
-  const kvs = ctx.store.scanAt(k.listItem(userKey, lo), k.listItem(userKey, hi), hi - lo, ts);
-  if (ctx.knobs.claimSemantics !== "marker") return kvs.map((kv) => kv[1]);
-  const claimed = claimedSeqs(ctx, userKey, lo, hi, ts);
+  const kvs = yield* scanAt(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), hi - lo, ts);
+  if (ctx.knobs.claimSemantics !== "marker") return kvs.map((kv: [string, string]) => kv[1]);
+  const claimed = yield* claimedSeqs(ctx, userKey, lo, hi, ts);
   const out: string[] = [];
   for (const [key, v] of kvs) {
     const seq = k.itemSeq(key, userKey);
@@ -431,25 +439,25 @@ export function fetchItems(ctx: NodeContext, userKey: string, lo: number, hi: nu
 export function* lrange(ctx: NodeContext, userKey: string, start: number, stop: number): Co<RedisReply> {
   const fenced = ctx.knobs.rangeReadFence === "before-after";
   if (fenced) yield* readFence(ctx);
-  const ts = readTS(ctx);
+  const ts = yield* pickReadTS(ctx);
   if (fenced) yield* readFence(ctx);
-  const t = keyTypeAt(ctx, userKey, ts);
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none") return reply.array([]);
   if (t !== "list") return reply.wrongType();
-  const meta = resolveListMeta(ctx, userKey, ts);
+  const meta = yield* resolveListMeta(ctx, userKey, ts);
   if (!meta.exists || meta.len === 0) return reply.array([]);
   const [s, e] = clampRange(start, stop, meta.len);
   if (e < s) return reply.array([]);
-  return reply.bulks(fetchItems(ctx, userKey, meta.head + s, meta.head + e + 1, ts));
+  return reply.bulks(yield* fetchItems(ctx, userKey, meta.head + s, meta.head + e + 1, ts));
 }
 
 /** Fence placement of point reads: `before` picking readTS, or `after` it (HEAD ShardStore). */
 export function* pointReadTS(ctx: NodeContext, alwaysBefore = false): Co<number> {
   if (alwaysBefore || ctx.knobs.pointReadFence === "before") {
     yield* readFence(ctx);
-    return readTS(ctx);
+    return yield* pickReadTS(ctx);
   }
-  const ts = readTS(ctx);
+  const ts = yield* pickReadTS(ctx);
   yield* readFence(ctx);
   return ts;
 }
@@ -457,9 +465,9 @@ export function* pointReadTS(ctx: NodeContext, alwaysBefore = false): Co<number>
 /** LLEN: the Lua context does one lease read, then picks readTS (spec §4.3). */
 export function* llen(ctx: NodeContext, userKey: string): Co<RedisReply> {
   const ts = yield* pointReadTS(ctx, true);
-  const t = keyTypeAt(ctx, userKey, ts);
+  const t = yield* keyTypeAt(ctx, userKey, ts);
   if (t === "none") return reply.int(0);
   if (t !== "list") return reply.wrongType();
-  const meta = resolveListMeta(ctx, userKey, ts);
+  const meta = yield* resolveListMeta(ctx, userKey, ts);
   return reply.int(meta.exists ? meta.len : 0);
 }

@@ -19,8 +19,11 @@ import {
   dispatchError,
   dispatchGroup,
   firstWriteKey,
+  getAt,
   keysOf,
   keyTypeAt,
+  landedAfterDispatch,
+  latestAt,
   loadListBase,
   put,
   REDIS_PROBES,
@@ -30,9 +33,10 @@ import {
   resolveHashMeta,
   resolveListMeta,
   retryRedisWrite,
+  scanAt,
   scanDeltas,
+  schedPoint,
   WriteConflictError,
-  writeSetLandedAt,
 } from "./common.ts";
 import { type NodeContext, reuseLogEntry } from "./context.ts";
 import {
@@ -122,12 +126,12 @@ class TxnContext {
   }
 
   /** `stagedKeyType`: staged state first, else the store at startTS (type-probe keys tracked). */
-  stagedKeyType(key: string): RedisType {
+  *stagedKeyType(key: string): Co<RedisType> {
     const p = this.positiveType(key);
     if (p !== undefined) return p;
     if (this.stagedDeletion(key)) return "none";
     if (this.ctx.knobs.execTypeProbeReadKeys) for (const rk of this.k.typeProbeReadKeys(key)) this.track(rk);
-    return keyTypeAt(this.ctx, key, this.startTS);
+    return yield* keyTypeAt(this.ctx, key, this.startTS);
   }
 
   private trackCreatorFences(key: string): void {
@@ -137,7 +141,7 @@ class TxnContext {
   // ---- lists ----
 
   /** `loadListState`. */
-  loadList(key: string): ListState {
+  *loadList(key: string): Co<ListState> {
     const existing = this.lists.get(key);
     if (existing !== undefined) return existing;
     const { ctx, k } = this;
@@ -146,14 +150,14 @@ class TxnContext {
     let meta: { head: number; len: number; exists: boolean };
     if (kn.execListMeta === "base-only") {
       // PR #485: the base key only, read-tracked with the TTL key.
-      meta = loadListBase(ctx, key, this.startTS);
+      meta = yield* loadListBase(ctx, key, this.startTS);
       this.track(k.listMeta(key));
       this.track(k.ttl(key));
     } else {
-      const r = resolveListMeta(ctx, key, this.startTS);
+      const r = yield* resolveListMeta(ctx, key, this.startTS);
       meta = { head: r.head, len: r.len, exists: r.exists };
     }
-    const deltas = scanDeltas(ctx, "list", key, k.listDeltaPrefix(key), this.startTS);
+    const deltas = yield* scanDeltas(ctx, "list", key, k.listDeltaPrefix(key), this.startTS);
     const st: ListState = {
       meta: { head: meta.head, len: meta.len },
       metaExists: meta.exists,
@@ -206,22 +210,17 @@ class TxnContext {
   }
 
   /** `prepareListWrite`: WRONGTYPE, or creator fences for a new key. */
-  private prepareListWrite(key: string): RedisReply | undefined {
-    const t = this.stagedKeyType(key);
+  private *prepareListWrite(key: string): Co<RedisReply | undefined> {
+    const t = yield* this.stagedKeyType(key);
     if (t !== "none" && t !== "list") return reply.wrongType();
     if (t === "none") this.trackCreatorFences(key);
     return undefined;
   }
 
   /** Values at virtual positions [s, e] (inclusive), persisted runs read by one scan each. */
-  private listValues(key: string, st: ListState, s: number, e: number): string[] {
+  private *listValues(key: string, st: ListState, s: number, e: number): Co<string[]> {
     const out: string[] = [];
     let runStart: number | undefined;
-    const flush = (endSeq: number) => {
-      if (runStart === undefined) return;
-      out.push(...fetchItems(this.ctx, key, runStart, endSeq, this.startTS));
-      runStart = undefined;
-    };
     for (let i = s; i <= e; i++) {
       const seq = st.head + i;
       const v = st.staged.get(seq);
@@ -229,19 +228,23 @@ class TxnContext {
         if (runStart === undefined) runStart = seq;
         continue;
       }
-      flush(seq);
+      if (runStart !== undefined) {
+        out.push(...(yield* fetchItems(this.ctx, key, runStart, seq, this.startTS)));
+        runStart = undefined;
+      }
       out.push(v);
     }
-    flush(st.head + e + 1);
+    if (runStart !== undefined)
+      out.push(...(yield* fetchItems(this.ctx, key, runStart, st.head + e + 1, this.startTS)));
     return out;
   }
 
-  private popOne(
+  private *popOne(
     key: string,
     st: ListState,
     left: boolean,
     claimed: Set<number> | undefined,
-  ): string | undefined {
+  ): Co<string | undefined> {
     const seq = left ? st.head : st.head + st.len - 1;
     if (left) st.head++;
     st.len--;
@@ -251,7 +254,7 @@ class TxnContext {
       st.staged.delete(seq);
       return staged;
     }
-    const v = this.ctx.store.getAt(this.k.listItem(key, seq), this.startTS);
+    const v = yield* getAt(this.ctx, this.k.listItem(key, seq), this.startTS);
     st.popped.set(seq, v !== undefined);
     if (v === undefined) this.ctx.probe(REDIS_PROBES.popOverHole);
     if (claimed?.has(seq)) return undefined;
@@ -273,7 +276,7 @@ class TxnContext {
   }
 
   /** `loadHashStateForFields` (fields) or a full load (`undefined`). */
-  loadHash(key: string, fields: readonly string[] | undefined, trackFields: boolean): HashState {
+  *loadHash(key: string, fields: readonly string[] | undefined, trackFields: boolean): Co<HashState> {
     let st = this.hashes.get(key);
     if (st?.deleted) {
       // `reviveDeletedHashState`
@@ -298,7 +301,7 @@ class TxnContext {
     if (fields === undefined) {
       const p = k.hashFieldPrefix(key);
       const max = ctx.knobs.maxWideColumnItems;
-      const kvs = ctx.store.scanAt(p, prefixEnd(p), max + 1, this.startTS);
+      const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, this.startTS);
       if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
       for (const [fk, v] of kvs) {
         const f = k.hashFieldName(fk, key)!;
@@ -315,7 +318,7 @@ class TxnContext {
       if (trackFields) this.track(k.hashField(key, f));
       if (st.loaded.has(f) || st.dirtyFields.has(f)) continue;
       st.loaded.add(f);
-      const v = ctx.store.getAt(k.hashField(key, f), this.startTS);
+      const v = yield* getAt(ctx, k.hashField(key, f), this.startTS);
       if (v !== undefined) {
         st.orig.set(f, v);
         st.fields.set(f, v);
@@ -327,7 +330,7 @@ class TxnContext {
   // ---- DEL ----
 
   /** `stageKeyDeletion`. */
-  private stageKeyDeletion(key: string): void {
+  private *stageKeyDeletion(key: string): Co<void> {
     const { k } = this;
     this.deletedKeys.add(key);
     this.hashDeletes.add(key);
@@ -338,7 +341,7 @@ class TxnContext {
       h.deleted = true;
       h.dirty = false;
     }
-    this.stageListDelete(this.loadList(key));
+    this.stageListDelete(yield* this.loadList(key));
     // The string-family and legacy blob keys are loaded (read-tracked) and tombstoned.
     for (const sk of [
       k.str(key),
@@ -358,7 +361,7 @@ class TxnContext {
 
   // ---- commands ----
 
-  apply(cmd: RedisCommand): RedisReply {
+  *apply(cmd: RedisCommand): Co<RedisReply> {
     const kn = this.ctx.knobs;
     if (kn.execCommands === "head" && !HEAD_EXEC_COMMANDS.has(cmd.name)) {
       throw new RedisError(`ERR unsupported command '${cmd.name}'`);
@@ -366,9 +369,9 @@ class TxnContext {
     switch (cmd.name) {
       case "RPUSH":
       case "LPUSH": {
-        const bad = this.prepareListWrite(cmd.key);
+        const bad = yield* this.prepareListWrite(cmd.key);
         if (bad !== undefined) return bad;
-        const st = this.loadList(cmd.key);
+        const st = yield* this.loadList(cmd.key);
         this.reviveList(st);
         for (const v of cmd.values) {
           if (cmd.name === "RPUSH") {
@@ -383,37 +386,37 @@ class TxnContext {
         return reply.int(st.len);
       }
       case "LRANGE": {
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") {
           if (kn.listFence) this.track(this.k.fence("list", cmd.key));
           return reply.array([]);
         }
         if (t !== "list") return reply.wrongType();
-        const st = this.loadList(cmd.key);
+        const st = yield* this.loadList(cmd.key);
         const [s, e] = clampRange(cmd.start, cmd.stop, st.len);
         if (e < s) return reply.array([]);
-        return reply.bulks(this.listValues(cmd.key, st, s, e));
+        return reply.bulks(yield* this.listValues(cmd.key, st, s, e));
       }
       case "LLEN": {
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") {
           if (kn.listFence) this.track(this.k.fence("list", cmd.key));
           return reply.int(0);
         }
         if (t !== "list") return reply.wrongType();
-        return reply.int(this.loadList(cmd.key).len);
+        return reply.int((yield* this.loadList(cmd.key)).len);
       }
       case "LPOP":
       case "RPOP": {
         if (cmd.count !== undefined && cmd.count < 0)
           return reply.error("ERR value is out of range, must be positive");
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") {
           if (kn.listFence) this.track(this.k.fence("list", cmd.key));
           return reply.nil();
         }
         if (t !== "list") return reply.wrongType();
-        const st = this.loadList(cmd.key);
+        const st = yield* this.loadList(cmd.key);
         if (cmd.count === 0) return reply.array([]);
         if (st.len === 0) return reply.nil();
         const n = Math.min(cmd.count ?? 1, st.len);
@@ -421,11 +424,11 @@ class TxnContext {
         const lo = left ? st.head : st.head + st.len - n;
         const claimed =
           kn.claimSemantics === "marker"
-            ? claimedSeqs(this.ctx, cmd.key, lo, lo + n, this.startTS)
+            ? yield* claimedSeqs(this.ctx, cmd.key, lo, lo + n, this.startTS)
             : undefined;
         const values: string[] = [];
         for (let i = 0; i < n; i++) {
-          const v = this.popOne(cmd.key, st, left, claimed);
+          const v = yield* this.popOne(cmd.key, st, left, claimed);
           if (v !== undefined) values.push(v);
         }
         if (cmd.count === undefined) return values.length > 0 ? reply.bulk(values[0]) : reply.nil();
@@ -434,25 +437,25 @@ class TxnContext {
       case "DEL": {
         let n = 0;
         for (const key of cmd.keys) {
-          if (this.stagedKeyType(key) === "none") continue;
-          this.stageKeyDeletion(key);
+          if ((yield* this.stagedKeyType(key)) === "none") continue;
+          yield* this.stageKeyDeletion(key);
           n++;
         }
         return reply.int(n);
       }
       case "EXISTS": {
         let n = 0;
-        for (const key of cmd.keys) if (this.stagedKeyType(key) !== "none") n++;
+        for (const key of cmd.keys) if ((yield* this.stagedKeyType(key)) !== "none") n++;
         return reply.int(n);
       }
       case "TYPE":
-        return reply.status(this.stagedKeyType(cmd.key));
+        return reply.status(yield* this.stagedKeyType(cmd.key));
       case "HSET": {
         if (cmd.pairs.length === 0) return reply.error("ERR wrong number of arguments for hash command");
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t !== "none" && t !== "hash") return reply.wrongType();
         if (t === "none") this.trackCreatorFences(cmd.key);
-        const st = this.loadHash(
+        const st = yield* this.loadHash(
           cmd.key,
           cmd.pairs.map((p) => p[0]),
           false,
@@ -469,36 +472,38 @@ class TxnContext {
         return reply.int(added);
       }
       case "HGET": {
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") return reply.nil();
         if (t !== "hash") return reply.wrongType();
-        const v = this.loadHash(cmd.key, [cmd.field], true).fields.get(cmd.field);
+        const v = (yield* this.loadHash(cmd.key, [cmd.field], true)).fields.get(cmd.field);
         return v === undefined ? reply.nil() : reply.bulk(v);
       }
       case "HGETALL": {
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") return reply.array([]);
         if (t !== "hash") return reply.wrongType();
-        const st = this.loadHash(cmd.key, undefined, true);
+        const st = yield* this.loadHash(cmd.key, undefined, true);
         const names = [...st.fields.keys()].sort();
         const out: RedisReply[] = [];
         for (const f of names) out.push(reply.bulk(f), reply.bulk(st.fields.get(f)!));
         return reply.array(out);
       }
       case "HLEN": {
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") return reply.int(0);
         if (t !== "hash") return reply.wrongType();
-        const st = this.loadHash(cmd.key, undefined, true);
+        const st = yield* this.loadHash(cmd.key, undefined, true);
         // A hash deleted earlier in this EXEC starts again from zero.
-        const base = this.hashDeletes.has(cmd.key) ? 0 : resolveHashMeta(this.ctx, cmd.key, this.startTS).len;
+        const base = this.hashDeletes.has(cmd.key)
+          ? 0
+          : (yield* resolveHashMeta(this.ctx, cmd.key, this.startTS)).len;
         return reply.int(base + hashNetChange(st));
       }
       case "HDEL": {
-        const t = this.stagedKeyType(cmd.key);
+        const t = yield* this.stagedKeyType(cmd.key);
         if (t === "none") return reply.int(0);
         if (t !== "hash") return reply.wrongType();
-        const st = this.loadHash(cmd.key, cmd.fields, true);
+        const st = yield* this.loadHash(cmd.key, cmd.fields, true);
         let removed = 0;
         for (const f of cmd.fields) {
           if (!st.fields.has(f)) continue;
@@ -525,7 +530,7 @@ class TxnContext {
   }
 
   /** `prepareDispatch` minus the commitTS: deletion elems, list elems, hash elems. */
-  buildElems(commitTS: number): Mutation[] {
+  *buildElems(commitTS: number): Co<Mutation[]> {
     const { ctx, k } = this;
     const kn = ctx.knobs;
     const elems: Mutation[] = [];
@@ -533,13 +538,13 @@ class TxnContext {
     for (const key of [...this.hashDeletes].sort()) {
       if (kn.hashFence) this.track(k.fence("hash", key));
       elems.push(
-        ...wideDeletionElems(
+        ...(yield* wideDeletionElems(
           ctx,
           k.hashFieldPrefix(key),
           k.hashMeta(key),
           k.hashDeltaPrefix(key),
           this.startTS,
-        ),
+        )),
       );
       if (kn.hashFence) elems.push(put(k.fence("hash", key), ""));
     }
@@ -649,17 +654,17 @@ function hashNetChange(st: HashState): number {
 }
 
 /** `deleteWideColumnElems`: every field, the meta (always), every delta. */
-export function wideDeletionElems(
+export function* wideDeletionElems(
   ctx: NodeContext,
   fieldPrefix: string,
   metaKey: string,
   deltaPrefix: string,
   ts: number,
-): Mutation[] {
+): Co<Mutation[]> {
   const out: Mutation[] = [];
-  for (const key of scanAllKeys(ctx, fieldPrefix, ts)) out.push(del(key));
+  for (const key of yield* scanAllKeys(ctx, fieldPrefix, ts)) out.push(del(key));
   out.push(del(metaKey));
-  for (const key of scanAllKeys(ctx, deltaPrefix, ts)) out.push(del(key));
+  for (const key of yield* scanAllKeys(ctx, deltaPrefix, ts)) out.push(del(key));
   return out;
 }
 
@@ -667,14 +672,14 @@ export function wideDeletionElems(
  * Every visible key under a prefix, in pages of maxDeltaScanLimit (`scanAllDeltaElems`),
  * capped at maxWideColumnItems (`ErrCollectionTooLarge`). `singlePage` is B11's bounded scan.
  */
-export function scanAllKeys(ctx: NodeContext, prefix: string, ts: number, singlePage = false): string[] {
+export function* scanAllKeys(ctx: NodeContext, prefix: string, ts: number, singlePage = false): Co<string[]> {
   const page = ctx.knobs.maxDeltaScanLimit;
   const cap = ctx.knobs.maxWideColumnItems;
   const end = prefixEnd(prefix);
   const out: string[] = [];
   let cursor = prefix;
   for (;;) {
-    const kvs = ctx.store.scanAt(cursor, end, page, ts);
+    const kvs = yield* scanAt(ctx, cursor, end, page, ts);
     if (out.length + kvs.length > cap)
       throw new RedisError(`ERR collection too large: more than ${cap} keys`);
     for (const [key] of kvs) out.push(key);
@@ -688,7 +693,7 @@ export function scanAllKeys(ctx: NodeContext, prefix: string, ts: number, single
 // ---------------------------------------------------------------------------------------------
 
 /** `txnStartTS` (HEAD) or `HLC.Next()` after observing the queued keys' base commits (B3/B4). */
-function txnStartTS(ctx: NodeContext, commands: readonly RedisCommand[]): number {
+function* txnStartTS(ctx: NodeContext, commands: readonly RedisCommand[]): Co<number> {
   const last = ctx.store.lastCommitTS();
   if (ctx.knobs.execStartTS === "clock-next") {
     const k = keysOf(ctx);
@@ -696,14 +701,17 @@ function txnStartTS(ctx: NodeContext, commands: readonly RedisCommand[]): number
     for (const c of commands) {
       for (const key of c.name === "DEL" || c.name === "EXISTS" ? c.keys : c.name === "EXEC" ? [] : [c.key]) {
         for (const rk of [key, k.listMeta(key), `!redis|zset|${key}`, k.ttl(key)]) {
-          max = Math.max(max, ctx.store.latestCommitTS(rk));
+          max = Math.max(max, yield* latestAt(ctx, rk));
         }
       }
     }
     ctx.hlc.observe(max);
-    return ctx.hlc.next();
+    const next = ctx.hlc.next();
+    yield* schedPoint(ctx, "read-ts");
+    return next;
   }
   if (last > 0) ctx.hlc.observe(last);
+  yield* schedPoint(ctx, "read-ts");
   return last === 0 ? 1 : last;
 }
 
@@ -732,20 +740,21 @@ function* execAttempt(
 ): Co<RedisReply[]> {
   const fenced = ctx.knobs.rangeReadFence === "before-after";
   if (fenced) yield* readFence(ctx);
-  const startTS = txnStartTS(ctx, commands);
+  const startTS = yield* txnStartTS(ctx, commands);
   if (fenced) yield* readFence(ctx);
   const txn = new TxnContext(ctx, startTS);
-  const results = commands.map((c) => txn.apply(c));
+  const results: RedisReply[] = [];
+  for (const c of commands) results.push(yield* txn.apply(c));
   if (ctx.knobs.execValidateReadSet) {
     for (const rk of txn.readKeys) {
-      if (ctx.store.latestCommitTS(rk) > startTS) throw new WriteConflictError(rk, false);
+      if ((yield* latestAt(ctx, rk)) > startTS) throw new WriteConflictError(rk, false);
     }
   }
   // Read-only EXEC: nothing to dispatch, no dedup window.
   if (!txn.hasWrites()) return results;
   // The commitTS is allocated before the list/hash elems that embed it, as prepareDispatch does.
   const commitTS = yield* allocCommitTS(ctx, startTS);
-  const elems = txn.buildElems(commitTS);
+  const elems = yield* txn.buildElems(commitTS);
   if (elems.length === 0) return results;
   const readKeys = [...txn.readKeys];
   const r = yield* dispatchGroup(ctx, { startTS, commitTS, readKeys, elems });
@@ -777,7 +786,7 @@ function* execReuse(ctx: NodeContext, pending: PendingExec, drop: () => void): C
   if (err instanceof WriteConflictError) {
     if (err.wire) ctx.probe(REDIS_PROBES.ambiguousRetry);
     const probeKey = firstWriteKey(pending.elems);
-    if (probeKey !== undefined && writeSetLandedAt(ctx, pending.elems, commitTS)) {
+    if (probeKey !== undefined && (yield* landedAfterDispatch(ctx, pending.elems, commitTS))) {
       ctx.probe(REDIS_PROBES.reuseSelfConflict);
       pending.commitTS = commitTS;
       return pending.results;

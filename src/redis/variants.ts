@@ -14,7 +14,7 @@ export interface Variant {
   knobs: Partial<RedisKnobs & KvKnobs>;
 }
 
-/** HEAD's kv layer differs from `fixed` in the fixes for this testbed's findings (README "Findings"). */
+/** HEAD's kv layer differs from `fixed` in the fixes for this testbed's findings (docs/findings.md). */
 const headKv: Partial<KvKnobs> = {
   ensureValidStartTS: false,
   applyInCommitOrder: false,
@@ -204,20 +204,20 @@ export const variants: readonly Variant[] = Object.freeze([
     scenario: "b23-len-clamp",
     knobs: { ...b9, lenClamp: true },
   },
-  // Findings of this testbed in HEAD (README "Findings"): `fixed` with one fix knob put back.
+  // Findings of this testbed in HEAD (docs/findings.md): `fixed` with one fix knob put back.
   {
     name: "finding-empty-snapshot-start-ts",
     description:
-      "F1 (HEAD): a txn that read the empty store gets its StartTS minted at dispatch, after commits it never saw",
+      "F1 (HEAD, on a store without the bootstrap write): a txn that read the empty store gets its StartTS minted at dispatch, after commits it never saw",
     scenario: "f1-empty-snapshot-start-ts",
-    knobs: { ensureValidStartTS: false },
+    knobs: { ensureValidStartTS: false, catalogBootstrap: false },
   },
   {
     name: "finding-empty-snapshot-clock-start-ts",
     description:
-      "F1 with the unmerged fix 81a0d5ea: the empty snapshot's StartTS is a fresh clock reading (commitTS − 1)",
+      "F1 with the unmerged fix 81a0d5ea, on a store without the bootstrap write: the empty snapshot's StartTS is a fresh clock reading (commitTS − 1)",
     scenario: "f1-empty-snapshot-start-ts",
-    knobs: { emptySnapshotStartTS: "clock" },
+    knobs: { emptySnapshotStartTS: "clock", catalogBootstrap: false },
   },
   {
     name: "finding-out-of-order-apply",

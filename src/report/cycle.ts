@@ -6,7 +6,7 @@
 import { escapeAttr, escapeXml } from "./escape.ts";
 import { fmtKey, fmtOpValue, fmtValue, truncate } from "./format.ts";
 import { f1 } from "./timeline.ts";
-import type { PairedHistory, Txn } from "./txns.ts";
+import { opNumber, opNumberOf, type PairedHistory, type Txn } from "./txns.ts";
 import type { CycleStep } from "./types.ts";
 
 const NODE_W = 200;
@@ -18,7 +18,7 @@ const EDGE_SPREAD = 60;
 interface Node {
   id: number;
   txn?: Txn;
-  /** The history index the checker used (when the txn is unknown to the history). */
+  /** The op number (the cited index when the txn is unknown to the history). */
   ref: number;
   label: string;
   x: number;
@@ -32,13 +32,13 @@ interface Point {
 
 /**
  * Names the transactions of a cycle T1, T2… in the order the cycle visits them, as Elle's
- * explanations do. Returns the history invoke index (or the cited index) → label.
+ * explanations do. Returns op number (see txns.ts) → label.
  */
 export function cycleLabels(steps: CycleStep[], paired: PairedHistory): Map<number, string> {
   const labels = new Map<number, string>();
   for (const s of steps) {
     for (const ref of [s.from, s.to]) {
-      const key = paired.byIndex.get(ref)?.invoke.index ?? ref;
+      const key = opNumberOf(paired, ref);
       if (!labels.has(key)) labels.set(key, `T${labels.size + 1}`);
     }
   }
@@ -56,7 +56,7 @@ export function renderCycle(steps: CycleStep[], paired: PairedHistory, uid: stri
     y: 0,
   }));
   const byRef = new Map(nodes.map((n) => [n.ref, n]));
-  const nodeOf = (ref: number) => byRef.get(paired.byIndex.get(ref)?.invoke.index ?? ref)!;
+  const nodeOf = (ref: number) => byRef.get(opNumberOf(paired, ref))!;
 
   // On a circle, starting at the left and going clockwise; adjacent boxes must not touch.
   const n = nodes.length;
@@ -119,10 +119,12 @@ export function renderCycle(steps: CycleStep[], paired: PairedHistory, uid: stri
 
   const nodeSvg = nodes.map((nd) => {
     const t = nd.txn;
-    const head = t ? `${nd.label} · ${procName(t.process)} · ${t.status}` : `${nd.label} · op #${nd.ref}`;
+    const head = t
+      ? `${nd.label} · op ${opNumber(t)} · ${procName(t.process)} · ${t.status}`
+      : `${nd.label} · op ${nd.ref}`;
     const mops = t ? fmtOpValue(t.complete ?? t.invoke).join(" ") : "(not in the history)";
     const status = t ? t.status : "pending";
-    const op = t ? t.invoke.index : nd.ref;
+    const op = t ? opNumber(t) : nd.ref;
     return `<g class="node ${status}" data-op="${op}" data-txn="${escapeAttr(nd.label)}"><rect x="${f1(nd.x - NODE_W / 2)}" y="${f1(nd.y - NODE_H / 2)}" width="${NODE_W}" height="${NODE_H}" rx="6"/><text x="${f1(nd.x)}" y="${f1(nd.y - 5)}" text-anchor="middle"><tspan class="node-head">${escapeXml(head)}</tspan><tspan class="node-mops" x="${f1(nd.x)}" dy="16">${escapeXml(truncate(mops, 30))}</tspan></text><title>${escapeXml(`${head}\n${mops}`)}</title></g>`;
   });
 

@@ -58,6 +58,13 @@ export function fmtInt(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : String(n);
 }
 
+/** A rate: whole numbers from 100 up, otherwise three significant digits (0.21 stays 0.21). */
+export function fmtRate(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return fmtInt(n);
+  return (+n.toPrecision(3)).toString();
+}
+
 export function fmtDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -87,15 +87,38 @@ describe("renderHtmlReport (structure)", () => {
     const html = renderHtmlReport(exampleRun());
     for (const lane of ["nemesis", "p0", "p1", "p2"]) expect(html).toContain(`data-lane="${lane}"`);
     expect(html.match(/<g class="op /g)).toHaveLength(7); // 5 txns + 2 nemesis ops
-    expect(html).toContain(`<g class="op info" data-op="3">`);
-    expect(html).toContain(`<g class="op ok hl" data-op="0">`);
+    // Ops are named by one number, the op's index in the history as Elle uses it: the
+    // completion's index (p2's append, invoked at 3, completed at 8, is op 8).
+    expect(html).toContain(`<g class="op info" data-op="8">`);
+    expect(html).toContain(`<g class="op ok hl" data-op="5">`);
+    // The op's text is written on its bar where it fits, after its label in the anomaly.
+    expect(html).toMatch(
+      /data-op="5">[^<]*<rect[^>]*><text class="op-label"[^>]*>T1 \[r x \[1\]\] \[r y \[\]\]<\/text>/,
+    );
+    expect(html).toMatch(/data-op="7">[^<]*<rect[^>]*><text class="op-label"[^>]*>\[r z nil\]<\/text>/);
     expect(html).toContain(`<g class="band">`);
     expect(html).toContain("partition groups=[[n1] [n2 n3]]");
     expect(html).toContain(`<g class="mark leader-change">`);
     expect(html).toContain(`<svg class="cycle"`);
     expect(html).toContain(">rw · y · 1</text>");
     expect(html).toContain(">wr · x · 1</text>");
-    expect(html).toContain("T1 · p0 · ok");
+    expect(html).toContain("T1 · op 5 · p0 · ok");
+    // Fault and leader-change markers are labelled on the page, not only on hover.
+    expect(html).toMatch(
+      /<g class="note band-note">[\s\S]*?<text[^>]*>partition groups=\[\[n1\] \[n2 n3\]\]<\/text>/,
+    );
+    expect(html).toMatch(
+      /<g class="note mark-note leader-change">[\s\S]*?<text[^>]*>n2 elected leader in term 3<\/text>/,
+    );
+    // Every op in a history table, numbered the same way.
+    const rows = [...html.matchAll(/<tr class="(\w+)" data-op="(\d+)">/g)].map((m) => `${m[2]} ${m[1]}`);
+    expect(rows).toEqual(["5 ok", "4 ok", "2 info", "8 info", "7 fail", "9 info", "11 ok"]);
+    expect(html).toContain("<summary>History: 7 ops, in the order they were invoked</summary>");
+    // An ok op shows what it returned; a failed one its error.
+    expect(html).toMatch(
+      /data-op="5">(?:<td[^>]*>[\s\S]*?<\/td>){4}<td><code>\[r x \[1\]\] \[r y \[\]\]<\/code><\/td>/,
+    );
+    expect(html).toContain(`<td><span class="muted">not leader</span></td>`);
     expect(html).toContain("npx sim replay reports/example/repro.json");
     expect(html).toContain("npx sim run list-append --seed 42 --variant read-set-pre-raft");
     expect(html).toContain("9f2c4e0d51a7b3e8");
@@ -141,9 +164,41 @@ describe("renderHtmlReport (structure)", () => {
     expect(html).toContain(">history index</text>");
     expect(html).toContain("Events are not drawn: the history has no :time values.");
     expect(html).toContain(`<g class="band">`); // partition … heal, inferred from the nemesis ops
-    expect(html).toContain(`<g class="op info hl" data-op="3">`);
-    expect(html).toContain("#99 (not in the history)");
+    expect(html).toContain(`<g class="op info hl" data-op="8">`);
+    expect(html).toContain(`<li data-op="8"><b>op 8</b> p2 info`);
+    expect(html).toContain("op 99 (not in the history)");
     expect(html.match(/<svg class="cycle"/g)).toHaveLength(2);
+  });
+
+  it("lists the knobs that differ from the variant's own values, with every knob behind show all", () => {
+    const variantKnobs = (v: string) =>
+      v === "read-set-pre-raft" ? { readSetBeforeRaft: true, compactionThreshold: 64 } : undefined;
+    const html = renderHtmlReport(exampleRun(), { variantKnobs });
+    const diff = html.slice(
+      html.indexOf(`<table class="kv knobs-diff">`),
+      html.indexOf("</table>", html.indexOf("knobs-diff")),
+    );
+    expect(diff).toContain('<th>compactionThreshold</th><td>8</td><td class="muted">64</td>');
+    expect(diff).not.toContain("readSetBeforeRaft");
+    expect(html).toContain("<summary>show all 2 knobs</summary>");
+    // Without the variant's values, all knobs are listed (folded).
+    expect(renderHtmlReport(exampleRun())).not.toContain("knobs-diff");
+  });
+
+  it("shows a slow campaign's real rate and fills the variant column", () => {
+    const c = campaign();
+    c.summary.variants = ["fixed"];
+    c.summary.variant = "fixed";
+    c.summary.seedsPerSecond = 0.21;
+    c.summary.shrinking = { started: 2, shrunk: 1, cutShort: 1, skippedForTime: 1, limitMs: 10_000 };
+    c.summary.failures = c.summary.failures.map(({ variant: _v, ...f }) => f);
+    const html = renderHtmlReport(c);
+    expect(html).toContain(`<div class="tv">0.21</div><div class="tk">seeds / s</div>`);
+    expect(html).toContain(
+      "<dt>shrinking</dt><dd>1 of 2 shrunk (at most 10.0 s each), 1 cut short by --duration, 1 not started: --duration nearly spent</dd>",
+    );
+    const table = html.slice(html.indexOf(`<table class="failures">`));
+    expect(table.match(/<td>fixed<\/td>/g)).toHaveLength(3);
   });
 
   it("windows a long history around the anomaly", () => {
@@ -161,7 +216,7 @@ describe("renderHtmlReport (structure)", () => {
     const html = renderHtmlReport(run);
     expect(html).toContain("Showing 1500 of 3000 operations");
     expect(html.match(/<g class="op /g)).toHaveLength(1500);
-    expect(html).toContain(`<g class="op ok hl" data-op="5000">`);
+    expect(html).toContain(`<g class="op ok hl" data-op="5001">`);
   });
 });
 
@@ -209,14 +264,25 @@ describe("report.html in headless Chromium", () => {
     expect(await page.locator("svg.cycle .node").count()).toBe(2);
 
     // Hovering T2's bar shows its micro-ops.
-    await page.locator('svg.timeline [data-op="1"] rect').hover();
+    await page.locator('svg.timeline [data-op="4"] rect').hover();
     const tip = page.locator("#tip");
     expect(await tip.isVisible()).toBe(true);
     expect(await tip.textContent()).toContain("[append x 1]");
+    expect(await tip.textContent()).toMatch(/^op 4 p1 txn ok/);
     // Clicking a cycle node finds its bar.
     await page.locator('svg.cycle .node[data-txn="T1"]').click();
     await page.waitForTimeout(50);
-    expect(await page.locator('svg.timeline [data-op="0"].flash').count()).toBe(1);
+    expect(await page.locator('svg.timeline [data-op="5"].flash').count()).toBe(1);
+    // The fault and the leader change are named under the lanes, visibly.
+    expect(await page.locator("svg.timeline .note text").allTextContents()).toEqual([
+      "partition groups=[[n1] [n2 n3]]",
+      "n2 elected leader in term 3",
+    ]);
+    for (const l of await page.locator("svg.timeline .note text").all())
+      expect(await l.isVisible()).toBe(true);
+    // The history table is open for a short run; the full knob list is one click away.
+    expect(await page.locator("table.history tbody tr").count()).toBe(7);
+    expect(await page.locator("table.history").isVisible()).toBe(true);
 
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);

@@ -10,10 +10,11 @@ import type { Op } from "../check/history.ts";
 import { TOOL } from "../io/version.ts";
 import { cycleLabels, procName, renderCycle } from "./cycle.ts";
 import { escapeAttr, escapeXml, jsonForScript, shellQuote } from "./escape.ts";
-import { fmtAny, fmtDuration, fmtInt, fmtKey, fmtOpValue } from "./format.ts";
+import { fmtAny, fmtDuration, fmtInt, fmtKey, fmtOpValue, fmtRate } from "./format.ts";
+import { renderHistoryTable } from "./history-table.ts";
 import type { CampaignSummary } from "./summary.ts";
 import { renderTimeline } from "./timeline.ts";
-import { type PairedHistory, pairHistory } from "./txns.ts";
+import { opNumber, opNumberOf, type PairedHistory, pairHistory } from "./txns.ts";
 import type { Anomaly, RunReport, RunResult } from "./types.ts";
 
 /** A campaign: its summary and the failing runs to draw (usually each group's smallest). */
@@ -28,6 +29,11 @@ export interface HtmlReportOptions {
   title?: string;
   /** Shown in the footer; defaults to none so that a report's bytes depend only on its input. */
   generatedAt?: string;
+  /**
+   * A variant's own knob values (defaults with the variant's changes), so that the knob table can
+   * lead with what a run changed; without it every knob is listed.
+   */
+  variantKnobs?: (variant: string) => Record<string, unknown> | undefined;
 }
 
 /** Beyond this many rows the campaign's failure table is cut; the groups already summarise them. */
@@ -42,10 +48,10 @@ export function renderHtmlReport(input: HtmlReportInput, opts: HtmlReportOptions
   let body: string;
   if (isCampaignReport(input)) {
     title = opts.title ?? `deltasim campaign ${input.summary.campaign}`;
-    body = renderCampaign(input);
+    body = renderCampaign(input, opts);
   } else {
     title = opts.title ?? `deltasim ${input.scenario} [${input.variant}] ${seedText(input)}`;
-    body = renderRun(input, "run-0", 0);
+    body = renderRun(input, "run-0", 0, opts);
   }
   return `<!doctype html>
 <html lang="en">
@@ -90,7 +96,7 @@ function replayCommands(r: RunResult): string[] {
   return cmds;
 }
 
-function renderRun(r: RunReport, id: string, ordinal: number): string {
+function renderRun(r: RunReport, id: string, ordinal: number, opts: HtmlReportOptions): string {
   const paired = pairHistory(r.history ?? []);
   const highlight = new Map<number, string>();
   const focus: number[] = [];
@@ -103,9 +109,9 @@ function renderRun(r: RunReport, id: string, ordinal: number): string {
       }
     }
     for (const ref of a.ops ?? []) {
-      const idx = paired.byIndex.get(ref)?.invoke.index ?? ref;
-      if (!highlight.has(idx)) highlight.set(idx, `#${idx}`);
-      focus.push(idx);
+      const n = opNumberOf(paired, ref);
+      if (!highlight.has(n)) highlight.set(n, `op ${n}`);
+      focus.push(n);
     }
   });
 
@@ -138,14 +144,17 @@ function renderRun(r: RunReport, id: string, ordinal: number): string {
       out.push(renderAnomaly(a, paired, `${id}-a${i}`));
     });
   }
+  const { knobs, ...config } = (r.config ?? {}) as Record<string, unknown>;
   out.push(
     `<h3>Timeline</h3>`,
     renderTimeline({ txns: paired.txns, events: r.events, highlight, focus }),
+    renderHistoryTable(paired.txns),
     `<div class="cols">`,
     `<div><h3>Stats</h3>${table(Object.entries(r.stats ?? {}).map(([k, v]) => [k, statText(k, v)]))}</div>`,
     `<div><h3>Probes</h3>${probeTable(r.probes ?? {})}</div>`,
-    `<div><h3>Configuration</h3>${table(flatten(r.config ?? {}).map(([k, v]) => [k, fmtAny(v)]))}</div>`,
+    `<div><h3>Configuration</h3>${table(flatten(config).map(([k, v]) => [k, fmtAny(v)]))}</div>`,
     `</div>`,
+    knobTable(knobs, opts.variantKnobs?.(r.variant), r.variant),
     `<script type="application/json" class="ops-data" data-run="${escapeAttr(id)}">${jsonForScript(opData(paired))}</script>`,
     `</section>`,
   );
@@ -161,7 +170,7 @@ function renderAnomaly(a: Anomaly, paired: PairedHistory, id: string): string {
   const steps = a.cycle?.steps ?? [];
   if (steps.length > 0) {
     const labels = cycleLabels(steps, paired);
-    const name = (ref: number) => labels.get(paired.byIndex.get(ref)?.invoke.index ?? ref) ?? `#${ref}`;
+    const name = (ref: number) => labels.get(opNumberOf(paired, ref)) ?? `op ${ref}`;
     out.push(
       `<div class="cycle-wrap">${renderCycle(steps, paired, `${id}-g`)}</div>`,
       `<ol class="steps">${steps
@@ -177,9 +186,9 @@ function renderAnomaly(a: Anomaly, paired: PairedHistory, id: string): string {
       `<ul class="involved">${a.ops
         .map((ref) => {
           const t = paired.byIndex.get(ref);
-          if (!t) return `<li>#${escapeXml(ref)} (not in the history)</li>`;
+          if (!t) return `<li>op ${escapeXml(ref)} (not in the history)</li>`;
           const op = t.complete ?? t.invoke;
-          return `<li data-op="${t.invoke.index}"><b>#${t.invoke.index}</b> ${escapeXml(procName(t.process))} ${escapeXml(t.status)} <code>${escapeXml(fmtOpValue(op).join(" "))}</code></li>`;
+          return `<li data-op="${opNumber(t)}"><b>op ${opNumber(t)}</b> ${escapeXml(procName(t.process))} ${escapeXml(t.status)} <code>${escapeXml(fmtOpValue(op).join(" "))}</code></li>`;
         })
         .join("")}</ul>`,
     );
@@ -188,17 +197,15 @@ function renderAnomaly(a: Anomaly, paired: PairedHistory, id: string): string {
   return out.join("\n");
 }
 
-/** Hover details per transaction, keyed by invoke index; pre-formatted so the script only sets text. */
+/** Hover details per transaction, keyed by op number; pre-formatted so the script only sets text. */
 function opData(paired: PairedHistory): Record<number, string[]> {
   const data: Record<number, string[]> = {};
   for (const t of paired.txns) {
     const inv = t.invoke;
     const done = t.complete;
-    const lines = [
-      `#${inv.index}${done && done !== inv ? `–#${done.index}` : ""} ${procName(t.process)} ${inv.f} ${t.status}`,
-    ];
-    if (done !== inv) lines.push(`invoke ${timeText(inv)}`);
-    if (done) lines.push(`${done.type} ${timeText(done)}`);
+    const lines = [`op ${opNumber(t)} ${procName(t.process)} ${inv.f} ${t.status}`];
+    if (done !== inv) lines.push(`invoke (index ${inv.index}) ${timeText(inv)}`);
+    if (done) lines.push(`${done.type} (index ${done.index}) ${timeText(done)}`);
     const shown = done ?? inv;
     for (const m of fmtOpValue(shown)) lines.push(`  ${m}`);
     if (done && done !== inv && t.process !== "nemesis") {
@@ -206,13 +213,39 @@ function opData(paired: PairedHistory): Record<number, string[]> {
       if (asked !== fmtOpValue(done).join(" ")) lines.push(`invoked as: ${asked}`);
     }
     if (shown.error !== undefined) lines.push(`error: ${fmtAny(shown.error)}`);
-    data[inv.index] = lines;
+    data[opNumber(t)] = lines;
   }
   return data;
 }
 
 function timeText(op: Op): string {
-  return typeof op.time === "number" ? `at ${+(op.time / 1e6).toFixed(3)} ms` : `(index ${op.index})`;
+  return typeof op.time === "number" ? `at ${+(op.time / 1e6).toFixed(3)} ms` : "";
+}
+
+/**
+ * The run's knobs: those that differ from its variant's own values first (set by the scenario or
+ * `--knob`, or drawn for the run), then every knob behind "show all" (a details element: no script).
+ */
+function knobTable(
+  knobs: unknown,
+  variantKnobs: Record<string, unknown> | undefined,
+  variant: string,
+): string {
+  if (typeof knobs !== "object" || knobs === null) return "";
+  const all = Object.entries(knobs as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+  const full = `<details class="knobs-all"><summary>show all ${all.length} knobs</summary>${table(all.map(([k, v]) => [k, fmtAny(v)]))}</details>`;
+  if (variantKnobs === undefined) return `<h3>Knobs</h3>${full}`;
+  const differ = all.filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(variantKnobs[k]));
+  const head =
+    differ.length === 0
+      ? `<p class="muted">Every knob has the value variant ${escapeXml(variant)} gives it.</p>`
+      : `<table class="kv knobs-diff"><tr><th></th><td class="muted">this run</td><td class="muted">variant ${escapeXml(variant)}</td></tr>${differ
+          .map(
+            ([k, v]) =>
+              `<tr><th>${escapeXml(k)}</th><td>${escapeXml(fmtAny(v))}</td><td class="muted">${escapeXml(k in variantKnobs ? fmtAny(variantKnobs[k]) : "(not a knob of it)")}</td></tr>`,
+          )
+          .join("")}</table>`;
+  return `<h3>Knobs <span class="muted">that differ from variant ${escapeXml(variant)}</span></h3>${head}${full}`;
 }
 
 function statText(k: string, v: unknown): string {
@@ -260,7 +293,7 @@ function runKey(scenario: string, seed: number | undefined, variant?: string): s
   return `${scenario}\u0000${seed}\u0000${variant ?? ""}`;
 }
 
-function renderCampaign(c: CampaignReport): string {
+function renderCampaign(c: CampaignReport, opts: HtmlReportOptions): string {
   const s = c.summary;
   const anchors = new Map<string, string>();
   c.failures.forEach((r, i) => {
@@ -282,8 +315,8 @@ function renderCampaign(c: CampaignReport): string {
     ["failures", fmtInt(s.failures.length)],
     ["groups", fmtInt(s.groups.length)],
     ["wall time", fmtDuration(s.wallMs)],
-    ["seeds / s", fmtInt(s.seedsPerSecond)],
-    ["ops / s", fmtInt(s.opsPerSecond)],
+    ["seeds / s", fmtRate(s.seedsPerSecond)],
+    ["ops / s", fmtRate(s.opsPerSecond)],
   ];
   const facts: [string, string][] = [
     ["campaign", s.campaign],
@@ -294,6 +327,13 @@ function renderCampaign(c: CampaignReport): string {
   if (s.shard) facts.push(["shard", `${s.shard.index}/${s.shard.count}`]);
   if (s.shards !== undefined) facts.push(["merged shards", String(s.shards)]);
   if (s.stopped) facts.push(["stopped early", "yes"]);
+  if (s.shrinking) {
+    const k = s.shrinking;
+    const parts = [`${k.shrunk} of ${k.started} shrunk (at most ${fmtDuration(k.limitMs)} each)`];
+    if (k.cutShort > 0) parts.push(`${k.cutShort} cut short by --duration`);
+    if (k.skippedForTime > 0) parts.push(`${k.skippedForTime} not started: --duration nearly spent`);
+    facts.push(["shrinking", parts.join(", ")]);
+  }
   facts.push(["tool", s.tool]);
 
   const out: string[] = [
@@ -315,12 +355,14 @@ function renderCampaign(c: CampaignReport): string {
         .join("")}</tbody></table>`,
     );
     out.push(`<h2>Failures</h2>`);
+    // A campaign of one variant records it once, in the summary, not on every failure.
+    const soleVariant = s.variants.length === 1 ? s.variants[0]! : "";
     const rows = s.failures.slice(0, MAX_FAILURE_ROWS);
     out.push(
       `<table class="failures"><thead><tr><th>seed</th><th>scenario</th><th>variant</th><th>anomaly types</th><th>ops</th><th>repro</th></tr></thead><tbody>${rows
         .map(
           (f) =>
-            `<tr><td>${link(f.scenario, f.seed, f.repro, f.variant)}</td><td>${escapeXml(f.scenario)}</td><td>${escapeXml(f.variant ?? "")}</td><td class="atype">${escapeXml(f.anomalyTypes.join(", "))}</td><td class="num">${f.ops ?? ""}</td><td><code>${escapeXml(f.repro)}</code></td></tr>`,
+            `<tr><td>${link(f.scenario, f.seed, f.repro, f.variant)}</td><td>${escapeXml(f.scenario)}</td><td>${escapeXml(f.variant ?? soleVariant)}</td><td class="atype">${escapeXml(f.anomalyTypes.join(", "))}</td><td class="num">${f.ops ?? ""}</td><td><code>${escapeXml(f.repro)}</code></td></tr>`,
         )
         .join("")}</tbody></table>`,
     );
@@ -332,7 +374,7 @@ function renderCampaign(c: CampaignReport): string {
   if (c.failures.length > 0) {
     out.push(`<h2>Failing runs</h2>`);
     c.failures.forEach((r, i) => {
-      out.push(renderRun(r, `failure-${i + 1}`, i + 1));
+      out.push(renderRun(r, `failure-${i + 1}`, i + 1, opts));
     });
   }
   return out.join("\n");
@@ -383,7 +425,10 @@ svg.timeline .lane-bg{fill:var(--lane);stroke:var(--bg);stroke-width:2}
 svg.timeline .lane.nemesis .lane-bg{fill:none;stroke:var(--line);stroke-dasharray:3 3}
 svg.timeline .lane-label{fill:var(--muted)}
 svg.timeline .axis line{stroke:var(--line);stroke-width:1}svg.timeline .axis text{fill:var(--muted);font-size:10px}
-svg.timeline .band rect{fill:var(--band)}svg.timeline .band text{fill:var(--fail);font-size:10px}
+svg.timeline .band rect{fill:var(--band)}
+svg.timeline .note text{font-size:10px}svg.timeline .note line{stroke-width:1}
+svg.timeline .band-note text{fill:var(--fail)}svg.timeline .band-note line{stroke:var(--fail)}
+svg.timeline .mark-note text{fill:var(--mark)}svg.timeline .mark-note line{stroke:var(--mark)}
 svg.timeline .mark line{stroke:var(--mark);stroke-width:1.5;stroke-dasharray:4 3}svg.timeline .mark circle{fill:var(--mark)}
 svg.timeline .op rect{fill:var(--pending)}svg.timeline .op.ok rect{fill:var(--ok)}svg.timeline .op.fail rect{fill:var(--fail)}svg.timeline .op.info rect{fill:var(--info)}svg.timeline .op.pending rect{fill:var(--pending);opacity:.6}
 svg.timeline .op.hl rect{stroke:var(--hl);stroke-width:2}
@@ -406,6 +451,11 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .tile{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:110px}
 .tv{font-size:20px;font-weight:600}.tk{color:var(--muted);font-size:12px}
 ul.involved{margin:6px 0;padding-left:20px}
+details.history{margin:10px 0}details summary{cursor:pointer;color:var(--muted)}
+table.history{width:100%;margin-top:4px}table.history th{text-align:left;border-bottom:1px solid var(--line);padding:2px 8px;font-weight:normal;color:var(--muted)}
+table.history td{border-bottom:1px solid var(--line);padding:2px 8px;vertical-align:top}
+table.history tr.fail td.st{color:var(--fail)}table.history tr.info td.st{color:var(--info)}table.history tr.ok td.st{color:var(--ok)}
+details.knobs-all{margin:6px 0}
 .tip{position:fixed;z-index:10;max-width:560px;background:var(--bg);color:var(--fg);border:1px solid var(--line);box-shadow:0 4px 14px rgba(0,0,0,.18);border-radius:4px;padding:6px 9px;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;white-space:pre-wrap;pointer-events:none}
 `;
 

@@ -57,6 +57,21 @@ export interface CampaignSummary {
   failures: CampaignFailure[];
   groups: FailureGroup[];
   probes: Record<string, number>;
+  /** How shrinking went; it shares the campaign's `--duration` with the seeds. */
+  shrinking?: ShrinkingSummary;
+}
+
+export interface ShrinkingSummary {
+  /** Shrinks started (at most `--shrink-limit` per signature). */
+  started: number;
+  /** Shrunk runs that reproduced and now stand for their failure. */
+  shrunk: number;
+  /** Shrinks stopped by the end of `--duration` (their failures keep the unshrunk repro). */
+  cutShort: number;
+  /** Failures not shrunk because too little of `--duration` was left to start one. */
+  skippedForTime: number;
+  /** The per-failure shrink time limit (`--shrink-time`), before the duration cuts it. */
+  limitMs: number;
 }
 
 export function signatureOf(f: { scenario: string; anomalyTypes: string[] }): string {

@@ -6,8 +6,8 @@
  */
 import type { MopValue, Op } from "../check/history.ts";
 import { escapeAttr, escapeXml } from "./escape.ts";
-import { fmtAny, fmtValue, truncate } from "./format.ts";
-import type { Txn } from "./txns.ts";
+import { fmtAny, fmtOpValue, fmtValue, truncate } from "./format.ts";
+import { opNumber, type Txn } from "./txns.ts";
 import type { SimEvent } from "./types.ts";
 
 /** Beyond this many transactions a lane becomes an unreadable smear (and the page slow). */
@@ -17,13 +17,15 @@ const LANE_H = 24;
 const LABEL_W = 78;
 const AXIS_H = 34;
 const BAR_PAD = 4;
+/** Width of one character of the 11 px monospace labels. */
+const CHAR_W = 6.6;
 
 export interface TimelineInput {
   txns: Txn[];
   events?: SimEvent[];
-  /** Invoke indices of transactions to highlight, with their labels (T1, T2…). */
+  /** Op numbers (see txns.ts) of transactions to highlight, with their labels (T1, T2…). */
   highlight: Map<number, string>;
-  /** Invoke indices the window should be centred on when the history is too long. */
+  /** Op numbers the window should be centred on when the history is too long. */
   focus: number[];
 }
 
@@ -37,8 +39,43 @@ interface Band {
 
 interface Mark {
   at: number;
+  /** The hover text: the event's kind and detail. */
   label: string;
+  /** The text written under the lanes, e.g. "n2 leads (term 3)", "crash n1". */
+  text: string;
   kind: string;
+}
+
+const NOTE_H = 13;
+const NOTE_CHAR_W = 6;
+/** Labels beyond this many rows are left to the hover title: the strip must stay a strip. */
+const MAX_NOTE_ROWS = 4;
+const MAX_NOTE_CHARS = 48;
+
+interface Note {
+  x: number;
+  text: string;
+  shown: string;
+  cls: string;
+  row: number;
+}
+
+function layoutNotes(items: Array<{ x: number; text: string; cls: string }>): Note[] {
+  const rowEnd: number[] = [];
+  const out: Note[] = [];
+  for (const it of [...items].sort((a, b) => a.x - b.x)) {
+    const shown = truncate(it.text, MAX_NOTE_CHARS);
+    const w = shown.length * NOTE_CHAR_W + 8;
+    let row = rowEnd.findIndex((end) => end <= it.x);
+    if (row < 0) {
+      if (rowEnd.length >= MAX_NOTE_ROWS) continue;
+      row = rowEnd.length;
+      rowEnd.push(0);
+    }
+    rowEnd[row] = it.x + w;
+    out.push({ ...it, shown, row });
+  }
+  return out;
 }
 
 export function renderTimeline(input: TimelineInput): string {
@@ -85,8 +122,16 @@ export function renderTimeline(input: TimelineInput): string {
     : clients;
   const plotW = Math.max(860, Math.min(9000, shown.length * 16));
   const width = LABEL_W + plotW + 16;
-  const height = AXIS_H + lanes.length * LANE_H + 8;
+  const lanesBottom = AXIS_H + lanes.length * LANE_H;
   const x = (t: number) => LABEL_W + ((t - t0) / (t1 - t0)) * plotW;
+  // Every fault and point event is named in a strip under the lanes (not only on hover), each
+  // label at its own x and moved down a row when it would overlap the one before.
+  const notes = layoutNotes([
+    ...bands.map((b) => ({ x: x(Math.max(b.start, t0)), text: b.label, cls: "band-note" })),
+    ...marks.map((m) => ({ x: x(m.at), text: m.text, cls: `mark-note ${m.kind}` })),
+  ]);
+  const noteRows = notes.reduce((n, l) => Math.max(n, l.row + 1), 0);
+  const height = lanesBottom + (noteRows > 0 ? noteRows * NOTE_H + 6 : 0) + 8;
   const laneY = new Map(lanes.map((l, i) => [l, AXIS_H + i * LANE_H]));
 
   const parts: string[] = [];
@@ -107,7 +152,7 @@ export function renderTimeline(input: TimelineInput): string {
     const tx = f1(x(tick));
     const label = useTime ? `${fmtMsNs(tick)}` : `#${tick}`;
     parts.push(
-      `<line x1="${tx}" x2="${tx}" y1="${AXIS_H - 6}" y2="${height - 8}"/><text x="${tx}" y="${AXIS_H - 10}" text-anchor="middle">${escapeXml(label)}</text>`,
+      `<line x1="${tx}" x2="${tx}" y1="${AXIS_H - 6}" y2="${lanesBottom}"/><text x="${tx}" y="${AXIS_H - 10}" text-anchor="middle">${escapeXml(label)}</text>`,
     );
   }
   parts.push(
@@ -118,7 +163,7 @@ export function renderTimeline(input: TimelineInput): string {
     const bx = x(Math.max(b.start, t0));
     const bw = Math.max(2, x(Math.min(b.end, t1)) - bx);
     parts.push(
-      `<g class="band"><rect x="${f1(bx)}" y="${AXIS_H}" width="${f1(bw)}" height="${lanes.length * LANE_H}"/><text x="${f1(bx + 3)}" y="${AXIS_H + 11}">${escapeXml(truncate(b.label, Math.max(3, Math.floor(bw / 6.5))))}</text><title>${escapeXml(b.label)}</title></g>`,
+      `<g class="band"><rect x="${f1(bx)}" y="${AXIS_H}" width="${f1(bw)}" height="${lanes.length * LANE_H}"/><title>${escapeXml(b.label)}</title></g>`,
     );
   }
   // Ops.
@@ -127,23 +172,35 @@ export function renderTimeline(input: TimelineInput): string {
     const xs = x(at(t.invoke));
     const xe = t.complete ? x(at(t.complete)) : LABEL_W + plotW;
     const w = Math.max(t.complete === t.invoke ? 3 : 4, xe - xs);
-    const label = input.highlight.get(t.invoke.index);
+    const n = opNumber(t);
+    const label = input.highlight.get(n);
     const cls = `op ${t.status}${label ? " hl" : ""}`;
+    // The op's own text where the bar is wide enough: its label in the anomaly first, then what it
+    // did ("append k 19", "r k [1 2]"), cut to the characters that fit.
+    const fits = Math.floor((w - 6) / CHAR_W);
+    const what = t.process === "nemesis" ? t.invoke.f : fmtOpValue(t.complete ?? t.invoke).join(" ");
+    const full = label ? `${label} ${what}` : what;
     let text = "";
-    if (label && w > 18) {
-      text = `<text class="op-label" x="${f1(xs + 4)}" y="${f1(y + LANE_H / 2 + 4)}">${escapeXml(label)}</text>`;
-    } else if (t.process === "nemesis" && w > 30) {
-      text = `<text class="op-label" x="${f1(xs + 4)}" y="${f1(y + LANE_H / 2 + 4)}">${escapeXml(truncate(t.invoke.f, Math.floor(w / 6.5)))}</text>`;
+    if (fits >= 3) {
+      const shown =
+        full.length <= fits ? full : label && fits < label.length + 4 ? label : truncate(full, fits);
+      text = `<text class="op-label" x="${f1(xs + 4)}" y="${f1(y + LANE_H / 2 + 4)}">${escapeXml(shown)}</text>`;
     }
     parts.push(
-      `<g class="${cls}" data-op="${t.invoke.index}"><rect x="${f1(xs)}" y="${y + BAR_PAD}" width="${f1(w)}" height="${LANE_H - 2 * BAR_PAD}" rx="2"/>${text}</g>`,
+      `<g class="${cls}" data-op="${n}"><rect x="${f1(xs)}" y="${y + BAR_PAD}" width="${f1(w)}" height="${LANE_H - 2 * BAR_PAD}" rx="2"/>${text}</g>`,
     );
   }
   // Leader changes and other point events, on top.
   for (const m of marks) {
     const mx = f1(x(m.at));
     parts.push(
-      `<g class="mark ${escapeAttr(m.kind)}"><line x1="${mx}" x2="${mx}" y1="${AXIS_H - 4}" y2="${height - 8}"/><circle cx="${mx}" cy="${AXIS_H - 4}" r="3"/><title>${escapeXml(m.label)}</title></g>`,
+      `<g class="mark ${escapeAttr(m.kind)}"><line x1="${mx}" x2="${mx}" y1="${AXIS_H - 4}" y2="${lanesBottom}"/><circle cx="${mx}" cy="${AXIS_H - 4}" r="3"/><title>${escapeXml(m.label)}</title></g>`,
+    );
+  }
+  for (const n of notes) {
+    const ny = lanesBottom + 4 + n.row * NOTE_H;
+    parts.push(
+      `<g class="note ${escapeAttr(n.cls)}"><line x1="${f1(n.x)}" x2="${f1(n.x)}" y1="${lanesBottom}" y2="${f1(ny + NOTE_H - 3)}"/><text x="${f1(n.x + 3)}" y="${f1(ny + NOTE_H - 4)}">${escapeXml(n.shown)}</text><title>${escapeXml(n.text)}</title></g>`,
     );
   }
   parts.push(`</svg>`);
@@ -155,7 +212,7 @@ export function renderTimeline(input: TimelineInput): string {
 
 function windowOf(all: Txn[], focus: number[]): { shown: Txn[]; caption: string } {
   if (all.length <= MAX_TIMELINE_TXNS) return { shown: all, caption: "" };
-  const pos = new Map(all.map((t, i) => [t.invoke.index, i]));
+  const pos = new Map(all.map((t, i) => [opNumber(t), i]));
   const idx = focus.map((f) => pos.get(f)).filter((i): i is number => i !== undefined);
   const lo0 = idx.length > 0 ? Math.min(...idx) : 0;
   const hi0 = idx.length > 0 ? Math.max(...idx) : 0;
@@ -186,7 +243,8 @@ function eventsToBands(events: SimEvent[], bands: Band[], marks: Mark[]): void {
       const closing = i >= 0 ? open.splice(i, 1) : open.splice(0);
       for (const b of closing) b.end = t;
     } else {
-      marks.push({ at: t, label: `${e.kind}: ${label}`, kind: e.kind });
+      const text = e.kind === "leader-change" ? label : `${e.kind} ${label}`;
+      marks.push({ at: t, label: `${e.kind}: ${label}`, text, kind: e.kind });
     }
   }
 }
@@ -234,7 +292,7 @@ function nemesisToBands(nemesis: Txn[], at: (op: Op) => number, bands: Band[], m
       open.push(b);
       bands.push(b);
     } else {
-      marks.push({ at: at(op), label, kind: "nemesis" });
+      marks.push({ at: at(op), label, text: label, kind: "nemesis" });
     }
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Pairs a history's invokes with their completions. Reports name a transaction by either index (the
- * checker may cite the invoke or the completion), so both map to the same Txn.
+ * Pairs a history's invokes with their completions. A transaction is named everywhere by one op
+ * number, as Jepsen's Elle and the checker name it: the history index of its completion, or of its
+ * invocation while it never completed (`opNumber`). Either index still finds it (`byIndex`), since
+ * older results may cite the invocation.
  */
 import type { Op } from "../check/history.ts";
 
@@ -44,4 +46,15 @@ export function pairHistory(history: readonly Op[]): PairedHistory {
     }
   }
   return { txns, byIndex };
+}
+
+/** The number that names a transaction in reports, explanations, JSON and the console. */
+export function opNumber(t: Txn): number {
+  return (t.complete ?? t.invoke).index;
+}
+
+/** The op number of whatever transaction a cited history index belongs to (the index if none). */
+export function opNumberOf(paired: PairedHistory, ref: number): number {
+  const t = paired.byIndex.get(ref);
+  return t ? opNumber(t) : ref;
 }

@@ -1,6 +1,15 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../workload/scenario.ts";
-import { applyEdits, type Candidate, checkEdits, shrinkFailure } from "./index.ts";
+import {
+  applyEdits,
+  type Candidate,
+  checkEdits,
+  type RunSize,
+  shrinkFailure,
+  shrinkFailureAsync,
+  type TestOutcome,
+} from "./index.ts";
 
 const base: Scenario = {
   name: "synthetic",
@@ -63,6 +72,8 @@ describe("shrinkFailure", () => {
       maxOps: { "1": 7 },
       skipOps: { "1": 4 },
       runForUs: 2_001_000,
+      // Nothing in the stand-in depends on time, so everything runs 64 times faster.
+      timeDivisor: 64,
     });
     const s = applyEdits(base, r.best.edits);
     expect(s.clients.map((c) => c.names)).toEqual([["p0"], ["p1"]]);
@@ -146,5 +157,101 @@ describe("shrinkFailure", () => {
     expect(
       checkEdits({ dropSteps: { "0": [1] }, maxOps: { "1": 2 }, skipOps: { "1": 1 }, runForUs: 5 }, base),
     ).toBeNull();
+  });
+
+  it("drops single random fault arrivals and whole fault specs by delta debugging", () => {
+    // The failure needs the random spec's crash arrivals 1 and 4 (of 6 injected) and nothing else.
+    const needs = (c: Candidate): TestOutcome => {
+      const s = applyEdits(base, c.edits);
+      const random = s.faults?.find((f) => f.kind === "random");
+      const skip = random?.kind === "random" ? (random.skip?.crash ?? []) : [0, 1, 2, 3, 4, 5];
+      const injected = [0, 1, 2, 3, 4, 5].filter((n) => !skip.includes(n));
+      const scripted = s.faults?.filter((f) => f.kind === "scripted").length ?? 0;
+      return {
+        ok: injected.includes(1) && injected.includes(4),
+        tape: [1],
+        size: { ops: 10, faults: injected.length + scripted },
+        faultIds: injected.map((n) => `r2/crash#${n}`),
+      };
+    };
+    const r = shrinkFailure(base, { edits: {}, tape: [1] }, needs, {
+      opsHint: 200,
+      initialSize: { ops: 10, faults: 8 },
+      initialFaultIds: ["s0", "s1", ...[0, 1, 2, 3, 4, 5].map((n) => `r2/crash#${n}`)],
+    });
+    expect(r.best.edits.dropFaults).toEqual([0, 1]);
+    expect(r.best.edits.dropArrivals).toEqual({ "2/crash": [0, 2, 3, 5] });
+    expect(r.size).toEqual({ ops: 10, faults: 2 });
+    expect(checkEdits(r.best.edits, base)).toBeNull();
+  });
+
+  it("never adopts a run larger than the one it holds, so the result is never larger than the input", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(40), { minLength: 3, maxLength: 12 }), fc.nat(1000), (sizes, salt) => {
+        // A stand-in whose run size jumps around with the candidate; it always "fails".
+        const sizeOf = (c: Candidate): RunSize => {
+          const h = JSON.stringify(c).length + salt;
+          return { ops: sizes[h % sizes.length]!, faults: sizes[(h * 7) % sizes.length]! % 5 };
+        };
+        const initialSize = { ops: 20, faults: 2 };
+        const r = shrinkFailure(
+          base,
+          { edits: {}, tape: [3, 1, 2] },
+          (c) => ({ ok: true, tape: c.tape ?? [], size: sizeOf(c) }),
+          { opsHint: 50, maxAttempts: 60, initialSize },
+        );
+        expect(r.size!.ops).toBeLessThanOrEqual(initialSize.ops);
+        expect(r.size!.faults).toBeLessThanOrEqual(initialSize.faults);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("gives the same result and attempt count serially and a batch at a time, for any budget", async () => {
+    const test = (c: Candidate) => fails(c);
+    for (const maxAttempts of [1, 5, 17, 40, 1000]) {
+      const initial: Candidate = { edits: {}, seed: 7 };
+      const serial = shrinkFailure(base, initial, test, { opsHint: 200, maxAttempts });
+      // Same inputs, same answer.
+      expect(shrinkFailure(base, initial, test, { opsHint: 200, maxAttempts })).toEqual(serial);
+      for (const width of [2, 3, 8]) {
+        let ran = 0;
+        const batched = await shrinkFailureAsync(
+          base,
+          initial,
+          async (cs) => {
+            ran += cs.length;
+            return cs.map(test);
+          },
+          { opsHint: 200, maxAttempts, width },
+        );
+        expect(batched).toEqual(serial);
+        // Speculative runs past the first success are not counted as attempts.
+        expect(ran).toBeGreaterThanOrEqual(serial.attempts);
+      }
+    }
+  });
+
+  it("applies key, time and cap edits together", () => {
+    const s = applyEdits(base, {
+      maxOps: { "1": 5 },
+      skipOps: { "1": 1 },
+      onlyKeys: ["k"],
+      timeDivisor: 4,
+      dropArrivals: { "2/crash": [0, 3] },
+    });
+    expect(s.clients[1]!.generator).toMatchObject({
+      maxOps: 5,
+      skipOps: 1,
+      onlyKeys: ["k"],
+      thinkUs: [0, 500],
+    });
+    expect(s.faults![0]).toMatchObject({ at: "250ms" });
+    expect(s.faults![2]).toMatchObject({ skip: { crash: [0, 3] }, durationDivisor: 4 });
+    expect(
+      checkEdits({ onlyKeys: ["k"], timeDivisor: 4, dropArrivals: { "2/crash": [0, 3] } }, base),
+    ).toBeNull();
+    expect(checkEdits({ dropArrivals: { "0/crash": [1] } }, base)).toMatch(/dropArrivals/);
+    expect(checkEdits({ timeDivisor: 0 }, base)).toMatch(/timeDivisor/);
   });
 });

@@ -5,7 +5,13 @@
  * always refer to the original scenario, so the edits read as a diff against the file a person
  * can open ("client 1's steps 0 and 3 removed, fault 2 removed, p1..p3 capped at 4 ops").
  */
-import type { Scenario } from "../workload/scenario.ts";
+import {
+  type Duration,
+  type FaultSpec,
+  type RandomFaultKind,
+  type Scenario,
+  toMicros,
+} from "../workload/scenario.ts";
 
 export interface ScenarioEdits {
   /** Indices (into the original `clients`) of clients removed. */
@@ -28,6 +34,21 @@ export interface ScenarioEdits {
   dropFaults?: number[];
   /** The run's length (µs), lowered from the original `runFor`: fewer random faults, fewer ops. */
   runForUs?: number;
+  /**
+   * Per random fault spec and kind (`"<spec index>/<kind>"`): arrivals (0-based, in time order)
+   * drawn but not injected.
+   */
+  dropArrivals?: Record<string, number[]>;
+  /** Generated ops are issued only when they touch one of these keys (the others are waited out). */
+  onlyKeys?: Array<number | string>;
+  /**
+   * Time compression: think times, script pauses, start delays, scripted fault times and every
+   * fault's duration are divided by this. Everything scheduled by the scenario shrinks alike, so
+   * the order of scripted events is kept.
+   */
+  timeDivisor?: number;
+  /** Generator ops drawn but not issued are waited out this much longer (µs): see GeneratorSpec.holdUs. */
+  holdUs?: number;
 }
 
 export function hasEdits(e: ScenarioEdits | undefined): boolean {
@@ -40,7 +61,11 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     Object.keys(e.maxOps ?? {}).length > 0 ||
     Object.keys(e.skipOps ?? {}).length > 0 ||
     Object.values(e.dropOps ?? {}).some((s) => s.length > 0) ||
-    e.runForUs !== undefined
+    e.runForUs !== undefined ||
+    Object.values(e.dropArrivals ?? {}).some((s) => s.length > 0) ||
+    e.onlyKeys !== undefined ||
+    (e.timeDivisor !== undefined && e.timeDivisor !== 1) ||
+    (e.holdUs !== undefined && e.holdUs > 0)
   );
 }
 
@@ -50,6 +75,8 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
   const e = edits!;
   const dropClients = new Set(e.dropClients ?? []);
   const dropFaults = new Set(e.dropFaults ?? []);
+  const div = e.timeDivisor !== undefined && e.timeDivisor > 1 ? e.timeDivisor : 1;
+  const short = (d: Duration): Duration => (div === 1 ? d : `${Math.round(toMicros(d) / div) / 1000}ms`);
   const clients = s.clients.flatMap((c, i) => {
     if (dropClients.has(i)) return [];
     const out = { ...c };
@@ -58,20 +85,53 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
       const drop = new Set(steps);
       out.script = c.script.filter((_, j) => !drop.has(j));
     }
+    if (div !== 1) {
+      if (out.script)
+        out.script = out.script.map((it) =>
+          Array.isArray(it) ? it : { pauseUs: Math.round(it.pauseUs / div) },
+        );
+      if (out.startAt !== undefined) out.startAt = short(out.startAt);
+      if (out.generator) {
+        const [lo, hi] = out.generator.thinkUs ?? [0, 2000];
+        out.generator = { ...out.generator, thinkUs: [Math.round(lo / div), Math.round(hi / div)] };
+      }
+    }
+    if (e.onlyKeys !== undefined && out.generator) out.generator = { ...out.generator, onlyKeys: e.onlyKeys };
+    if (e.holdUs !== undefined && e.holdUs > 0 && out.generator)
+      out.generator = { ...out.generator, holdUs: Math.round(e.holdUs / div) };
     const procs = e.dropProcesses?.[String(i)];
     if (procs && procs.length > 0) {
       const drop = new Set(procs);
       out.names = c.names.filter((_, j) => !drop.has(j));
     }
     const cap = e.maxOps?.[String(i)];
-    if (cap !== undefined && c.generator) out.generator = { ...c.generator, maxOps: cap };
+    if (cap !== undefined && out.generator) out.generator = { ...out.generator, maxOps: cap };
     const skip = e.skipOps?.[String(i)];
     if (skip !== undefined && out.generator) out.generator = { ...out.generator, skipOps: skip };
     const dropOps = e.dropOps?.[String(i)];
     if (dropOps && dropOps.length > 0 && out.generator) out.generator = { ...out.generator, dropOps };
     return [out];
   });
-  const faults = s.faults?.filter((_, i) => !dropFaults.has(i));
+  const faults = s.faults?.flatMap((f, i): FaultSpec[] => {
+    if (dropFaults.has(i)) return [];
+    if (f.kind === "scripted") {
+      if (div === 1) return [f];
+      const fault = f.fault.for !== undefined ? { ...f.fault, for: short(f.fault.for) } : f.fault;
+      return [{ ...f, at: short(f.at), fault }];
+    }
+    const skip: Partial<Record<RandomFaultKind, number[]>> = { ...(f.skip ?? {}) };
+    for (const [key, arrivals] of Object.entries(e.dropArrivals ?? {})) {
+      const [spec, kind] = key.split("/") as [string, RandomFaultKind];
+      if (Number(spec) === i) skip[kind] = [...new Set([...(skip[kind] ?? []), ...arrivals])];
+    }
+    return [
+      {
+        ...f,
+        ...(Object.keys(skip).length > 0 ? { skip } : {}),
+        ...(div !== 1 ? { durationDivisor: (f.durationDivisor ?? 1) * div } : {}),
+      },
+    ];
+  });
   const runFor = e.runForUs !== undefined ? { runFor: e.runForUs / 1000, runForUs: e.runForUs } : {};
   return { ...s, clients, ...(s.faults ? { faults } : {}), ...runFor };
 }
@@ -101,6 +161,10 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     "dropOps",
     "dropFaults",
     "runForUs",
+    "dropArrivals",
+    "onlyKeys",
+    "timeDivisor",
+    "holdUs",
   ]);
   for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
   const dc = indexList(e.dropClients, nClients, "client");
@@ -111,6 +175,27 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
   if (df) return `dropFaults: ${df}`;
   if (e.runForUs !== undefined && (!Number.isInteger(e.runForUs) || (e.runForUs as number) <= 0))
     return "runForUs: expected a positive integer (µs)";
+  if (e.holdUs !== undefined && (!Number.isInteger(e.holdUs) || (e.holdUs as number) < 0))
+    return "holdUs: expected a non-negative integer (µs)";
+  if (e.timeDivisor !== undefined && (!Number.isInteger(e.timeDivisor) || (e.timeDivisor as number) < 1))
+    return "timeDivisor: expected an integer of at least 1";
+  if (
+    e.onlyKeys !== undefined &&
+    (!Array.isArray(e.onlyKeys) || e.onlyKeys.some((k) => typeof k !== "number" && typeof k !== "string"))
+  )
+    return "onlyKeys: expected an array of keys (numbers or strings)";
+  if (e.dropArrivals !== undefined) {
+    const da = e.dropArrivals;
+    if (typeof da !== "object" || da === null || Array.isArray(da)) return "dropArrivals: expected an object";
+    for (const [key, x] of Object.entries(da)) {
+      const m = /^(\d+)\/(.+)$/.exec(key);
+      const f = m ? s.faults?.[Number(m[1])] : undefined;
+      if (!m || f?.kind !== "random" || !(m[2]! in f.rates))
+        return `dropArrivals.${key}: expected "<random fault spec index>/<kind it draws>"`;
+      if (!Array.isArray(x) || x.some((j) => !Number.isInteger(j) || j < 0))
+        return `dropArrivals.${key}: expected an array of non-negative arrival indices`;
+    }
+  }
   for (const [field, per] of [
     ["dropSteps", e.dropSteps],
     ["dropProcesses", e.dropProcesses],
@@ -188,5 +273,16 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
     if (caps.length) out[field] = Object.fromEntries(caps.sort(([a], [b]) => Number(a) - Number(b)));
   }
   if (e.runForUs !== undefined) out.runForUs = e.runForUs;
+  const arrivals = Object.entries(e.dropArrivals ?? {}).filter(([, v]) => v.length > 0);
+  if (arrivals.length) {
+    out.dropArrivals = Object.fromEntries(
+      arrivals
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, [...new Set(v)].sort((a, b) => a - b)]),
+    );
+  }
+  if (e.onlyKeys !== undefined) out.onlyKeys = [...e.onlyKeys];
+  if (e.timeDivisor !== undefined && e.timeDivisor > 1) out.timeDivisor = e.timeDivisor;
+  if (e.holdUs !== undefined && e.holdUs > 0) out.holdUs = e.holdUs;
   return out;
 }

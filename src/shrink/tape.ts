@@ -93,11 +93,105 @@ export interface TapeShrinkResult {
 }
 
 /**
- * Minimizes `initial` (assumed to pass `test`) until no single pass makes progress or the budget
- * runs out. Passes, in order, each over chunk sizes that halve down to 1:
- *  1. delete a chunk (from the end backwards, so earlier choices keep their meaning longest);
- *  2. replace a chunk by zeros;
- *  3. lower each remaining non-zero entry by binary search.
+ * The tape passes as a step of a larger search: `tryTapes` tries candidates in order and adopts the
+ * first that still fails (returning its index, or -1 when none does or the budget is spent), and
+ * `best` is the tape currently held. Every candidate is smaller than `best()` in shortlex order.
+ *
+ * Passes, in order, each over chunk sizes that halve down to 1:
+ *  1. the empty tape (every choice at its default);
+ *  2. replace a chunk by zeros (a zero is "nothing happens": no fault, no pause, the first option),
+ *     which keeps every later choice in its place;
+ *  3. delete a chunk (from the end backwards, so earlier choices keep their meaning longest);
+ *  4. lower each remaining non-zero entry: to 0, then by halving the distance.
+ * Nothing here knows what a choice means, so choices added to the tape later (scheduling points,
+ * say) shrink the same way.
+ */
+export function* tapePasses<Y, R>(
+  best: () => readonly number[],
+  tryTapes: (tapes: number[][]) => Generator<Y, number, R>,
+  exhausted: () => boolean,
+  /** Which passes: deletions and zeroings ("structure"), lowering ("values"), or all. */
+  which: "structure" | "values" | "all" = "all",
+): Generator<Y, boolean, R> {
+  let any = false;
+  const smaller = (cands: number[][]) => {
+    const b = best();
+    return cands.map(trimTape).filter((c) => shortlexLess(c, b));
+  };
+  if (which !== "values" && best().length > 0 && (yield* tryTapes([[]])) >= 0) return true;
+
+  // Zeroings, then deletions: at each chunk size, all chunks are offered at once, in order; after
+  // a success the sweep goes on from where it was.
+  for (const mode of which === "values" ? [] : (["zero", "delete"] as const)) {
+    for (const k of chunkSizes(best().length)) {
+      let pos = mode === "delete" ? best().length - k : 0;
+      for (;;) {
+        if (exhausted()) return any;
+        const b = best();
+        const starts: number[] = [];
+        if (mode === "delete") for (let i = Math.min(pos, b.length - k); i >= 0; i -= k) starts.push(i);
+        else
+          for (let i = pos; i + k <= b.length; i += k) {
+            let allZero = true;
+            for (let j = i; j < i + k; j++) if (b[j] !== 0) allZero = false;
+            if (!allZero) starts.push(i);
+          }
+        const cands = starts.map((i) => {
+          if (mode === "delete") return [...b.slice(0, i), ...b.slice(i + k)];
+          const c = b.slice();
+          c.fill(0, i, i + k);
+          return c;
+        });
+        const kept = cands.map((c, i) => ({ c: trimTape(c), i })).filter(({ c }) => shortlexLess(c, b));
+        if (kept.length === 0) break;
+        const hit = yield* tryTapes(kept.map((x) => x.c));
+        if (hit < 0) break;
+        any = true;
+        const at = starts[kept[hit]!.i]!;
+        pos = mode === "delete" ? at - k : at + k;
+        if (pos < 0) break;
+      }
+    }
+  }
+
+  // Lowering: per entry, 0 first, then a binary search between 0 and the current value.
+  for (let i = 0; which !== "structure" && i < best().length && !exhausted(); i++) {
+    let lo = 0;
+    let hi = best()[i]!;
+    if (hi === 0) continue;
+    const withValue = (x: number) => {
+      const c = best().slice();
+      c[i] = x;
+      return c;
+    };
+    const zero = smaller([withValue(0)]);
+    if (zero.length > 0 && (yield* tryTapes(zero)) >= 0) {
+      any = true;
+      continue;
+    }
+    while (hi - lo > 1 && !exhausted() && i < best().length && best()[i] === hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const c = smaller([withValue(mid)]);
+      if (c.length > 0 && (yield* tryTapes(c)) >= 0) {
+        any = true;
+        hi = mid;
+      } else lo = mid;
+    }
+  }
+  return any;
+}
+
+function chunkSizes(len: number): number[] {
+  const sizes: number[] = [];
+  let k = 1;
+  while (k * 2 <= len) k *= 2;
+  for (; k >= 1; k = Math.floor(k / 2)) sizes.push(k);
+  return sizes;
+}
+
+/**
+ * Minimizes `initial` (assumed to pass `test`) with the tape passes alone, until none makes
+ * progress or the budget runs out.
  */
 export function shrinkTape(
   initial: readonly number[],
@@ -107,92 +201,34 @@ export function shrinkTape(
   const start = trimTape(initial);
   let best = start;
   const seen = new Set<string>([tapeKey(best)]);
-
-  const attempt = (raw: readonly number[]): boolean => {
-    const cand = trimTape(raw);
-    if (!shortlexLess(cand, best)) return false;
-    const key = tapeKey(cand);
-    if (seen.has(key)) return false;
-    if (!attempts.take()) return false;
-    seen.add(key);
-    const r = test(cand);
-    if (!r.ok) return false;
-    const used = r.tape ? trimTape(r.tape) : cand;
-    best = shortlexLess(used, cand) ? used : cand;
-    seen.add(tapeKey(best));
-    return true;
-  };
-
-  let progress = true;
-  while (progress && !attempts.exhausted) {
-    progress = false;
-    // The simplest tape of all first: every choice at its default.
-    if (best.length > 0 && attempt([])) progress = true;
-    if (deleteChunks()) progress = true;
-    if (zeroChunks()) progress = true;
-    if (lowerEntries()) progress = true;
+  // biome-ignore lint/correctness/useYield: it runs its tests in place; tapePasses takes the generator form
+  function* tryTapes(tapes: number[][]): Generator<never, number, unknown> {
+    for (let i = 0; i < tapes.length; i++) {
+      const cand = trimTape(tapes[i]!);
+      if (!shortlexLess(cand, best)) continue;
+      const key = tapeKey(cand);
+      if (seen.has(key)) continue;
+      if (!attempts.take()) return -1;
+      seen.add(key);
+      const r = test(cand);
+      if (!r.ok) continue;
+      const used = r.tape ? trimTape(r.tape) : cand;
+      best = shortlexLess(used, cand) ? used : cand;
+      seen.add(tapeKey(best));
+      return i;
+    }
+    return -1;
+  }
+  for (;;) {
+    if (attempts.exhausted) break;
+    const pass = tapePasses(
+      () => best,
+      tryTapes,
+      () => attempts.exhausted,
+    );
+    let step = pass.next();
+    while (!step.done) step = pass.next();
+    if (!step.value) break;
   }
   return { tape: best, improved: shortlexLess(best, start) };
-
-  function chunkSizes(len: number): number[] {
-    const sizes: number[] = [];
-    let k = 1;
-    while (k * 2 <= len) k *= 2;
-    for (; k >= 1; k = Math.floor(k / 2)) sizes.push(k);
-    return sizes;
-  }
-
-  function deleteChunks(): boolean {
-    let any = false;
-    for (const k of chunkSizes(best.length)) {
-      for (let i = best.length - k; i >= 0 && !attempts.exhausted; i -= k) {
-        if (i + k > best.length) continue;
-        if (attempt([...best.slice(0, i), ...best.slice(i + k)])) any = true;
-      }
-    }
-    return any;
-  }
-
-  function zeroChunks(): boolean {
-    let any = false;
-    for (const k of chunkSizes(best.length)) {
-      for (let i = 0; i + k <= best.length && !attempts.exhausted; i += k) {
-        let allZero = true;
-        for (let j = i; j < i + k; j++) if (best[j] !== 0) allZero = false;
-        if (allZero) continue;
-        const cand = best.slice();
-        cand.fill(0, i, i + k);
-        if (attempt(cand)) any = true;
-      }
-    }
-    return any;
-  }
-
-  function lowerEntries(): boolean {
-    let any = false;
-    for (let i = 0; i < best.length && !attempts.exhausted; i++) {
-      const v = best[i]!;
-      if (v === 0) continue;
-      // Invariant: `hi` passes (it is the current value); `lo` is not known to pass.
-      let lo = 0;
-      let hi = v;
-      const withValue = (x: number) => {
-        const c = best.slice();
-        c[i] = x;
-        return c;
-      };
-      if (attempt(withValue(0))) {
-        any = true;
-        continue;
-      }
-      while (hi - lo > 1 && !attempts.exhausted && i < best.length && best[i] === hi) {
-        const mid = lo + Math.floor((hi - lo) / 2);
-        if (attempt(withValue(mid))) {
-          any = true;
-          hi = mid;
-        } else lo = mid;
-      }
-    }
-    return any;
-  }
 }

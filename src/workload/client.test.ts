@@ -47,4 +47,22 @@ describe("ClientProgram", () => {
     const p = cut[3];
     expect(p?.kind === "pause" && p.us >= 200 && p.us <= 1800).toBe(true);
   });
+
+  it("onlyKeys waits out ops on other keys, and holdUs adds a stand-in latency to every op not issued", () => {
+    const gen = {
+      mix: { append: 1, r: 1 },
+      keys: ["a", "b"],
+      thinkUs: [100, 900] as [number, number],
+      maxOps: 12,
+    };
+    const all = actions({ names: ["p0"], generator: gen });
+    const only = actions({ names: ["p0"], generator: { ...gen, onlyKeys: ["a"] } });
+    const held = actions({ names: ["p0"], generator: { ...gen, onlyKeys: ["a"], holdUs: 5000 } });
+    // The same draws: the ops on "a" are exactly those of the full sequence, in order.
+    const onA = all.filter((a) => a.kind === "step" && a.mops[0]![1] === "a");
+    expect(only.filter((a) => a.kind === "step")).toEqual(onA);
+    expect(held.filter((a) => a.kind === "step")).toEqual(onA);
+    const pauses = (xs: ClientAction[]) => xs.flatMap((a) => (a.kind === "pause" ? [a.us] : []));
+    expect(pauses(held)).toEqual(pauses(only).map((us) => us + 5000));
+  });
 });

@@ -34,6 +34,7 @@ export class ClientProgram {
   private readonly weights: number[];
   private readonly total: number;
   private readonly dropped: ReadonlySet<number>;
+  private readonly onlyKeys: ReadonlySet<Key> | undefined;
 
   constructor(
     readonly spec: ClientSpec,
@@ -45,6 +46,7 @@ export class ClientProgram {
     this.weights = this.kinds.map((k) => mix[k] ?? 0);
     this.total = this.weights.reduce((a, b) => a + b, 0);
     this.dropped = new Set(spec.generator?.dropOps ?? []);
+    this.onlyKeys = spec.generator?.onlyKeys ? new Set(spec.generator.onlyKeys) : undefined;
     for (const item of spec.script ?? []) {
       if (!Array.isArray(item)) continue;
       for (const [f, k, v] of item) {
@@ -81,12 +83,17 @@ export class ClientProgram {
       while (this.dropped.has(this.generated) && (gen.maxOps === undefined || this.generated < gen.maxOps)) {
         this.generated++;
         this.draw(gen);
-        us += this.thinkUs();
+        us += this.thinkUs() + (gen.holdUs ?? 0);
       }
       return { kind: "pause", us };
     }
     this.generated++;
-    return { kind: "step", mops: this.draw(gen) };
+    const mops = this.draw(gen);
+    const only = this.onlyKeys;
+    // An op on other keys is waited out like a dropped one (its think time is the same draw).
+    if (only !== undefined && !mops.some((m) => only.has(m[1])))
+      return { kind: "pause", us: this.thinkUs() + (gen.holdUs ?? 0) };
+    return { kind: "step", mops };
   }
 
   thinkUs(): number {

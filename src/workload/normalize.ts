@@ -42,6 +42,59 @@ function duration(field: string, d: unknown): number {
   }
 }
 
+const isKey = (k: unknown) => typeof k === "string" || (typeof k === "number" && Number.isInteger(k));
+const isInt = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
+/** What each helper writes into a step, by micro-op: the checker reads these shapes. */
+const VALUE_SHAPES: Record<string, { ok: (v: unknown) => boolean; expected: string }> = {
+  append: { ok: isInt, expected: "an integer element (rpush(key, 1))" },
+  lpush: { ok: isInt, expected: "an integer element (lpush(key, 1))" },
+  hset: {
+    ok: (v) => Array.isArray(v) && typeof v[0] === "string" && isInt(v[1]),
+    expected: 'a string field and an integer value (hset(key, "f", 1))',
+  },
+  hdel: {
+    ok: (v) => Array.isArray(v) && typeof v[0] === "string",
+    expected: 'a string field (hdel(key, "f"))',
+  },
+  hget: {
+    ok: (v) => Array.isArray(v) && typeof v[0] === "string",
+    expected: 'a string field (hget(key, "f"))',
+  },
+};
+
+/** A script item: sleep(d), or a step of micro-ops as the helpers (rpush, lrange, txn…) build them. */
+function checkScriptItem(field: string, item: unknown): void {
+  if (item !== null && typeof item === "object" && !Array.isArray(item)) {
+    const us = (item as { pauseUs?: unknown }).pauseUs;
+    if (typeof us === "number" && us >= 0) return;
+    throw new ScenarioError(field, "expected a step (rpush(...), lrange(...), txn(...)) or sleep(duration)");
+  }
+  if (!Array.isArray(item) || item.length === 0) {
+    throw new ScenarioError(field, "expected a step (rpush(...), lrange(...), txn(...)) or sleep(duration)");
+  }
+  item.forEach((mop, m) => {
+    const at = item.length > 1 ? `${field}[${m}]` : field;
+    if (!Array.isArray(mop) || mop.length !== 3 || typeof mop[0] !== "string" || !OP_KINDS.has(mop[0])) {
+      throw new ScenarioError(at, "expected a micro-op built by a step helper such as rpush(key, 1)");
+    }
+    const [fn, key, value] = mop as [string, unknown, unknown];
+    if (!isKey(key)) {
+      throw new ScenarioError(
+        at,
+        `${fn}: expected a key (a string or an integer), found ${JSON.stringify(key)}`,
+      );
+    }
+    const shape = VALUE_SHAPES[fn];
+    if (shape && !shape.ok(value)) {
+      const shown = Array.isArray(value) ? JSON.stringify(value.slice(0, 2)) : JSON.stringify(value);
+      throw new ScenarioError(
+        at,
+        `${fn} on ${JSON.stringify(key)}: expected ${shape.expected}, found ${shown}`,
+      );
+    }
+  });
+}
+
 export function normalizeScenario(raw: unknown, name: string): Scenario {
   if (raw === null || typeof raw !== "object") {
     throw new ScenarioError("default export", "expected a scenario object (use scenario({...}))");
@@ -57,14 +110,46 @@ export function normalizeScenario(raw: unknown, name: string): Scenario {
       `expected an integer from 1 to 9, found ${JSON.stringify(nodes)}`,
     );
   }
+  // Raft needs a majority: with 2 nodes that is both, so one crash, partition or leadership move
+  // stops every write. One node is a store without replication, with nothing for faults to break.
+  if (nodes === 2) {
+    throw new ScenarioError(
+      "cluster.nodes",
+      "2 nodes cannot lose one (a Raft majority of 2 is both); use 3 or more, or 1 for a single replica without faults",
+    );
+  }
+  if (nodes === 1 && (spec.faults ?? []).length > 0) {
+    throw new ScenarioError(
+      "cluster.nodes",
+      "1 node is a single replica: there is no other node for faults to separate it from; use 3 or more nodes with faults",
+    );
+  }
   if (!Array.isArray(spec.clients) || spec.clients.length === 0) {
     throw new ScenarioError("clients", "expected a non-empty array of script(...) or generate(...) clients");
   }
+  const seen = new Map<string, number>();
   spec.clients.forEach((c, i) => {
     const f = `clients[${i}]`;
     if (!Array.isArray(c.names) || c.names.length === 0)
       throw new ScenarioError(`${f}.names`, "expected names");
+    for (const n of c.names) {
+      // Each name is one Jepsen process: two clients by one name would share its history lane.
+      const other = seen.get(n);
+      if (other !== undefined) {
+        throw new ScenarioError(
+          `${f}.names`,
+          `duplicate client name ${JSON.stringify(n)} (also in clients[${other}]); every client needs its own name`,
+        );
+      }
+      seen.set(n, i);
+    }
     if (!c.script && !c.generator) throw new ScenarioError(f, "expected a script or a generator");
+    if (c.script !== undefined) {
+      if (!Array.isArray(c.script)) throw new ScenarioError(`${f}.script`, "expected an array of steps");
+      c.script.forEach((item, j) => {
+        checkScriptItem(`${f}.script[${j}]`, item);
+      });
+    }
     if (c.generator) {
       const g = c.generator;
       if (!g.mix || typeof g.mix !== "object")
@@ -81,6 +166,14 @@ export function normalizeScenario(raw: unknown, name: string): Scenario {
       }
       if (!Array.isArray(g.keys) || g.keys.length === 0)
         throw new ScenarioError(`${f}.generator.keys`, "expected keys");
+      g.keys.forEach((k, j) => {
+        if (!isKey(k)) {
+          throw new ScenarioError(
+            `${f}.generator.keys[${j}]`,
+            `expected a key (a string or an integer), found ${JSON.stringify(k)}`,
+          );
+        }
+      });
     }
     if (c.startAt !== undefined) duration(`${f}.startAt`, c.startAt);
   });

@@ -59,6 +59,17 @@ export interface GeneratorSpec {
    * that passed between the ops around them.
    */
   dropOps?: number[];
+  /**
+   * Only ops that touch one of these keys are issued; the others are drawn with their think times
+   * and waited out, like `dropOps`, so the ops kept are exactly those of the full sequence.
+   */
+  onlyKeys?: Array<number | string>;
+  /**
+   * An op drawn but not issued (`dropOps`, `onlyKeys`) is waited out for this long on top of its
+   * think time (µs; default 0), standing in for the time it would have taken, so that the ops
+   * after it keep their place relative to other clients and to faults.
+   */
+  holdUs?: number;
 }
 
 export interface ClientSpec {
@@ -75,7 +86,19 @@ export interface ClientSpec {
 
 export type FaultSpec =
   | { kind: "scripted"; at: Duration; fault: FaultAction }
-  | { kind: "random"; rates: Partial<Record<RandomFaultKind, number>>; from?: Duration; to?: Duration };
+  | {
+      kind: "random";
+      rates: Partial<Record<RandomFaultKind, number>>;
+      from?: Duration;
+      to?: Duration;
+      /**
+       * Per kind: arrivals (0-based, in time order) drawn but not injected. Every arrival is still
+       * drawn, so removing one leaves the others where they were.
+       */
+      skip?: Partial<Record<RandomFaultKind, number[]>>;
+      /** Lasting faults last this many times shorter than drawn (default 1). */
+      durationDivisor?: number;
+    };
 
 export type RandomFaultKind =
   | "partition-halves"
