@@ -92,6 +92,8 @@ export interface RaftClusterOptions<T> {
   forwardProposals?: boolean;
   maxEntriesPerMsg?: number;
   maxInflightMsgs?: number;
+  /** ReadIndex/VerifyLeader requests queued while a round is in flight share the next round (default false). */
+  batchReads?: boolean;
   /** fsync latency of a ready's entries and hard state (default 0: synchronous). */
   persistDelayUs?: number;
   /** A crash loses entries and hard state not yet durable (default false). */
@@ -299,6 +301,7 @@ export class RaftCluster<T> {
       forwardProposals: this.forwardProposals,
       maxEntriesPerMsg: opts.maxEntriesPerMsg,
       maxInflightMsgs: opts.maxInflightMsgs,
+      batchReads: opts.batchReads ?? false,
       bugs: opts.bugs,
     };
     const margin = opts.bugs?.leaseWithoutDriftBound ? 0 : t.leaseMarginUs;
