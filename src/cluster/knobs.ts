@@ -40,6 +40,13 @@ export interface ClusterKnobs {
   persistDelayUs: number;
   /** Clock-skew faults may exceed the lease's drift bound (breaks lease reads by design). */
   clockSkewBeyondBound: boolean;
+  /**
+   * ReadIndex/VerifyLeader requests queued while a round is in flight share the next round (the
+   * batching read loop of etcd's own server). Off by default: elastickv's engine hands every
+   * request to Raft on its own (one ReadIndex, hence one heartbeat round, per request; a quorum
+   * acknowledgement then releases every earlier request too, which the model always does).
+   */
+  readBatching: boolean;
 }
 
 export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
@@ -55,6 +62,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   storeInvariants: false,
   persistDelayUs: 100,
   clockSkewBeyondBound: false,
+  readBatching: false,
 });
 
 const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
@@ -71,6 +79,8 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
   clockSkewBeyondBound:
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
+  readBatching:
+    "a leader confirms every ReadIndex/VerifyLeader request queued while a round is in flight with the next single heartbeat round (an etcd-server-style read loop; false, as elastickv: one round per request)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
@@ -98,6 +108,8 @@ const descriptions: Record<string, string> = {
 export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.freeze({
   catalogBootstrap: false,
   leaderProxy: "coarse",
+  // Runs recorded before read batching gave every ReadIndex/VerifyLeader its own round.
+  readBatching: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

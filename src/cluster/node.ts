@@ -348,14 +348,14 @@ export class SimNode {
         if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
         const resume = later();
         if (pause === 0) this.readStep(e, resume);
-        else sim.schedule(pause, () => this.readStep(e, resume));
+        else sim.schedule(pause, () => this.readStep(e, resume), "sched.read");
         return PENDING;
       }
       case "sched": {
         const pause = e.pauseUs ?? (sched.active ? sched.delay(task) : 0);
         if (pause === 0) return undefined;
         const resume = later();
-        sim.schedule(pause, () => resume(undefined));
+        sim.schedule(pause, () => resume(undefined), "sched.pause");
         return PENDING;
       }
       case "propose": {
@@ -381,7 +381,7 @@ export class SimNode {
         // A retry loop's backoff: the pause of a scheduling point comes on top.
         const pause = sched.active ? sched.delay(task) : 0;
         const resume = later();
-        sim.schedule(Math.max(0, Math.round(e.us)) + pause, () => resume(undefined));
+        sim.schedule(Math.max(0, Math.round(e.us)) + pause, () => resume(undefined), "task.sleep");
         return PENDING;
       }
       case "forward":
@@ -406,7 +406,7 @@ export class SimNode {
     return (v) => {
       const pause = sched.delay(task);
       if (pause === 0) resume(v);
-      else this.d.sim.schedule(pause, () => resume(v));
+      else this.d.sim.schedule(pause, () => resume(v), "sched.resume");
     };
   }
 
@@ -487,7 +487,7 @@ export class SimNode {
           } satisfies DispatchResult);
           return;
         }
-        sim.schedule(knobs.leaderRetryIntervalMs * 1000, attempt);
+        sim.schedule(knobs.leaderRetryIntervalMs * 1000, attempt, "proxy.retry");
         return;
       }
       const id = this.nextId++;

@@ -194,6 +194,7 @@ export function runScenario(input: RunInput): RunOutcome {
     },
     preVote: knobs.preVote,
     checkQuorum: knobs.checkQuorum,
+    batchReads: knobs.readBatching,
     persistDelayUs: knobs.persistDelayUs,
     lossUnpersistedOnCrash: true,
     leaseReadWaitsForApply: knobs.pointReadFence === "before",

@@ -244,7 +244,7 @@ export class Network<M> {
     for (let k = 0; k < this.held.length; k++) {
       if (this.held[k] !== undefined) {
         this.releaseAt[k] = now;
-        this.sim.atWith(now, this.releaseFn, k);
+        this.sim.atWith(now, this.releaseFn, k, "net.release");
       }
     }
   }
@@ -297,7 +297,7 @@ export class Network<M> {
     const last = this.lastArrival[k];
     if (t < last && !this.cfg.reorder) t = last;
     if (t > last) this.lastArrival[k] = t;
-    this.sim.atWith(t, this.arriveFn, { from, to, msg, epoch: this.epochs[to] });
+    this.sim.atWith(t, this.arriveFn, { from, to, msg, epoch: this.epochs[to] }, packetKind);
   }
 
   private arrive(p: Packet<M>): void {
@@ -316,7 +316,7 @@ export class Network<M> {
         if (this.releaseAt[k] < 0) {
           const at = Math.max(until, this.sim.now);
           this.releaseAt[k] = at;
-          this.sim.atWith(at, this.releaseFn, k);
+          this.sim.atWith(at, this.releaseFn, k, "net.release");
         }
         return;
       }
@@ -331,7 +331,7 @@ export class Network<M> {
     const until = this.clogEnd(k, Math.floor(k / n), k % n);
     if (until > now) {
       this.releaseAt[k] = until;
-      this.sim.atWith(until, this.releaseFn, k);
+      this.sim.atWith(until, this.releaseFn, k, "net.release");
       return;
     }
     this.releaseAt[k] = -1;
@@ -395,4 +395,17 @@ function checkDuration(d: number): number {
   const r = Math.round(d);
   if (!(r >= 0) || !Number.isFinite(r)) throw new RangeError(`Network: duration must be >= 0, got ${d}`);
   return r;
+}
+
+/**
+ * A delivery's kind for event profiles: the message's own `type` (or `t`) when it has a string
+ * one, so that the network stays ignorant of what the messages mean.
+ */
+function packetKind(p: Packet<unknown>): string {
+  const m = p.msg as { type?: unknown; t?: unknown } | null;
+  if (m !== null && typeof m === "object") {
+    if (typeof m.type === "string") return `net:${m.type}`;
+    if (typeof m.t === "string") return `net:${m.t}`;
+  }
+  return "net:message";
 }

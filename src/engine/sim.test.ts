@@ -200,3 +200,45 @@ describe("Clocks", () => {
     expect(() => clocks.wallUs(3)).toThrow(RangeError);
   });
 });
+
+describe("Simulation event kinds", () => {
+  /** A small self-scheduling workload with cancellations; returns what ran and the trace hash. */
+  function workload(): { ran: string[]; hash: string; events: number } {
+    const sim = new Simulation();
+    const ran: string[] = [];
+    const tick = (n: number) => {
+      ran.push(`tick${n}@${sim.now}`);
+      if (n < 20) sim.scheduleWith((n * 7) % 5, tick, n + 1, "tick");
+    };
+    sim.scheduleWith(0, tick, 0, "tick");
+    for (let i = 0; i < 10; i++) {
+      const id = sim.schedule(i * 3, () => ran.push(`plain${i}@${sim.now}`));
+      if (i % 3 === 0) sim.cancel(id);
+    }
+    sim.atWith(
+      4,
+      (m: { t: string }) => ran.push(m.t),
+      { t: "msg" },
+      (m) => `net:${m.t}`,
+    );
+    sim.run();
+    return { ran, hash: sim.traceHash(), events: sim.eventCount };
+  }
+
+  it("counting by kind changes neither the order, the times nor the trace hash", () => {
+    const plain = workload();
+    const counts = new Map<string, number>();
+    Simulation.countKindsInto = counts;
+    let counted: ReturnType<typeof workload>;
+    try {
+      counted = workload();
+    } finally {
+      Simulation.countKindsInto = undefined;
+    }
+    expect(counted).toEqual(plain);
+    expect(counts.get("tick")).toBe(21);
+    expect(counts.get("net:msg")).toBe(1);
+    expect(counts.get("anonymous")).toBe(6);
+    expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(plain.events);
+  });
+});

@@ -92,6 +92,8 @@ export interface RaftClusterOptions<T> {
   forwardProposals?: boolean;
   maxEntriesPerMsg?: number;
   maxInflightMsgs?: number;
+  /** ReadIndex/VerifyLeader requests queued while a round is in flight share the next round (default false). */
+  batchReads?: boolean;
   /** fsync latency of a ready's entries and hard state (default 0: synchronous). */
   persistDelayUs?: number;
   /** A crash loses entries and hard state not yet durable (default false). */
@@ -299,6 +301,7 @@ export class RaftCluster<T> {
       forwardProposals: this.forwardProposals,
       maxEntriesPerMsg: opts.maxEntriesPerMsg,
       maxInflightMsgs: opts.maxInflightMsgs,
+      batchReads: opts.batchReads ?? false,
       bugs: opts.bugs,
     };
     const margin = opts.bugs?.leaseWithoutDriftBound ? 0 : t.leaseMarginUs;
@@ -341,7 +344,7 @@ export class RaftCluster<T> {
     // Random tick phases, so that nodes' timers do not fire in lockstep.
     for (const h of this.hosts) {
       h.lastTickWall = this.clocks.wallUs(h.id) - h.rand.int(t.tickUs);
-      h.tickTimer = this.sim.scheduleWith(1 + h.rand.int(t.tickUs), this.tickFn, h);
+      h.tickTimer = this.sim.scheduleWith(1 + h.rand.int(t.tickUs), this.tickFn, h, "raft.tick");
     }
   }
 
@@ -480,7 +483,11 @@ export class RaftCluster<T> {
           this.later(() => cb(true));
         } else {
           const req: ReadRequest = { cb, verify: false, index: r.commit, timer: -1, done: false };
-          req.timer = this.sim.schedule(this.readTimeoutUs, () => this.readDone(req, false));
+          req.timer = this.sim.schedule(
+            this.readTimeoutUs,
+            () => this.readDone(req, false),
+            "raft.read-timeout",
+          );
           h.waiters.push(req);
         }
         return;
@@ -567,7 +574,7 @@ export class RaftCluster<T> {
     this.event(h, "restart");
     this.onRestartCb?.(node);
     h.lastTickWall = this.clocks.wallUs(node);
-    h.tickTimer = this.sim.scheduleWith(this.timing.tickUs, this.tickFn, h);
+    h.tickTimer = this.sim.scheduleWith(this.timing.tickUs, this.tickFn, h, "raft.tick");
     this.flush(h);
   }
 
@@ -609,8 +616,8 @@ export class RaftCluster<T> {
     );
   }
 
-  private later(f: () => void): void {
-    this.sim.scheduleWith(0, this.runFn, f);
+  private later(f: () => void, kind = "raft.reply"): void {
+    this.sim.scheduleWith(0, this.runFn, f, kind);
   }
 
   private leaseUsable(h: Hosted<T>): boolean {
@@ -639,7 +646,7 @@ export class RaftCluster<T> {
     }
     if (!h.up) return;
     // A backward jump leaves the next tick far ahead: the node's timers stall until its clock catches up.
-    h.tickTimer = this.sim.scheduleWith(h.lastTickWall + tickUs - wall, this.tickFn, h);
+    h.tickTimer = this.sim.scheduleWith(h.lastTickWall + tickUs - wall, this.tickFn, h, "raft.tick");
   }
 
   private deliver(h: Hosted<T>, m: Message<T>): void {
@@ -664,7 +671,7 @@ export class RaftCluster<T> {
         if (rd.entriesToPersist.length !== 0 || rd.hardState !== undefined) {
           if (this.persistDelayUs > 0) {
             h.persisting = rd;
-            h.persistTimer = this.sim.scheduleWith(this.persistDelayUs, this.persistFn, h);
+            h.persistTimer = this.sim.scheduleWith(this.persistDelayUs, this.persistFn, h, "raft.fsync");
             break;
           }
           this.writeDurable(h, rd);
@@ -891,10 +898,14 @@ export class RaftCluster<T> {
     }
     const ctx = h.nextCtx++;
     const req: ReadRequest = { cb, verify, index: -1, timer: -1, done: false };
-    req.timer = this.sim.schedule(this.readTimeoutUs, () => {
-      h.reads.delete(ctx);
-      this.readDone(req, false);
-    });
+    req.timer = this.sim.schedule(
+      this.readTimeoutUs,
+      () => {
+        h.reads.delete(ctx);
+        this.readDone(req, false);
+      },
+      "raft.read-timeout",
+    );
     h.reads.set(ctx, req);
     h.raft.readIndex(ctx);
     this.flush(h);

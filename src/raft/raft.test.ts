@@ -356,6 +356,55 @@ describe("RaftNode transfer and reads", () => {
     expect(net.quorumAcks[0].length).toBeGreaterThan(0);
   });
 
+  it("with batching, reads that arrive while a round is in flight share the next single round", () => {
+    const count = (net: Net): number => {
+      let heartbeats = 0;
+      net.drop = (m) => {
+        if (m.type === "heartbeat") heartbeats++;
+        return false;
+      };
+      net.nodes[0].readIndex(1);
+      // Two more while the first round is out; a fourth from a follower.
+      net.nodes[0].readIndex(2);
+      net.nodes[0].readIndex(3);
+      net.nodes[2].readIndex(4);
+      net.settle();
+      return heartbeats;
+    };
+    const batched = new Net(3, { batchReads: true });
+    batched.elect(0);
+    batched.nodes[0].propose("a");
+    batched.settle();
+    const each = new Net(3);
+    each.elect(0);
+    each.nodes[0].propose("a");
+    each.settle();
+    // Two followers per round: the first read's round, then one for everything held.
+    expect(count(batched)).toBe(4);
+    expect(count(each)).toBe(8);
+    const mine = [
+      { index: 2, ctx: 1 },
+      { index: 2, ctx: 2 },
+      { index: 2, ctx: 3 },
+    ];
+    expect(batched.reads[0]).toEqual(mine);
+    expect(each.reads[0]).toEqual(mine);
+    expect(batched.reads[2]).toEqual([{ index: 2, ctx: 4 }]);
+    expect(batched.nodes[0].readOnly.toString()).toContain("queued=0");
+    expect(batched.nodes[0].readOnly.toString()).toContain("held=0");
+  });
+
+  it("with batching, held reads of a leader that steps down are dropped", () => {
+    const net = new Net(3, { batchReads: true });
+    net.elect(0);
+    net.isolate(0);
+    net.nodes[0].readIndex(1);
+    net.nodes[0].readIndex(2);
+    net.tick(0, 25);
+    expect(net.nodes[0].role).toBe("follower");
+    expect(net.dropped[0]).toEqual([1, 2]);
+  });
+
   it("a follower forwards ReadIndex to its leader", () => {
     const net = new Net(3);
     net.elect(0);

@@ -138,6 +138,11 @@ export interface RaftConfig {
   /** Followers forward proposals to the leader (etcd's default); elastickv's adapter proxies instead. */
   forwardProposals?: boolean;
   maxEntriesPerMsg?: number;
+  /**
+   * ReadIndex requests that arrive while a confirming round is in flight wait for the next single
+   * heartbeat round instead of starting one each (the real engine's read loop; default false).
+   */
+  batchReads?: boolean;
   maxInflightMsgs?: number;
   bugs?: RaftBugs;
 }
@@ -266,7 +271,7 @@ export class RaftNode<T> {
 
     this.progress = Array.from({ length: n }, () => new Progress(this.maxInflight));
     this.votes = new VoteTally(n, this.quorum);
-    this.readOnly = new ReadOnly(n, this.quorum);
+    this.readOnly = new ReadOnly(n, this.quorum, cfg.batchReads ?? false);
     this.matchScratch = new Array(n).fill(0);
     this.becomeFollower(this.term, NONE);
   }
@@ -903,6 +908,15 @@ export class RaftNode<T> {
     if (q === 0) return;
     this.quorumAckOut = q;
     for (const r of this.readOnly.takeConfirmed()) this.respondRead(r.from, r.index, r.ctx);
+    if (this.readOnly.hasHeld) this.startHeldRound();
+  }
+
+  /** Batching: once no round is in flight, every held read joins one new round. */
+  private startHeldRound(): void {
+    const ro = this.readOnly;
+    if (ro.inFlight || !ro.hasHeld) return;
+    for (const r of ro.takeHeld()) ro.addRequest(this.commit, r.from, r.ctx);
+    this.bcastHeartbeat();
   }
 
   private respondRead(from: number, index: number, ctx: number): void {
@@ -924,6 +938,10 @@ export class RaftNode<T> {
     if (!this.committedInCurrentTerm) {
       // Until the leader commits in its term, its commit index may lag earlier commits.
       this.readOnly.wait(from, ctx);
+      return;
+    }
+    if (this.readOnly.batching && this.readOnly.inFlight) {
+      this.readOnly.hold(from, ctx);
       return;
     }
     this.readOnly.addRequest(this.commit, from, ctx);

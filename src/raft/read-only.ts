@@ -10,6 +10,10 @@
  * counted in requests rather than rounds). The rounds a quorum acknowledged also feed the host's
  * leader lease.
  *
+ * With batching on (the real engine's read loop), a request that arrives while a round is in
+ * flight is held instead of starting a round of its own; once the round in flight is confirmed,
+ * every held request joins one new round, read at the commit index of that moment.
+ *
  * Two more queues live here: reads that reach a new leader before it has committed an entry of
  * its term (its commit index may still lag the real one, so they wait), and, on a follower, the
  * ids of reads it forwarded to its leader and has not heard back about.
@@ -47,10 +51,14 @@ export class ReadOnly {
   private waiting: WaitingRead[] = [];
   /** Follower: read ids forwarded to the leader and not yet answered. */
   private readonly forwarded: number[] = [];
+  /** Batching: reads that arrived while a round was in flight, for the next round. */
+  private held: WaitingRead[] = [];
 
   constructor(
     private readonly n: number,
     private readonly quorum: number,
+    /** Requests arriving while a round is in flight wait for the next single round. */
+    readonly batching = false,
   ) {
     this.acks = new Array(n).fill(0);
   }
@@ -60,7 +68,9 @@ export class ReadOnly {
     this.acks.fill(0);
     for (const r of this.queue) if (r.from === self) dropped.push(r.ctx);
     for (const r of this.waiting) if (r.from === self) dropped.push(r.ctx);
+    for (const r of this.held) if (r.from === self) dropped.push(r.ctx);
     if (this.queue.length !== 0) this.queue = [];
+    if (this.held.length !== 0) this.held = [];
     if (this.waiting.length !== 0) this.waiting = [];
     this.quorumRound = this.round;
   }
@@ -99,6 +109,27 @@ export class ReadOnly {
     let k = 0;
     while (k < rq.length && rq[k].round <= this.quorumRound) k++;
     return k === 0 ? NOTHING : rq.splice(0, k);
+  }
+
+  /** Whether a round with requests is waiting for its quorum (confirmed ones leave the queue at once). */
+  get inFlight(): boolean {
+    return this.queue.length !== 0;
+  }
+
+  /** Batching: holds a read that arrived while a round was in flight. */
+  hold(from: number, ctx: number): void {
+    this.held.push({ from, ctx });
+  }
+
+  /** Batching: removes and returns the held reads, in arrival order. */
+  takeHeld(): readonly WaitingRead[] {
+    const h = this.held;
+    if (h.length !== 0) this.held = [];
+    return h;
+  }
+
+  get hasHeld(): boolean {
+    return this.held.length !== 0;
   }
 
   /** Holds a read until the leader commits in its term. */
@@ -144,7 +175,8 @@ export class ReadOnly {
   toString(): string {
     return (
       `round=${this.round} quorum-round=${this.quorumRound} queued=${this.queue.length}` +
-      ` waiting=${this.waiting.length} forwarded=${this.forwarded.length}`
+      ` waiting=${this.waiting.length} forwarded=${this.forwarded.length}` +
+      (this.batching ? ` held=${this.held.length}` : "")
     );
   }
 }
