@@ -1,4 +1,5 @@
 /** Reading and writing histories in either supported format. */
+import { isAscii } from "node:buffer";
 import { EdnHistoryParser, historyToEdn, parseEdnHistory } from "./edn.ts";
 import type { History } from "./history.ts";
 import { historyToJsonl, JsonlHistoryParser, parseJsonlHistory } from "./jsonl.ts";
@@ -57,8 +58,20 @@ export class HistoryStreamParser {
       return;
     }
     const head = bytes.subarray(0, cut + 1);
-    this.push(this.decoder.decode(this.pending === null ? head : concat(this.pending, head)));
+    this.push(this.decodeLines(head));
     this.pending = cut + 1 < bytes.length ? copy(bytes, cut + 1) : null;
+  }
+
+  /**
+   * The pending bytes and `head` as one string. Histories are nearly always ASCII: then each byte
+   * is one character, the pieces decode apart, and Latin-1 decoding (a plain copy) replaces the
+   * UTF-8 decoder, which measured at about a tenth of the speed on a 1M-op history.
+   */
+  private decodeLines(head: Uint8Array): string {
+    const pending = this.pending;
+    if (isAscii(head) && (pending === null || isAscii(pending)))
+      return pending === null ? latin1(head) : latin1(pending) + latin1(head);
+    return this.decoder.decode(pending === null ? head : concat(pending, head));
   }
 
   end(): History {
@@ -81,6 +94,10 @@ export class HistoryStreamParser {
 /** Renders a history in either format. */
 export function formatHistory(history: History, format: HistoryFormat): string {
   return format === "jsonl" ? historyToJsonl(history) : historyToEdn(history);
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
 /** A copy (a Buffer's own `slice` is a view, and callers reuse their buffers). */

@@ -52,6 +52,8 @@ class ElemIndex {
 }
 
 interface KeyState {
+  /** Position in first-appearance order. */
+  id: number;
   key: Key;
   /** The longest non-empty read among ok txns: the version order's source. */
   longest: Elem[] | null;
@@ -162,8 +164,9 @@ export const listAppend: Datatype = {
   analyze: analyzeListAppend,
 };
 
-function newKeyState(k: Key): KeyState {
+function newKeyState(k: Key, id: number): KeyState {
   return {
+    id,
     key: k,
     longest: null,
     longestAll: null,
@@ -186,8 +189,9 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
   const state = (k: Key): KeyState => {
     let s = keys.get(k);
     if (s === undefined) {
-      s = newKeyState(k);
+      s = newKeyState(k, states.length);
       keys.set(k, s);
+      states.push(s);
     }
     return s;
   };
@@ -195,7 +199,10 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
   // The key state of every owned micro-op, in txn order, so later passes skip the key lookup.
   let mopCount = 0;
   for (const t of txns) mopCount += t.mops.length;
-  const mopState: (KeyState | undefined)[] = new Array(mopCount);
+  // A typed array of indices into `states`: `new Array(n)` for millions of entries starts out as a
+  // slow, dictionary-backed array.
+  const mopState = new Int32Array(mopCount);
+  const states: KeyState[] = [];
 
   // Pass 1: writers, intermediate appends, longest reads, uniqueness of appended elements.
   const duplicateAppends: Anomaly[] = [];
@@ -208,7 +215,7 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
       const f = m[0];
       if (f === APPEND) {
         const s = state(m[1]);
-        mopState[c] = s;
+        mopState[c] = s.id;
         const v = m[2];
         const w = s.writer.get(v);
         if (w !== undefined && w !== t.id && duplicateAppends.length < 10) {
@@ -234,7 +241,7 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
         }
       } else if (f === READ) {
         const s = state(m[1]);
-        mopState[c] = s;
+        mopState[c] = s.id;
         const v = m[2];
         if (Array.isArray(v) && v.length > 0) {
           if (t.type === "ok" && (s.longest === null || v.length > s.longest.length)) s.longest = v;
@@ -325,7 +332,7 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
       if (m[0] !== READ) continue;
       const v = readValue(t, m[2]);
       if (v === null) continue;
-      const s = mopState[c]!;
+      const s = states[mopState[c]];
       if (v.length === 0) {
         readers.add(s.slotBase, t.id);
         continue;
@@ -394,7 +401,7 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
     for (let j = 0; j < mops.length; j++, c++) {
       const m = mops[j];
       if (m[0] !== APPEND) continue;
-      const s = mopState[c]!;
+      const s = states[mopState[c]];
       // In a prefix, an append no read has shown yet has no known place: a later read decides it.
       if (ctx.prefix === true && s.pos.get(m[2]) === undefined) continue;
       const p = prevPos(s, m[2]);

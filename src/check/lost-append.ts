@@ -37,14 +37,19 @@ interface Read {
   prefix: boolean;
 }
 
-interface KeyState {
+/**
+ * One key's appends and reads, as ranges of the shared, key-grouped index arrays (see
+ * findListLostAppends); objects are built only for keys whose reads look suspicious.
+ */
+interface KeyView {
   key: Key;
-  /** Committed appends. */
-  appends: Append[];
-  /** Appends that may have happened (committed or not, unless failed). */
-  possible: Append[];
-  reads: Read[];
   longest: Elem[];
+  /** Appends of non-failed txns, in txn order: `appOrder[appFrom .. appTo)`. */
+  appFrom: number;
+  appTo: number;
+  /** Committed reads, in txn order: `readOrder[readFrom .. readTo)`. */
+  readFrom: number;
+  readTo: number;
 }
 
 /** `d` (list-append) with lost-append detection added to its analysis. */
@@ -61,16 +66,34 @@ export function withLostAppends(d: Datatype): Datatype {
   };
 }
 
+/**
+ * Collects every append and committed read as parallel arrays of plain numbers and references
+ * (a million small objects per pass would cost the garbage collector more than the pass itself),
+ * then groups them by key with a stable counting sort, keeping txn order within each key and the
+ * keys in order of first appearance.
+ */
 export function findListLostAppends(txns: readonly Txn[]): Anomaly[] {
-  const keys = new Map<Key, KeyState>();
-  const state = (k: Key) => {
-    let s = keys.get(k);
-    if (s === undefined) {
-      s = { key: k, appends: [], possible: [], reads: [], longest: [] };
-      keys.set(k, s);
+  const keyIds = new Map<Key, number>();
+  const keyList: Key[] = [];
+  const longest: Elem[][] = [];
+  const committedAppends: number[] = [];
+  const idOf = (k: Key): number => {
+    let id = keyIds.get(k);
+    if (id === undefined) {
+      id = keyList.length;
+      keyIds.set(k, id);
+      keyList.push(k);
+      longest.push(EMPTY);
+      committedAppends.push(0);
     }
-    return s;
+    return id;
   };
+  const appKey: number[] = [];
+  const appTxn: number[] = [];
+  const appX: Elem[] = [];
+  const readKey: number[] = [];
+  const readTxn: number[] = [];
+  const readList: Elem[][] = [];
   // Indexed loops without destructuring: this pass runs over every micro-op of large histories.
   for (let i = 0; i < txns.length; i++) {
     const t = txns[i];
@@ -81,33 +104,86 @@ export function findListLostAppends(txns: readonly Txn[]): Anomaly[] {
       const m = mops[j];
       const f = m[0];
       if (f === "append") {
-        const s = state(m[1]);
-        const a = { t, x: m[2] };
-        s.possible.push(a);
-        if (ok) s.appends.push(a);
+        const k = idOf(m[1]);
+        appKey.push(k);
+        appTxn.push(i);
+        appX.push(m[2]);
+        if (ok) committedAppends[k]++;
       } else if (f === "r" && ok) {
         const v = m[2];
-        const list = Array.isArray(v) ? v : v === null || v === undefined ? [] : null;
+        const list = Array.isArray(v) ? v : v === null || v === undefined ? EMPTY : null;
         if (list === null) continue;
-        const s = state(m[1]);
-        s.reads.push({ t, list, prefix: false });
-        if (list.length > s.longest.length) s.longest = list;
+        const k = idOf(m[1]);
+        readKey.push(k);
+        readTxn.push(i);
+        readList.push(list);
+        if (list.length > longest[k].length) longest[k] = list;
       }
     }
   }
+  const keyCount = keyList.length;
+  const appStart = groupStarts(appKey, keyCount);
+  const readStart = groupStarts(readKey, keyCount);
+  const appOrder = groupBy(appKey, appStart);
+  const readOrder = groupBy(readKey, readStart);
   const out: Anomaly[] = [];
   const budget = { left: BUDGET };
-  for (const s of keys.values()) if (s.appends.length > 0 && s.reads.length > 0) checkKey(s, out, budget);
+  const idx = { txns, appTxn, appX, readTxn, readList, appOrder, readOrder };
+  for (let k = 0; k < keyCount; k++) {
+    if (committedAppends[k] === 0 || readStart[k + 1] === readStart[k]) continue;
+    const v: KeyView = {
+      key: keyList[k],
+      longest: longest[k],
+      appFrom: appStart[k],
+      appTo: appStart[k + 1],
+      readFrom: readStart[k],
+      readTo: readStart[k + 1],
+    };
+    checkKey(v, idx, out, budget);
+  }
   return out;
 }
 
-function checkKey(s: KeyState, out: Anomaly[], budget: { left: number }): void {
-  const longest = s.longest;
+const EMPTY: Elem[] = [];
+
+interface Index {
+  txns: readonly Txn[];
+  appTxn: number[];
+  appX: Elem[];
+  readTxn: number[];
+  readList: Elem[][];
+  appOrder: Int32Array;
+  readOrder: Int32Array;
+}
+
+/** `start[k] .. start[k + 1]` is where group k lies once grouped. */
+function groupStarts(keys: number[], keyCount: number): Int32Array {
+  const start = new Int32Array(keyCount + 1);
+  for (let i = 0; i < keys.length; i++) start[keys[i] + 1]++;
+  for (let k = 0; k < keyCount; k++) start[k + 1] += start[k];
+  return start;
+}
+
+/** The item numbers grouped by key, stable (a counting sort). */
+function groupBy(keys: number[], start: Int32Array): Int32Array {
+  const fill = start.slice(0, start.length - 1);
+  const order = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) order[fill[keys[i]]++] = i;
+  return order;
+}
+
+function checkKey(v: KeyView, idx: Index, out: Anomaly[], budget: { left: number }): void {
+  const { txns, appTxn, appX, readTxn, readList, appOrder, readOrder } = idx;
+  const longest = v.longest;
   // Fast path: earliest completion among committed appends of longest[p..] and of those the
   // longest read never shows; a prefix read of length n misses a completed append exactly when
   // that minimum for p = n precedes its invocation.
   const done = new Map<Elem, number>();
-  for (const a of s.appends) done.set(a.x, a.t.completePos);
+  for (let i = v.appFrom; i < v.appTo; i++) {
+    const a = appOrder[i];
+    const t = txns[appTxn[a]];
+    if (t.type === "ok") done.set(appX[a], t.completePos);
+  }
   const suffixDone = new Float64Array(longest.length + 1);
   suffixDone[longest.length] = Number.POSITIVE_INFINITY;
   for (let p = longest.length - 1; p >= 0; p--) {
@@ -117,16 +193,49 @@ function checkKey(s: KeyState, out: Anomaly[], budget: { left: number }): void {
   }
   let unseen = Number.POSITIVE_INFINITY;
   for (const c of done.values()) if (c < unseen) unseen = c;
-  const suspicious: Read[] = [];
-  for (const r of s.reads) {
-    const l = r.list;
+  let suspicious = false;
+  const prefixes = new Uint8Array(v.readTo - v.readFrom);
+  for (let i = v.readFrom; i < v.readTo; i++) {
+    const r = readOrder[i];
+    const l = readList[r];
     let prefix = l.length <= longest.length;
-    for (let i = 0; prefix && i < l.length; i++) if (l[i] !== longest[i]) prefix = false;
-    r.prefix = prefix;
-    if (r.t.invokePos < 0) continue;
-    if (!prefix || Math.min(suffixDone[l.length], unseen) < r.t.invokePos) suspicious.push(r);
+    for (let j = 0; prefix && j < l.length; j++) if (l[j] !== longest[j]) prefix = false;
+    prefixes[i - v.readFrom] = prefix ? 1 : 0;
+    const t = txns[readTxn[r]];
+    if (t.invokePos < 0) continue;
+    if (!prefix || Math.min(suffixDone[l.length], unseen) < t.invokePos) suspicious = true;
   }
-  if (suspicious.length > 0) checkSuspicious(s, suspicious, out, budget);
+  if (!suspicious) return;
+  // Rare: build the per-key objects the element-by-element check works on.
+  const appends: Append[] = [];
+  const possible: Append[] = [];
+  for (let i = v.appFrom; i < v.appTo; i++) {
+    const a = appOrder[i];
+    const t = txns[appTxn[a]];
+    const x = { t, x: appX[a] };
+    possible.push(x);
+    if (t.type === "ok") appends.push(x);
+  }
+  const reads: Read[] = [];
+  const picked: Read[] = [];
+  for (let i = v.readFrom; i < v.readTo; i++) {
+    const r = readOrder[i];
+    const read = { t: txns[readTxn[r]], list: readList[r], prefix: prefixes[i - v.readFrom] === 1 };
+    reads.push(read);
+    if (read.t.invokePos < 0) continue;
+    if (!read.prefix || Math.min(suffixDone[read.list.length], unseen) < read.t.invokePos) picked.push(read);
+  }
+  checkSuspicious({ key: v.key, appends, possible, reads, longest }, picked, out, budget);
+}
+
+interface KeyState {
+  key: Key;
+  /** Committed appends. */
+  appends: Append[];
+  /** Appends that may have happened (committed or not, unless failed). */
+  possible: Append[];
+  reads: Read[];
+  longest: Elem[];
 }
 
 /** The reads that may miss completed appends, element by element. */

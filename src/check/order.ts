@@ -14,8 +14,11 @@ import type { Txns } from "./txn.ts";
 export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
   const { txns, events } = pairs;
   // Frontier members with the event sequence number at which each joined (compacted in place).
-  const frontier: number[] = [];
-  const joinedAt: number[] = [];
+  // Typed arrays with a separate size: shrinking a JS array by setting its length reallocates its
+  // storage, once per completion on a large history. The frontier never exceeds the txn count.
+  const frontier = new Int32Array(txns.length);
+  const joinedAt = new Int32Array(txns.length);
+  let size = 0;
   const invokedAt = new Int32Array(txns.length).fill(-1);
   for (let seq = 0; seq < events.length; seq++) {
     const ev = events[seq];
@@ -26,10 +29,10 @@ export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
       if (t.type === "fail") {
         // A failed txn never took effect; it cannot be on a cycle, but Elle's graph still holds
         // these edges, which matters for telling an empty graph from a non-empty one.
-        edges.inertCount += frontier.length;
+        edges.inertCount += size;
         continue;
       }
-      for (let i = 0; i < frontier.length; i++) edges.add(frontier[i], id, REALTIME);
+      for (let i = 0; i < size; i++) edges.add(frontier[i], id, REALTIME);
       continue;
     }
     if (t.type !== "ok") continue;
@@ -37,17 +40,17 @@ export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
     if (inv >= 0) {
       // Members that joined before this txn was invoked were linked to it: they leave.
       let n = 0;
-      for (let i = 0; i < frontier.length; i++)
+      for (let i = 0; i < size; i++)
         if (joinedAt[i] > inv) {
           frontier[n] = frontier[i];
           joinedAt[n] = joinedAt[i];
           n++;
         }
-      frontier.length = n;
-      joinedAt.length = n;
+      size = n;
     }
-    frontier.push(id);
-    joinedAt.push(seq);
+    frontier[size] = id;
+    joinedAt[size] = seq;
+    size++;
   }
 }
 
