@@ -14,23 +14,15 @@ const HEAD_BOUND = 10;
 const FIXED_SEEDS = 50;
 
 describe("one steady leader, no faults: two lists pushed from every node", () => {
-  it(
-    `head: lost-append within ${HEAD_BOUND} seeds, with no leader change and no fault`,
-    async () => {
-      const r = await hunt("head", { maxSeeds: HEAD_BOUND, scenario: SCENARIO });
-      expect(r.found, `nothing in ${HEAD_BOUND} seeds`).toBeDefined();
-      const res = r.found!.evaluation.result;
-      expect(res.anomalyTypes).toContain("lost-append");
-      expect(res.stats.leaderChanges).toBe(0);
-      expect(res.stats.faults).toBe(0);
-    },
-    120_000,
-  );
-  it(
-    `fixed: nothing in ${FIXED_SEEDS} seeds`,
-    async () => {
-      expect(await sweep(SCENARIO, "fixed", FIXED_SEEDS)).toEqual([]);
-    },
-    300_000,
-  );
+  it(`head: lost-append within ${HEAD_BOUND} seeds, with no leader change and no fault`, async () => {
+    const r = await hunt("head", { maxSeeds: HEAD_BOUND, scenario: SCENARIO });
+    expect(r.found, `nothing in ${HEAD_BOUND} seeds`).toBeDefined();
+    const res = r.found!.evaluation.result;
+    expect(res.anomalyTypes).toContain("lost-append");
+    expect(res.stats.leaderChanges).toBe(0);
+    expect(res.stats.faults).toBe(0);
+  }, 120_000);
+  it(`fixed: nothing in ${FIXED_SEEDS} seeds`, async () => {
+    expect(await sweep(SCENARIO, "fixed", FIXED_SEEDS)).toEqual([]);
+  }, 300_000);
 });
