@@ -12,6 +12,10 @@
 // The fix fences before and after picking readTS (ReadIndex), so a deposed leader cannot serve.
 // Clients give up on a command after 500 ms (instead of 5 s) so that they move on to the new
 // leader as soon as it exists; they start once the old leader is cut off.
+// The store's reads are left unfenced (`readCallFence: false`), as the store of that time served
+// them. With the shipped servers' per-call fences (docs/model.md, S3) the deposed leader's window
+// is closed — its lease runs out before a successor exists, and every read call's ReadIndex then
+// fails — and no stale read was found in seeds 1–60 (docs/catalogue.md).
 import { at, generate, isolateLeader, scenario } from "../src/workload/scenario.ts";
 
 const KEYS = [1, 2, 3];
@@ -19,7 +23,7 @@ const KEYS = [1, 2, 3];
 export default scenario({
   description: "RPUSH writers and LRANGE/LLEN readers on every node while the leader is cut off and replaced",
   bug: { id: "B19", variant: "read-before-catch-up", expect: ["G-single-item-realtime"] },
-  cluster: { nodes: 3, knobs: { clientTimeoutUs: 500_000 } },
+  cluster: { nodes: 3, knobs: { clientTimeoutUs: 500_000, readCallFence: false } },
   clients: [
     generate("w0..w2", { mix: { append: 1 }, keys: KEYS, thinkUs: [30_000, 80_000] }, { startAt: "2s" }),
     generate("r0..r2", { mix: { r: 3, len: 1 }, keys: KEYS, thinkUs: [10_000, 30_000] }, { startAt: "2s" }),

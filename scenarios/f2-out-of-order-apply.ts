@@ -11,11 +11,12 @@
 // whose commitTS is not above LastCommitTS, and the adapter retries it with a fresh commitTS.
 // Expected from the history: lost-append.
 //
-// On one leader, VerifyLeader rounds complete in the order they started, so the reordering comes
-// with leadership changes: a deposed leader forwards a command with the commitTS its own clock
-// drew, and a new leader allocates before it has applied the previous term's tail — either way an
-// entry lands behind one with a larger commitTS. Pushes to two lists from clients on every node,
-// with frequent leader transfers under the demo cluster's Raft timing.
+// This is the scenario F2 was first found in, under leader churn, before the model had scheduling
+// points; the committed repro `finding-out-of-order-apply-churn.json` replays it. With scheduling
+// points the reordering also happens on one steady leader (the waiters of one VerifyLeader round
+// race to propose), and the variant's regression test now uses `steady-leader-two-lists`, with no
+// leader change and no fault (docs/findings.md, F2). Pushes to two lists from clients on every
+// node, with frequent leader transfers under the demo cluster's Raft timing.
 import { generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({

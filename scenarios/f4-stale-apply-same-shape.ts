@@ -10,6 +10,11 @@
 // carried in the entry with each commit and takes the fast path only for the same txn; the other
 // pop goes on to the OCC check, conflicts on the claim, and retries.
 // Expected from the history: duplicate-pop.
+// The stores serve reads unfenced and from the local store on every node (`readCallFence: false`,
+// `readProxyToLeader: false`): with the shipped servers' read path — every store call fenced, a
+// node that no longer leads reading from the leader (docs/model.md, S3 and S5) — the deposed
+// node's pop sees the new leader's store and no collision was found in seeds 1–60
+// (docs/catalogue.md). The fast-path flaw itself does not depend on the read path.
 //
 // Producers push and consumers pop one list from every node, with frequent leader transfers under
 // the demo cluster's Raft timing.
@@ -18,7 +23,16 @@ import { generate, random, scenario } from "../src/workload/scenario.ts";
 export default scenario({
   description: "LPOPs of one list from every node under leader churn: can one element be popped twice?",
   bug: { id: "F4", variant: "finding-stale-apply-same-shape", expect: ["duplicate-pop"] },
-  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
+  cluster: {
+    nodes: 3,
+    knobs: {
+      heartbeatTicks: 1,
+      electionTicks: 10,
+      clientTimeoutUs: 1_000_000,
+      readCallFence: false,
+      readProxyToLeader: false,
+    },
+  },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1"].map((p) => generate(p, { mix: { append: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),

@@ -223,7 +223,8 @@ export const variants: readonly Variant[] = Object.freeze([
     name: "finding-out-of-order-apply",
     description:
       "F2 (HEAD): commitTS is allocated before VerifyLeader/propose, so entries apply out of commitTS order and LastCommitTS is no watermark",
-    scenario: "f2-out-of-order-apply",
+    // One steady leader, no fault: the reordering happens inside the leader (docs/findings.md, F2).
+    scenario: "steady-leader-two-lists",
     knobs: { applyInCommitOrder: false },
   },
   {
