@@ -388,6 +388,30 @@ export function* shrinkSearch(
     return yield* tryEdits({ ...best.edits, onlyKeys: [...keys] });
   }
 
+  // Each client's tail on its own: the ops a client issues after the anomaly are usually not
+  // needed, and bisecting its cap removes them in a few attempts where delta debugging would take
+  // them off one at a time.
+  function* capEachGenerator(): Search<boolean> {
+    let any = false;
+    for (let ci = 0; ci < original.clients.length && !exhausted; ci++) {
+      if (best.edits.dropClients?.includes(ci) || !original.clients[ci]!.generator) continue;
+      const key = String(ci);
+      const cap = best.edits.maxOps?.[key] ?? original.clients[ci]!.generator!.maxOps;
+      if (cap === undefined) continue;
+      let lo = best.edits.skipOps?.[key] ?? 0; // at least one op issued
+      let hi = cap;
+      while (hi - lo > 1 && !exhausted) {
+        const mid = lo + Math.ceil((hi - lo) / 2);
+        if (mid >= hi) break;
+        if (yield* tryEdits({ ...best.edits, maxOps: { ...(best.edits.maxOps ?? {}), [key]: mid } })) {
+          hi = mid;
+          any = true;
+        } else lo = mid;
+      }
+    }
+    return any;
+  }
+
   // Once a client is capped, the ops that matter are often its last few: bisect for the most
   // leading ops that can be skipped (drawn, not issued), leaving at least one.
   function* skipLeading(): Search<boolean> {
@@ -526,6 +550,7 @@ export function* shrinkSearch(
     if (yield* dropClients()) any = true;
     if (yield* dropProcesses()) any = true;
     if (yield* keysPass()) any = true;
+    if (yield* capEachGenerator()) any = true;
     if (yield* skipLeading()) any = true;
     if (yield* opsPass()) any = true;
     if (yield* processOpsPass()) any = true;
