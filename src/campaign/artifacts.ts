@@ -124,6 +124,9 @@ export async function writeRunDir(
   if (files.historyJsonl) await writeFileAtomic(files.historyJsonl, historyToJsonl(ev.history));
   await writeFileAtomic(files.anomalies, formatJson(anomaliesDoc(result)));
   await writeFileAtomic(files.summary, formatJson({ ...result, events: ev.events }));
-  await writeFileAtomic(files.report, renderReport(runReportOf(ev, result)));
+  await writeFileAtomic(
+    files.report,
+    renderReport({ ...runReportOf(ev, result), ...(repro?.opRoles ? { opRoles: repro.opRoles } : {}) }),
+  );
   return files;
 }

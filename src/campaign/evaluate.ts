@@ -27,8 +27,11 @@ export interface EvaluateInput {
   trace?: boolean;
   /** Consistency model; defaults to the scenario's `expect`. */
   model?: string;
-  /** End the run as soon as the ops so far prove an anomaly (src/check/incremental.ts). */
-  stopAtFirstAnomaly?: boolean;
+  /**
+   * End the run as soon as the ops so far prove an anomaly (src/check/incremental.ts); an object
+   * sets how often the ops so far are checked (small runs, e.g. shrink attempts, want it sooner).
+   */
+  stopAtFirstAnomaly?: boolean | { minOps?: number; growth?: number };
 }
 
 /** A judged run: the `--json` result plus what repros, reports and the shrinker need. */
@@ -65,6 +68,7 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     const inc = new IncrementalChecker({
       model: input.model ?? input.scenario.expect,
       appendOnlyKeys: appendOnlyKeys(input.scenario),
+      ...(typeof input.stopAtFirstAnomaly === "object" ? input.stopAtFirstAnomaly : {}),
     });
     runInput.onOp = (op) => inc.add(op) !== null;
   }

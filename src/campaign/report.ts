@@ -64,7 +64,13 @@ async function reportRepro(file: string, io: CliIO): Promise<number> {
   const ev = replayPrepared(p);
   const check = compareReplay(file, p, ev.result);
   const target = join(dirname(file), `${basename(file, extname(file))}.html`);
-  await writeFileAtomic(target, renderReport(runReportOf(ev, { ...ev.result, repro: basename(file) })));
+  await writeFileAtomic(
+    target,
+    renderReport({
+      ...runReportOf(ev, { ...ev.result, repro: basename(file) }),
+      ...(p.repro.opRoles ? { opRoles: p.repro.opRoles } : {}),
+    }),
+  );
   if (io.json) printJson(io, { tool: TOOL, kind: "repro", report: target, reproduced: check.reproduced });
   else {
     line(io, `repro report: ${target}`);

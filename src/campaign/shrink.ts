@@ -3,6 +3,8 @@
  * attempt budget (which decides the result) and an optional wall-clock cap (an outer limit only).
  * Used by `sim shrink FILE`, the catalogue hunts and fuzz workers.
  */
+
+import { isProvable } from "../check/incremental.ts";
 import type { KnobSet } from "../cluster/types.ts";
 import { InputError } from "../io/errors.ts";
 import { writeRepro } from "../io/repro.ts";
@@ -53,6 +55,8 @@ export interface ShrinkBudget {
    * machine: every search that ends within it gives the same repro for the same attempt budget.
    */
   timeMs?: number;
+  /** False: every attempt runs to its cap even where the target can be proved early (to compare). */
+  stopEarly?: boolean;
 }
 
 export interface Measure {
@@ -95,6 +99,12 @@ export interface AttemptSpec {
   target: string[];
   /** Runs of more events than this are cut short (and rejected unless the target is sim-error). */
   eventCap?: number;
+  /**
+   * End each run as soon as its ops so far prove the target (src/check/incremental.ts): set only
+   * when every target type is one a prefix of a history can prove. A proof holds for every
+   * continuation, so the candidate, replayed to its end, fails the same way.
+   */
+  stopEarly?: boolean;
 }
 
 /**
@@ -114,6 +124,8 @@ export function judgeCandidate(
     swarm: spec.swarm,
     ...(spec.model !== undefined ? { model: spec.model } : {}),
     ...(cand.tape !== undefined ? { tape: cand.tape } : { seed: cand.seed ?? 0 }),
+    // Shrink attempts are small runs: check their ops from the first few on.
+    ...(spec.stopEarly === true ? { stopAtFirstAnomaly: { minOps: 4 } } : {}),
   });
   const targetIsSimError = spec.target.includes("sim-error");
   const ok =
@@ -174,6 +186,7 @@ function prepare(c: ShrinkCase, budget: ShrinkBudget, createdBy: string): Prepar
   // sim-error, rejected, so one attempt cannot eat the budget or the heap.
   if (!target.includes("sim-error") && baseline.simEvents > 0)
     spec.eventCap = Math.max(50_000, baseline.simEvents * 4);
+  if (budget.stopEarly !== false && target.length > 0 && target.every(isProvable)) spec.stopEarly = true;
   const before = measure(baseline);
   let hit = false;
   const p: Prepared = {
@@ -270,12 +283,23 @@ function completionTime(ev: Evaluation, i: number): number {
 }
 
 function finish(c: ShrinkCase, p: Prepared, r: ShrinkResult): ShrinkReport {
-  const best = r.best;
+  let best = r.best;
   const key = keyOfCandidate(best);
-  const final =
-    p.lastPass && p.lastPass.key === key
+  // The repro is replayed to its end, so an attempt that stopped early is run again in full.
+  const full: AttemptSpec = { ...p.spec, stopEarly: false };
+  let final =
+    p.lastPass && p.lastPass.key === key && p.spec.stopEarly !== true
       ? p.lastPass.ev
-      : judgeCandidate(c.scenario, p.spec, best).evaluation;
+      : judgeCandidate(c.scenario, full, best).evaluation;
+  // Sizes seen with early stops leave out the ops after the proof: should the full run be larger
+  // than the failure it came from after all, the failure itself is the smaller repro.
+  if (
+    p.spec.stopEarly === true &&
+    (final.result.stats.ops > p.before.ops || final.result.stats.faults > p.before.faults)
+  ) {
+    best = p.initial;
+    final = p.baseline;
+  }
   const after = measure(final);
   // The invariant every shrink keeps: the repro handed back is never larger than the failing run.
   if (after.ops > p.before.ops || after.faults > p.before.faults) {

@@ -71,6 +71,26 @@ function campaign(): CampaignReport {
 }
 
 describe("renderHtmlReport (structure)", () => {
+  it("lists a shrunk repro's anomaly ops first and the rest after them as context", () => {
+    const html = renderHtmlReport({
+      ...exampleRun(),
+      opRoles: [
+        { index: 0, role: "context", process: 0, text: "append 1 9" },
+        { index: 4, role: "anomaly", process: 1, text: "r 1 [9 9]" },
+        { index: 6, role: "context", process: "nemesis", text: "crash n1" },
+      ],
+    });
+    const list = /<ol class="op-roles">(.*?)<\/ol>/.exec(html)?.[1] ?? "";
+    const items = list.split("</li>").filter((x) => x.length > 0);
+    expect(items).toHaveLength(3);
+    expect(items[0]).toContain("#4 p1");
+    expect(items[0]).not.toContain("(context)");
+    expect(items[1]).toContain("#0 p0");
+    expect(items[1]).toContain("(context)");
+    expect(items[2]).toContain("#6 nemesis");
+    expect(renderHtmlReport(exampleRun())).not.toContain("op-roles");
+  });
+
   it("is self-contained: CSP, inline style and script, no external references", () => {
     const html = renderHtmlReport(exampleRun());
     expect(html.startsWith("<!doctype html>")).toBe(true);

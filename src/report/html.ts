@@ -15,7 +15,7 @@ import { renderHistoryTable } from "./history-table.ts";
 import type { CampaignSummary } from "./summary.ts";
 import { renderTimeline } from "./timeline.ts";
 import { opNumber, opNumberOf, type PairedHistory, pairHistory } from "./txns.ts";
-import type { Anomaly, RunReport, RunResult } from "./types.ts";
+import type { Anomaly, ReportOpRole, RunReport, RunResult } from "./types.ts";
 
 /** A campaign: its summary and the failing runs to draw (usually each group's smallest). */
 export interface CampaignReport {
@@ -144,6 +144,7 @@ function renderRun(r: RunReport, id: string, ordinal: number, opts: HtmlReportOp
       out.push(renderAnomaly(a, paired, `${id}-a${i}`));
     });
   }
+  if (r.opRoles && r.opRoles.length > 0) out.push(renderOpRoles(r.opRoles));
   const { knobs, ...config } = (r.config ?? {}) as Record<string, unknown>;
   out.push(
     `<h3>Timeline</h3>`,
@@ -159,6 +160,20 @@ function renderRun(r: RunReport, id: string, ordinal: number, opts: HtmlReportOp
     `</section>`,
   );
   return out.join("\n");
+}
+
+/** A shrunk repro's ops, the anomaly's first and the rest after them, marked as context. */
+function renderOpRoles(roles: readonly ReportOpRole[]): string {
+  const ordered = [
+    ...roles.filter((o) => o.role === "anomaly"),
+    ...roles.filter((o) => o.role !== "anomaly"),
+  ];
+  const items = ordered.map((o) => {
+    const who = o.process === "nemesis" ? "nemesis" : `p${o.process}`;
+    const tag = o.role === "anomaly" ? "" : ` <span class="muted">(context)</span>`;
+    return `<li class="${o.role === "anomaly" ? "anomaly-op" : "context-op muted"}">#${o.index} ${escapeXml(who)} <code>${escapeXml(o.text)}</code>${tag}</li>`;
+  });
+  return `<h3>Ops of the repro</h3><ol class="op-roles">${items.join("")}</ol>`;
 }
 
 function renderAnomaly(a: Anomaly, paired: PairedHistory, id: string): string {

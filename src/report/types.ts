@@ -74,4 +74,14 @@ export interface SimEvent {
 export interface RunReport extends RunResult {
   history: Op[];
   events?: SimEvent[];
+  /** A shrunk repro's ops by role: those the anomaly names first, then the context it needed. */
+  opRoles?: ReportOpRole[];
+}
+
+/** One op of a repro and the part it plays (see a repro file's `opRoles`). */
+export interface ReportOpRole {
+  index: number;
+  role: "anomaly" | "context";
+  process: number | "nemesis";
+  text: string;
 }

@@ -254,4 +254,16 @@ describe("shrinkFailure", () => {
     expect(checkEdits({ dropArrivals: { "0/crash": [1] } }, base)).toMatch(/dropArrivals/);
     expect(checkEdits({ timeDivisor: 0 }, base)).toMatch(/timeDivisor/);
   });
+
+  it("drops ops of one process by running its client as one client per process", () => {
+    const s = applyEdits(base, { maxOps: { "1": 4 }, dropOps: { "1": [0] }, dropProcessOps: { "1/1": [2] } });
+    expect(s.clients.map((c) => c.names)).toEqual([["p0"], ["p1"], ["p2"], ["p3"]]);
+    expect(s.clients[1]!.generator).toMatchObject({ maxOps: 4, dropOps: [0] });
+    expect(s.clients[2]!.generator).toMatchObject({ maxOps: 4, dropOps: [0, 2] });
+    // Without per-process drops the client stays whole.
+    expect(applyEdits(base, { maxOps: { "1": 4 } }).clients).toHaveLength(3);
+    expect(checkEdits({ dropProcessOps: { "1/1": [2] } }, base)).toBeNull();
+    expect(checkEdits({ dropProcessOps: { "1/2": [2] } }, base)).toMatch(/dropProcessOps/);
+    expect(checkEdits({ dropProcessOps: { "0/0": [2] } }, base)).toMatch(/dropProcessOps/);
+  });
 });

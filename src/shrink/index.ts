@@ -208,7 +208,10 @@ export function* shrinkSearch(
   const hold = opts.opLatencyUs !== undefined ? Math.round(opts.opLatencyUs) : 0;
   const withEdits = (raw: ScenarioEdits): Candidate => {
     // Removed ops keep their time (see ShrinkOptions.opLatencyUs), once there are any.
-    const dropsOps = raw.onlyKeys !== undefined || Object.values(raw.dropOps ?? {}).some((v) => v.length > 0);
+    const dropsOps =
+      raw.onlyKeys !== undefined ||
+      Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
+      Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const edits = hold > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: hold } : raw;
     return best.tape !== undefined ? { edits, tape: best.tape } : { edits, seed: best.seed! };
   };
@@ -385,6 +388,30 @@ export function* shrinkSearch(
     return yield* tryEdits({ ...best.edits, onlyKeys: [...keys] });
   }
 
+  // Each client's tail on its own: the ops a client issues after the anomaly are usually not
+  // needed, and bisecting its cap removes them in a few attempts where delta debugging would take
+  // them off one at a time.
+  function* capEachGenerator(): Search<boolean> {
+    let any = false;
+    for (let ci = 0; ci < original.clients.length && !exhausted; ci++) {
+      if (best.edits.dropClients?.includes(ci) || !original.clients[ci]!.generator) continue;
+      const key = String(ci);
+      const cap = best.edits.maxOps?.[key] ?? original.clients[ci]!.generator!.maxOps;
+      if (cap === undefined) continue;
+      let lo = best.edits.skipOps?.[key] ?? 0; // at least one op issued
+      let hi = cap;
+      while (hi - lo > 1 && !exhausted) {
+        const mid = lo + Math.ceil((hi - lo) / 2);
+        if (mid >= hi) break;
+        if (yield* tryEdits({ ...best.edits, maxOps: { ...(best.edits.maxOps ?? {}), [key]: mid } })) {
+          hi = mid;
+          any = true;
+        } else lo = mid;
+      }
+    }
+    return any;
+  }
+
   // Once a client is capped, the ops that matter are often its last few: bisect for the most
   // leading ops that can be skipped (drawn, not issued), leaving at least one.
   function* skipLeading(): Search<boolean> {
@@ -446,6 +473,45 @@ export function* shrinkSearch(
     return yield* ddmin(elements, without);
   }
 
+  /**
+   * Delta debugging over the ops of single processes: where the ops pass can only drop an op index
+   * from every process of a client at once, this drops it from one (the client then runs as one
+   * client per process, which changes nothing else). Ordered like the ops pass, roughly by time.
+   */
+  function* processOpsPass(): Search<boolean> {
+    type Op = { ci: number; p: number; j: number };
+    const elements = (): Op[] => {
+      const e = best.edits;
+      const out: Op[] = [];
+      original.clients.forEach((c, ci) => {
+        const g = c.generator;
+        if (e.dropClients?.includes(ci) || !g || c.names.length <= 1) return;
+        const key = String(ci);
+        const cap = e.maxOps?.[key] ?? g.maxOps;
+        if (cap === undefined) return;
+        const goneProcs = new Set(e.dropProcesses?.[key] ?? []);
+        const live = c.names.map((_, p) => p).filter((p) => !goneProcs.has(p));
+        if (live.length <= 1) return;
+        const goneAll = new Set(e.dropOps?.[key] ?? []);
+        for (const p of live) {
+          const gone = new Set(e.dropProcessOps?.[`${ci}/${p}`] ?? []);
+          for (let j = e.skipOps?.[key] ?? 0; j < cap; j++)
+            if (!goneAll.has(j) && !gone.has(j)) out.push({ ci, p, j });
+        }
+      });
+      return out.sort((a, b) => a.j - b.j || a.ci - b.ci || a.p - b.p);
+    };
+    const without = (chunk: Op[]): Candidate => {
+      const dropProcessOps = { ...(best.edits.dropProcessOps ?? {}) };
+      for (const op of chunk) {
+        const key = `${op.ci}/${op.p}`;
+        dropProcessOps[key] = [...(dropProcessOps[key] ?? []), op.j];
+      }
+      return withEdits({ ...best.edits, dropProcessOps });
+    };
+    return yield* ddmin(elements, without);
+  }
+
   // Time compression: everything the scenario schedules runs 2, 4, 8… times faster, in the same
   // order, for as long as the failure survives it.
   function* compress(): Search<boolean> {
@@ -484,8 +550,10 @@ export function* shrinkSearch(
     if (yield* dropClients()) any = true;
     if (yield* dropProcesses()) any = true;
     if (yield* keysPass()) any = true;
+    if (yield* capEachGenerator()) any = true;
     if (yield* skipLeading()) any = true;
     if (yield* opsPass()) any = true;
+    if (yield* processOpsPass()) any = true;
     if (yield* compress()) any = true;
     // Under the seed a shorter run changes nothing before its end (see `shrinkSearch`); under a
     // tape it is the last resort (see `shortenRun`).

@@ -30,6 +30,13 @@ export interface ScenarioEdits {
    * spacing in time and every later op is unchanged.
    */
   dropOps?: Record<string, number[]>;
+  /**
+   * Per process (`"<client index>/<index in its names>"`): indices of generated ops drawn but not
+   * issued by that process alone, as `dropOps` does for all of a client's processes. A client with
+   * any is run as one client per process, in the same order (same node, same streams), so the
+   * other processes are unchanged.
+   */
+  dropProcessOps?: Record<string, number[]>;
   /** Indices (into the original `faults`) of fault specs removed. */
   dropFaults?: number[];
   /** The run's length (µs), lowered from the original `runFor`: fewer random faults, fewer ops. */
@@ -61,6 +68,7 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     Object.keys(e.maxOps ?? {}).length > 0 ||
     Object.keys(e.skipOps ?? {}).length > 0 ||
     Object.values(e.dropOps ?? {}).some((s) => s.length > 0) ||
+    Object.values(e.dropProcessOps ?? {}).some((s) => s.length > 0) ||
     e.runForUs !== undefined ||
     Object.values(e.dropArrivals ?? {}).some((s) => s.length > 0) ||
     e.onlyKeys !== undefined ||
@@ -110,7 +118,7 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     if (skip !== undefined && out.generator) out.generator = { ...out.generator, skipOps: skip };
     const dropOps = e.dropOps?.[String(i)];
     if (dropOps && dropOps.length > 0 && out.generator) out.generator = { ...out.generator, dropOps };
-    return [out];
+    return splitByProcess(c, i, out, e.dropProcessOps);
   });
   const faults = s.faults?.flatMap((f, i): FaultSpec[] => {
     if (dropFaults.has(i)) return [];
@@ -137,6 +145,30 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
 }
 
 /**
+ * A client whose processes drop different ops, as one client per process. Processes are numbered
+ * and placed by their position over all clients and draw from streams named after them, so the
+ * split runs exactly as the whole client would, except for the ops dropped.
+ */
+function splitByProcess(
+  orig: Scenario["clients"][number],
+  ci: number,
+  out: Scenario["clients"][number],
+  per: Record<string, number[]> | undefined,
+): Array<Scenario["clients"][number]> {
+  const gen = out.generator;
+  if (per === undefined || gen === undefined) return [out];
+  const own = (j: number) => per[`${ci}/${j}`] ?? [];
+  if (!orig.names.some((_, j) => own(j).length > 0)) return [out];
+  return orig.names.flatMap((name, j) => {
+    if (!out.names.includes(name)) return [];
+    const drops = own(j);
+    if (drops.length === 0) return [{ ...out, names: [name] }];
+    const dropOps = [...new Set([...(gen.dropOps ?? []), ...drops])].sort((a, b) => a - b);
+    return [{ ...out, names: [name], generator: { ...gen, dropOps } }];
+  });
+}
+
+/**
  * Describes what is wrong with `v` as edits of `s`, or returns null when it is well formed.
  * Repro files are user input, so the edge turns a description into an input error.
  */
@@ -159,6 +191,7 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     "maxOps",
     "skipOps",
     "dropOps",
+    "dropProcessOps",
     "dropFaults",
     "runForUs",
     "dropArrivals",
@@ -194,6 +227,19 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
         return `dropArrivals.${key}: expected "<random fault spec index>/<kind it draws>"`;
       if (!Array.isArray(x) || x.some((j) => !Number.isInteger(j) || j < 0))
         return `dropArrivals.${key}: expected an array of non-negative arrival indices`;
+    }
+  }
+  if (e.dropProcessOps !== undefined) {
+    const dp = e.dropProcessOps;
+    if (typeof dp !== "object" || dp === null || Array.isArray(dp))
+      return "dropProcessOps: expected an object";
+    for (const [key, x] of Object.entries(dp)) {
+      const m = /^(\d+)\/(\d+)$/.exec(key);
+      const c = m ? s.clients[Number(m[1])] : undefined;
+      if (!m || !c?.generator || Number(m[2]) >= c.names.length)
+        return `dropProcessOps.${key}: expected "<generator client index>/<process index>"`;
+      if (!Array.isArray(x) || x.some((j) => !Number.isInteger(j) || j < 0))
+        return `dropProcessOps.${key}: expected an array of non-negative op indices`;
     }
   }
   for (const [field, per] of [
@@ -271,6 +317,18 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
     // A skip of 0 is no edit.
     const caps = Object.entries(e[field] ?? {}).filter((kv) => live(kv) && (field === "maxOps" || kv[1] > 0));
     if (caps.length) out[field] = Object.fromEntries(caps.sort(([a], [b]) => Number(a) - Number(b)));
+  }
+  // Per-process drops of a removed client or process no longer mean anything.
+  const perProcess = Object.entries(e.dropProcessOps ?? {}).filter(([k, v]) => {
+    const [ci, j] = k.split("/").map(Number) as [number, number];
+    return v.length > 0 && !e.dropClients?.includes(ci) && !e.dropProcesses?.[String(ci)]?.includes(j);
+  });
+  if (perProcess.length) {
+    out.dropProcessOps = Object.fromEntries(
+      perProcess
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, [...new Set(v)].sort((a, b) => a - b)]),
+    );
   }
   if (e.runForUs !== undefined) out.runForUs = e.runForUs;
   const arrivals = Object.entries(e.dropArrivals ?? {}).filter(([, v]) => v.length > 0);
