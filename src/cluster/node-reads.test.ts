@@ -10,7 +10,7 @@ import { RandomSource } from "../engine/rng.ts";
 import { offScheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
 import { ReadFailed, readGet } from "../kv/reads.ts";
-import type { Co, Effect, FsmRequest } from "../kv/types.ts";
+import type { ApplyResult, Co, Effect, FsmRequest } from "../kv/types.ts";
 import { RaftCluster } from "../raft/host.ts";
 import type { Message } from "../raft/raft.ts";
 import { type AllKnobs, defaultKnobs } from "./knobs.ts";
@@ -37,7 +37,7 @@ function cluster(over: Partial<AllKnobs> = {}) {
       else raftHandler(from, m);
     });
   };
-  const raft: RaftCluster<FsmRequest> = new RaftCluster<FsmRequest>({
+  const raft: RaftCluster<FsmRequest, ApplyResult> = new RaftCluster<FsmRequest, ApplyResult>({
     sim,
     rng: rs,
     nodes: 3,

@@ -27,7 +27,7 @@ import type {
   StoreRead,
 } from "../kv/types.ts";
 import { MvccStore } from "../mvcc/store.ts";
-import type { RaftCluster } from "../raft/host.ts";
+import type { RaftCluster, RaftProposeOutcome } from "../raft/host.ts";
 import { DeltaCompactor } from "../redis/compactor.ts";
 import type { NodeContext } from "../redis/context.ts";
 import { execute } from "../redis/execute.ts";
@@ -46,7 +46,7 @@ export type AppMessage =
 
 export interface NodeDeps {
   sim: Simulation;
-  raft: RaftCluster<FsmRequest>;
+  raft: RaftCluster<FsmRequest, ApplyResult>;
   clocks: Clocks;
   network: Network<unknown>;
   knobs: AllKnobs;
@@ -78,6 +78,15 @@ function leaderPhrase(m: string): string | undefined {
 function phraseLast(m: string): string {
   const phrase = leaderPhrase(m);
   return phrase === undefined || m.endsWith(phrase) ? m : `${m}: ${phrase}`;
+}
+
+/** An entry the FSM did not answer for (it carried no request) applied as a plain success. */
+const APPLIED_WITHOUT_RESULT: ApplyResult = { ok: true, commitTS: 0 };
+
+/** The Raft host's outcome as the coordinator sees it: an applied entry always has a result. */
+function proposeOutcome(o: RaftProposeOutcome<ApplyResult>): ProposeOutcome {
+  if (o.status !== "applied") return o;
+  return { status: "applied", index: o.index, result: o.result ?? APPLIED_WITHOUT_RESULT };
 }
 
 /**
@@ -362,8 +371,8 @@ export class SimNode {
         // After the apply, before the task goes on (and, at the end of a command, replies).
         const resume = this.pausedResume(later(), task);
         if (this.d.knobs.coordinator === "demo")
-          raft.propose(this.id, e.request, (o) => resume(demoLeaderError(o)));
-        else raft.propose(this.id, e.request, resume);
+          raft.propose(this.id, e.request, (o) => resume(demoLeaderError(proposeOutcome(o))));
+        else raft.propose(this.id, e.request, (o) => resume(proposeOutcome(o)));
         return PENDING;
       }
       // A read round's waiters are released together, in a seeded order (RaftCluster

@@ -13,7 +13,7 @@ import { Network } from "../engine/network.ts";
 import { RandomSource, type Stream } from "../engine/rng.ts";
 import { type ScheduleParams, Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
-import type { FsmRequest } from "../kv/types.ts";
+import type { ApplyResult, FsmRequest } from "../kv/types.ts";
 import { RaftCluster, type RaftEvent, registerRaftFaults } from "../raft/host.ts";
 import type { Message } from "../raft/raft.ts";
 import { ClientProgram, ValueAllocator } from "../workload/client.ts";
@@ -181,7 +181,7 @@ export function runScenario(input: RunInput): RunOutcome {
   );
   let leaderChanges = 0;
   let lastLeader: number | undefined;
-  const raft: RaftCluster<FsmRequest> = new RaftCluster<FsmRequest>({
+  const raft: RaftCluster<FsmRequest, ApplyResult> = new RaftCluster<FsmRequest, ApplyResult>({
     sim,
     rng: rs,
     nodes: n,
