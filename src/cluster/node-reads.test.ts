@@ -12,16 +12,15 @@ import { Simulation } from "../engine/sim.ts";
 import { ReadFailed, readGet } from "../kv/reads.ts";
 import type { ApplyResult, Co, Effect, FsmRequest } from "../kv/types.ts";
 import { RaftCluster } from "../raft/host.ts";
-import type { Message } from "../raft/raft.ts";
 import { type AllKnobs, defaultKnobs } from "./knobs.ts";
-import { type AppMessage, SimNode } from "./node.ts";
+import { type AppMessage, type ClusterWire, raftWire, SimNode } from "./node.ts";
 
 function cluster(over: Partial<AllKnobs> = {}) {
   // No compactor: its passes would read too.
   const knobs = { ...defaultKnobs, schedStrategy: "off", compactorEnabled: false, ...over } as AllKnobs;
   const sim = new Simulation();
   const rs = new RandomSource({ seed: 1 });
-  const network = new Network<unknown>(sim, rs.stream("network"), 3, {
+  const network = new Network<ClusterWire>(sim, rs.stream("network"), 3, {
     minDelayUs: 500,
     maxDelayUs: 500,
     dropRate: 0,
@@ -41,7 +40,7 @@ function cluster(over: Partial<AllKnobs> = {}) {
     sim,
     rng: rs,
     nodes: 3,
-    network: network as unknown as Network<Message<FsmRequest>>,
+    network: raftWire(network),
     timing: {
       tickUs: knobs.raftTickUs,
       heartbeatTicks: knobs.heartbeatTicks,

@@ -28,6 +28,7 @@ import type {
 } from "../kv/types.ts";
 import { MvccStore } from "../mvcc/store.ts";
 import type { RaftCluster, RaftProposeOutcome } from "../raft/host.ts";
+import type { Message } from "../raft/raft.ts";
 import { DeltaCompactor } from "../redis/compactor.ts";
 import type { NodeContext } from "../redis/context.ts";
 import { execute } from "../redis/execute.ts";
@@ -44,11 +45,27 @@ export type AppMessage =
   | { app: true; t: "read"; id: number; read: StoreRead }
   | { app: true; t: "read-reply"; id: number; value: unknown };
 
+/** Everything the cluster's one network carries: Raft's messages and the nodes' own RPCs. */
+export type ClusterWire = Message<FsmRequest> | AppMessage;
+
+export function isAppMessage(m: ClusterWire): m is AppMessage {
+  return "app" in m && m.app === true;
+}
+
+/**
+ * Raft's view of the shared wire. The host sends only Raft messages, and it receives only Raft
+ * messages because the nodes' route (`ClusterRun.buildNetwork`) takes every node RPC before Raft's handler
+ * runs; the host's network type names its own messages alone, hence this one narrowing.
+ */
+export function raftWire(network: Network<ClusterWire>): Network<Message<FsmRequest>> {
+  return network as unknown as Network<Message<FsmRequest>>;
+}
+
 export interface NodeDeps {
   sim: Simulation;
   raft: RaftCluster<FsmRequest, ApplyResult>;
   clocks: Clocks;
-  network: Network<unknown>;
+  network: Network<ClusterWire>;
   knobs: AllKnobs;
   rng: Stream;
   /** This node's scheduler of its tasks (client commands, forwards served, the compactor). */

@@ -6,6 +6,9 @@
  * Nothing here runs anything: `src/cluster` interprets a Scenario under a seed and a variant.
  */
 import type { MicroOp } from "../check/history.ts";
+import type { RandomFaultKind, ScriptedFaultName } from "./faults.ts";
+
+export type { RandomFaultKind } from "./faults.ts";
 
 export type Duration = number | `${number}ms` | `${number}s` | `${number}m`;
 
@@ -100,22 +103,8 @@ export type FaultSpec =
       durationDivisor?: number;
     };
 
-export type RandomFaultKind =
-  | "partition-halves"
-  | "isolate-leader"
-  | "majority-ring"
-  | "bridge"
-  | "crash"
-  | "crash-leader"
-  | "transfer-leader"
-  | "clock-skew"
-  | "clock-jump"
-  | "clog"
-  | "compactor-pause"
-  | "compactor-burst";
-
 export interface FaultAction {
-  name: string;
+  name: ScriptedFaultName;
   args?: Record<string, unknown>;
   /** How long it lasts before it is undone (heal, restart, resume), when it has an undo. */
   for?: Duration;
