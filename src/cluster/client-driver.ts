@@ -12,9 +12,6 @@ import { completeStep, stepToCommand } from "./commands.ts";
 import type { AllKnobs } from "./knobs.ts";
 import type { SimNode } from "./node.ts";
 
-/** Pause after a failed or indeterminate op before the client's next one. */
-const FAIL_BACKOFF_US = 100_000;
-
 export interface ClientState {
   name: string;
   index: number;
@@ -101,7 +98,9 @@ export class ClientDriver {
     }
     // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
     this.send(c, a.mops, (type) =>
-      this.sim.schedule(c.program.thinkUs() + (type === "ok" ? 0 : FAIL_BACKOFF_US), () => this.nextOp(c)),
+      this.sim.schedule(c.program.thinkUs() + (type === "ok" ? 0 : this.knobs.failBackoffUs), () =>
+        this.nextOp(c),
+      ),
     );
   }
 

@@ -22,10 +22,6 @@ import type { AllKnobs } from "./knobs.ts";
 import type { SimNode } from "./node.ts";
 import type { RunFailure, TimelineEvent } from "./types.ts";
 
-/** Shortest lasting random fault, and the span its drawn duration adds (µs). */
-const LASTING_MIN_US = 200_000;
-const LASTING_SPAN_US = 2_000_000;
-
 export interface FaultScheduleDeps {
   sim: Simulation;
   rng: Stream;
@@ -106,7 +102,7 @@ export class FaultSchedule {
     divisor: number,
     fi: number,
   ): void {
-    const { sim, rng } = this.d;
+    const { sim, rng, knobs } = this.d;
     const meanGapUs = 1_000_000 / rate;
     const skip = new Set(skipped);
     const kind = RANDOM_FAULTS[family];
@@ -116,7 +112,7 @@ export class FaultSchedule {
       const u = (rng.int(1_000_000) + 1) / 1_000_001;
       t += Math.max(1_000, Math.round(-Math.log(u) * meanGapUs));
       if (t >= to) break;
-      const drawn = isLasting(kind) ? LASTING_MIN_US + rng.int(LASTING_SPAN_US) : undefined;
+      const drawn = isLasting(kind) ? knobs.faultMinUs + rng.int(knobs.faultSpanUs) : undefined;
       const dur = drawn !== undefined ? Math.max(1_000, Math.round(drawn / divisor)) : undefined;
       if (!skip.has(nth)) sim.at(t, () => this.inject(kind, undefined, dur, `r${fi}/${family}#${nth}`));
     }

@@ -40,6 +40,16 @@ export interface ClusterKnobs {
   persistDelayUs: number;
   /** Clock-skew faults may exceed the lease's drift bound (breaks lease reads by design). */
   clockSkewBeyondBound: boolean;
+  /** A client waits this long (on top of its think time) after a failed or unknown op, µs. */
+  failBackoffUs: number;
+  /** Setup: the cluster has this long to elect a leader every node knows before clients start, µs. */
+  setupCapUs: number;
+  /** A lasting random fault (partition, crash, clog, skew, compactor pause) lasts at least this, µs. */
+  faultMinUs: number;
+  /** ...plus a uniform draw below this, µs (then divided by the fault spec's `durationDivisor`). */
+  faultSpanUs: number;
+  /** A node gives up on a command proxied or a read or dispatch forwarded to the leader after this, µs. */
+  proxyTimeoutUs: number;
 }
 
 export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
@@ -55,6 +65,11 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   storeInvariants: false,
   persistDelayUs: 100,
   clockSkewBeyondBound: false,
+  failBackoffUs: 100_000,
+  setupCapUs: 60_000_000,
+  faultMinUs: 200_000,
+  faultSpanUs: 2_000_000,
+  proxyTimeoutUs: 5_000_000,
 });
 
 const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
@@ -71,6 +86,11 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
   clockSkewBeyondBound:
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
+  failBackoffUs: "a client's pause after a failed or unknown op, on top of its think time (µs)",
+  setupCapUs: "before clients start, the cluster has this long to elect a leader every node knows (µs)",
+  faultMinUs: "shortest duration of a lasting random fault (µs)",
+  faultSpanUs: "a lasting random fault lasts faultMinUs plus a uniform draw below this (µs)",
+  proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
@@ -98,6 +118,12 @@ const descriptions: Record<string, string> = {
 export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.freeze({
   catalogBootstrap: false,
   leaderProxy: "coarse",
+  // Constants of the run before they became knobs: a file that predates them ran with these.
+  failBackoffUs: 100_000,
+  setupCapUs: 60_000_000,
+  faultMinUs: 200_000,
+  faultSpanUs: 2_000_000,
+  proxyTimeoutUs: 5_000_000,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

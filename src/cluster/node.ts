@@ -126,9 +126,6 @@ function wireLeaderError(r: DispatchResult): DispatchResult {
   return message === r.message ? r : { ...r, message };
 }
 
-/** How long a proxied command may wait for the leader's answer before the node gives up. */
-const PROXY_TIMEOUT_US = 5_000_000;
-
 export class SimNode {
   store: MvccStore;
   hlc: Hlc;
@@ -477,7 +474,7 @@ export class SimNode {
       return;
     }
     const id = this.nextId++;
-    const timer = sim.schedule(PROXY_TIMEOUT_US, () => {
+    const timer = sim.schedule(this.d.knobs.proxyTimeoutUs, () => {
       this.readsSent.delete(id);
       resume(new ReadFailed("ERR read from leader timed out"));
     });
@@ -547,7 +544,7 @@ export class SimNode {
       return;
     }
     const id = this.nextId++;
-    const timer = this.d.sim.schedule(PROXY_TIMEOUT_US, () => {
+    const timer = this.d.sim.schedule(this.d.knobs.proxyTimeoutUs, () => {
       this.proxied.delete(id);
       done(reply.error("proxy to leader timed out", true));
     });

@@ -22,8 +22,6 @@ import { type ClusterWire, isAppMessage, raftWire, SimNode } from "./node.ts";
 import { drawScheduleParams } from "./sched-knobs.ts";
 import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "./types.ts";
 
-/** How long the cluster may take to elect a leader everyone knows before clients start (µs). */
-const SETUP_CAP_US = 60_000_000;
 /** Default cap on simulator events per phase, when the scenario sets none. */
 const DEFAULT_EVENT_CAP = 20_000_000;
 
@@ -262,7 +260,7 @@ export class ClusterRun {
       for (let i = 0; i < n; i++) if (raft.leaderOf(i) !== l) return false;
       return true;
     };
-    this.sim.run({ untilUs: SETUP_CAP_US, until: everyoneKnowsLeader });
+    this.sim.run({ untilUs: this.knobs.setupCapUs, until: everyoneKnowsLeader });
     this.t0 = this.sim.now;
   }
 
