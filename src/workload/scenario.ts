@@ -201,6 +201,18 @@ export const txn = (...steps: Step[]): Step => steps.flat();
 /** A pause in a script (no op is recorded). */
 export const sleep = (d: Duration): Pause => ({ pauseUs: toMicros(d) });
 
+/**
+ * The demo cluster's Raft timing (heartbeat 1 tick, election 10 ticks), a client timeout to match,
+ * and an eager compactor: the knob block every hunting scenario runs under, defined once.
+ */
+export const DEMO_HUNT_KNOBS = Object.freeze({
+  heartbeatTicks: 1,
+  electionTicks: 10,
+  clientTimeoutUs: 1_000_000,
+  compactionThreshold: 4,
+  compactorIntervalUs: 50_000,
+});
+
 // ---- fault helpers ----
 export const at = (t: Duration, fault: FaultAction): FaultSpec => ({ kind: "scripted", at: t, fault });
 export const random = (
