@@ -163,6 +163,25 @@ function checkKnob(name: string, value: unknown, where: string): void {
   }
 }
 
+/** Whether every knob of the run is present with its default's type. */
+function hasRunKnobs(set: KnobSet): set is KnobSet & AllKnobs {
+  const defaults: Readonly<Record<string, unknown>> = defaultKnobs;
+  return Object.keys(defaults).every((name) => typeof set[name] === typeof defaults[name]);
+}
+
+/**
+ * The run's options, typed: a resolved knob set (`resolveKnobs`, or a repro's recorded knobs with
+ * `valueWhenUnrecorded` filled in) checked once, knob by knob, against the defaults' types.
+ */
+export function runKnobs(set: KnobSet): AllKnobs {
+  if (hasRunKnobs(set)) return set;
+  const defaults: Readonly<Record<string, unknown>> = defaultKnobs;
+  const bad = Object.keys(defaults).find((name) => typeof set[name] !== typeof defaults[name])!;
+  throw new Error(
+    `knob '${bad}': expected a ${typeof defaults[bad]}, found ${JSON.stringify(set[bad] ?? null)}`,
+  );
+}
+
 export function variantNames(): string[] {
   return variants.map((v) => v.name);
 }

@@ -17,7 +17,7 @@ import { historyHash } from "../workload/recorder.ts";
 import type { Scenario } from "../workload/scenario.ts";
 import { ClientDriver } from "./client-driver.ts";
 import { FaultSchedule } from "./fault-schedule.ts";
-import type { AllKnobs } from "./knobs.ts";
+import { type AllKnobs, runKnobs } from "./knobs.ts";
 import { type ClusterWire, isAppMessage, raftWire, SimNode } from "./node.ts";
 import { drawScheduleParams } from "./sched-knobs.ts";
 import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "./types.ts";
@@ -114,7 +114,7 @@ export class ClusterRun {
 
   constructor(private readonly input: RunInput) {
     this.s = input.scenario;
-    this.knobs = input.knobs as unknown as AllKnobs;
+    this.knobs = runKnobs(input.knobs);
     this.rs = input.tape
       ? new RandomSource({ tape: input.tape })
       : new RandomSource({ seed: input.seed ?? 1 });
