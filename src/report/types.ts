@@ -4,7 +4,7 @@
  * that a failure can be drawn on a timeline.
  */
 import type { Anomaly } from "../check/datatype.ts";
-import type { Key, MopValue, Op } from "../check/history.ts";
+import type { Op } from "../check/history.ts";
 import type { RunStats } from "../cluster/types.ts";
 
 export type { Anomaly, CycleStep } from "../check/datatype.ts";
