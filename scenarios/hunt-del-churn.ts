@@ -1,20 +1,14 @@
 // hunt-del-churn — a hunting workload, not a catalogue entry: standalone DEL racing pushes and pops
 // on short lists (B12's ground), with compactor folds of drained lists (B13's ground), under the
 // demo cluster's Raft timing and every fault kind. elastickv's Jepsen test uses DEL only in setup.
-import { everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
+import { DEMO_HUNT_KNOBS, everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description:
     "DEL racing RPUSH/LPUSH/LPOP/RPOP on two short lists under churn and every fault kind (hunting)",
   cluster: {
     nodes: 3,
-    knobs: {
-      heartbeatTicks: 1,
-      electionTicks: 10,
-      clientTimeoutUs: 1_000_000,
-      compactionThreshold: 4,
-      compactorIntervalUs: 50_000,
-    },
+    knobs: { ...DEMO_HUNT_KNOBS },
   },
   clients: [
     generate("p0..p1", {

@@ -2,7 +2,7 @@
 // LenDelta deltas, the wide hash fence, the compactor's hash fold to Len 0) with HGET/HGETALL/HLEN
 // readers, under the demo cluster's Raft timing (100 ms elections, lease off) and every fault
 // kind. elastickv's Jepsen test has no hash workload at all.
-import { everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
+import { DEMO_HUNT_KNOBS, everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
 
 const fields = ["a", "b", "c"];
 
@@ -10,13 +10,7 @@ export default scenario({
   description: "HSET/HDEL/DEL on two small hashes under demo Raft timing and every fault kind (hunting)",
   cluster: {
     nodes: 3,
-    knobs: {
-      heartbeatTicks: 1,
-      electionTicks: 10,
-      clientTimeoutUs: 1_000_000,
-      compactionThreshold: 4,
-      compactorIntervalUs: 50_000,
-    },
+    knobs: { ...DEMO_HUNT_KNOBS },
   },
   clients: [
     generate("p0..p2", {

@@ -6,6 +6,7 @@
 // The EXECs are scripted (the generator's `txn` draws appends and reads only); the script is the
 // same for every seed, the seed varies timing, faults and the standalone traffic.
 import {
+  DEMO_HUNT_KNOBS,
   del,
   everyFaultWithChurn,
   exists,
@@ -66,13 +67,7 @@ export default scenario({
   description: "MULTI/EXEC with RPUSH/LRANGE/DEL/EXISTS/HSET racing standalone writers under churn (hunting)",
   cluster: {
     nodes: 3,
-    knobs: {
-      heartbeatTicks: 1,
-      electionTicks: 10,
-      clientTimeoutUs: 1_000_000,
-      compactionThreshold: 4,
-      compactorIntervalUs: 50_000,
-    },
+    knobs: { ...DEMO_HUNT_KNOBS },
   },
   clients: [
     script("x0", execScript(0, 400)),

@@ -4,19 +4,13 @@
 // dozens of times in a few simulated seconds, as on elastickv's CI cluster. elastickv's own Jepsen
 // test runs none of these commands. Short lists drain to Len 0 often, and a low compaction
 // threshold folds them often, so pushes race folds of empty lists.
-import { everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
+import { DEMO_HUNT_KNOBS, everyFaultWithChurn, generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "queue traffic on two short lists under demo Raft timing and every fault kind (hunting)",
   cluster: {
     nodes: 3,
-    knobs: {
-      heartbeatTicks: 1,
-      electionTicks: 10,
-      clientTimeoutUs: 1_000_000,
-      compactionThreshold: 4,
-      compactorIntervalUs: 50_000,
-    },
+    knobs: { ...DEMO_HUNT_KNOBS },
   },
   clients: [
     generate("p0..p1", { mix: { append: 4, lpush: 2 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),

@@ -47,6 +47,16 @@ export interface ClusterKnobs {
    * acknowledgement then releases every earlier request too, which the model always does).
    */
   readBatching: boolean;
+  /** A client waits this long (on top of its think time) after a failed or unknown op, µs. */
+  failBackoffUs: number;
+  /** Setup: the cluster has this long to elect a leader every node knows before clients start, µs. */
+  setupCapUs: number;
+  /** A lasting random fault (partition, crash, clog, skew, compactor pause) lasts at least this, µs. */
+  faultMinUs: number;
+  /** ...plus a uniform draw below this, µs (then divided by the fault spec's `durationDivisor`). */
+  faultSpanUs: number;
+  /** A node gives up on a command proxied or a read or dispatch forwarded to the leader after this, µs. */
+  proxyTimeoutUs: number;
 }
 
 export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
@@ -63,6 +73,11 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   persistDelayUs: 100,
   clockSkewBeyondBound: false,
   readBatching: false,
+  failBackoffUs: 100_000,
+  setupCapUs: 60_000_000,
+  faultMinUs: 200_000,
+  faultSpanUs: 2_000_000,
+  proxyTimeoutUs: 5_000_000,
 });
 
 const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
@@ -81,6 +96,11 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
   readBatching:
     "a leader confirms every ReadIndex/VerifyLeader request queued while a round is in flight with the next single heartbeat round (an etcd-server-style read loop; false, as elastickv: one round per request)",
+  failBackoffUs: "a client's pause after a failed or unknown op, on top of its think time (µs)",
+  setupCapUs: "before clients start, the cluster has this long to elect a leader every node knows (µs)",
+  faultMinUs: "shortest duration of a lasting random fault (µs)",
+  faultSpanUs: "a lasting random fault lasts faultMinUs plus a uniform draw below this (µs)",
+  proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
@@ -110,6 +130,12 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   leaderProxy: "coarse",
   // Runs recorded before read batching gave every ReadIndex/VerifyLeader its own round.
   readBatching: false,
+  // Constants of the run before they became knobs: a file that predates them ran with these.
+  failBackoffUs: 100_000,
+  setupCapUs: 60_000_000,
+  faultMinUs: 200_000,
+  faultSpanUs: 2_000_000,
+  proxyTimeoutUs: 5_000_000,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });
@@ -147,6 +173,25 @@ function checkKnob(name: string, value: unknown, where: string): void {
   if (typeof def !== typeof value) {
     throw new Error(`${where}: knob '${name}' expects a ${typeof def}, found ${JSON.stringify(value)}`);
   }
+}
+
+/** Whether every knob of the run is present with its default's type. */
+function hasRunKnobs(set: KnobSet): set is KnobSet & AllKnobs {
+  const defaults: Readonly<Record<string, unknown>> = defaultKnobs;
+  return Object.keys(defaults).every((name) => typeof set[name] === typeof defaults[name]);
+}
+
+/**
+ * The run's options, typed: a resolved knob set (`resolveKnobs`, or a repro's recorded knobs with
+ * `valueWhenUnrecorded` filled in) checked once, knob by knob, against the defaults' types.
+ */
+export function runKnobs(set: KnobSet): AllKnobs {
+  if (hasRunKnobs(set)) return set;
+  const defaults: Readonly<Record<string, unknown>> = defaultKnobs;
+  const bad = Object.keys(defaults).find((name) => typeof set[name] !== typeof defaults[name])!;
+  throw new Error(
+    `knob '${bad}': expected a ${typeof defaults[bad]}, found ${JSON.stringify(set[bad] ?? null)}`,
+  );
 }
 
 export function variantNames(): string[] {

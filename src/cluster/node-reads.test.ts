@@ -10,18 +10,17 @@ import { RandomSource } from "../engine/rng.ts";
 import { offScheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
 import { ReadFailed, readGet } from "../kv/reads.ts";
-import type { Co, Effect, FsmRequest } from "../kv/types.ts";
+import type { ApplyResult, Co, Effect, FsmRequest } from "../kv/types.ts";
 import { RaftCluster } from "../raft/host.ts";
-import type { Message } from "../raft/raft.ts";
 import { type AllKnobs, defaultKnobs } from "./knobs.ts";
-import { type AppMessage, SimNode } from "./node.ts";
+import { type AppMessage, type ClusterWire, raftWire, SimNode } from "./node.ts";
 
 function cluster(over: Partial<AllKnobs> = {}) {
   // No compactor: its passes would read too.
   const knobs = { ...defaultKnobs, schedStrategy: "off", compactorEnabled: false, ...over } as AllKnobs;
   const sim = new Simulation();
   const rs = new RandomSource({ seed: 1 });
-  const network = new Network<unknown>(sim, rs.stream("network"), 3, {
+  const network = new Network<ClusterWire>(sim, rs.stream("network"), 3, {
     minDelayUs: 500,
     maxDelayUs: 500,
     dropRate: 0,
@@ -37,11 +36,11 @@ function cluster(over: Partial<AllKnobs> = {}) {
       else raftHandler(from, m);
     });
   };
-  const raft: RaftCluster<FsmRequest> = new RaftCluster<FsmRequest>({
+  const raft: RaftCluster<FsmRequest, ApplyResult> = new RaftCluster<FsmRequest, ApplyResult>({
     sim,
     rng: rs,
     nodes: 3,
-    network: network as unknown as Network<Message<FsmRequest>>,
+    network: raftWire(network),
     timing: {
       tickUs: knobs.raftTickUs,
       heartbeatTicks: knobs.heartbeatTicks,

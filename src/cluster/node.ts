@@ -27,7 +27,8 @@ import type {
   StoreRead,
 } from "../kv/types.ts";
 import { MvccStore } from "../mvcc/store.ts";
-import type { RaftCluster } from "../raft/host.ts";
+import type { RaftCluster, RaftProposeOutcome } from "../raft/host.ts";
+import type { Message } from "../raft/raft.ts";
 import { DeltaCompactor } from "../redis/compactor.ts";
 import type { NodeContext } from "../redis/context.ts";
 import { execute } from "../redis/execute.ts";
@@ -44,11 +45,27 @@ export type AppMessage =
   | { app: true; t: "read"; id: number; read: StoreRead }
   | { app: true; t: "read-reply"; id: number; value: unknown };
 
+/** Everything the cluster's one network carries: Raft's messages and the nodes' own RPCs. */
+export type ClusterWire = Message<FsmRequest> | AppMessage;
+
+export function isAppMessage(m: ClusterWire): m is AppMessage {
+  return "app" in m && m.app === true;
+}
+
+/**
+ * Raft's view of the shared wire. The host sends only Raft messages, and it receives only Raft
+ * messages because the nodes' route (`ClusterRun.buildNetwork`) takes every node RPC before Raft's handler
+ * runs; the host's network type names its own messages alone, hence this one narrowing.
+ */
+export function raftWire(network: Network<ClusterWire>): Network<Message<FsmRequest>> {
+  return network as unknown as Network<Message<FsmRequest>>;
+}
+
 export interface NodeDeps {
   sim: Simulation;
-  raft: RaftCluster<FsmRequest>;
+  raft: RaftCluster<FsmRequest, ApplyResult>;
   clocks: Clocks;
-  network: Network<unknown>;
+  network: Network<ClusterWire>;
   knobs: AllKnobs;
   rng: Stream;
   /** This node's scheduler of its tasks (client commands, forwards served, the compactor). */
@@ -80,6 +97,15 @@ function phraseLast(m: string): string {
   return phrase === undefined || m.endsWith(phrase) ? m : `${m}: ${phrase}`;
 }
 
+/** An entry the FSM did not answer for (it carried no request) applied as a plain success. */
+const APPLIED_WITHOUT_RESULT: ApplyResult = { ok: true, commitTS: 0 };
+
+/** The Raft host's outcome as the coordinator sees it: an applied entry always has a result. */
+function proposeOutcome(o: RaftProposeOutcome<ApplyResult>): ProposeOutcome {
+  if (o.status !== "applied") return o;
+  return { status: "applied", index: o.index, result: o.result ?? APPLIED_WITHOUT_RESULT };
+}
+
 /**
  * The demo coordinator's errors cross gRPC as strings, and its Dispatch loop recognises leader
  * churn by the message's suffix (`LEADER_ERRORS`), so the demo host puts the phrase last.
@@ -99,9 +125,6 @@ function wireLeaderError(r: DispatchResult): DispatchResult {
   const message = phraseLast(r.message);
   return message === r.message ? r : { ...r, message };
 }
-
-/** How long a proxied command may wait for the leader's answer before the node gives up. */
-const PROXY_TIMEOUT_US = 5_000_000;
 
 export class SimNode {
   store: MvccStore;
@@ -362,8 +385,8 @@ export class SimNode {
         // After the apply, before the task goes on (and, at the end of a command, replies).
         const resume = this.pausedResume(later(), task);
         if (this.d.knobs.coordinator === "demo")
-          raft.propose(this.id, e.request, (o) => resume(demoLeaderError(o)));
-        else raft.propose(this.id, e.request, resume);
+          raft.propose(this.id, e.request, (o) => resume(demoLeaderError(proposeOutcome(o))));
+        else raft.propose(this.id, e.request, (o) => resume(proposeOutcome(o)));
         return PENDING;
       }
       // A read round's waiters are released together, in a seeded order (RaftCluster
@@ -451,7 +474,7 @@ export class SimNode {
       return;
     }
     const id = this.nextId++;
-    const timer = sim.schedule(PROXY_TIMEOUT_US, () => {
+    const timer = sim.schedule(this.d.knobs.proxyTimeoutUs, () => {
       this.readsSent.delete(id);
       resume(new ReadFailed("ERR read from leader timed out"));
     });
@@ -521,7 +544,7 @@ export class SimNode {
       return;
     }
     const id = this.nextId++;
-    const timer = this.d.sim.schedule(PROXY_TIMEOUT_US, () => {
+    const timer = this.d.sim.schedule(this.d.knobs.proxyTimeoutUs, () => {
       this.proxied.delete(id);
       done(reply.error("proxy to leader timed out", true));
     });

@@ -6,74 +6,34 @@
  * a liveness phase (heal everything, let every client finish, read every key once more) and
  * returns the recorded history with the run's own failures (invariants, liveness, sim errors).
  */
-import type { History, MicroOp } from "../check/history.ts";
-import type { Fault } from "../engine/nemesis.ts";
-import { Nemesis } from "../engine/nemesis.ts";
+import type { History } from "../check/history.ts";
 import { Network } from "../engine/network.ts";
 import { RandomSource, type Stream } from "../engine/rng.ts";
 import { type ScheduleParams, Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
-import type { FsmRequest } from "../kv/types.ts";
-import { RaftCluster, type RaftEvent, registerRaftFaults } from "../raft/host.ts";
-import type { Message } from "../raft/raft.ts";
-import { ClientProgram, ValueAllocator } from "../workload/client.ts";
-import { HistoryRecorder, historyHash } from "../workload/recorder.ts";
-import { type RandomFaultKind, type Scenario, toMicros } from "../workload/scenario.ts";
-import { completeStep, stepToCommand } from "./commands.ts";
-import type { AllKnobs } from "./knobs.ts";
-import { type AppMessage, SimNode } from "./node.ts";
+import type { ApplyResult, FsmRequest } from "../kv/types.ts";
+import { RaftCluster, type RaftEvent } from "../raft/host.ts";
+import { historyHash } from "../workload/recorder.ts";
+import type { Scenario } from "../workload/scenario.ts";
+import { ClientDriver } from "./client-driver.ts";
+import { FaultSchedule } from "./fault-schedule.ts";
+import { type AllKnobs, runKnobs } from "./knobs.ts";
+import { type ClusterWire, isAppMessage, raftWire, SimNode } from "./node.ts";
 import { drawScheduleParams } from "./sched-knobs.ts";
 import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "./types.ts";
 
-/** Scenario fault kinds → the nemesis kinds that carry them out. */
-const FAULT_KIND: Record<RandomFaultKind, string> = {
-  "partition-halves": "partition-halves",
-  "isolate-leader": "isolate-leader",
-  "majority-ring": "majority-ring",
-  bridge: "bridge",
-  crash: "crash",
-  "crash-leader": "crash-leader",
-  "transfer-leader": "transfer-leader",
-  "clock-skew": "clock-skew",
-  "clock-jump": "clock-jump",
-  clog: "clog-node",
-  "compactor-pause": "compactor-pause",
-  "compactor-burst": "compactor-burst",
-};
-
-/** Faults whose effect lasts until undone; the others are instantaneous. */
-const LASTING = new Set([
-  "partition-halves",
-  "isolate-leader",
-  "majority-ring",
-  "bridge",
-  "crash",
-  "crash-leader",
-  "clock-skew",
-  "compactor-pause",
-  "clog-node",
-]);
+/** Default cap on simulator events per phase, when the scenario sets none. */
+const DEFAULT_EVENT_CAP = 20_000_000;
 
 /** A short name of a network message for traces: Raft message type or node RPC kind. */
-function messageLabel(m: unknown): string {
-  const x = m as { app?: boolean; t?: string; type?: string; term?: number; index?: number };
-  if (x.app === true) return `rpc:${x.t}`;
+function messageLabel(m: ClusterWire): string {
+  if (isAppMessage(m)) return `rpc:${m.t}`;
+  const x = m as { type?: string; term?: number; index?: number };
   return `raft:${x.type}${x.term !== undefined ? `@${x.term}` : ""}${x.index !== undefined ? `#${x.index}` : ""}`;
 }
 
-/** Pause after a failed or indeterminate op before the client's next one. */
-const FAIL_BACKOFF_US = 100_000;
-
-interface ClientState {
-  name: string;
-  index: number;
-  process: number;
-  node: number;
-  program: ClientProgram;
-  busy: boolean;
-  done: boolean;
-  /** Generation of the current request, so a late reply after a timeout is ignored. */
-  req: number;
+function check(cond: boolean, what: string): void {
+  if (!cond) throw new Error(`ClusterRun: ${what}`);
 }
 
 interface SwarmConfig {
@@ -124,459 +84,342 @@ function drawSwarmNetwork(s: Scenario, rng: Stream, swarm: boolean): Omit<SwarmC
   };
 }
 
-export function runScenario(input: RunInput): RunOutcome {
-  const s = input.scenario;
-  const knobs = input.knobs as unknown as AllKnobs;
-  const rs = input.tape
-    ? new RandomSource({ tape: input.tape })
-    : new RandomSource({ seed: input.seed ?? 1 });
-  const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true, knobs);
-  const sim = new Simulation();
-  const n = s.cluster.nodes;
-  const failures: RunFailure[] = [];
-  const events: TimelineEvent[] = [];
-  const probes: Record<string, number> = {};
-  const trace: string[] | undefined = input.trace ? [] : undefined;
-  const emit = (kind: string, data: Record<string, unknown>) => {
-    if (trace) trace.push(JSON.stringify({ t: sim.now, kind, ...data }));
-  };
-  const probe = (name: string) => {
-    probes[name] = (probes[name] ?? 0) + 1;
-  };
+/**
+ * One run in named phases, each entered and left with its assertions checked, as TigerBeetle's
+ * VOPR drives its cluster: build the network, build the cluster, wait for a leader, start the
+ * clients and the fault schedule, the fault phase, the liveness phase (heal, stop new ops, settle),
+ * the final reads, and the summary.
+ */
+export class ClusterRun {
+  private readonly s: Scenario;
+  private readonly knobs: AllKnobs;
+  private readonly rs: RandomSource;
+  private readonly swarm: SwarmConfig;
+  private readonly sim = new Simulation();
+  private readonly n: number;
+  private readonly failures: RunFailure[] = [];
+  private readonly events: TimelineEvent[] = [];
+  private readonly probes: Record<string, number> = {};
+  private readonly trace: string[] | undefined;
+  private readonly capEvents: number;
+  private readonly network: Network<ClusterWire>;
+  private readonly nodes: SimNode[] = [];
+  private readonly raft: RaftCluster<FsmRequest, ApplyResult>;
+  private leaderChanges = 0;
+  private lastLeader: number | undefined;
+  /** Simulated time the workload starts (a leader is known everywhere). */
+  private t0 = 0;
+  private driver: ClientDriver | undefined;
+  private faults: FaultSchedule | undefined;
 
-  // One network carries Raft traffic and the nodes' own RPCs (command proxying, forwarded
-  // dispatches), so partitions and clogs cut both alike.
-  const network = new Network<unknown>(sim, rs.stream("network"), n, {
-    minDelayUs: swarm.delayUs[0],
-    maxDelayUs: swarm.delayUs[1],
-    dropRate: swarm.dropRate,
-    dupRate: swarm.dupRate,
-    reorder: swarm.reorder,
-  });
-  const appHandlers: Array<(from: number, m: AppMessage) => void> = [];
-  const register = network.register.bind(network);
-  network.register = (node, raftHandler) => {
-    register(node, (from, m) => {
-      if (trace) emit("deliver", { from, to: node, msg: messageLabel(m) });
-      if ((m as AppMessage).app === true) appHandlers[node]?.(from, m as AppMessage);
-      else raftHandler(from, m);
-    });
-  };
-  if (trace) {
-    // Sends (and, by their absence from the deliveries, drops) are traced only when asked for:
-    // building the labels costs time on the hot path.
-    const send = network.send.bind(network);
-    network.send = (from, to, m) => {
-      const before = network.stats.dropped;
-      send(from, to, m);
-      emit(network.stats.dropped > before ? "drop" : "send", { from, to, msg: messageLabel(m) });
-    };
+  constructor(private readonly input: RunInput) {
+    this.s = input.scenario;
+    this.knobs = runKnobs(input.knobs);
+    this.rs = input.tape
+      ? new RandomSource({ tape: input.tape })
+      : new RandomSource({ seed: input.seed ?? 1 });
+    this.swarm = drawSwarm(this.s, this.rs.stream("swarm"), input.swarm ?? this.s.swarm ?? true, this.knobs);
+    this.n = this.s.cluster.nodes;
+    this.trace = input.trace ? [] : undefined;
+    this.capEvents = this.s.caps?.events ?? DEFAULT_EVENT_CAP;
+    this.network = this.buildNetwork();
+    this.raft = this.buildCluster();
   }
 
-  const nodes: SimNode[] = [];
-  // Each node schedules its own tasks; with scheduling off nothing is drawn.
-  const schedulers = Array.from(
-    { length: n },
-    (_, i) => new Scheduler(swarm.schedule, rs.stream(`sched/n${i}`)),
-  );
-  let leaderChanges = 0;
-  let lastLeader: number | undefined;
-  const raft: RaftCluster<FsmRequest> = new RaftCluster<FsmRequest>({
-    sim,
-    rng: rs,
-    nodes: n,
-    network: network as unknown as Network<Message<FsmRequest>>,
-    timing: {
-      tickUs: knobs.raftTickUs,
-      heartbeatTicks: knobs.heartbeatTicks,
-      electionTicks: knobs.electionTicks,
-      leaseMarginUs: knobs.leaseMarginMs * 1000,
-    },
-    preVote: knobs.preVote,
-    checkQuorum: knobs.checkQuorum,
-    batchReads: knobs.readBatching,
-    persistDelayUs: knobs.persistDelayUs,
-    lossUnpersistedOnCrash: true,
-    leaseReadWaitsForApply: knobs.pointReadFence === "before",
-    readsFailDuringTransfer: knobs.leaderProxy === "elastickv",
-    ...(swarm.schedule.strategy === "off"
-      ? {}
-      : { orderReleased: (node: number, batch: unknown[]) => void schedulers[node]!.order(batch) }),
-    onApply: (node, index, data) => nodes[node]!.apply(index, data),
-    onRestart: (node) => nodes[node]!.restart(),
-    onRoleChange: (node, role, term, lead) => {
-      emit("role", { node, role, term, lead });
-      nodes[node]?.onRoleChange(role === "leader", role);
-      const l = raft.leader();
-      if (l !== undefined && l !== lastLeader) {
-        if (lastLeader !== undefined) leaderChanges++;
-        lastLeader = l;
-        events.push({ timeUs: sim.now, kind: "leader-change", detail: `n${l} leads (term ${term})` });
-      }
-    },
-    onEvent: (e: RaftEvent) => {
-      emit(`raft.${e.kind}`, { node: e.node, term: e.term, detail: e.detail });
-      if (e.kind === "crash") nodes[e.node]?.crashed();
-      if (e.kind === "crash" || e.kind === "restart") {
-        events.push({ timeUs: e.atUs, kind: e.kind, detail: `n${e.node}` });
-      }
-    },
-  });
-  const clocks = raft.clocks;
-  const reuseLog = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const node = new SimNode(i, {
+  run(): RunOutcome {
+    this.awaitLeader();
+    this.startClients();
+    this.scheduleFaults();
+    let ok = this.faultPhase();
+    // A run an incremental checker stopped (RunInput.onOp) ends there: no liveness, no final reads.
+    const stopped = () => this.driver?.rec.stopped === true;
+    if (ok && !stopped()) ok = this.livenessPhase();
+    if (ok && !stopped() && (this.s.finalReads ?? true) && !this.failures.some((f) => f.type === "liveness"))
+      this.finalReads();
+    return this.summary();
+  }
+
+  private readonly emit = (kind: string, data: Record<string, unknown>): void => {
+    if (this.trace) this.trace.push(JSON.stringify({ t: this.sim.now, kind, ...data }));
+  };
+
+  private readonly probe = (name: string): void => {
+    this.probes[name] = (this.probes[name] ?? 0) + 1;
+  };
+
+  /**
+   * One network carries Raft traffic and the nodes' own RPCs (command proxying, forwarded
+   * dispatches, reads at the leader), so partitions and clogs cut both alike. Node RPCs are routed
+   * to their node; everything else reaches the handler Raft registers.
+   */
+  private buildNetwork(): Network<ClusterWire> {
+    const { swarm } = this;
+    const network = new Network<ClusterWire>(this.sim, this.rs.stream("network"), this.n, {
+      minDelayUs: swarm.delayUs[0],
+      maxDelayUs: swarm.delayUs[1],
+      dropRate: swarm.dropRate,
+      dupRate: swarm.dupRate,
+      reorder: swarm.reorder,
+    });
+    network.route(isAppMessage, (to, from, m) => {
+      if (isAppMessage(m)) this.nodes[to]?.onAppMessage(from, m);
+    });
+    // Sends, drops and deliveries are traced only when asked for: labels cost time on the hot path.
+    if (this.trace) {
+      network.observe({
+        sent: (from, to, m, dropped) =>
+          this.emit(dropped ? "drop" : "send", { from, to, msg: messageLabel(m) }),
+        delivered: (from, to, m) => this.emit("deliver", { from, to, msg: messageLabel(m) }),
+      });
+    }
+    return network;
+  }
+
+  /** The Raft hosts and, on each, a node (FSM, store, HLC, Redis adapter, compactor). */
+  private buildCluster(): RaftCluster<FsmRequest, ApplyResult> {
+    check(this.nodes.length === 0, "the cluster is built once");
+    const { sim, rs, knobs, swarm, nodes, n } = this;
+    // Each node schedules its own tasks; with scheduling off nothing is drawn.
+    const schedulers = Array.from(
+      { length: n },
+      (_, i) => new Scheduler(swarm.schedule, rs.stream(`sched/n${i}`)),
+    );
+    const raft = new RaftCluster<FsmRequest, ApplyResult>({
       sim,
-      raft,
-      clocks,
-      network,
-      knobs,
-      rng: rs.stream(`node${i}`),
-      sched: schedulers[i]!,
-      probe,
-      emit,
-      tracing: trace !== undefined,
-      reuseLog,
-      onInvariant: (name, detail) => {
-        if (!failures.some((f) => f.type === name))
-          failures.push({ type: name, message: detail, atUs: sim.now });
+      rng: rs,
+      nodes: n,
+      network: raftWire(this.network),
+      timing: {
+        tickUs: knobs.raftTickUs,
+        heartbeatTicks: knobs.heartbeatTicks,
+        electionTicks: knobs.electionTicks,
+        leaseMarginUs: knobs.leaseMarginMs * 1000,
+      },
+      preVote: knobs.preVote,
+      checkQuorum: knobs.checkQuorum,
+      batchReads: knobs.readBatching,
+      persistDelayUs: knobs.persistDelayUs,
+      lossUnpersistedOnCrash: true,
+      leaseReadWaitsForApply: knobs.pointReadFence === "before",
+      readsFailDuringTransfer: knobs.leaderProxy === "elastickv",
+      ...(swarm.schedule.strategy === "off"
+        ? {}
+        : { orderReleased: (node: number, batch: unknown[]) => void schedulers[node]!.order(batch) }),
+      onApply: (node, index, data) => nodes[node]!.apply(index, data),
+      onRestart: (node) => nodes[node]!.restart(),
+      onRoleChange: (node, role, term, lead) => this.onRoleChange(node, role, term, lead),
+      onEvent: (e: RaftEvent) => {
+        this.emit(`raft.${e.kind}`, { node: e.node, term: e.term, detail: e.detail });
+        if (e.kind === "crash") nodes[e.node]?.crashed();
+        if (e.kind === "crash" || e.kind === "restart") {
+          this.events.push({ timeUs: e.atUs, kind: e.kind, detail: `n${e.node}` });
+        }
       },
     });
-    nodes.push(node);
-    appHandlers[i] = (from, m) => node.onAppMessage(from, m);
+    const reuseLog = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      nodes.push(
+        new SimNode(i, {
+          sim,
+          raft,
+          clocks: raft.clocks,
+          network: this.network,
+          knobs,
+          rng: rs.stream(`node${i}`),
+          sched: schedulers[i]!,
+          probe: this.probe,
+          emit: this.emit,
+          tracing: this.trace !== undefined,
+          reuseLog,
+          onInvariant: (name, detail) => {
+            if (!this.failures.some((f) => f.type === name))
+              this.failures.push({ type: name, message: detail, atUs: sim.now });
+          },
+        }),
+      );
+    }
+    check(nodes.length === n, "one node per Raft host");
+    return raft;
   }
 
-  // ---- setup: like a Jepsen test, the workload starts on a cluster that has a leader ----
-  const everyoneKnowsLeader = () => {
-    const l = raft.leader();
-    if (l === undefined) return false;
-    for (let i = 0; i < n; i++) if (raft.leaderOf(i) !== l) return false;
-    return true;
-  };
-  sim.run({ untilUs: 60_000_000, until: everyoneKnowsLeader });
-  const t0 = sim.now;
-
-  // ---- history and clients ----
-  const rec = new HistoryRecorder(input.onOp);
-  const values = new ValueAllocator();
-  const clients: ClientState[] = [];
-  let clientIndex = 0;
-  let processCount = 0;
-  for (const spec of s.clients) {
-    for (const name of spec.names) {
-      const index = clientIndex++;
-      clients.push({
-        name,
-        index,
-        process: processCount++,
-        node: spec.node ?? index % n,
-        program: new ClientProgram(spec, rs.stream(`client/${name}`), values),
-        busy: false,
-        done: false,
-        req: 0,
-      });
+  private onRoleChange(node: number, role: string, term: number, lead: number): void {
+    this.emit("role", { node, role, term, lead });
+    this.nodes[node]?.onRoleChange(role === "leader", role);
+    const l = this.raft.leader();
+    if (l !== undefined && l !== this.lastLeader) {
+      if (this.lastLeader !== undefined) this.leaderChanges++;
+      this.lastLeader = l;
+      this.events.push({ timeUs: this.sim.now, kind: "leader-change", detail: `n${l} leads (term ${term})` });
     }
   }
-  let acceptingOps = true;
-  const opsTouched = new Map<string, { key: number | string; hash: boolean }>();
-  const noteKeys = (mops: MicroOp[]) => {
-    for (const [f, k] of mops) {
-      const hash = typeof f === "string" && f.startsWith("h");
-      const id = `${typeof k}:${k}`;
-      const prev = opsTouched.get(id);
-      // A key first touched by a type-neutral op (DEL, EXISTS) is a hash as soon as any hash op
-      // names it, so that its final read is HGETALL and not an LRANGE the checker cannot place.
-      if (!prev) opsTouched.set(id, { key: k, hash });
-      else if (hash && !prev.hash) prev.hash = true;
-    }
-  };
 
-  const sendStep = (c: ClientState, mops: MicroOp[], then: (type: "ok" | "fail" | "info") => void) => {
-    c.busy = true;
-    const req = ++c.req;
-    rec.invoke(c.process, mops, sim.now);
-    noteKeys(mops);
-    let cmd: ReturnType<typeof stepToCommand>;
-    try {
-      cmd = stepToCommand(mops);
-    } catch (e) {
-      rec.complete(c.process, "fail", mops, sim.now, String((e as Error).message));
-      c.busy = false;
-      then("fail");
-      return;
-    }
-    const finish = (type: "ok" | "fail" | "info", out: MicroOp[], error?: string) => {
-      if (req !== c.req || !c.busy) return;
-      c.busy = false;
-      rec.complete(c.process, type, out, sim.now, error);
-      if (type === "info") {
-        // As in Jepsen: a process whose outcome is unknown is retired; a fresh one takes its place.
-        c.process = processCount++;
-      }
-      then(type);
+  /** Setup: like a Jepsen test, the workload starts on a cluster that has a leader everyone knows. */
+  private awaitLeader(): void {
+    check(this.sim.now === 0, "setup starts at time 0");
+    const { raft, n } = this;
+    const everyoneKnowsLeader = () => {
+      const l = raft.leader();
+      if (l === undefined) return false;
+      for (let i = 0; i < n; i++) if (raft.leaderOf(i) !== l) return false;
+      return true;
     };
-    const timeout = sim.schedule(knobs.clientTimeoutUs, () => finish("info", mops, "timeout"));
-    sim.schedule(knobs.clientDelayUs, () => {
-      nodes[c.node]!.handleClient(cmd, (reply) => {
-        sim.schedule(knobs.clientDelayUs, () => {
-          sim.cancel(timeout);
-          const o = completeStep(mops, reply);
-          if (o.type === "ok") finish("ok", o.mops);
-          else finish(o.type, o.mops, o.error);
-        });
-      });
-    });
-  };
-
-  const nextOp = (c: ClientState) => {
-    if (!acceptingOps) {
-      c.done = true;
-      return;
-    }
-    const a = c.program.next();
-    if (a.kind === "done") {
-      c.done = true;
-      return;
-    }
-    if (a.kind === "pause") {
-      sim.schedule(a.us, () => nextOp(c));
-      return;
-    }
-    // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
-    sendStep(c, a.mops, (type) =>
-      sim.schedule(c.program.thinkUs() + (type === "ok" ? 0 : FAIL_BACKOFF_US), () => nextOp(c)),
-    );
-  };
-  for (const c of clients) {
-    const spec = s.clients.find((x) => x.names.includes(c.name))!;
-    sim.at(t0 + (spec.startAt !== undefined ? toMicros(spec.startAt) : 0), () => nextOp(c));
+    this.sim.run({ untilUs: this.knobs.setupCapUs, until: everyoneKnowsLeader });
+    this.t0 = this.sim.now;
   }
 
-  // ---- faults ----
-  const nemesisRng = rs.stream("nemesis");
-  let faultsOn = true;
-  let faultCount = 0;
-  // Which fault spec (and arrival) each injected fault came from, so a shrinker can remove it.
-  const faultIds: string[] = [];
-  const nemesis = new Nemesis(sim, nemesisRng, {
-    onFault: (f: Fault, atUs: number, phase: "start" | "stop") => {
-      const name = phase === "start" ? f.kind : `stop-${f.kind}`;
-      rec.nemesis(name, f.args ?? null, atUs);
-      events.push({ timeUs: atUs, kind: phase === "start" ? "fault-start" : "fault-stop", detail: f.kind });
-      emit("fault", { fault: name, args: f.args ?? null });
-    },
-  });
-  // Clock faults stay within the lease's drift bound unless a scenario asks for more: skew beyond
-  // it breaks lease reads by design (a separate fault knob, design §10 `fixed`).
-  const maxSkewUs = knobs.clockSkewBeyondBound ? knobs.leaseMarginMs * 1000 * 4 : raft.driftBoundUs;
-  registerRaftFaults(nemesis, raft, nemesisRng, { maxSkewUs, maxJumpUs: maxSkewUs });
-  nemesis.register(
-    "compactor-pause",
-    () => {
-      for (const nd of nodes) nd.pauseCompactor(true);
-    },
-    () => {
-      for (const nd of nodes) nd.pauseCompactor(false);
-    },
-  );
-  nemesis.register("compactor-burst", () => {
-    for (const nd of nodes) nd.compactorBurst();
-  });
-  const inject = (
-    kind: string,
-    args: Record<string, unknown> | undefined,
-    durationUs: number | undefined,
-    id: string,
-  ) => {
-    if (!faultsOn) return;
-    faultCount++;
-    faultIds.push(id);
-    const fault: Fault = { kind, args: args ? { ...args } : undefined, durationUs };
-    try {
-      nemesis.inject(fault);
-    } catch (e) {
-      failures.push({
-        type: "sim-error",
-        message: `fault ${kind}: ${(e as Error).message}`,
-        stack: (e as Error).stack,
-      });
-    }
-  };
-  (s.faults ?? []).forEach((f, fi) => {
-    if (f.kind !== "scripted") return;
-    const kind = f.fault.name;
-    sim.at(t0 + toMicros(f.at), () =>
-      inject(
-        kind === "heal" ? "heal-all" : kind,
-        f.fault.args,
-        f.fault.for ? toMicros(f.fault.for) : undefined,
-        `s${fi}`,
-      ),
-    );
-  });
-  // Random faults: arrivals drawn per kind (rate = expected faults per simulated second).
-  (s.faults ?? []).forEach((f, fi) => {
-    if (f.kind !== "random") return;
-    const from = t0 + (f.from !== undefined ? toMicros(f.from) : 0);
-    const to = t0 + (f.to !== undefined ? toMicros(f.to) : s.runForUs);
-    for (const kind of Object.keys(f.rates).sort() as RandomFaultKind[]) {
-      const rate = swarm.faultKinds[kind];
-      if (!rate || rate <= 0) continue;
-      const meanGapUs = 1_000_000 / rate;
-      const skip = new Set(f.skip?.[kind] ?? []);
-      const divisor = f.durationDivisor ?? 1;
-      let t = from;
-      for (let nth = 0; ; nth++) {
-        // Exponential gaps from a uniform choice; choice 0 = the longest gap (the least eventful).
-        const u = (nemesisRng.int(1_000_000) + 1) / 1_000_001;
-        t += Math.max(1_000, Math.round(-Math.log(u) * meanGapUs));
-        if (t >= to) break;
-        const nk = FAULT_KIND[kind];
-        const drawn = LASTING.has(nk) ? 200_000 + nemesisRng.int(2_000_000) : undefined;
-        const dur = drawn !== undefined ? Math.max(1_000, Math.round(drawn / divisor)) : undefined;
-        if (!skip.has(nth)) sim.at(t, () => inject(nk, undefined, dur, `r${fi}/${kind}#${nth}`));
-      }
-    }
-  });
+  private startClients(): void {
+    check(this.driver === undefined, "clients start once");
+    const driver = new ClientDriver(this.sim, this.rs, this.knobs, this.nodes, this.input.onOp);
+    driver.createClients(this.s);
+    driver.start(this.s, this.t0);
+    this.driver = driver;
+  }
 
-  // ---- run: fault phase ----
-  const capEvents = s.caps?.events ?? 20_000_000;
-  // Every phase below is bounded in simulated time; a scenario may also cap the whole run.
-  const capUs = s.caps?.simTimeMs !== undefined ? s.caps.simTimeMs * 1000 : Number.POSITIVE_INFINITY;
-  const guard = (fn: () => void): boolean => {
+  private scheduleFaults(): void {
+    check(
+      this.driver !== undefined && this.faults === undefined,
+      "faults are scheduled once, after the clients",
+    );
+    const faults = new FaultSchedule({
+      sim: this.sim,
+      rng: this.rs.stream("nemesis"),
+      raft: this.raft,
+      nodes: this.nodes,
+      knobs: this.knobs,
+      rec: this.driver!.rec,
+      events: this.events,
+      failures: this.failures,
+      emit: this.emit,
+    });
+    faults.plan(this.s, this.t0, this.swarm.faultKinds);
+    this.faults = faults;
+  }
+
+  /** Runs `fn`; an invariant violation or any other error it throws becomes a failure (false). */
+  private guard(fn: () => void): boolean {
     try {
       fn();
       return true;
     } catch (e) {
       const err = e as Error;
       if (err?.name?.startsWith("invariant:"))
-        failures.push({ type: err.name, message: err.message, atUs: sim.now });
+        this.failures.push({ type: err.name, message: err.message, atUs: this.sim.now });
       else
-        failures.push({
+        this.failures.push({
           type: "sim-error",
           message: String(err?.message ?? e),
           stack: err?.stack,
-          atUs: sim.now,
+          atUs: this.sim.now,
         });
       return false;
     }
-  };
-  let ok = guard(() => {
-    const r = sim.run({ untilUs: t0 + s.runForUs, maxEvents: capEvents, until: () => rec.stopped });
-    if (r === "events") throw new Error(`event cap ${capEvents} reached during the fault phase`);
-  });
+  }
 
-  // ---- liveness phase: heal everything, stop new ops, let everything settle ----
-  const livenessStart = sim.now;
-  if (ok && !rec.stopped) {
-    acceptingOps = false;
-    faultsOn = false;
-    ok = guard(() => {
+  /** The workload under faults, for the scenario's `runForUs` after t0. */
+  private faultPhase(): boolean {
+    check(
+      this.faults?.on === true && this.driver?.acceptingOps === true,
+      "the fault phase starts with faults and ops on",
+    );
+    const { capEvents } = this;
+    return this.guard(() => {
+      const r = this.sim.run({
+        untilUs: this.t0 + this.s.runForUs,
+        maxEvents: capEvents,
+        until: () => this.driver!.rec.stopped,
+      });
+      if (r === "events") throw new Error(`event cap ${capEvents} reached during the fault phase`);
+    });
+  }
+
+  /** Heal everything, stop new ops and faults, and let every client and node settle. */
+  private livenessPhase(): boolean {
+    const { sim, raft, nodes, knobs, capEvents } = this;
+    const driver = this.driver!;
+    driver.acceptingOps = false;
+    this.faults!.on = false;
+    const start = sim.now;
+    const ok = this.guard(() => {
       raft.healAll();
       for (const nd of nodes) nd.pauseCompactor(false);
-      events.push({ timeUs: sim.now, kind: "fault-stop", detail: "heal all (liveness phase)" });
-      rec.nemesis("heal-all", null, sim.now);
-      const deadline = livenessStart + knobs.livenessUs;
+      this.events.push({ timeUs: sim.now, kind: "fault-stop", detail: "heal all (liveness phase)" });
+      driver.rec.nemesis("heal-all", null, sim.now);
       const settled = () =>
-        clients.every((c) => !c.busy) && raft.leader() !== undefined && nodes.every((nd) => nd.caughtUp());
-      const r = sim.run({ untilUs: deadline, maxEvents: capEvents, until: settled });
+        driver.idle() && raft.leader() !== undefined && nodes.every((nd) => nd.caughtUp());
+      const r = sim.run({ untilUs: start + knobs.livenessUs, maxEvents: capEvents, until: settled });
       if (r === "events") throw new Error(`event cap ${capEvents} reached during the liveness phase`);
       if (!settled()) {
-        const busy = clients.filter((c) => c.busy).map((c) => c.name);
-        failures.push({
+        this.failures.push({
           type: "liveness",
-          message: `cluster did not settle within ${knobs.livenessUs / 1e6} s after healing: leader=${raft.leader() ?? "none"}, busy clients=[${busy.join(", ")}]`,
+          message: `cluster did not settle within ${knobs.livenessUs / 1e6} s after healing: leader=${raft.leader() ?? "none"}, busy clients=[${driver.busyNames().join(", ")}]`,
           atUs: sim.now,
         });
       }
     });
+    check(!driver.acceptingOps && !this.faults!.on, "no ops or faults begin after the liveness phase");
+    return ok;
   }
 
-  // ---- final reads: one fresh process reads every key once, as Jepsen's final generator does ----
-  if (ok && !rec.stopped && (s.finalReads ?? true) && !failures.some((f) => f.type === "liveness")) {
-    const keys = [...opsTouched.values()];
-    const finalClient: ClientState = {
-      name: "final",
-      index: clients.length,
-      process: processCount++,
-      node: raft.leader() ?? 0,
-      program: new ClientProgram({ names: ["final"] }, rs.stream("client/final"), values),
-      busy: false,
-      done: false,
-      req: 0,
-    };
-    let pos = 0;
-    const readNext = () => {
-      if (pos >= keys.length) {
-        finalClient.done = true;
-        return;
-      }
-      const k = keys[pos++]!;
-      finalClient.node = raft.leader() ?? finalClient.node;
-      sendStep(finalClient, [k.hash ? ["hgetall", k.key, null] : ["r", k.key, null]], readNext);
-    };
-    readNext();
-    ok = guard(() => {
-      const deadline = sim.now + knobs.livenessUs;
+  /** One fresh process reads every key once, as Jepsen's final generator does. */
+  private finalReads(): void {
+    const { sim, raft } = this;
+    check(!this.faults!.on, "final reads run on a healed cluster");
+    const reader = this.driver!.startFinalReads(() => raft.leader());
+    this.guard(() => {
       sim.run({
-        untilUs: deadline,
-        maxEvents: capEvents,
-        until: () => finalClient.done && !finalClient.busy,
+        untilUs: sim.now + this.knobs.livenessUs,
+        maxEvents: this.capEvents,
+        until: () => reader.done && !reader.busy,
       });
-      if (!finalClient.done) {
-        failures.push({ type: "liveness", message: "final reads did not complete", atUs: sim.now });
+      if (!reader.done) {
+        this.failures.push({ type: "liveness", message: "final reads did not complete", atUs: sim.now });
       }
     });
   }
 
-  if (sim.now > capUs) {
-    failures.push({
-      type: "sim-error",
-      message: `simulated-time cap ${s.caps?.simTimeMs} ms exceeded`,
-      atUs: sim.now,
-    });
+  /** The run's own last checks (time cap, Raft invariants), then its history, counts and config. */
+  private summary(): RunOutcome {
+    const { sim, s, failures } = this;
+    const driver = this.driver!;
+    const faults = this.faults!;
+    if (s.caps?.simTimeMs !== undefined && sim.now > s.caps.simTimeMs * 1000) {
+      failures.push({
+        type: "sim-error",
+        message: `simulated-time cap ${s.caps.simTimeMs} ms exceeded`,
+        atUs: sim.now,
+      });
+    }
+    const v = this.raft.invariants.first;
+    if (v && !failures.some((f) => f.type === v.name))
+      failures.push({ type: v.name, message: v.message, atUs: v.atUs });
+    const history: History = driver.rec.ops;
+    const counts = { ops: 0, ok: 0, fail: 0, info: 0 };
+    for (const op of history) {
+      if (op.process === "nemesis") continue;
+      if (op.type === "invoke") counts.ops++;
+      else counts[op.type]++;
+    }
+    return {
+      history,
+      historyHash: historyHash(history),
+      failures,
+      stats: {
+        ...counts,
+        simTimeMs: Math.round(sim.now / 1000),
+        leaderChanges: this.leaderChanges,
+        faults: faults.count,
+        events: sim.eventCount,
+      },
+      config: { nodes: this.n, clients: driver.clients.length, swarm: this.swarm, knobs: this.input.knobs },
+      probes: this.probes,
+      events: this.events,
+      faultIds: faults.ids,
+      tape: this.rs.tape.slice(),
+      trace: this.trace,
+    };
   }
-  const v = raft.invariants.first;
-  if (v && !failures.some((f) => f.type === v.name)) {
-    failures.push({ type: v.name, message: v.message, atUs: v.atUs });
-  }
+}
 
-  const history: History = rec.ops;
-  let okCount = 0;
-  let failCount = 0;
-  let infoCount = 0;
-  let opCount = 0;
-  for (const op of history) {
-    if (op.process === "nemesis") continue;
-    if (op.type === "invoke") opCount++;
-    else if (op.type === "ok") okCount++;
-    else if (op.type === "fail") failCount++;
-    else infoCount++;
-  }
-  return {
-    history,
-    historyHash: historyHash(history),
-    failures,
-    stats: {
-      ops: opCount,
-      ok: okCount,
-      fail: failCount,
-      info: infoCount,
-      simTimeMs: Math.round(sim.now / 1000),
-      leaderChanges,
-      faults: faultCount,
-      events: sim.eventCount,
-    },
-    config: {
-      nodes: n,
-      clients: clients.length,
-      swarm,
-      knobs: input.knobs,
-    },
-    probes,
-    events,
-    faultIds,
-    tape: rs.tape.slice(),
-    trace,
-  };
+export function runScenario(input: RunInput): RunOutcome {
+  return new ClusterRun(input).run();
 }

@@ -43,7 +43,9 @@ export interface TimelineEvent {
   detail: string;
 }
 
+/** The counts a run reports (`sim run --json`, repro files). */
 export interface RunStats {
+  /** Client transactions (invoke/completion pairs). */
   ops: number;
   ok: number;
   fail: number;
@@ -51,6 +53,10 @@ export interface RunStats {
   simTimeMs: number;
   leaderChanges: number;
   faults: number;
+}
+
+/** A run's reported counts plus the simulator events it took, which only benchmarks look at. */
+export interface RunCounts extends RunStats {
   events: number;
 }
 
@@ -58,7 +64,7 @@ export interface RunOutcome {
   history: History;
   historyHash: string;
   failures: RunFailure[];
-  stats: RunStats;
+  stats: RunCounts;
   /** The run's swarm draw and knob values. */
   config: Record<string, unknown>;
   /** Counts of named rare events (design §4). */

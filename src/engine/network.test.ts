@@ -280,3 +280,39 @@ describe("Network properties", () => {
     expect(inversions).toBeGreaterThan(10);
   });
 });
+
+describe("Network observers and routes", () => {
+  it("observers see each send (with whether it was dropped at once) and each delivery", () => {
+    const { sim, net } = setup<string>(3, { minDelayUs: 100, maxDelayUs: 100 });
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) net.register(i, () => {});
+    net.observe({
+      sent: (from, to, m, dropped) => seen.push(`send ${from}>${to} ${m}${dropped ? " dropped" : ""}`),
+      delivered: (from, to, m) => seen.push(`deliver ${from}>${to} ${m}`),
+    });
+    net.partition([[0], [1, 2]]);
+    net.send(0, 1, "cut");
+    net.send(1, 2, "a");
+    sim.run();
+    expect(seen).toEqual(["send 0>1 cut dropped", "send 1>2 a", "deliver 1>2 a"]);
+  });
+
+  it("a route takes the messages it accepts; the others reach the registered handler", () => {
+    const { sim, net } = setup<{ rpc: boolean; v: number }>(2);
+    const raft: number[] = [];
+    const rpc: Array<[number, number, number]> = [];
+    net.register(1, (_from, m) => raft.push(m.v));
+    net.route(
+      (m) => m.rpc,
+      (to, from, m) => rpc.push([to, from, m.v]),
+    );
+    net.send(0, 1, { rpc: false, v: 1 });
+    net.send(0, 1, { rpc: true, v: 2 });
+    // Node 0 has no handler: a route does not revive a message nobody can receive.
+    net.send(1, 0, { rpc: true, v: 3 });
+    sim.run();
+    expect(raft).toEqual([1]);
+    expect(rpc).toEqual([[1, 0, 2]]);
+    expect(net.stats).toMatchObject({ sent: 3, delivered: 2 });
+  });
+});

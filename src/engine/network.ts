@@ -52,6 +52,14 @@ interface Packet<M> {
   epoch: number;
 }
 
+/** Sees the network's traffic without changing it. */
+export interface NetworkObserver<M> {
+  /** After a send; `dropped` when the network dropped the message at once (down node, partition, loss). */
+  sent?(from: number, to: number, msg: M, dropped: boolean): void;
+  /** Just before a message reaches its receiver. */
+  delivered?(from: number, to: number, msg: M): void;
+}
+
 export class Network<M> {
   readonly stats: NetStats = {
     sent: 0,
@@ -64,6 +72,11 @@ export class Network<M> {
 
   private cfg: NetConfig;
   private readonly handlers: Array<((from: number, msg: M) => void) | undefined>;
+  private readonly observers: NetworkObserver<M>[] = [];
+  private readonly routes: Array<{
+    accepts: (msg: M) => boolean;
+    handler: (to: number, from: number, msg: M) => void;
+  }> = [];
   /** Partition group of each node; all 0 when healed. */
   private readonly groupOf: Int32Array;
   private partitioned = false;
@@ -119,7 +132,33 @@ export class Network<M> {
     this.handlers[this.node(node)] = handler;
   }
 
+  /** Adds an observer of every send and delivery (traces); it sees traffic but cannot change it. */
+  observe(observer: NetworkObserver<M>): void {
+    this.observers.push(observer);
+  }
+
+  /**
+   * Hands the messages `accepts` picks to `handler` instead of the receiver's registered handler,
+   * so that two protocols can share one network (and so one set of partitions and clogs). A
+   * message reaches a route only where the receiver has a registered handler; the first route
+   * that accepts it wins.
+   */
+  route(accepts: (msg: M) => boolean, handler: (to: number, from: number, msg: M) => void): void {
+    this.routes.push({ accepts, handler });
+  }
+
   send(from: number, to: number, msg: M): void {
+    if (this.observers.length === 0) {
+      this.transmit(from, to, msg);
+      return;
+    }
+    const before = this.stats.dropped;
+    this.transmit(from, to, msg);
+    const dropped = this.stats.dropped > before;
+    for (const o of this.observers) o.sent?.(from, to, msg, dropped);
+  }
+
+  private transmit(from: number, to: number, msg: M): void {
     const n = this.nodeCount;
     if (!(from >= 0 && from < n && to >= 0 && to < n) || (from | 0) !== from || (to | 0) !== to) {
       throw new RangeError(`Network.send: no link ${from} -> ${to} (nodeCount ${n})`);
@@ -366,6 +405,15 @@ export class Network<M> {
       return;
     }
     stats.delivered++;
+    if (this.observers.length !== 0) for (const o of this.observers) o.delivered?.(p.from, to, p.msg);
+    if (this.routes.length !== 0) {
+      for (const r of this.routes) {
+        if (r.accepts(p.msg)) {
+          r.handler(to, p.from, p.msg);
+          return;
+        }
+      }
+    }
     h(p.from, p.msg);
   }
 

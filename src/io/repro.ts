@@ -6,7 +6,7 @@
  * something else.
  */
 import { readFile } from "node:fs/promises";
-import type { RunStats } from "../report/types.ts";
+import type { RunStats } from "../cluster/types.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { describeValue, InputError } from "./errors.ts";
 import { formatJson, parseJson } from "./json.ts";

@@ -10,7 +10,9 @@
  * Keys and values are byte strings: one char per byte (codes 0–255), so string order is byte order.
  */
 
-export type Mutation = { op: "put"; key: string; value: string } | { op: "del"; key: string };
+import type { Mutation } from "../mvcc/types.ts";
+
+export type { Mutation, StoreView } from "../mvcc/types.ts";
 
 /** What an adapter hands the coordinator (elastickv `OperationGroup`, spec §1.3 step 5). */
 export interface OperationGroup {
@@ -122,13 +124,3 @@ export type SchedPoint =
 
 /** A hosted coroutine: yields effects, is resumed with their results, returns R. */
 export type Co<R> = Generator<Effect, R, unknown>;
-
-/** Read-only view of one replica's MVCC store (spec §2). */
-export interface StoreView {
-  getAt(key: string, ts: number): string | undefined;
-  /** Keys in [start, end) visible at ts, ascending (or descending when reverse), at most `limit`. */
-  scanAt(start: string, end: string, limit: number, ts: number, reverse?: boolean): Array<[string, string]>;
-  latestCommitTS(key: string): number;
-  committedVersionAt(key: string, ts: number): boolean;
-  lastCommitTS(): number;
-}

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Mutation } from "../kv/types.ts";
 import { MvccStore, ReadTSCompactedError } from "./store.ts";
+import type { Mutation } from "./types.ts";
 
 const put = (key: string, value: string): Mutation => ({ op: "put", key, value });
 const del = (key: string): Mutation => ({ op: "del", key });

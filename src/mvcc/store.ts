@@ -18,7 +18,7 @@
  * what keeps older scans rare.
  */
 import btreeModule from "sorted-btree";
-import type { Mutation, StoreView } from "../kv/types.ts";
+import type { Mutation, StoreView } from "./types.ts";
 
 type BTreeClass = typeof btreeModule.default;
 type BTree<K, V> = import("sorted-btree").default<K, V>;

@@ -3,8 +3,8 @@ import { Nemesis } from "../engine/nemesis.ts";
 import { RandomSource } from "../engine/rng.ts";
 import { Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
-import type { ProposeOutcome } from "../kv/types.ts";
 import { LEASE_TEST_TIMING, runRegister, swarmConfig } from "./harness.ts";
+import type { RaftProposeOutcome } from "./host.ts";
 import {
   DEMO_TIMING,
   PRODUCTION_TIMING,
@@ -46,7 +46,7 @@ function setup(opts: Opts = {}, seed = 1) {
   };
   const runFor = (us: number) => sim.run({ untilUs: sim.now + us });
   const propose = (node: number, v: number) => {
-    const box: { o?: ProposeOutcome } = {};
+    const box: { o?: RaftProposeOutcome<unknown> } = {};
     c.propose(node, v, (o) => {
       box.o = o;
     });

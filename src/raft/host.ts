@@ -31,7 +31,6 @@ import {
 import { type NetConfig, Network } from "../engine/network.ts";
 import type { RandomSource, Stream } from "../engine/rng.ts";
 import type { Simulation, TimerId } from "../engine/sim.ts";
-import type { ApplyResult, ProposeOutcome } from "../kv/types.ts";
 import { type InvariantName, type InvariantViolation, RaftInvariants } from "./invariants.ts";
 import {
   type Entry,
@@ -75,7 +74,17 @@ export interface RaftHostBugs extends RaftBugs {
   leaseWithoutDriftBound?: boolean;
 }
 
-export interface RaftClusterOptions<T> {
+/**
+ * What a proposer learns: the entry was applied (with what the state machine's `onApply` returned,
+ * undefined for an entry without data or a host without `onApply`), failed, or its fate is unknown.
+ * The host is generic in the apply result, so it knows nothing of the state machine above it.
+ */
+export type RaftProposeOutcome<R> =
+  | { status: "applied"; index: number; result: R | undefined }
+  | { status: "failed"; message: string }
+  | { status: "unknown"; message: string };
+
+export interface RaftClusterOptions<T, R = unknown> {
   sim: Simulation;
   /** Node i draws its election timeouts and tick phase from stream `raft/node<i>`. */
   rng: RandomSource;
@@ -124,7 +133,7 @@ export interface RaftClusterOptions<T> {
   orderReleased?: (node: number, batch: ReadRequest[]) => void;
   bugs?: RaftHostBugs;
   /** Applies a committed entry to node's state machine; the result is what the proposer receives. */
-  onApply?: (node: number, index: number, data: T, term: number) => ApplyResult | undefined;
+  onApply?: (node: number, index: number, data: T, term: number) => R | undefined;
   /** The node restarted: reset its state machine; committed entries are then re-applied from index 1. */
   onRestart?: (node: number) => void;
   /** Leader, role or term of a node changed. */
@@ -167,9 +176,9 @@ export interface RaftCounters {
   transfers: number;
 }
 
-interface PendingProposal {
+interface PendingProposal<R> {
   term: number;
-  cb: (o: ProposeOutcome) => void;
+  cb: (o: RaftProposeOutcome<R>) => void;
   wallUs: number;
 }
 
@@ -189,7 +198,7 @@ interface Durable<T> {
   log: Entry<T>[];
 }
 
-class Hosted<T> {
+class Hosted<T, R> {
   raft: RaftNode<T>;
   up = true;
   inFlush = false;
@@ -199,7 +208,7 @@ class Hosted<T> {
   lastTickWall = 0;
   /** Highest index handed to onApply (the state machine's applied index). */
   applied = 0;
-  readonly pending = new Map<number, PendingProposal>();
+  readonly pending = new Map<number, PendingProposal<R>>();
   readonly reads = new Map<number, ReadRequest>();
   /** Reads with a known index waiting for apply. */
   waiters: ReadRequest[] = [];
@@ -219,7 +228,7 @@ class Hosted<T> {
   }
 }
 
-export class RaftCluster<T> {
+export class RaftCluster<T, R = unknown> {
   readonly sim: Simulation;
   readonly clocks: Clocks;
   readonly network: Network<Message<T>>;
@@ -249,7 +258,7 @@ export class RaftCluster<T> {
    */
   readonly driftBoundUs: number;
 
-  private readonly hosts: Hosted<T>[];
+  private readonly hosts: Hosted<T, R>[];
   private readonly raftCfg: Omit<RaftConfig, "rand">;
   private readonly persistDelayUs: number;
   private readonly lossUnpersisted: boolean;
@@ -263,17 +272,17 @@ export class RaftCluster<T> {
   private readonly forwardProposals: boolean;
   private readonly check: boolean;
   private readonly maxTickBurst: number;
-  private readonly onApplyCb: RaftClusterOptions<T>["onApply"];
-  private readonly onRestartCb: RaftClusterOptions<T>["onRestart"];
-  private readonly onRoleChangeCb: RaftClusterOptions<T>["onRoleChange"];
-  private readonly onEventCb: RaftClusterOptions<T>["onEvent"];
+  private readonly onApplyCb: RaftClusterOptions<T, R>["onApply"];
+  private readonly onRestartCb: RaftClusterOptions<T, R>["onRestart"];
+  private readonly onRoleChangeCb: RaftClusterOptions<T, R>["onRoleChange"];
+  private readonly onEventCb: RaftClusterOptions<T, R>["onEvent"];
   private lastWinner = NONE;
   private electionWatchers: Array<(node: number, term: number) => void> = [];
-  private readonly tickFn: (h: Hosted<T>) => void;
-  private readonly persistFn: (h: Hosted<T>) => void;
+  private readonly tickFn: (h: Hosted<T, R>) => void;
+  private readonly persistFn: (h: Hosted<T, R>) => void;
   private readonly runFn: (f: () => void) => void;
 
-  constructor(opts: RaftClusterOptions<T>) {
+  constructor(opts: RaftClusterOptions<T, R>) {
     const n = opts.nodes;
     if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`RaftCluster: nodes must be >= 1, got ${n}`);
     this.sim = opts.sim;
@@ -337,7 +346,7 @@ export class RaftCluster<T> {
     for (let i = 0; i < n; i++) {
       const rand = opts.rng.stream(`raft/node${i}`);
       const durable: Durable<T> = { hardState: { term: 0, vote: NONE, commit: 0 }, log: [] };
-      const h = new Hosted<T>(i, this.newRaft(i, rand, durable), durable, rand);
+      const h = new Hosted<T, R>(i, this.newRaft(i, rand, durable), durable, rand);
       this.hosts.push(h);
       this.network.register(i, (_from, m) => this.deliver(h, m));
     }
@@ -423,7 +432,7 @@ export class RaftCluster<T> {
    * was provably replaced by another term's; `unknown` when node loses leadership before
    * applying it (failPending; the entry may still commit) or crashes.
    */
-  propose(node: number, data: T, cb: (o: ProposeOutcome) => void): void {
+  propose(node: number, data: T, cb: (o: RaftProposeOutcome<R>) => void): void {
     const h = this.host(node);
     this.counters.proposals++;
     if (!h.up) {
@@ -598,7 +607,7 @@ export class RaftCluster<T> {
   // ---------------------------------------------------------------------------------------------
   // Internals.
 
-  private host(node: number): Hosted<T> {
+  private host(node: number): Hosted<T, R> {
     const h = this.hosts[node];
     if (h === undefined) throw new RangeError(`RaftCluster: no node ${node}`);
     return h;
@@ -620,18 +629,18 @@ export class RaftCluster<T> {
     this.sim.scheduleWith(0, this.runFn, f, kind);
   }
 
-  private leaseUsable(h: Hosted<T>): boolean {
+  private leaseUsable(h: Hosted<T, R>): boolean {
     const r = h.raft;
     return h.up && this.leaseDurationUs > 0 && r.role === "leader" && !r.transferring;
   }
 
-  private event(h: Hosted<T>, kind: RaftEvent["kind"], detail?: string): void {
+  private event(h: Hosted<T, R>, kind: RaftEvent["kind"], detail?: string): void {
     const term = h.up || kind === "crash" ? h.raft.term : h.durable.hardState.term;
     this.sim.trace(`raft:${kind}:${h.id}:${term}`);
     this.onEventCb?.({ atUs: this.sim.now, node: h.id, kind, term, detail });
   }
 
-  private onTick(h: Hosted<T>): void {
+  private onTick(h: Hosted<T, R>): void {
     if (!h.up) return;
     const tickUs = this.timing.tickUs;
     const wall = this.clocks.wallUs(h.id);
@@ -649,19 +658,19 @@ export class RaftCluster<T> {
     h.tickTimer = this.sim.scheduleWith(h.lastTickWall + tickUs - wall, this.tickFn, h, "raft.tick");
   }
 
-  private deliver(h: Hosted<T>, m: Message<T>): void {
+  private deliver(h: Hosted<T, R>, m: Message<T>): void {
     if (!h.up) return;
     const r = h.raft;
     r.step(m);
     this.flush(h);
   }
 
-  private violate(h: Hosted<T>, name: InvariantName, message: string): void {
+  private violate(h: Hosted<T, R>, name: InvariantName, message: string): void {
     this.event(h, "invariant", `${name}: ${message}`);
     this.invariants.violate(name, message);
   }
 
-  private flush(h: Hosted<T>): void {
+  private flush(h: Hosted<T, R>): void {
     if (h.inFlush || h.persisting !== undefined || !h.up) return;
     h.inFlush = true;
     try {
@@ -683,7 +692,7 @@ export class RaftCluster<T> {
     }
   }
 
-  private onPersisted(h: Hosted<T>): void {
+  private onPersisted(h: Hosted<T, R>): void {
     const rd = h.persisting;
     h.persistTimer = -1;
     if (!h.up || rd === undefined) return;
@@ -698,7 +707,7 @@ export class RaftCluster<T> {
     this.flush(h);
   }
 
-  private writeDurable(h: Hosted<T>, rd: Ready<T>): void {
+  private writeDurable(h: Hosted<T, R>, rd: Ready<T>): void {
     const d = h.durable;
     const ents = rd.entriesToPersist;
     if (ents.length !== 0) {
@@ -710,7 +719,7 @@ export class RaftCluster<T> {
   }
 
   /** Bookkeeping at the moment a ready is taken (before persistence). */
-  private observe(h: Hosted<T>, rd: Ready<T>): void {
+  private observe(h: Hosted<T, R>, rd: Ready<T>): void {
     const r = h.raft;
     const ss = rd.softState;
     if (ss !== undefined) {
@@ -774,7 +783,7 @@ export class RaftCluster<T> {
    * recorded the smallest round ≥ q, and followers reset their election timers on receipt, so that
    * ready's wall time is a safe start for the lease.
    */
-  private quorumAcked(h: Hosted<T>, q: number): void {
+  private quorumAcked(h: Hosted<T, R>, q: number): void {
     const ids = h.roundIds;
     let k = 0;
     while (k < ids.length && ids[k] < q) k++;
@@ -788,7 +797,7 @@ export class RaftCluster<T> {
   }
 
   /** After persistence: send, apply, answer reads. */
-  private complete(h: Hosted<T>, rd: Ready<T>): void {
+  private complete(h: Hosted<T, R>, rd: Ready<T>): void {
     const r = h.raft;
     const id = h.id;
     const msgs = rd.messages;
@@ -800,7 +809,7 @@ export class RaftCluster<T> {
         const e = ce[i];
         h.applied = e.index;
         if (this.check) this.invariants.applied(id, e);
-        let result: ApplyResult | undefined;
+        let result: R | undefined;
         if (e.data !== undefined && this.onApplyCb !== undefined)
           result = this.onApplyCb(id, e.index, e.data, e.term);
         if (!h.up || h.raft !== r) return;
@@ -820,7 +829,7 @@ export class RaftCluster<T> {
               this.resolve(p.cb, {
                 status: "applied",
                 index: e.index,
-                result: result ?? { ok: true, commitTS: 0 },
+                result,
               });
             } else {
               this.resolve(p.cb, {
@@ -860,7 +869,7 @@ export class RaftCluster<T> {
     r.advance();
   }
 
-  private releaseWaiters(h: Hosted<T>): void {
+  private releaseWaiters(h: Hosted<T, R>): void {
     const ws = h.waiters;
     const ordered = this.orderReleased !== undefined;
     let batch: ReadRequest[] | undefined;
@@ -881,7 +890,7 @@ export class RaftCluster<T> {
   }
 
   /** Completes a batch of reads in the order `orderReleased` gives. */
-  private releaseBatch(h: Hosted<T>, batch: ReadRequest[]): void {
+  private releaseBatch(h: Hosted<T, R>, batch: ReadRequest[]): void {
     if (batch.length > 1) this.orderReleased!(h.id, batch);
     for (const req of batch) this.readDone(req, true);
   }
@@ -923,7 +932,7 @@ export class RaftCluster<T> {
     cb(ok);
   }
 
-  private failAll(h: Hosted<T>, why: string): void {
+  private failAll(h: Hosted<T, R>, why: string): void {
     const pending = [...h.pending.values()];
     h.pending.clear();
     for (const p of pending) {
@@ -935,7 +944,7 @@ export class RaftCluster<T> {
     for (const req of reads) this.readDone(req, false);
   }
 
-  private resolve(cb: (o: ProposeOutcome) => void, o: ProposeOutcome): void {
+  private resolve(cb: (o: RaftProposeOutcome<R>) => void, o: RaftProposeOutcome<R>): void {
     this.counters[o.status]++;
     cb(o);
   }
@@ -967,9 +976,9 @@ export interface RaftFaultOptions extends NetworkFaultOptions {
  * - `skew-leader` (args.skewUs): sets the leader's clock skew (stop restores it);
  * - `heal-all`: heals the network, restarts every node, resets clocks.
  */
-export function registerRaftFaults<T>(
+export function registerRaftFaults<T, R>(
   nemesis: Nemesis,
-  cluster: RaftCluster<T>,
+  cluster: RaftCluster<T, R>,
   rng: Stream,
   opts?: RaftFaultOptions,
 ): void {

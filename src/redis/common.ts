@@ -14,7 +14,7 @@ import type {
   SchedPoint,
   StoreRead,
 } from "../kv/types.ts";
-import type { AllKnobs, NodeContext } from "./context.ts";
+import type { AdapterKnobs, NodeContext } from "./context.ts";
 import {
   CodecError,
   decodeHashDelta,
@@ -229,7 +229,7 @@ export function* noWriteFence(ctx: NodeContext): Co<void> {
 }
 
 /** Wide fences a creator read-tracks, restricted to the families whose fences are on. */
-export function creatorFenceKeys(k: Keys, knobs: AllKnobs, userKey: string): string[] {
+export function creatorFenceKeys(k: Keys, knobs: AdapterKnobs, userKey: string): string[] {
   const out: string[] = [];
   if (knobs.hashFence) out.push(k.fence("hash", userKey), k.fence("set", userKey));
   if (knobs.listFence) out.push(k.fence("list", userKey));

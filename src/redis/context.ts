@@ -9,12 +9,12 @@ import type { KvKnobs } from "../kv/knobs.ts";
 import type { SchedPoint, StoreRead, StoreView } from "../kv/types.ts";
 import type { RedisKnobs } from "./knobs.ts";
 
-export type AllKnobs = RedisKnobs & KvKnobs;
+export type AdapterKnobs = RedisKnobs & KvKnobs;
 
 export interface NodeContext {
   store: StoreView;
   hlc: Hlc;
-  knobs: AllKnobs;
+  knobs: AdapterKnobs;
   /** For `dispatch` and `allocateCommitTS` (src/kv/coordinator.ts). */
   coordinatorEnv: CoordinatorEnv;
   /** This node's adapter random stream (retry jitter). */

@@ -28,7 +28,7 @@ import type {
   ProposeOutcome,
   StoreRead,
 } from "../kv/types.ts";
-import type { AllKnobs, NodeContext } from "./context.ts";
+import type { AdapterKnobs, NodeContext } from "./context.ts";
 import { defaultRedisKnobs, type RedisKnobs } from "./knobs.ts";
 
 const KV_KNOB_NAMES = new Set<string>(Object.keys(defaultKvKnobs));
@@ -59,7 +59,7 @@ export function directContext(
   redis: Partial<RedisKnobs> = {},
   opts: ContextOptions = {},
 ): NodeContext {
-  const knobs: AllKnobs = { ...defaultRedisKnobs, ...redis, ...node.knobs };
+  const knobs: AdapterKnobs = { ...defaultRedisKnobs, ...redis, ...node.knobs };
   const probes = opts.probes ?? node.probes;
   let rng = 0x9e3779b9;
   return {

@@ -3,6 +3,7 @@
  * edges as arrows labelled with their kind, key and value. Laid out by hand because a circle needs
  * no layout library and the report must stay self-contained.
  */
+import type { MopValue } from "../check/history.ts";
 import { escapeAttr, escapeXml } from "./escape.ts";
 import { fmtKey, fmtOpValue, fmtValue, truncate } from "./format.ts";
 import { f1 } from "./timeline.ts";
@@ -145,7 +146,8 @@ export function renderCycle(steps: CycleStep[], paired: PairedHistory, uid: stri
 export function edgeText(s: CycleStep): string {
   const parts: string[] = [s.kind];
   if (s.key !== undefined) parts.push(fmtKey(s.key));
-  if (s.value !== undefined) parts.push(fmtValue(s.value));
+  // The checker names the history value an edge is about, so it is a micro-op value.
+  if (s.value !== undefined) parts.push(fmtValue(s.value as MopValue));
   return truncate(parts.join(" · "), 40);
 }
 

@@ -3,43 +3,14 @@
  * `sim run` / `sim replay` (design §5); reports add the history and the simulator's notable events so
  * that a failure can be drawn on a timeline.
  */
-import type { Key, MopValue, Op } from "../check/history.ts";
+import type { Anomaly } from "../check/datatype.ts";
+import type { Op } from "../check/history.ts";
+import type { RunStats } from "../cluster/types.ts";
+
+export type { Anomaly, CycleStep } from "../check/datatype.ts";
+export type { RunStats } from "../cluster/types.ts";
 
 export type Verdict = boolean | "unknown";
-
-export type DependencyKind = "ww" | "wr" | "rw" | "realtime" | "process";
-
-/** One edge of an anomaly's cycle, between two transactions named by a history index of each. */
-export interface CycleStep {
-  /** History index of the source transaction (its invoke or its completion). */
-  from: number;
-  to: number;
-  kind: DependencyKind;
-  key?: Key;
-  value?: MopValue;
-  /** The step in words, e.g. "T1 read y = [] which did not yet contain 1, appended by T2". */
-  why: string;
-}
-
-export interface Anomaly {
-  type: string;
-  keys: Key[];
-  cycle?: { steps: CycleStep[] };
-  explanation: string;
-  /** History indices of the ops involved, for non-cycle anomalies. */
-  ops?: number[];
-}
-
-export interface RunStats {
-  /** Client transactions (invoke/completion pairs). */
-  ops: number;
-  ok: number;
-  fail: number;
-  info: number;
-  simTimeMs: number;
-  leaderChanges: number;
-  faults: number;
-}
 
 /** `sim run --json` / `sim replay --json`. */
 export interface RunResult {

@@ -6,6 +6,9 @@
  * Nothing here runs anything: `src/cluster` interprets a Scenario under a seed and a variant.
  */
 import type { MicroOp } from "../check/history.ts";
+import type { RandomFaultKind, ScriptedFaultName } from "./faults.ts";
+
+export type { RandomFaultKind } from "./faults.ts";
 
 export type Duration = number | `${number}ms` | `${number}s` | `${number}m`;
 
@@ -100,22 +103,8 @@ export type FaultSpec =
       durationDivisor?: number;
     };
 
-export type RandomFaultKind =
-  | "partition-halves"
-  | "isolate-leader"
-  | "majority-ring"
-  | "bridge"
-  | "crash"
-  | "crash-leader"
-  | "transfer-leader"
-  | "clock-skew"
-  | "clock-jump"
-  | "clog"
-  | "compactor-pause"
-  | "compactor-burst";
-
 export interface FaultAction {
-  name: string;
+  name: ScriptedFaultName;
   args?: Record<string, unknown>;
   /** How long it lasts before it is undone (heal, restart, resume), when it has an undo. */
   for?: Duration;
@@ -211,6 +200,18 @@ export const hlen = (k: number | string): Step => [["hlen", k, null]];
 export const txn = (...steps: Step[]): Step => steps.flat();
 /** A pause in a script (no op is recorded). */
 export const sleep = (d: Duration): Pause => ({ pauseUs: toMicros(d) });
+
+/**
+ * The demo cluster's Raft timing (heartbeat 1 tick, election 10 ticks), a client timeout to match,
+ * and an eager compactor: the knob block every hunting scenario runs under, defined once.
+ */
+export const DEMO_HUNT_KNOBS = Object.freeze({
+  heartbeatTicks: 1,
+  electionTicks: 10,
+  clientTimeoutUs: 1_000_000,
+  compactionThreshold: 4,
+  compactorIntervalUs: 50_000,
+});
 
 // ---- fault helpers ----
 export const at = (t: Duration, fault: FaultAction): FaultSpec => ({ kind: "scripted", at: t, fault });

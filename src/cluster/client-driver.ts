@@ -1,0 +1,188 @@
+/**
+ * The clients of one run: their state, the next op each issues, sending an op to a node and
+ * recording its invoke and completion, and the final reads of every key a run touched.
+ */
+import type { MicroOp, Op } from "../check/history.ts";
+import type { RandomSource } from "../engine/rng.ts";
+import type { Simulation } from "../engine/sim.ts";
+import { ClientProgram, ValueAllocator } from "../workload/client.ts";
+import { HistoryRecorder } from "../workload/recorder.ts";
+import { type Scenario, toMicros } from "../workload/scenario.ts";
+import { completeStep, stepToCommand } from "./commands.ts";
+import type { AllKnobs } from "./knobs.ts";
+import type { SimNode } from "./node.ts";
+
+export interface ClientState {
+  name: string;
+  index: number;
+  process: number;
+  node: number;
+  program: ClientProgram;
+  busy: boolean;
+  done: boolean;
+  /** Generation of the current request, so a late reply after a timeout is ignored. */
+  req: number;
+}
+
+type Completion = "ok" | "fail" | "info";
+
+export class ClientDriver {
+  readonly rec: HistoryRecorder;
+  readonly clients: ClientState[] = [];
+  /** False once the liveness phase begins: clients finish the op in flight and stop. */
+  acceptingOps = true;
+  private readonly values = new ValueAllocator();
+  private processCount = 0;
+  /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
+  private readonly touched = new Map<string, { key: number | string; hash: boolean }>();
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly rs: RandomSource,
+    private readonly knobs: AllKnobs,
+    private readonly nodes: readonly SimNode[],
+    onOp?: (op: Op) => boolean,
+  ) {
+    this.rec = new HistoryRecorder(onOp);
+  }
+
+  /** One client per process name of each spec, on its node (default: index modulo node count). */
+  createClients(s: Scenario): void {
+    const n = this.nodes.length;
+    let clientIndex = 0;
+    for (const spec of s.clients) {
+      for (const name of spec.names) {
+        const index = clientIndex++;
+        this.clients.push({
+          name,
+          index,
+          process: this.processCount++,
+          node: spec.node ?? index % n,
+          program: new ClientProgram(spec, this.rs.stream(`client/${name}`), this.values),
+          busy: false,
+          done: false,
+          req: 0,
+        });
+      }
+    }
+  }
+
+  /** Schedules each client's first op at t0 plus its spec's `startAt`. */
+  start(s: Scenario, t0: number): void {
+    for (const c of this.clients) {
+      const spec = s.clients.find((x) => x.names.includes(c.name))!;
+      this.sim.at(t0 + (spec.startAt !== undefined ? toMicros(spec.startAt) : 0), () => this.nextOp(c));
+    }
+  }
+
+  /** Whether no client waits for a reply. */
+  idle(): boolean {
+    return this.clients.every((c) => !c.busy);
+  }
+
+  busyNames(): string[] {
+    return this.clients.filter((c) => c.busy).map((c) => c.name);
+  }
+
+  /** Issues the client's next op, waits out a pause, or marks the client done. */
+  nextOp(c: ClientState): void {
+    if (!this.acceptingOps) {
+      c.done = true;
+      return;
+    }
+    const a = c.program.next();
+    if (a.kind === "done") {
+      c.done = true;
+      return;
+    }
+    if (a.kind === "pause") {
+      this.sim.schedule(a.us, () => this.nextOp(c));
+      return;
+    }
+    // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
+    this.send(c, a.mops, (type) =>
+      this.sim.schedule(c.program.thinkUs() + (type === "ok" ? 0 : this.knobs.failBackoffUs), () =>
+        this.nextOp(c),
+      ),
+    );
+  }
+
+  /** Sends one op to the client's node and records it; `then` runs after its completion is recorded. */
+  send(c: ClientState, mops: MicroOp[], then: (type: Completion) => void): void {
+    const { sim, rec, knobs } = this;
+    c.busy = true;
+    const req = ++c.req;
+    rec.invoke(c.process, mops, sim.now);
+    this.noteKeys(mops);
+    let cmd: ReturnType<typeof stepToCommand>;
+    try {
+      cmd = stepToCommand(mops);
+    } catch (e) {
+      rec.complete(c.process, "fail", mops, sim.now, String((e as Error).message));
+      c.busy = false;
+      then("fail");
+      return;
+    }
+    const finish = (type: Completion, out: MicroOp[], error?: string) => {
+      if (req !== c.req || !c.busy) return;
+      c.busy = false;
+      rec.complete(c.process, type, out, sim.now, error);
+      // As in Jepsen: a process whose outcome is unknown is retired; a fresh one takes its place.
+      if (type === "info") c.process = this.processCount++;
+      then(type);
+    };
+    const timeout = sim.schedule(knobs.clientTimeoutUs, () => finish("info", mops, "timeout"));
+    sim.schedule(knobs.clientDelayUs, () => {
+      this.nodes[c.node]!.handleClient(cmd, (reply) => {
+        sim.schedule(knobs.clientDelayUs, () => {
+          sim.cancel(timeout);
+          const o = completeStep(mops, reply);
+          if (o.type === "ok") finish("ok", o.mops);
+          else finish(o.type, o.mops, o.error);
+        });
+      });
+    });
+  }
+
+  /**
+   * Starts the final reads: one fresh process reads every key once, in the order keys were first
+   * touched, each from the current leader, as Jepsen's final generator does. Returns the reader.
+   */
+  startFinalReads(leader: () => number | undefined): ClientState {
+    const keys = [...this.touched.values()];
+    const reader: ClientState = {
+      name: "final",
+      index: this.clients.length,
+      process: this.processCount++,
+      node: leader() ?? 0,
+      program: new ClientProgram({ names: ["final"] }, this.rs.stream("client/final"), this.values),
+      busy: false,
+      done: false,
+      req: 0,
+    };
+    let pos = 0;
+    const readNext = () => {
+      if (pos >= keys.length) {
+        reader.done = true;
+        return;
+      }
+      const k = keys[pos++]!;
+      reader.node = leader() ?? reader.node;
+      this.send(reader, [k.hash ? ["hgetall", k.key, null] : ["r", k.key, null]], readNext);
+    };
+    readNext();
+    return reader;
+  }
+
+  private noteKeys(mops: MicroOp[]): void {
+    for (const [f, k] of mops) {
+      const hash = typeof f === "string" && f.startsWith("h");
+      const id = `${typeof k}:${k}`;
+      const prev = this.touched.get(id);
+      // A key first touched by a type-neutral op (DEL, EXISTS) is a hash as soon as any hash op
+      // names it, so that its final read is HGETALL and not an LRANGE the checker cannot place.
+      if (!prev) this.touched.set(id, { key: k, hash });
+      else if (hash && !prev.hash) prev.hash = true;
+    }
+  }
+}
