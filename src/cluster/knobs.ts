@@ -9,6 +9,7 @@ import { defaultKvKnobs, type KvKnobs, kvKnobDescriptions } from "../kv/knobs.ts
 import { defaultRedisKnobs, type RedisKnobs, redisKnobDescriptions } from "../redis/knobs.ts";
 import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
+import { type BuggifyKnobs, buggifyKnobDescriptions, defaultBuggifyKnobs } from "./buggify.ts";
 import {
   checkScheduleKnobs,
   defaultScheduleKnobs,
@@ -73,11 +74,12 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
 };
 
-export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
+export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs & BuggifyKnobs;
 
 export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
   ...defaultClusterKnobs,
   ...defaultScheduleKnobs,
+  ...defaultBuggifyKnobs,
   ...defaultKvKnobs,
   ...defaultRedisKnobs,
 });
@@ -85,6 +87,7 @@ export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
 const descriptions: Record<string, string> = {
   ...clusterKnobDescriptions,
   ...scheduleKnobDescriptions,
+  ...buggifyKnobDescriptions,
   ...kvKnobDescriptions,
   ...redisKnobDescriptions,
 };
@@ -98,6 +101,9 @@ const descriptions: Record<string, string> = {
 export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.freeze({
   catalogBootstrap: false,
   leaderProxy: "coarse",
+  testFailWrites: false,
+  // A run recorded before BUGGIFY drew no edits.
+  buggify: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

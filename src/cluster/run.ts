@@ -19,6 +19,7 @@ import type { Message } from "../raft/raft.ts";
 import { ClientProgram, ValueAllocator } from "../workload/client.ts";
 import { HistoryRecorder, historyHash } from "../workload/recorder.ts";
 import { type RandomFaultKind, type Scenario, toMicros } from "../workload/scenario.ts";
+import { applyBuggify } from "./buggify.ts";
 import { completeStep, stepToCommand } from "./commands.ts";
 import type { AllKnobs } from "./knobs.ts";
 import { type AppMessage, SimNode } from "./node.ts";
@@ -125,11 +126,18 @@ function drawSwarmNetwork(s: Scenario, rng: Stream, swarm: boolean): Omit<SwarmC
 }
 
 export function runScenario(input: RunInput): RunOutcome {
-  const s = input.scenario;
-  const knobs = input.knobs as unknown as AllKnobs;
   const rs = input.tape
     ? new RandomSource({ tape: input.tape })
     : new RandomSource({ seed: input.seed ?? 1 });
+  // BUGGIFY (src/cluster/buggify.ts): per-seed constants and shapes, drawn before anything else.
+  const bug = applyBuggify(
+    input.scenario,
+    input.knobs,
+    rs.stream("buggify"),
+    input.swarm ?? input.scenario.swarm ?? true,
+  );
+  const s = bug.scenario;
+  const knobs = bug.knobs as unknown as AllKnobs;
   const swarm = drawSwarm(s, rs.stream("swarm"), input.swarm ?? s.swarm ?? true, knobs);
   const sim = new Simulation();
   const n = s.cluster.nodes;
@@ -571,6 +579,7 @@ export function runScenario(input: RunInput): RunOutcome {
       clients: clients.length,
       swarm,
       knobs: input.knobs,
+      ...(bug.draw ? { buggify: bug.draw } : {}),
     },
     probes,
     events,
