@@ -6,7 +6,9 @@
  *
  *   npm run bench -- --only recall [--seeds 300] [--variants a,b] [--variant-cap-s 60]
  *
- * A variant not found is reported as such, with how many seeds it got and why it stopped.
+ * A variant not found is reported as such, with how many seeds it got and why it stopped. A failing
+ * run counts only when `fixed` passes the same scenario and seed: a failure `fixed` shares is not
+ * the variant's bug (it is counted in `sharedWithFixed`, and the search goes on).
  */
 import { runAndCheck } from "../src/campaign/evaluate.ts";
 import { loadBuiltinScenarios } from "../src/campaign/scenarios.ts";
@@ -30,6 +32,8 @@ export async function runRecall(opts: RecallOptions): Promise<void> {
   for (const variant of variants) {
     const t0 = performance.now();
     const knobs = defaults.map((l) => resolveKnobs(l.scenario, variant));
+    const fixedKnobs = defaults.map((l) => resolveKnobs(l.scenario, "fixed"));
+    let sharedWithFixed = 0;
     let found: { seed: number; scenario: string; anomalyTypes: string[] } | undefined;
     let seed = 0;
     let runs = 0;
@@ -40,6 +44,17 @@ export async function runRecall(opts: RecallOptions): Promise<void> {
         const ev = runAndCheck({ scenario: l.scenario, scenarioRef: l.ref, variant, knobs: knobs[i]!, seed });
         runs++;
         if (ev.result.valid === false) {
+          const base = runAndCheck({
+            scenario: l.scenario,
+            scenarioRef: l.ref,
+            variant: "fixed",
+            knobs: fixedKnobs[i]!,
+            seed,
+          });
+          if (base.result.valid === false) {
+            sharedWithFixed++;
+            continue;
+          }
           found = { seed, scenario: l.ref, anomalyTypes: ev.result.anomalyTypes };
           stopped = "found";
           break outer;
@@ -60,6 +75,7 @@ export async function runRecall(opts: RecallOptions): Promise<void> {
       found: found !== undefined,
       stopped,
       runs,
+      sharedWithFixed,
       wallS,
       scenarios: defaults.length,
       ...(found ? { scenario: found.scenario, anomalyTypes: found.anomalyTypes } : {}),

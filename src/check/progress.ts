@@ -19,13 +19,14 @@ export interface ProgressBound {
 }
 
 /**
- * Measured on `fixed` (mixed, queue, hash and the hunting workloads, swarm on): the longest
- * fault-free streak of definite failures was far below this; a write path that refuses every
- * write exceeds it within a few seeds (src/check/progress.test.ts, docs/catalogue.md "progress").
+ * Chosen from measurement (docs/model.md, "The progress oracle"): on `fixed`, with BUGGIFY, the
+ * longest fault-free streak stayed at 5 or below once ops within one production election timeout
+ * (2 s) of a fault are left out — with 500 ms, a node still deposed after a partition failed 10
+ * writes in a row with NOTLEADER. A write path that refuses every write exceeds 8 on 9 seeds in 10.
  */
 export const DEFAULT_PROGRESS_BOUND: Readonly<ProgressBound> = Object.freeze({
   maxFailStreak: 8,
-  settleMs: 500,
+  settleMs: 2_000,
 });
 
 export interface ProgressFailure {

@@ -164,6 +164,8 @@ export function applyBuggify(
     if ((out.compactionThreshold as number) > limit) {
       out.compactionThreshold = Math.max(1, Math.floor(limit / 2));
       draw.knobs.compactionThreshold = out.compactionThreshold;
+      draw.shapes = draw.shapes.filter((x) => !x.startsWith("compactionThreshold="));
+      draw.shapes.push(`compactionThreshold=${out.compactionThreshold} (stress, below the read limit)`);
     }
   }
   const coord = rng.int(COORDINATORS.length * 3 + 1);
