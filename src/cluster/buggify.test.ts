@@ -36,6 +36,17 @@ describe("BUGGIFY", async () => {
       expect(shapes).toContain(s);
   });
 
+  it("never redraws a knob that the scenario, the variant or --knob set", () => {
+    const set = { ...knobs, maxDeltaScanLimit: 7, compactionThreshold: 3, electionTicks: 10 };
+    for (let seed = 1; seed <= 60; seed++) {
+      const r = applyBuggify(scenario, set, new RandomSource({ seed }).stream("buggify"), true);
+      expect(r.knobs.maxDeltaScanLimit).toBe(7);
+      expect(r.knobs.compactionThreshold).toBe(3);
+      expect(r.knobs.electionTicks).toBe(10);
+      expect(r.knobs.coordinator).toBe("production");
+    }
+  });
+
   it("renames keys one to one", () => {
     for (let seed = 1; seed <= 40; seed++) {
       const r = applyBuggify(scenario, knobs, new RandomSource({ seed }).stream("buggify"), true);

@@ -13,8 +13,30 @@
  * make rare paths common).
  */
 import type { Stream } from "../engine/rng.ts";
+import { defaultKvKnobs } from "../kv/knobs.ts";
+import { defaultRedisKnobs } from "../redis/knobs.ts";
 import type { ClientSpec, FaultSpec, GeneratorSpec, OpKind, Scenario } from "../workload/scenario.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
+
+/**
+ * The defaults of the knobs BUGGIFY may draw (as `fixed` has them). A knob that a scenario, a
+ * variant or `--knob` already set is deliberate and is never redrawn.
+ */
+const DRAWABLE_DEFAULTS: Readonly<Record<string, KnobValue>> = Object.freeze({
+  maxDeltaScanLimit: defaultRedisKnobs.maxDeltaScanLimit,
+  compactorTickScanLimit: defaultRedisKnobs.compactorTickScanLimit,
+  claimGcScanLimit: defaultRedisKnobs.claimGcScanLimit,
+  compactionThreshold: defaultRedisKnobs.compactionThreshold,
+  compactorIntervalUs: defaultRedisKnobs.compactorIntervalUs,
+  claimScanWindow: defaultRedisKnobs.claimScanWindow,
+  urgentQueueSize: defaultRedisKnobs.urgentQueueSize,
+  coordinator: defaultKvKnobs.coordinator,
+  // The production binary's Raft timing (defaultClusterKnobs in ./knobs.ts, which imports this file).
+  heartbeatTicks: 20,
+  electionTicks: 200,
+});
+
+const atDefault = (knobs: KnobSet, k: string) => knobs[k] === DRAWABLE_DEFAULTS[k];
 
 export interface BuggifyKnobs {
   /** Draw BUGGIFY edits per seed in swarm mode. */
@@ -153,7 +175,7 @@ export function applyBuggify(
     for (const c of KNOB_CHOICES) {
       const i = rng.int(c.values.length * 2 + 1);
       // Each knob changes in about one draw in two; 0 and the upper half keep it.
-      if (i === 0 || i > c.values.length) continue;
+      if (i === 0 || i > c.values.length || !atDefault(knobs, c.knob)) continue;
       const [v, tag] = c.values[i - 1]!;
       out[c.knob] = v;
       draw.knobs[c.knob] = v;
@@ -161,7 +183,7 @@ export function applyBuggify(
     }
     // Urgent compaction must be able to fold what a short read limit cannot read.
     const limit = out.maxDeltaScanLimit as number;
-    if ((out.compactionThreshold as number) > limit) {
+    if ((out.compactionThreshold as number) > limit && draw.knobs.maxDeltaScanLimit !== undefined) {
       out.compactionThreshold = Math.max(1, Math.floor(limit / 2));
       draw.knobs.compactionThreshold = out.compactionThreshold;
       draw.shapes = draw.shapes.filter((x) => !x.startsWith("compactionThreshold="));
@@ -169,7 +191,8 @@ export function applyBuggify(
     }
   }
   const coord = rng.int(COORDINATORS.length * 3 + 1);
-  if (coord >= 1 && coord <= COORDINATORS.length) {
+  const coordAtDefault = ["coordinator", "heartbeatTicks", "electionTicks"].every((k) => atDefault(knobs, k));
+  if (coord >= 1 && coord <= COORDINATORS.length && coordAtDefault) {
     for (const [k, v] of Object.entries(COORDINATORS[coord - 1]!)) {
       out[k] = v;
       draw.knobs[k] = v;
