@@ -8,6 +8,7 @@
  *   npm run bench -- --full             # uncapped: ≥ 200 seeds, the 1M-op history, longer shrinks
  *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker dense sim catalogue shrink fuzz)
  *   npm run bench -- --only shrink --variants del-unfenced,retry-recompute   # some variants' shrinks
+ *   npm run bench -- --only recall --seeds 300 --variant-cap-s 60   # bench/recall.ts (only when named)
  *
  * Capped mode bounds every campaign by wall time and reports how far it got (seeds run, campaigns
  * censored); nothing is skipped silently. Wall-clock figures on a shared machine measure the
@@ -40,7 +41,10 @@ const SECTIONS = [
   "catalogue",
   "shrink",
   "fuzz",
+  "recall",
 ] as const;
+/** Sections that run only when `--only` names them (they are campaigns of their own). */
+const ON_REQUEST: readonly string[] = ["recall"];
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -814,6 +818,8 @@ async function runSection(section: Section, full: boolean): Promise<void> {
       return shrinkSection(full, emit, variantFilter);
     case "fuzz":
       return parallelFuzz(full, emit);
+    case "recall":
+      return (await import("./recall.ts")).runRecall({ ...recallArgs, variants: variantFilter, emit });
   }
 }
 
@@ -827,18 +833,20 @@ function runChild(section: Section, full: boolean): Promise<{ code: number | nul
       section,
       ...(full ? ["--full"] : []),
       ...(variantFilter ? ["--variants", variantFilter.join(",")] : []),
+      ...recallArgv,
     ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     let timedOut = false;
-    const timer = full
-      ? undefined
-      : setTimeout(
-          () => {
-            timedOut = true;
-            child.kill("SIGKILL");
-          },
-          section === "shrink" ? CAPS.shrinkSectionMs : CAPS.sectionMs,
-        );
+    const timer =
+      full || section === "recall"
+        ? undefined
+        : setTimeout(
+            () => {
+              timedOut = true;
+              child.kill("SIGKILL");
+            },
+            section === "shrink" ? CAPS.shrinkSectionMs : CAPS.sectionMs,
+          );
     child.on("exit", (code) => {
       if (timer) clearTimeout(timer);
       done({ code, timedOut });
@@ -846,8 +854,22 @@ function runChild(section: Section, full: boolean): Promise<{ code: number | nul
   });
 }
 
+/** The recall section's own options (`--seeds`, `--variant-cap-s`), passed on to its child. */
+let recallArgs: { seeds?: number; variantCapMs?: number } = {};
+let recallArgv: string[] = [];
+
 async function main(argv: string[]): Promise<void> {
   const full = argv.includes("--full");
+  const seedsAt = argv.indexOf("--seeds");
+  const capAt = argv.indexOf("--variant-cap-s");
+  recallArgs = {
+    ...(seedsAt >= 0 ? { seeds: Number(argv[seedsAt + 1]) } : {}),
+    ...(capAt >= 0 ? { variantCapMs: Number(argv[capAt + 1]) * 1000 } : {}),
+  };
+  recallArgv = [
+    ...(seedsAt >= 0 ? ["--seeds", argv[seedsAt + 1]!] : []),
+    ...(capAt >= 0 ? ["--variant-cap-s", argv[capAt + 1]!] : []),
+  ];
   const variantsAt = argv.indexOf("--variants");
   if (variantsAt >= 0) variantFilter = (argv[variantsAt + 1] ?? "").split(",").filter((x) => x !== "");
   const at = argv.indexOf("--section");
@@ -858,7 +880,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const onlyAt = argv.indexOf("--only");
-  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? "").split(",").filter((x) => x !== "") : [...SECTIONS];
+  const only =
+    onlyAt >= 0
+      ? (argv[onlyAt + 1] ?? "").split(",").filter((x) => x !== "")
+      : SECTIONS.filter((s) => !ON_REQUEST.includes(s));
   for (const s of only)
     if (!SECTIONS.includes(s as Section))
       throw new Error(`unknown section ${s} (known: ${SECTIONS.join(", ")})`);

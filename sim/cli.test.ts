@@ -175,9 +175,12 @@ describe("sim (listings)", () => {
     const scenarios = JSON.parse(sc.stdout) as Array<Record<string, unknown>>;
     expect(scenarios.map((s) => s.name)).toContain("mixed");
     for (const s of scenarios) {
-      expect(Object.keys(s).sort()).toEqual(["description", "name"]);
+      expect(Object.keys(s).sort()).toEqual(["bug", "description", "name"]);
       expect(typeof s.description).toBe("string");
+      expect(s.bug === null || typeof s.bug === "string").toBe(true);
     }
+    expect(scenarios.find((s) => s.name === "mixed")?.bug).toBeNull();
+    expect(scenarios.find((s) => s.name === "b11-del-truncated-scan")?.bug).toEqual(expect.any(String));
     expect(va.code, va.stderr).toBe(0);
     const variants = JSON.parse(va.stdout) as Array<Record<string, unknown>>;
     expect(variants[0]).toMatchObject({ name: "fixed", scenario: null });

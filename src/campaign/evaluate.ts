@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { History } from "../check/history.ts";
 import { IncrementalChecker } from "../check/incremental.ts";
 import { checkHistory } from "../check/index.ts";
+import { checkProgress } from "../check/progress.ts";
 import { runScenario } from "../cluster/run.ts";
 import type { KnobSet, RunFailure, RunInput, RunOutcome, TimelineEvent } from "../cluster/types.ts";
 import { TOOL } from "../io/version.ts";
@@ -97,6 +98,9 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
       error = errorOf(e);
       failures.push({ type: "sim-error", message: `checker: ${error.message}`, stack: error.stack });
     }
+    // Fault-free ops must eventually succeed (computed from the history, so replays see it too).
+    for (const p of checkProgress(outcome.history))
+      failures.push({ type: "liveness:progress", message: p.message });
   }
   for (const f of failures) {
     types.add(f.type);

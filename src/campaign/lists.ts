@@ -10,11 +10,12 @@ function table(io: CliIO, rows: Array<[string, string]>): void {
 
 export async function scenariosCommand(io: CliIO): Promise<number> {
   const list = await scenarioList();
-  // The JSON shape is fixed by the design (`{name, description}`); the bug id is for people.
+  // `bug` is the catalogued bug a scenario is tailored to, or null: tools select the default set
+  // (every scenario without one) from it.
   if (io.json)
     printJson(
       io,
-      list.map(({ name, description }) => ({ name, description })),
+      list.map(({ name, description, bug }) => ({ name, description, bug: bug ?? null })),
     );
   else
     table(

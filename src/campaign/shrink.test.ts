@@ -4,13 +4,14 @@ import { targetOf } from "./hunt.ts";
 import { type ShrinkCase, shrinkCase, shrinkCaseParallel } from "./shrink.ts";
 import { shrinkPool } from "./shrink-pool.ts";
 
-// A real failure: B1's variant fails on seed 1 of its scenario (see the catalogue tests).
+// A real failure: B1's variant fails on seed 1 of its scenario (see the catalogue tests), with
+// lost-append as long as BUGGIFY draws nothing (with its draws, seed 1 shows lost-element instead).
 const t = await targetOf("multi-reads-base-meta");
 const sc: ShrinkCase = {
   scenario: t.scenario,
   scenarioRef: t.scenarioRef,
   variant: t.variant,
-  knobs: t.knobs,
+  knobs: { ...t.knobs, buggify: false },
   seed: 1,
   swarm: t.scenario.swarm ?? true,
   target: ["lost-append"],

@@ -9,6 +9,7 @@ import { defaultKvKnobs, type KvKnobs, kvKnobDescriptions } from "../kv/knobs.ts
 import { defaultRedisKnobs, type RedisKnobs, redisKnobDescriptions } from "../redis/knobs.ts";
 import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
+import { type BuggifyKnobs, buggifyKnobDescriptions, defaultBuggifyKnobs } from "./buggify.ts";
 import {
   checkScheduleKnobs,
   defaultScheduleKnobs,
@@ -103,11 +104,12 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
 };
 
-export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs;
+export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs & BuggifyKnobs;
 
 export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
   ...defaultClusterKnobs,
   ...defaultScheduleKnobs,
+  ...defaultBuggifyKnobs,
   ...defaultKvKnobs,
   ...defaultRedisKnobs,
 });
@@ -115,6 +117,7 @@ export const defaultKnobs: Readonly<AllKnobs> = Object.freeze({
 const descriptions: Record<string, string> = {
   ...clusterKnobDescriptions,
   ...scheduleKnobDescriptions,
+  ...buggifyKnobDescriptions,
   ...kvKnobDescriptions,
   ...redisKnobDescriptions,
 };
@@ -136,6 +139,9 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   faultMinUs: 200_000,
   faultSpanUs: 2_000_000,
   proxyTimeoutUs: 5_000_000,
+  testFailWrites: false,
+  // A run recorded before BUGGIFY drew no edits.
+  buggify: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

@@ -15,6 +15,7 @@ import type { ApplyResult, FsmRequest } from "../kv/types.ts";
 import { RaftCluster, type RaftEvent } from "../raft/host.ts";
 import { historyHash } from "../workload/recorder.ts";
 import type { Scenario } from "../workload/scenario.ts";
+import { applyBuggify } from "./buggify.ts";
 import { ClientDriver } from "./client-driver.ts";
 import { FaultSchedule } from "./fault-schedule.ts";
 import { type AllKnobs, runKnobs } from "./knobs.ts";
@@ -93,6 +94,7 @@ function drawSwarmNetwork(s: Scenario, rng: Stream, swarm: boolean): Omit<SwarmC
 export class ClusterRun {
   private readonly s: Scenario;
   private readonly knobs: AllKnobs;
+  private readonly buggify: ReturnType<typeof applyBuggify>;
   private readonly rs: RandomSource;
   private readonly swarm: SwarmConfig;
   private readonly sim = new Simulation();
@@ -113,11 +115,18 @@ export class ClusterRun {
   private faults: FaultSchedule | undefined;
 
   constructor(private readonly input: RunInput) {
-    this.s = input.scenario;
-    this.knobs = runKnobs(input.knobs);
     this.rs = input.tape
       ? new RandomSource({ tape: input.tape })
       : new RandomSource({ seed: input.seed ?? 1 });
+    // BUGGIFY (src/cluster/buggify.ts): per-seed constants and shapes, drawn before anything else.
+    this.buggify = applyBuggify(
+      input.scenario,
+      input.knobs,
+      this.rs.stream("buggify"),
+      input.swarm ?? input.scenario.swarm ?? true,
+    );
+    this.s = this.buggify.scenario;
+    this.knobs = runKnobs(this.buggify.knobs);
     this.swarm = drawSwarm(this.s, this.rs.stream("swarm"), input.swarm ?? this.s.swarm ?? true, this.knobs);
     this.n = this.s.cluster.nodes;
     this.trace = input.trace ? [] : undefined;
@@ -410,7 +419,13 @@ export class ClusterRun {
         faults: faults.count,
         events: sim.eventCount,
       },
-      config: { nodes: this.n, clients: driver.clients.length, swarm: this.swarm, knobs: this.input.knobs },
+      config: {
+        nodes: this.n,
+        clients: driver.clients.length,
+        swarm: this.swarm,
+        knobs: this.input.knobs,
+        ...(this.buggify.draw ? { buggify: this.buggify.draw } : {}),
+      },
       probes: this.probes,
       events: this.events,
       faultIds: faults.ids,

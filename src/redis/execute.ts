@@ -10,7 +10,7 @@ import { hdel, hget, hgetall, hlen, hset } from "./hashes.ts";
 import { delKeys, exists, typeOf } from "./keyspace.ts";
 import { llen, lrange, pop, push } from "./lists.ts";
 import { exec } from "./txn.ts";
-import { type RedisCommand, type RedisReply, reply } from "./types.ts";
+import { isWriteCommand, type RedisCommand, type RedisReply, reply } from "./types.ts";
 
 function* dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   switch (cmd.name) {
@@ -48,6 +48,9 @@ function* dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
 }
 
 export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+  // Test only: a broken adapter that never makes progress on writes (see `testFailWrites`).
+  if (ctx.knobs.testFailWrites && isWriteCommand(cmd))
+    return reply.error("ERR write refused (testFailWrites)", false);
   try {
     return yield* dispatchCommand(ctx, cmd);
   } catch (e) {

@@ -140,6 +140,13 @@ export interface RedisKnobs {
   maxDeltaScanLimit: number;
   /** Cap on items/fields a single command may touch (`maxWideColumnItems`). */
   maxWideColumnItems: number;
+
+  // --- Test only -------------------------------------------------------------------------------
+  /**
+   * TEST ONLY, never part of a variant: every write command (and every EXEC holding one) fails at
+   * once with a definite error, so the progress oracle has a broken adapter to catch. Default off.
+   */
+  testFailWrites: boolean;
 }
 
 export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
@@ -183,6 +190,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
   lazyReaper: "off",
   maxDeltaScanLimit: 1024,
   maxWideColumnItems: 100_000,
+  testFailWrites: false,
 } satisfies RedisKnobs);
 
 /** elastickv as it stands (spec §0 "→ HEAD"): the knobs where `head` differs from `fixed`. */
@@ -249,6 +257,8 @@ export const redisKnobDescriptions: Readonly<Record<keyof RedisKnobs, string>> =
   lazyReaper: "reaper of kept Len-0 base metas: off (fixed), unfenced (B14), fenced",
   maxDeltaScanLimit: "hard limit on deltas per key read (MaxDeltaScanLimit: 1024 HEAD, 10000 PR #485)",
   maxWideColumnItems: "cap on items/fields one command may touch (100000)",
+  testFailWrites:
+    "TEST ONLY: every write command (and EXEC holding one) fails with a definite error; checks the progress oracle",
 });
 
 export function redisKnobs(overrides: Partial<RedisKnobs> = {}): RedisKnobs {

@@ -121,6 +121,10 @@ export class ClientProgram {
       const n = this.rng.range(lo, hi);
       const mops: MicroOp[] = [];
       for (let i = 0; i < n; i++) {
+        if (gen.txnKinds) {
+          mops.push(this.single(this.rng.pick(gen.txnKinds), gen));
+          continue;
+        }
         const k = this.drawKey(gen);
         mops.push(this.rng.chance(0.5) ? ["append", k, this.values.take(k)] : ["r", k, null]);
       }

@@ -43,6 +43,11 @@ export interface GeneratorSpec {
   keys: Array<number | string>;
   /** Micro-ops per "txn" op, inclusive range. Default [2, 4]. */
   txnLength?: [number, number];
+  /**
+   * Op kinds a "txn" op's micro-ops are drawn from (uniformly). Default: append or r, as
+   * elastickv's Jepsen test does.
+   */
+  txnKinds?: Array<Exclude<OpKind, "txn">>;
   /** Hash fields to draw from for hset/hdel/hget. Default ["f0".."f3"]. */
   fields?: string[];
   /** Think time between a completion and the next invoke, µs range. Default [0, 2000]. */

@@ -1,0 +1,249 @@
+/**
+ * BUGGIFY: in swarm mode each seed may also vary the constants and shapes a tuned scenario never
+ * varies — scan limits, compaction thresholds and intervals, the claim scan window, the urgent
+ * queue, the coordinator and its Raft timing, key sets, MULTI/EXEC shapes and crash timing —
+ * because some bugs hide behind exactly those (a DEL that meets more deltas than one scan page,
+ * keys that share a prefix and hold a NUL byte).
+ *
+ * Everything is drawn on its own stream ("buggify"), before any other draw of the run, and only
+ * when the `buggify` knob is on (default on; off for a run recorded before it existed, so old
+ * repros replay unchanged). Choice 0 of every draw leaves the value as it was, so a shrinker that
+ * lowers choices removes the edits. Each drawn value is tagged below as `real` (a value the real
+ * store ships or can be configured with) or `stress` (smaller than any deployment would use, to
+ * make rare paths common).
+ */
+import type { Stream } from "../engine/rng.ts";
+import { defaultKvKnobs } from "../kv/knobs.ts";
+import { defaultRedisKnobs } from "../redis/knobs.ts";
+import type { ClientSpec, FaultSpec, GeneratorSpec, OpKind, Scenario } from "../workload/scenario.ts";
+import type { KnobSet, KnobValue } from "./types.ts";
+
+/**
+ * The defaults of the knobs BUGGIFY may draw (as `fixed` has them). A knob that a scenario, a
+ * variant or `--knob` already set is deliberate and is never redrawn.
+ */
+const DRAWABLE_DEFAULTS: Readonly<Record<string, KnobValue>> = Object.freeze({
+  maxDeltaScanLimit: defaultRedisKnobs.maxDeltaScanLimit,
+  compactorTickScanLimit: defaultRedisKnobs.compactorTickScanLimit,
+  claimGcScanLimit: defaultRedisKnobs.claimGcScanLimit,
+  compactionThreshold: defaultRedisKnobs.compactionThreshold,
+  compactorIntervalUs: defaultRedisKnobs.compactorIntervalUs,
+  claimScanWindow: defaultRedisKnobs.claimScanWindow,
+  urgentQueueSize: defaultRedisKnobs.urgentQueueSize,
+  coordinator: defaultKvKnobs.coordinator,
+  // The production binary's Raft timing (defaultClusterKnobs in ./knobs.ts, which imports this file).
+  heartbeatTicks: 20,
+  electionTicks: 200,
+});
+
+const atDefault = (knobs: KnobSet, k: string) => knobs[k] === DRAWABLE_DEFAULTS[k];
+
+export interface BuggifyKnobs {
+  /** Draw BUGGIFY edits per seed in swarm mode. */
+  buggify: boolean;
+}
+
+export const defaultBuggifyKnobs: Readonly<BuggifyKnobs> = Object.freeze({ buggify: true });
+
+export const buggifyKnobDescriptions: Record<keyof BuggifyKnobs, string> = {
+  buggify:
+    "swarm mode: each seed may also draw scan limits, compaction settings, claim window, urgent queue, coordinator and Raft timing, key sets, MULTI shapes and quick crash/restarts (src/cluster/buggify.ts)",
+};
+
+/** What one seed drew: knob overrides and the shape edits, for the run's configuration. */
+export interface BuggifyDraw {
+  knobs: Record<string, KnobValue>;
+  shapes: string[];
+}
+
+type Tag = "real" | "stress";
+/** One knob's alternatives; index 0 of the draw is "keep the configured value". */
+interface KnobChoice {
+  knob: string;
+  values: Array<[KnobValue, Tag]>;
+}
+
+const KNOB_CHOICES: KnobChoice[] = [
+  {
+    // The read limit is also DEL's scan page. 10000 is PR #485's value; 4..16 are stress values
+    // that make truncated reads (and urgent compactions) and multi-page DELs common.
+    knob: "maxDeltaScanLimit",
+    values: [
+      [4, "stress"],
+      [8, "stress"],
+      [16, "stress"],
+      [10_000, "real"],
+    ],
+  },
+  // `compactorTickScanLimit` is not drawn while the fold of a key cut by the page end is open
+  // (docs/findings.md, "Candidate"): values 4 and 64 make `fixed` lose elements. Reproduce with
+  // `--knob compactorTickScanLimit=4`.
+  {
+    knob: "claimGcScanLimit",
+    values: [
+      [1, "stress"],
+      [2, "stress"],
+      [4, "stress"],
+    ],
+  },
+  {
+    knob: "compactionThreshold",
+    values: [
+      [2, "stress"],
+      [4, "stress"],
+      [16, "real"],
+    ],
+  },
+  {
+    knob: "compactorIntervalUs",
+    values: [
+      [50_000, "stress"],
+      [500_000, "stress"],
+      [5_000_000, "real"],
+    ],
+  },
+  {
+    knob: "claimScanWindow",
+    values: [
+      [1, "stress"],
+      [4, "stress"],
+      [16, "real"],
+    ],
+  },
+  {
+    knob: "urgentQueueSize",
+    values: [
+      [1, "stress"],
+      [4, "stress"],
+    ],
+  },
+];
+
+/** Coordinator shapes: the production binary's timing, or the demo binary's (both real). */
+const COORDINATORS: Array<Record<string, KnobValue>> = [
+  { coordinator: "demo", heartbeatTicks: 1, electionTicks: 10 },
+  { coordinator: "production", heartbeatTicks: 5, electionTicks: 50 },
+];
+
+const LIST_KINDS: Array<Exclude<OpKind, "txn">> = [
+  "append",
+  "lpush",
+  "r",
+  "pop",
+  "rpop",
+  "len",
+  "del",
+  "exists",
+];
+
+/**
+ * Key-set styles (all real: Redis keys are binary strings, the empty key included). A style maps
+ * a scenario's keys one to one, so keys that were distinct stay distinct.
+ */
+const KEY_STYLES: Array<{ name: string; keys: string[] }> = [
+  {
+    name: "shared-prefix-nul",
+    keys: ["k", "k\u0000", "k\u0000\u0000", "k\u0001", "kk", "k\u0000k", "k\u00ff", "k\u0000\u0001"],
+  },
+  { name: "odd-bytes", keys: ["", "\u0000", "\u00ff", " ", "\n", "\u0000\u0000", "a\u0000b", "\u007f"] },
+];
+
+export function isBuggifyOn(knobs: KnobSet, swarm: boolean): boolean {
+  return swarm && knobs.buggify === true;
+}
+
+/**
+ * Draws one seed's edits and returns the scenario and knobs to run with. With BUGGIFY off it
+ * draws nothing and returns its inputs unchanged.
+ */
+export function applyBuggify(
+  scenario: Scenario,
+  knobs: KnobSet,
+  rng: Stream,
+  swarm: boolean,
+): { scenario: Scenario; knobs: KnobSet; draw?: BuggifyDraw } {
+  if (!isBuggifyOn(knobs, swarm)) return { scenario, knobs };
+  const draw: BuggifyDraw = { knobs: {}, shapes: [] };
+  const out: KnobSet = { ...knobs };
+  // Half the seeds keep every constant: the tuned defaults must stay well covered.
+  if (rng.chance(0.5)) {
+    for (const c of KNOB_CHOICES) {
+      const i = rng.int(c.values.length * 2 + 1);
+      // Each knob changes in about one draw in two; 0 and the upper half keep it.
+      if (i === 0 || i > c.values.length || !atDefault(knobs, c.knob)) continue;
+      const [v, tag] = c.values[i - 1]!;
+      out[c.knob] = v;
+      draw.knobs[c.knob] = v;
+      draw.shapes.push(`${c.knob}=${v} (${tag})`);
+    }
+    // Urgent compaction must be able to fold what a short read limit cannot read.
+    const limit = out.maxDeltaScanLimit as number;
+    if ((out.compactionThreshold as number) > limit && draw.knobs.maxDeltaScanLimit !== undefined) {
+      out.compactionThreshold = Math.max(1, Math.floor(limit / 2));
+      draw.knobs.compactionThreshold = out.compactionThreshold;
+      draw.shapes = draw.shapes.filter((x) => !x.startsWith("compactionThreshold="));
+      draw.shapes.push(`compactionThreshold=${out.compactionThreshold} (stress, below the read limit)`);
+    }
+  }
+  const coord = rng.int(COORDINATORS.length * 3 + 1);
+  const coordAtDefault = ["coordinator", "heartbeatTicks", "electionTicks"].every((k) => atDefault(knobs, k));
+  if (coord >= 1 && coord <= COORDINATORS.length && coordAtDefault) {
+    for (const [k, v] of Object.entries(COORDINATORS[coord - 1]!)) {
+      out[k] = v;
+      draw.knobs[k] = v;
+    }
+    draw.shapes.push(
+      `coordinator ${out.coordinator} (${out.heartbeatTicks}/${out.electionTicks} ticks, real)`,
+    );
+  }
+
+  let s = scenario;
+  const style = rng.int(KEY_STYLES.length * 2 + 1);
+  if (style >= 1 && style <= KEY_STYLES.length && !s.clients.some((c) => c.script)) {
+    const st = KEY_STYLES[style - 1]!;
+    const renamed = renameKeys(s, st.keys);
+    if (renamed) {
+      s = renamed;
+      draw.shapes.push(`keys ${st.name} (real)`);
+    }
+  }
+  if (rng.chance(0.3) && s.clients.some((c) => c.generator?.mix.txn)) {
+    s = {
+      ...s,
+      clients: s.clients.map((c) =>
+        c.generator?.mix.txn ? { ...c, generator: { ...c.generator, txnKinds: LIST_KINDS } } : c,
+      ),
+    };
+    draw.shapes.push("MULTI/EXEC of every list command (real)");
+  }
+  const randomFaults = (s.faults ?? []).filter((f) => f.kind === "random");
+  if (randomFaults.length > 0 && rng.chance(0.25)) {
+    // Crashes that restart within a fraction of the drawn outage: a leader's crash starts an
+    // election, and the next crash or restart often lands inside its vote (stress).
+    const quick: FaultSpec = {
+      kind: "random",
+      rates: { "crash-leader": 0.5, crash: 0.5 },
+      durationDivisor: 10,
+    };
+    s = { ...s, faults: [...(s.faults ?? []), quick] };
+    draw.shapes.push("quick crash/restart into elections (stress)");
+  }
+  return { scenario: s, knobs: out, draw };
+}
+
+/** Maps every generator key of the scenario onto the style's keys, or undefined if there are too many. */
+function renameKeys(s: Scenario, names: string[]): Scenario | undefined {
+  const all: Array<number | string> = [];
+  for (const c of s.clients) for (const k of c.generator?.keys ?? []) if (!all.includes(k)) all.push(k);
+  if (all.length > names.length) return undefined;
+  const map = new Map(all.map((k, i) => [k, names[i]!]));
+  const edit = (g: GeneratorSpec): GeneratorSpec => ({
+    ...g,
+    keys: g.keys.map((k) => map.get(k)!),
+    ...(g.onlyKeys ? { onlyKeys: g.onlyKeys.map((k) => map.get(k) ?? k) } : {}),
+  });
+  const clients: ClientSpec[] = s.clients.map((c) =>
+    c.generator ? { ...c, generator: edit(c.generator) } : c,
+  );
+  return { ...s, clients };
+}
