@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadScenario } from "../campaign/scenarios.ts";
+import { applyBuggify } from "../cluster/buggify.ts";
+import { resolveKnobs, valueWhenUnrecorded } from "../cluster/knobs.ts";
 import { RandomSource } from "../engine/rng.ts";
-import { applyBuggify } from "./buggify.ts";
-import { resolveKnobs, valueWhenUnrecorded } from "./knobs.ts";
+import { loadScenario } from "./scenarios.ts";
 
 describe("BUGGIFY", async () => {
   const { scenario } = await loadScenario("mixed");

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { runAndCheck } from "../campaign/evaluate.ts";
-import { loadScenario } from "../campaign/scenarios.ts";
+import type { History, Op } from "../check/history.ts";
+import { checkProgress, longestFailStreaks } from "../check/progress.ts";
 import { resolveKnobs } from "../cluster/knobs.ts";
-import type { History, Op } from "./history.ts";
-import { checkProgress, longestFailStreaks } from "./progress.ts";
+import { runAndCheck } from "./evaluate.ts";
+import { loadScenario } from "./scenarios.ts";
 
 /** A history builder: each client op is an invoke and its completion, 1 ms apart. */
 function build(steps: Array<["w" | "r", "ok" | "fail" | "info"] | ["nemesis", string]>): History {
