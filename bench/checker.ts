@@ -1,7 +1,7 @@
 /**
  * Checker speed and memory on valid list-append histories of 10k and 100k ops (and 1M and 10M
  * with --full), in EDN and in JSONL (10M: EDN only): parse time (reading the file included), check time, their total,
- * and the peak resident memory of a fresh process doing both (design.md §7: 1M ops < 10 s and
+ * and the peak resident memory of a fresh process doing both (docs/performance.md: 1M ops < 10 s and
  * < 2 GiB).
  *
  *   node --import tsx bench/checker.ts [--full] [--sizes 1000000,…] [--formats edn,jsonl]

@@ -1,5 +1,5 @@
 /**
- * Every benchmark of design.md §7, one after another, each in a fresh child process (so one
+ * Every benchmark of docs/performance.md, one after another, each in a fresh child process (so one
  * section's heap and JIT state never colour the next one's figures). Prints one JSON object per
  * line, `{name, value, unit, target, ok, ...details}`; every line carries the machine (Node
  * version, cores, CPU model, 1-minute load average) so that runs can be compared.

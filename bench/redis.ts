@@ -77,7 +77,7 @@ function measure(variant: string, cmds: RedisCommand[]): number {
 /**
  * The same commands in a real simulated cluster (3 nodes, Raft, no faults): simulated commands per
  * wall-second for RPUSH, LPOP and HSET on one hot key and spread over 100 keys. Hot-key numbers are
- * bound by the list/hash fence, which serialises every writer of one key (spec §3.4).
+ * bound by the list/hash fence, which serialises every writer of one key (docs/model.md).
  */
 export function runCluster(opts: { runFor?: "1s" | "2s" | "4s"; seeds?: number } = {}): BenchResult[] {
   const out: BenchResult[] = [];

@@ -1,4 +1,4 @@
-// b1-multi-base-meta — spec §5 B1 (PR #485): standalone RPUSH records its append as a delta key,
+// b1-multi-base-meta — docs/catalogue.md B1 (PR #485): standalone RPUSH records its append as a delta key,
 // but MULTI/EXEC read the list's length from the base meta only and wrote a base meta back,
 // deleting the deltas it saw. An EXEC that runs after a few standalone pushes therefore reads a
 // list shorter than the acknowledged one (its LRANGE misses them: a stale read), writes its own

@@ -1,4 +1,4 @@
-// b10-pop-push-same-end — B10(b) (spec §5): with no list fence and no push boundary read keys (the
+// b10-pop-push-same-end — B10(b) (docs/catalogue.md): with no list fence and no push boundary read keys (the
 // state at 2cb1fc85), an RPUSH and an RPOP of the same list at the same snapshot share no key: the
 // push writes item(T) and a delta (0,+1), the pop claims and deletes item(T−1) and writes (0,−1).
 // Both commit, Tail stays T: the pushed element lies past Tail (never readable, overwritten by the

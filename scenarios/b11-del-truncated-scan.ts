@@ -1,4 +1,4 @@
-// b11-del-truncated-scan — spec §5 B11: DEL deletes only the deltas that one bounded scan returns
+// b11-del-truncated-scan — docs/catalogue.md B11: DEL deletes only the deltas that one bounded scan returns
 // (PR #485 before `4cf3a8e6`; the PR #504 branch before `451eb1cd`). With the compactor lagging, a
 // list can hold more deltas than the scan limit; DEL then tombstones the items, the base meta and
 // the first page of deltas, and the deltas beyond it survive. `resolveListMeta` sums them into a

@@ -1,4 +1,4 @@
-// b12-del-unfenced — spec §5 B12 [derived, HEAD]: standalone DEL (`delLocal`) carries no read
+// b12-del-unfenced — docs/catalogue.md B12 [derived, HEAD]: standalone DEL (`delLocal`) carries no read
 // keys and writes no wide fence. It tombstones the base meta and the items and deltas it saw at
 // its readTS. A push that commits after that readTS but before DEL applies touches none of DEL's
 // write keys, and its own read keys (fence, item(Head), item(Tail-1)) are unchanged, so both

@@ -1,4 +1,4 @@
-// b13-compactor-empty-meta — B13 (spec §5, re-checked against HEAD): when a fold brings a list to
+// b13-compactor-empty-meta — B13 (docs/catalogue.md, re-checked against HEAD): when a fold brings a list to
 // Len 0 the compactor Deletes the base meta (fb1eba2f) instead of keeping Len 0 (design D3). Deltas
 // are relative to Head, so a push that read the list before the fold — Head = H, Len 0 — and commits
 // after the fold's readTS writes item(H) and a delta (0,+1) that the fold never saw. The compactor

@@ -1,4 +1,4 @@
-// b14-lazy-reap — B14 (spec §5): the design doc (D3) keeps a Len-0 base meta and reaps it lazily
+// b14-lazy-reap — B14 (docs/catalogue.md): the design doc (D3) keeps a Len-0 base meta and reaps it lazily
 // once no deltas and no items are left, "protected" by a delta-prefix scan inside the reaper's
 // transaction. elastickv's OCC validates point keys only, so that scan is never re-checked: a push
 // that read the kept meta (Head = H, Len 0; it read-tracks only the list fence, which the reaper

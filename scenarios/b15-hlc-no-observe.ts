@@ -1,4 +1,4 @@
-// b15-hlc-no-observe — spec §5 B15(a): commit timestamps must stay unique across a leader change.
+// b15-hlc-no-observe — docs/catalogue.md B15(a): commit timestamps must stay unique across a leader change.
 // Before the Raft-agreed HLC ceiling (`0bb5311e`), observe-on-apply (`dafd2152`) and NextFenced
 // (`d23fe64c`), a new leader with a lagging wall clock could re-issue a commitTS already embedded
 // in an old-term entry: the same (userKey, commitTS, seq) is the same delta key and, for a push

@@ -1,4 +1,4 @@
-// b16-null-separator — spec §5 B16 and §3.5: the PR #485 design draft laid out delta, claim and
+// b16-null-separator — docs/catalogue.md B16 (key ordering: docs/model.md): the PR #485 design draft laid out delta, claim and
 // hash-field keys as `prefix ‖ userKey ‖ 0x00 ‖ suffix`. When user keys may contain NUL, the scan
 // prefix of `foo` (`…foo\0`) also covers every key of `foo\0<anything>`: LLEN foo sums the other
 // key's deltas (LLEN ≠ len(LRANGE) while nothing writes foo: len-mismatch), and HGETALL h returns

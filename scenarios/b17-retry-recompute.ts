@@ -1,6 +1,6 @@
-// b17-retry-recompute — spec §5 B17 (Jepsen runs 26198185540, 26340084100): under leadership churn
+// b17-retry-recompute — docs/catalogue.md B17 (Jepsen runs 26198185540, 26340084100): under leadership churn
 // a push's first attempt lands, but its proposer only sees "leadership lost". The demo
-// coordinator's Dispatch loop (spec §1.6) polls IsLeader() and re-sends the identical write set;
+// coordinator's Dispatch loop (docs/model.md) polls IsLeader() and re-sends the identical write set;
 // with no stale-apply fast path (`a57e6dd1`) the copy conflicts with the versions its own first
 // attempt wrote, and with no write-set reuse/dedup (`d3e97050`, `a6af333f`) `retryRedisWrite`
 // recomputes from a fresh snapshot: a new sequence, a new delta, the same value appended twice

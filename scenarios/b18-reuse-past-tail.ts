@@ -1,8 +1,8 @@
-// b18-reuse-past-tail — B18 (spec §5; the codex P1 on 65daa3a2): a push computes item(T) and a delta
+// b18-reuse-past-tail — B18 (docs/catalogue.md; the codex P1 on 65daa3a2): a push computes item(T) and a delta
 // (0,+1) from its snapshot; a leader change cuts that attempt off (VerifyLeader fails, the request is
 // forwarded to the new leader, which refuses it as a write conflict because an RPOP has meanwhile
 // committed at a later commitTS). The dedup path then reuses the identical write set at a fresh
-// commitTS (spec §1.7). The RPOP moved Tail to T−1, so the replayed element lands at T, past the
+// commitTS (docs/model.md). The RPOP moved Tail to T−1, so the replayed element lands at T, past the
 // tail, while the slot T−1 the pop emptied is what LLEN still counts: the element is never readable
 // and the next push overwrites it. Without the push boundary read keys (item(Head), item(Tail−1))
 // and the list fence, nothing in the reused write set conflicts with the pop. Expected from the

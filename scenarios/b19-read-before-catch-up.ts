@@ -1,4 +1,4 @@
-// b19-read-before-catch-up — spec §5 B19 (#1167, `c7331bea`, "strict-serializability anomaly during
+// b19-read-before-catch-up — docs/catalogue.md B19 (#1167, `c7331bea`, "strict-serializability anomaly during
 // leader churn"): LRANGE and EXEC picked `readTS = LastCommitTS` on whichever node believed it led,
 // with no quorum-backed fence around that choice. Leadership changes open two windows in which
 // that snapshot is stale: a freshly elected leader that has not yet applied the previous term's

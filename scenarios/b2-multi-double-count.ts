@@ -1,4 +1,4 @@
-// b2-multi-double-count — spec §5 B2 (PR #485 before `f4b08c1c`): EXEC resolves the list's length
+// b2-multi-double-count — docs/catalogue.md B2 (PR #485 before `f4b08c1c`): EXEC resolves the list's length
 // correctly (base meta + deltas) but then writes a base meta whose Len already includes those
 // deltas, and leaves the delta keys in place, so every later resolve counts them a second time.
 // After `RPUSH k 1; EXEC[RPUSH k 2]` the list reads [1 2] while LLEN says 3; the next push then

@@ -1,4 +1,4 @@
-// b20-no-wide-fence — spec §5 B20: a MULTI/EXEC that deletes (or replaces) a key computes its
+// b20-no-wide-fence — docs/catalogue.md B20: a MULTI/EXEC that deletes (or replaces) a key computes its
 // deletions and reads from its snapshot; a concurrent writer that creates keys the snapshot never
 // saw (a new hash field and its delta) is a phantom to elastickv's point-key OCC. Before the wide
 // collection fences (`c4b8d91a`, `d5f47e6b`, `56a5b87e`) nothing made the two meet, so both commit.

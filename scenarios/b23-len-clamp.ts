@@ -1,4 +1,4 @@
-// b23-len-clamp — B23 (spec §5, with B9): resolveListMeta and the compactor clamp a negative Len to
+// b23-len-clamp — B23 (docs/catalogue.md, with B9): resolveListMeta and the compactor clamp a negative Len to
 // 0 (with a warning) instead of failing. B9's pops do not claim holes, so two LPOPs at one snapshot
 // of a one-element list whose only slot is a hole ([hole@H], left by B10(b): a push racing a pop at
 // the same end) both commit (+1,−1): Len −1, which reads as 0. The double decrement is hidden: LLEN
@@ -6,7 +6,7 @@
 // never visible (the push after it overwrites its slot). Without the clamp (head-past-gap) every
 // read of the key fails instead.
 //
-// Design §10 names "more pops than pushes while LLEN reads 0" (duplicate-pop), kept in `expect`.
+// docs/catalogue.md names "more pops than pushes while LLEN reads 0" (duplicate-pop), kept in `expect`.
 // In this model a pop tombstones and claims every item it returns, so no element comes back twice;
 // the hidden debt shows as acknowledged pushes that never appear: lost-element, and len-mismatch
 // where holes are counted. The hole-making race loses an element by itself too, so a shrunk

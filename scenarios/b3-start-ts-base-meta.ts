@@ -1,4 +1,4 @@
-// b3-start-ts-base-meta — spec §5 B3 (PR #485, `ea8aec47`): EXEC's startTS was HLC.Next() after
+// b3-start-ts-base-meta — docs/catalogue.md B3 (PR #485, `ea8aec47`): EXEC's startTS was HLC.Next() after
 // observing the newest commit of the base keys {k, listMeta(k), zset(k), ttl(k)} only — keys a
 // standalone RPUSH never writes — and EXEC, reading the base meta only (B1), wrote a base meta and
 // deleted every delta visible at startTS, folded or not (design doc §7 "Critical": data loss).

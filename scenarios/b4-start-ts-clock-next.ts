@@ -1,4 +1,4 @@
-// b4-start-ts-clock-next — spec §5 B4 (fixed by `13008e3f`): EXEC's startTS was HLC.Next(), which
+// b4-start-ts-clock-next — docs/catalogue.md B4 (fixed by `13008e3f`): EXEC's startTS was HLC.Next(), which
 // is ahead of every commitTS the leader has handed out, including those of writes allocated but
 // not yet applied. An RPUSH that allocated t9 and is still on its way through Raft is invisible to
 // an EXEC with startTS t10: the EXEC reads the list without it, stages its own element at the

@@ -1,10 +1,10 @@
-// b5-snapshot-hlc-current — spec §5 B5 (fixed by `8b4c5c72`): standalone commands read at
+// b5-snapshot-hlc-current — docs/catalogue.md B5 (fixed by `8b4c5c72`): standalone commands read at
 // max(LastCommitTS, HLC.Current). Right after the leader allocates commitTS c for a write that is
 // still in flight, HLC.Current is c, so a second writer reads at c — a snapshot that lacks the
 // first write — yet at apply the first write's version (c) is not newer than the second's startTS
-// (c): equality is not a conflict (spec §1.4). Two RPUSHes pick the same item position and the
+// (c): equality is not a conflict (docs/model.md). Two RPUSHes pick the same item position and the
 // later one silently overwrites the earlier, acknowledged one: the spec's schedule, a lost update.
-// Expected (design §10): lost-update / G2-item-realtime, the names elastickv's Jepsen run gave it.
+// Expected (docs/catalogue.md): lost-update / G2-item-realtime, the names elastickv's Jepsen run gave it.
 // In a list-append history the overwritten RPUSH shows as `lost-append` (with G0-realtime and
 // G-single-item-realtime), which is what the checker reports here: Elle's `lost-update` needs two
 // transactions that read a list and then append to it, and only MULTI/EXEC does that, whose

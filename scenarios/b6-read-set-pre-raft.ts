@@ -1,4 +1,4 @@
-// b6-read-set-pre-raft — spec §5 B6 (`17cbfbd7`, fixed by `bf8c9e71`): a transaction's read keys
+// b6-read-set-pre-raft — docs/catalogue.md B6 (`17cbfbd7`, fixed by `bf8c9e71`): a transaction's read keys
 // were validated by the coordinator before proposing and never again at apply, so a write that
 // commits between that validation and the apply goes unnoticed (time-of-check to time-of-use).
 // Two MULTI/EXECs that each read one list and push to the other, EXEC[LRANGE k, RPUSH j] and

@@ -1,4 +1,4 @@
-// b7-multi-lrange-phantom — spec §5 B7 (fixed by #520 `5be1b5ce`, then the list fence `c4b8d91a`):
+// b7-multi-lrange-phantom — docs/catalogue.md B7 (fixed by #520 `5be1b5ce`, then the list fence `c4b8d91a`):
 // an EXEC's LRANGE registered no read key for the list, and a concurrent push only creates new
 // keys (the next item and a delta), so point validation cannot see it: a phantom. Without the
 // boundary read keys item(Head+Len) / item(Head−1) and without the list fence, EXEC[LRANGE k,

@@ -1,4 +1,4 @@
-// b8-stale-claim — B8 (spec §5): with the design doc's claims (logical-delete markers that POP and
+// b8-stale-claim — B8 (docs/catalogue.md): with the design doc's claims (logical-delete markers that POP and
 // LRANGE skip), a sequence is reused after an RPOP (RPOP then RPUSH writes the old Tail−1 again),
 // but the push leaves the RPOP's claim on that sequence in place. The new element is then treated
 // as already popped: LPOP/RPOP skip it, LRANGE filters it out, yet LLEN still counts it.

@@ -1,4 +1,4 @@
-// b9-head-past-gap — B9 (spec §5): before fb1eba2f, LPOP claimed only the items it found. Two LPOPs
+// b9-head-past-gap — B9 (docs/catalogue.md): before fb1eba2f, LPOP claimed only the items it found. Two LPOPs
 // at the same snapshot of a list whose Head is a hole ([hole@H, x@H+1]) both scan [H, H+1), find
 // nothing, claim nothing, and so share no key: both commit (+1,−1), Head jumps to H+2 and the live
 // x is skipped for good, while both pops reply nil on a non-empty list. The holes come from B10(b)

@@ -1,5 +1,5 @@
 /**
- * Catalogue regression, group a: the list-append / MULTI-EXEC bugs of spec §5 B1–B7 (PR #485 and
+ * Catalogue regression, group a: the list-append / MULTI-EXEC bugs of docs/catalogue.md B1–B7 (PR #485 and
  * the fixes that followed it). Each variant's own scenario must expose its bug within a few seeds,
  * from the history alone; the failure must shrink and replay to the same history; and the same
  * scenarios must report nothing under `fixed`.

@@ -1,5 +1,5 @@
 /**
- * Catalogue regression, group c: DEL, key layout, timestamp and leader-churn bugs of spec §5 (B11,
+ * Catalogue regression, group c: DEL, key layout, timestamp and leader-churn bugs of docs/catalogue.md (B11,
  * B12, B15(a), B16, B17, B19, B20). Each variant's own scenario must expose its bug within a few
  * seeds, from the history alone; the failure must shrink and replay to the same history; and the
  * same scenarios must report nothing under `fixed`.

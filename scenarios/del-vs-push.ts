@@ -1,6 +1,6 @@
-// del-vs-push — "can a DEL racing an RPUSH orphan the pushed element?" (design §5's example, and the
+// del-vs-push — "can a DEL racing an RPUSH orphan the pushed element?" (README's example, and the
 // scenario `sim variants` names for `head`: it asks whether B12 is real in elastickv as it stands).
-// Standalone DEL writes no fence and carries no read keys (spec §4.5); a push that commits after
+// Standalone DEL writes no fence and carries no read keys (docs/model.md); a push that commits after
 // DEL's snapshot but before DEL applies survives with its item at the old Tail and a delta whose
 // Head rebases to 0 once DEL removed the base meta (spec B12). Expect lost-element, len-mismatch or
 // resurrected-key under `head` if the race is real; nothing under `fixed`.

@@ -1,4 +1,4 @@
-// hunt-b12-del-push — B12 under `head`, reduced to its core (spec §5 B12): a one-element list,
+// hunt-b12-del-push — B12 under `head`, reduced to its core (docs/catalogue.md B12): a one-element list,
 // then a standalone DEL and an RPUSH of it sent at nearly the same moment, then LLEN, LRANGE and
 // EXISTS. Each round has its own key and clients and shifts the push by 500 µs against the DEL,
 // so that across rounds and seeds the push lands on both sides of the DEL's read; a shrink keeps

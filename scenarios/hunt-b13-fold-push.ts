@@ -1,4 +1,4 @@
-// hunt-b13-fold-push — B13 under `head`, reduced to its core (spec §5 B13): RPUSH then LPOP leave a
+// hunt-b13-fold-push — B13 under `head`, reduced to its core (docs/catalogue.md B13): RPUSH then LPOP leave a
 // list at Len 0 with two deltas, which reaches the (lowered) compaction threshold; the compactor
 // folds it to Len 0 and Deletes the base meta while an RPUSH of the same list is in flight; then
 // LLEN and LRANGE. Each round has its own key and clients and shifts the push by 1 ms against the

@@ -1,5 +1,5 @@
 /**
- * The `sim` command (design §5). Each subcommand lives in sim/commands/ and only declares its
+ * The `sim` command (README). Each subcommand lives in sim/commands/ and only declares its
  * flags; the work is in src/campaign. This file owns the exit-status contract: 0 valid, 1 failure
  * found, 2 usage or input error (one line on stderr, no stack unless DELTASIM_DEBUG=1), 3 unknown
  * or replay mismatch, 130 for an interrupted campaign. Subcommands import their implementation only

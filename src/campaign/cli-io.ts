@@ -55,7 +55,7 @@ export function line(io: CliIO, s = ""): void {
   io.out.write(`${s}\n`);
 }
 
-/** Exit statuses (design §5). */
+/** Exit statuses (README). */
 export const EXIT = {
   valid: 0,
   failure: 1,

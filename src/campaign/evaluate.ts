@@ -1,7 +1,7 @@
 /**
  * One run, judged: run the simulation, check its history against the scenario's model, and fold
  * in the failures the run detected itself (invariants, liveness, simulator errors). The result is
- * exactly the `sim run --json` shape (design §5). This is an edge: it measures wall time, and it
+ * exactly the `sim run --json` shape (README). This is an edge: it measures wall time, and it
  * turns any exception into a `sim-error` failure so that one bad seed never kills a campaign.
  */
 import { createHash } from "node:crypto";

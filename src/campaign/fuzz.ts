@@ -69,7 +69,7 @@ export interface FuzzOptions {
   startedAtMs?: number;
 }
 
-/** `sim fuzz --json` (design §5), extended with where the campaign was written. */
+/** `sim fuzz --json` (README), extended with where the campaign was written. */
 export interface FuzzJson {
   tool: string;
   scenarios: string[];

@@ -40,7 +40,7 @@ export interface HuntOptions {
 export interface HuntResult {
   variant: string;
   scenario: string;
-  /** The anomaly classes the variant is expected to produce (design §10); any one suffices. */
+  /** The anomaly classes the variant is expected to produce (docs/catalogue.md); any one suffices. */
   expected: string[];
   found?: {
     seed: number;

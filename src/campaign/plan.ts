@@ -3,7 +3,7 @@
  *
  * Runs are numbered j = 0, 1, 2, … over the campaign's (scenario, variant) pairs P: run j uses pair
  * j mod |P| with seed `first + k`, k = floor(j / |P|). So every seed offset k runs every pair, and
- * `--seeds N` (a total across scenarios, design §5) is the first N runs. `--shard I/N` keeps the
+ * `--seeds N` (a total across scenarios, README) is the first N runs. `--shard I/N` keeps the
  * runs whose seed offset k has k mod N = I: every shard runs every scenario, and the union of the
  * shards is exactly the unsharded campaign, whatever N is.
  */

@@ -7,7 +7,7 @@ import type { History, Key, MicroOp, MopValue, Op, OpType } from "./history.ts";
 export const append = (k: Key, v: number): MicroOp => ["append", k, v];
 export const read = (k: Key, v: MopValue = null): MicroOp => ["r", k, v];
 
-/** Micro-ops whose whole value is a result, unknown when invoked (design.md §5). */
+/** Micro-ops whose whole value is a result, unknown when invoked (README). */
 const RESULTS = new Set(["r", "pop", "rpop", "len", "del", "exists", "hgetall", "hlen"]);
 
 /** The invocation form of micro-ops: values that are results (reads, pops, counts, reply flags) become nil. */

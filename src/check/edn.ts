@@ -1,9 +1,9 @@
 /**
- * Jepsen EDN histories: import from a string, export one op map per line (design.md §5).
+ * Jepsen EDN histories: import from a string, export one op map per line (README).
  *
  * The reader is hand-written rather than built on `edn-data` because measured speed demands it:
  * `edn-data` parses a list-append history at about 10 MB/s, so a 1M-op history (~140 MB) would take
- * ~14 s to parse alone, past the whole checker budget (design.md §7). This reader handles the subset
+ * ~14 s to parse alone, past the whole checker budget (docs/performance.md). This reader handles the subset
  * that Jepsen op maps use (maps, vectors, lists, sets, keywords, integers, floats, strings, nil,
  * true/false, `#_` discards and `;` comments) in one pass over the string, and hands any top-level
  * form it does not understand (tagged literals, characters, symbols, ratios…) to `edn-data`, so
@@ -864,7 +864,7 @@ function mopToEdn(m: MicroOp): string {
   return `[${ednName(String(f))} ${typeof k === "number" ? k : ednString(k)} ${toEdnGeneric(v)}]`;
 }
 
-/** One op as an EDN map on one line, fields in Jepsen's usual order (design.md §5). */
+/** One op as an EDN map on one line, fields in Jepsen's usual order (README). */
 export function opToEdn(op: Op): string {
   const value =
     typeof op.process === "number" && Array.isArray(op.value)

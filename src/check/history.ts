@@ -1,12 +1,12 @@
 /**
  * The history model shared by the recorder (src/workload) and the checker (src/check).
- * It mirrors Jepsen's op maps (design.md §5): one op per invoke or completion, micro-ops as
+ * It mirrors Jepsen's op maps (README): one op per invoke or completion, micro-ops as
  * `[f, key, value]` triples. The checker reads only this; it never sees the simulator.
  */
 
 export type OpType = "invoke" | "ok" | "fail" | "info";
 
-/** Micro-op function names (design.md §5). */
+/** Micro-op function names (README). */
 export type MicroF =
   | "append" // RPUSH of one element
   | "lpush"

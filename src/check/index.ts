@@ -1,5 +1,5 @@
 /**
- * The anomaly checker: Elle's approach to transactional histories, extended (design.md §6).
+ * The anomaly checker: Elle's approach to transactional histories, extended (README).
  *
  * 1. Pair invocations with completions (txn.ts).
  * 2. Route each key to one datatype (keyspace.ts), and let each infer version orders from the
@@ -9,7 +9,7 @@
  * 4. Find strongly connected components and search them for classified cycles (cycles.ts).
  * 5. Keep what the model makes reportable and give a verdict, as Elle does (models.ts).
  *
- * It knows nothing of the simulator: any history in the format of design.md §5 will do, including
+ * It knows nothing of the simulator: any history in the format of README will do, including
  * real Jepsen ones.
  */
 

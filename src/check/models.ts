@@ -171,7 +171,7 @@ const PROSCRIBED: Dag = {
 };
 
 /**
- * Our own anomaly classes (design.md §6), beyond Elle's names. Those that fabricate or garble data
+ * Our own anomaly classes (README), beyond Elle's names. Those that fabricate or garble data
  * are forbidden by every model (attached to read-uncommitted, which every model implies). Those
  * that lose data are judged against real time ("a later read should contain it"): a stale read is
  * legal under serializability and snapshot isolation, so they are treated as implying

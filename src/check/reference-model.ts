@@ -1,7 +1,7 @@
 /**
  * A serial reference execution of Redis lists and hashes, for property tests of the checker: each
  * transaction runs atomically against a correct store and records the replies a correct system
- * gives (design.md §5), with elements and field values unique per key. `toHistory` then lays the
+ * gives (README), with elements and field values unique per key. `toHistory` then lays the
  * transactions out in real time around their serial order — one after another, or overlapping
  * with failed, indeterminate and never-completed ones — so the history is linearizable by
  * construction and the checker must find nothing in it.

@@ -91,7 +91,7 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   clientTimeoutUs: "a client records info and is retired when a command takes longer than this (µs)",
   clientDelayUs: "one-way delay between a client and its node (µs)",
   livenessUs: "after the fault phase everything must heal, elect, apply and finish within this (µs)",
-  storeInvariants: "check white-box store invariants (spec §8.6) after every applied entry",
+  storeInvariants: "check white-box store invariants (docs/model.md) after every applied entry",
   persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
   clockSkewBeyondBound:
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",

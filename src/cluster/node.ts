@@ -300,7 +300,7 @@ export class SimNode {
     this.compactor.stop();
   }
 
-  /** The leader keeps the HLC ceiling ahead of wall time (spec §1.2). */
+  /** The leader keeps the HLC ceiling ahead of wall time (docs/model.md). */
   private scheduleLeaseRenewal(delayUs: number): void {
     const k = this.d.knobs;
     if (!k.hlcCeiling) return;
@@ -620,7 +620,7 @@ export class SimNode {
         this.forwarded.delete(m.id);
         this.d.sim.cancel(f.timer);
         const res = m.result;
-        // A write conflict that crossed the RPC boundary arrives as a status string (spec §1.6).
+        // A write conflict that crossed the RPC boundary arrives as a status string (docs/model.md).
         f.resume(res.ok === false && res.kind === "write-conflict" ? { ...res, wire: true } : res);
         return;
       }

@@ -67,7 +67,7 @@ export interface RunOutcome {
   stats: RunCounts;
   /** The run's swarm draw and knob values. */
   config: Record<string, unknown>;
-  /** Counts of named rare events (design §4). */
+  /** Counts of named rare events (docs/model.md). */
   probes: Record<string, number>;
   events: TimelineEvent[];
   /**

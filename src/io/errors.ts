@@ -27,7 +27,7 @@ export class InputError extends Error {
   readonly field?: string;
   readonly expected?: string;
   readonly found?: string;
-  /** The process exit status the CLI uses for input errors (design §5). */
+  /** The process exit status the CLI uses for input errors (README). */
   readonly exitCode = 2;
 
   constructor(details: InputErrorDetails) {

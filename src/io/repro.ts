@@ -1,5 +1,5 @@
 /**
- * Repro files (design §5): everything `sim replay` needs to re-run one failing run and check that it
+ * Repro files (README): everything `sim replay` needs to re-run one failing run and check that it
  * reproduces — scenario, variant, the variant's knob values, seed and/or choice tape — and what it
  * must reproduce (anomaly types, history hash). The format is versioned; a file is validated on load
  * so that a hand-edited or truncated repro fails with the field at fault instead of replaying

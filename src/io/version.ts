@@ -1,6 +1,6 @@
 /**
  * The tool's version, read once from package.json so that a release needs one edit. Every JSON
- * output, summary.json and repro file carries `TOOL` (design §5), which is how `replay` can tell a
+ * output, summary.json and repro file carries `TOOL` (README), which is how `replay` can tell a
  * file written by another version apart when a history hash differs.
  */
 import { readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * The transaction coordinator (spec §1.1, §1.3 steps 6–8, §1.6; elastickv `kv/coordinator.go`,
+ * The transaction coordinator (docs/model.md; elastickv `kv/coordinator.go`,
  * `kv/sharded_coordinator.go`, `kv/leader_proxy.go`, `kv/tso.go`), written as a coroutine over
  * Effects so that the cluster runtime decides when quorum checks, proposals, forwards and sleeps
  * complete.
@@ -114,7 +114,7 @@ export function* allocateTimestamp(env: CoordinatorEnv): Co<Alloc> {
 
 /**
  * `NextTimestampAfterThrough(startTS)`: Observe(startTS), then allocate; the result is strictly
- * above startTS. Adapters that embed the commitTS in keys pre-allocate with this (spec §1.3 step 4).
+ * above startTS. Adapters that embed the commitTS in keys pre-allocate with this (docs/model.md).
  */
 export function* allocateCommitTS(env: CoordinatorEnv, startTS: number): Co<Alloc> {
   env.hlc.observe(startTS);

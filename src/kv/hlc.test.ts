@@ -153,7 +153,7 @@ type Action =
   | { kind: "handoff"; to: number };
 
 /**
- * `mint`: the startTS comes from the leader's clock (coordinator-minted, spec §1.3 step 6) rather
+ * `mint`: the startTS comes from the leader's clock (coordinator-minted, docs/model.md) rather
  * than from its store's LastCommitTS, whose Observe would otherwise floor the clock by itself.
  */
 function runHandoff(

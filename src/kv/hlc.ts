@@ -1,5 +1,5 @@
 /**
- * Hybrid logical clock as elastickv has it (spec §1.2, `kv/hlc.go`):
+ * Hybrid logical clock as elastickv has it (docs/model.md, `kv/hlc.go`):
  * value = physicalMs * 65536 + logical (16 bits). Physical = max(wall, ceiling) floored at the
  * last issued/observed value; within one ms the logical counter increments and its overflow bumps
  * the physical part by one. The wall clock is injected, so the simulation decides what "now" is.

@@ -1,6 +1,6 @@
 /**
  * Knobs of the transaction layer (HLC, coordinator, FSM) and the snapshot choices the Redis
- * adapter makes on top of it. Defaults are the `fixed` design (spec §0 "→ HEAD" column plus the
+ * adapter makes on top of it. Defaults are the `fixed` design (docs/catalogue.md "→ HEAD" column plus the
  * fix for B15(b)); a variant puts one bug back by flipping the knobs its catalogue entry names.
  */
 
@@ -23,7 +23,7 @@ export interface KvKnobs {
   hlcWindowMs: number;
   /** How often a leader proposes a new lease entry. */
   hlcRenewalIntervalMs: number;
-  /** Spec §1.4: an apply whose every key already has a version at exactly commitTS is a no-op success. */
+  /** docs/model.md: an apply whose every key already has a version at exactly commitTS is a no-op success. */
   staleApplyFastPath: boolean;
   /**
    * The stale-apply fast path and the PrevCommitTS dedup probe also require every version at the
@@ -39,9 +39,9 @@ export interface KvKnobs {
    * this testbed.
    */
   staleApplyTxnId: boolean;
-  /** Spec §1.7: PrevCommitTS exact-ts probe of the primary key. */
+  /** docs/model.md: PrevCommitTS exact-ts probe of the primary key. */
   dedupProbe: boolean;
-  /** Spec §1.1/§1.6: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
+  /** docs/model.md: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
   coordinator: "production" | "demo";
   /**
    * How leaders hand requests on (docs/model.md, "S4"). `elastickv`: after a failed VerifyLeader
@@ -87,7 +87,7 @@ export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
   hlcCeiling: true,
   hlcObserveOnApply: true,
   hlcFenced: true,
-  // HEAD has no election-time Observe; observe-on-apply covers the same ground (spec §1.6).
+  // HEAD has no election-time Observe; observe-on-apply covers the same ground (docs/model.md).
   hlcLeaderFloor: false,
   hlcWindowMs: 10_000,
   hlcRenewalIntervalMs: 1_000,

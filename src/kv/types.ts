@@ -14,15 +14,15 @@ import type { Mutation } from "../mvcc/types.ts";
 
 export type { Mutation, StoreView } from "../mvcc/types.ts";
 
-/** What an adapter hands the coordinator (elastickv `OperationGroup`, spec §1.3 step 5). */
+/** What an adapter hands the coordinator (elastickv `OperationGroup`, docs/model.md). */
 export interface OperationGroup {
-  /** 0 = let the coordinator mint it (and clear commitTS), spec §1.3 step 6. */
+  /** 0 = let the coordinator mint it (and clear commitTS), docs/model.md. */
   startTS: number;
   /** 0 = the coordinator allocates at dispatch. */
   commitTS: number;
   readKeys: string[];
   elems: Mutation[];
-  /** Dedup probe (spec §1.7): no-op success if the primary key has a version at exactly this ts. */
+  /** Dedup probe (docs/model.md): no-op success if the primary key has a version at exactly this ts. */
   prevCommitTS?: number;
   /**
    * Identity of this dispatch, kept by every re-send and forward of it (the coordinator assigns one
@@ -56,7 +56,7 @@ export type ApplyResult =
 /** What a dispatch returns to the adapter. */
 export type DispatchResult =
   | { ok: true; commitTS: number }
-  /** Typed write conflict; `wire` when it crossed a forwarded RPC as a status string (spec §1.6). */
+  /** Typed write conflict; `wire` when it crossed a forwarded RPC as a status string (docs/model.md). */
   | { ok: false; kind: "write-conflict"; key: string; wire?: boolean }
   /** Known not committed (e.g. not leader before proposing). */
   | { ok: false; kind: "failed"; message: string }

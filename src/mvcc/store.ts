@@ -1,5 +1,5 @@
 /**
- * In-memory multi-version store of one replica (spec §2, elastickv `store/mvcc_store.go`).
+ * In-memory multi-version store of one replica (docs/model.md, elastickv `store/mvcc_store.go`).
  *
  * Every key holds its versions in ascending commitTS order. Keys are byte strings (one char per
  * byte), so JavaScript string order is byte order and the B+ tree needs no custom encoding.
@@ -285,7 +285,7 @@ export class MvccStore implements StoreView {
   // ---- writes ----
 
   /**
-   * OCC apply (spec §1.4): only when lastCommitTS > startTS, every write key then every read key
+   * OCC apply (docs/model.md): only when lastCommitTS > startTS, every write key then every read key
    * conflicts iff its newest version is strictly newer than startTS; a conflict writes nothing.
    * Otherwise every mutation is written at commitTS (overwriting a version already at that ts)
    * and lastCommitTS advances to max(lastCommitTS, commitTS).

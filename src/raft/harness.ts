@@ -351,7 +351,7 @@ const FAULT_KINDS = [
 ];
 
 /**
- * Swarm testing (design §4): the seed draws its own configuration — cluster size, timing (lease
+ * Swarm testing (docs/model.md): the seed draws its own configuration — cluster size, timing (lease
  * on or off), which fault kinds are on and how often, message loss and delays, flow control,
  * persistence — for the fuzz property and any campaign over this harness.
  */

@@ -4,7 +4,7 @@
  * The host is what etcd's users write around `raft.Node`: it turns ticks into timers, carries
  * messages over the simulated network, keeps each node's durable state (term, vote, commit, log)
  * across crashes, and applies committed entries through `onApply`. On top it offers what
- * elastickv's engine wrapper offers the coordinator (spec §1.5, §1.6): proposals with tracked
+ * elastickv's engine wrapper offers the coordinator (docs/model.md): proposals with tracked
  * outcomes (failPending on leader loss), ReadIndex, lease reads and VerifyLeader.
  *
  * Time: every node ticks on its own wall clock (`Clocks`), so clock skew and jumps reach the
@@ -43,7 +43,7 @@ import {
   type Ready,
 } from "./raft.ts";
 
-/** Raft timer settings (spec §1.5, §4.12). */
+/** Raft timer settings (docs/model.md). */
 export interface RaftTiming {
   tickUs: number;
   heartbeatTicks: number;

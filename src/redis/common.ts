@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the command implementations (spec §4.0, elastickv
+ * Helpers shared by the command implementations (docs/model.md, elastickv
  * `adapter/redis_compat_helpers.go`, `adapter/redis_retry.go`, `adapter/ts.go`): snapshot choice,
  * type probes, meta resolution, read fences, dispatch outcomes and the retry loop.
  */
@@ -30,7 +30,7 @@ import {
   prefixEnd,
 } from "./keys.ts";
 
-/** Named rare events this layer reports through `ctx.probe` (design §4). */
+/** Named rare events this layer reports through `ctx.probe` (docs/model.md). */
 export const REDIS_PROBES = {
   popClaimConflict: "pop-claim-conflict",
   pushItemConflict: "push-item-conflict",
@@ -242,7 +242,7 @@ export const del = (key: string): Mutation => ({ op: "del", key });
 
 /** `firstWriteKey`: the first Put of a write set (the dedup/self-conflict probe key). */
 /**
- * Whether this write set is what lives at exactly `ts` (the adapter's landed probes, spec §1.7).
+ * Whether this write set is what lives at exactly `ts` (the adapter's landed probes, docs/model.md).
  * HEAD probes only that the first write key has some version at `ts`; another transaction that drew
  * the same timestamp passes that test (`staleApplyCompareValues` off). The fixed probe also
  * requires the value to be this write set's own.

@@ -1,5 +1,5 @@
 /**
- * The delta compactor (spec §4.10, elastickv `adapter/redis_delta_compactor.go`) as a coroutine
+ * The delta compactor (docs/model.md, elastickv `adapter/redis_delta_compactor.go`) as a coroutine
  * the host runs on the leader: a startup pass, then a regular pass every interval (list then
  * hash handler from a rotating start, per-type cursor over at most `compactorTickScanLimit`
  * delta keys, split guard), urgent single-key compactions queued by reads that hit

@@ -19,7 +19,7 @@ export interface NodeContext {
   coordinatorEnv: CoordinatorEnv;
   /** This node's adapter random stream (retry jitter). */
   random(): number;
-  /** Count a named rare event (design §4). */
+  /** Count a named rare event (docs/model.md). */
   probe(name: string): void;
   trace(ev: string, data?: object): void;
   /** False when `trace` discards everything, so that hot paths skip building its payload. */
@@ -31,7 +31,7 @@ export interface NodeContext {
   urgentCompaction?(type: "list" | "hash", userKey: string): void;
   /**
    * Write sets re-dispatched by the reuse path keep the first attempt's commitTS in their delta
-   * keys while the version carries a fresh one (spec §8 item 6). When present, each such delta key
+   * keys while the version carries a fresh one (docs/model.md item 6). When present, each such delta key
    * is recorded here as `reuseLogEntry(key, versionTS)` so the white-box delta-ts invariant can
    * tell them from a real mismatch. Share one set per run across nodes.
    */

@@ -1,5 +1,5 @@
 /**
- * Hash commands (spec §4.6–§4.8, elastickv `adapter/redis_hash_cmds.go`). With one-phase dedup
+ * Hash commands (docs/model.md, elastickv `adapter/redis_hash_cmds.go`). With one-phase dedup
  * on (HEAD) HSET runs as a one-command EXEC; the dedup-off path is `applyHashFieldPairs`.
  */
 import type { Co, Mutation } from "../kv/types.ts";

@@ -1,5 +1,5 @@
 /**
- * White-box store invariants of the list/hash layout (spec §8 item 6), checked over one replica's
+ * White-box store invariants of the list/hash layout (docs/model.md item 6), checked over one replica's
  * store at its LastCommitTS. A host may call this after every applied entry; each violation
  * becomes an `invariant:<name>` failure.
  *

@@ -62,7 +62,7 @@ describe("encoding primitives", () => {
   });
 });
 
-describe("key layouts (spec §3)", () => {
+describe("key layouts (docs/model.md)", () => {
   const lp = keysFor("length-prefixed");
 
   it("lists", () => {

@@ -1,5 +1,5 @@
 /**
- * Storage key layouts and value codecs of elastickv's Redis adapter (spec §3), as byte strings
+ * Storage key layouts and value codecs of elastickv's Redis adapter (docs/model.md), as byte strings
  * (one char per byte, so string order is byte order).
  *
  * Two layouts exist because B16 is a layout bug: `length-prefixed` is HEAD (`u32be(len) ‖ userKey`
@@ -11,7 +11,7 @@
 export type KeyLayout = "length-prefixed" | "null-separator";
 
 // ---------------------------------------------------------------------------------------------
-// Encoding primitives (spec §3.1)
+// Encoding primitives (docs/model.md)
 // ---------------------------------------------------------------------------------------------
 
 const TWO32 = 0x1_0000_0000;
@@ -172,7 +172,7 @@ export const prefixEnd: (prefix: string) => string = memoKey((prefix) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Prefixes (spec §3.2–§3.4)
+// Prefixes (docs/model.md)
 // ---------------------------------------------------------------------------------------------
 
 export const LIST_META_PREFIX = "!lst|meta|";
@@ -238,7 +238,7 @@ export interface Keys {
   zsetDeltaPrefix(userKey: string): string;
   streamMeta(userKey: string): string;
 
-  /** `!redis|txn-wide-<type>|userKey` (spec §3.4). */
+  /** `!redis|txn-wide-<type>|userKey` (docs/model.md). */
   fence(type: "list" | "hash" | "set" | "zset", userKey: string): string;
   /** All four wide fences, in HEAD's order (hash, set, list, zset). */
   allFences(userKey: string): string[];
@@ -381,7 +381,7 @@ export function keysFor(layout: KeyLayout): Keys {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Value codecs (spec §3.2, §3.3)
+// Value codecs (docs/model.md)
 // ---------------------------------------------------------------------------------------------
 
 export class CodecError extends Error {}

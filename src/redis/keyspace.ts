@@ -1,5 +1,5 @@
 /**
- * Whole-key commands: standalone DEL (spec §4.5, elastickv `delLocal` →
+ * Whole-key commands: standalone DEL (docs/model.md, elastickv `delLocal` →
  * `deleteLogicalKeyElems`), EXISTS and TYPE.
  */
 import type { Co, Mutation } from "../kv/types.ts";

@@ -1,6 +1,6 @@
 /**
  * Each knob changes exactly the behaviour it names: for every catalogued bug, a hand-built
- * interleaving (spec §5's minimal schedule) shows the anomaly with the bug's variant knobs and
+ * interleaving (docs/catalogue.md's minimal schedule) shows the anomaly with the bug's variant knobs and
  * its absence under `fixed`.
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
- * Knobs of the Redis adapter model. Defaults are the `fixed` design (design.md §10): elastickv at
- * HEAD (spec §0 "→ HEAD" column) plus fixes for B12 (DEL fenced), B13 (Len = 0 fold fenced),
+ * Knobs of the Redis adapter model. Defaults are the `fixed` design (docs/catalogue.md): elastickv at
+ * HEAD (docs/catalogue.md "→ HEAD" column) plus fixes for B12 (DEL fenced), B13 (Len = 0 fold fenced),
  * B14 (no unfenced reaper), B19's residual (every read fenced with ReadIndex before its snapshot
  * is chosen), B23 (a negative Len is an error instead of being clamped) and HDEL's repeated-field
  * double count and DEL's repeated-key double count (findings of this model, `hdelDedupFields`,
@@ -92,7 +92,7 @@ export interface RedisKnobs {
   /** Fence effect: `lease-read` (lease fast path, else ReadIndex) or always `read-index`. */
   readFenceKind: "lease-read" | "read-index";
 
-  // --- Retry and dedup (spec §1.7) -----------------------------------------------------------
+  // --- Retry and dedup (docs/model.md) -----------------------------------------------------------
   /** B17: one-phase dedup (reuse write set + PrevCommitTS) for pushes, EXEC and HSET (HEAD). */
   onePhaseDedup: boolean;
   /** retryRedisWrite cap on retries (0-based counter: up to cap + 1 calls). */
@@ -101,7 +101,7 @@ export interface RedisKnobs {
   retryInitialBackoffUs: number;
   retryMaxBackoffUs: number;
 
-  // --- Compactor (spec §4.10) ----------------------------------------------------------------
+  // --- Compactor (docs/model.md) ----------------------------------------------------------------
   compactorEnabled: boolean;
   /** Soft threshold: a key with at least this many deltas is folded (maxCount). */
   compactionThreshold: number;
@@ -193,7 +193,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
   testFailWrites: false,
 } satisfies RedisKnobs);
 
-/** elastickv as it stands (spec §0 "→ HEAD"): the knobs where `head` differs from `fixed`. */
+/** elastickv as it stands (docs/catalogue.md "→ HEAD"): the knobs where `head` differs from `fixed`. */
 export const headRedisKnobs: Readonly<Partial<RedisKnobs>> = Object.freeze({
   delFence: false,
   compactorEmptyMeta: "delete",

@@ -1,5 +1,5 @@
 /**
- * List commands (spec §4.1–§4.4, elastickv `adapter/redis_lists.go`): pushes append items and a
+ * List commands (docs/model.md, elastickv `adapter/redis_lists.go`): pushes append items and a
  * relative delta, pops claim positions, tombstone the items and append a delta; reads resolve
  * base meta + deltas at one snapshot.
  */
@@ -411,7 +411,7 @@ export function* claimedSeqs(
 
 /**
  * `fetchListRange`: one scan of item keys [item(lo), item(hi)); holes are skipped and — as in
- * HEAD — nothing filters foreign keys interleaving in the range (spec §3.5). Under marker claims
+ * HEAD — nothing filters foreign keys interleaving in the range (docs/model.md). Under marker claims
  * claimed sequences are filtered out.
  */
 export function* fetchItems(
@@ -462,7 +462,7 @@ export function* pointReadTS(ctx: NodeContext, alwaysBefore = false): Co<number>
   return ts;
 }
 
-/** LLEN: the Lua context does one lease read, then picks readTS (spec §4.3). */
+/** LLEN: the Lua context does one lease read, then picks readTS (docs/model.md). */
 export function* llen(ctx: NodeContext, userKey: string): Co<RedisReply> {
   const ts = yield* pointReadTS(ctx, true);
   const t = yield* keyTypeAt(ctx, userKey, ts);

@@ -5,7 +5,7 @@
  * One elastickv-specific rule is an option: a list or hash emptied by pops or HDEL keeps
  * existing (TYPE, EXISTS, DEL count it; a push of another type is WRONGTYPE) until it is deleted
  * or its deltas are compacted away, because the type probe finds its meta or deltas
- * (spec §4.0). `forgetEmpty` is what the compactor's fold to Len 0 does to such a key.
+ * (docs/model.md). `forgetEmpty` is what the compactor's fold to Len 0 does to such a key.
  */
 import { clampRange } from "./common.ts";
 import { type RedisCommand, type RedisReply, reply } from "./types.ts";

@@ -1,5 +1,5 @@
 /**
- * MULTI/EXEC (spec §4.9, elastickv `adapter/redis_txn.go`): every queued command is applied to an
+ * MULTI/EXEC (docs/model.md, elastickv `adapter/redis_txn.go`): every queued command is applied to an
  * in-memory transaction context at one startTS, which stages writes and records read keys; the
  * write set is then dispatched as one OCC transaction with a pre-allocated commitTS.
  *
@@ -111,7 +111,7 @@ class TxnContext {
 
   private positiveType(key: string): RedisType | undefined {
     // A hash or list this transaction created or changed keeps its type even when drained, as
-    // the deltas it commits will keep it (spec §4.0).
+    // the deltas it commits will keep it (docs/model.md).
     const h = this.hashes.get(key);
     if (h !== undefined && !h.deleted && h.dirty && h.dirtyFields.size > 0) return "hash";
     const l = this.lists.get(key);

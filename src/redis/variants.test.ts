@@ -31,7 +31,7 @@ const DESIGN_VARIANTS = [
 ];
 
 describe("variants", () => {
-  it("are exactly design.md §10's, each named once, then the findings' variants", () => {
+  it("are exactly docs/catalogue.md's, each named once, then the findings' variants", () => {
     const names = variants.map((v) => v.name);
     expect(names.filter((n) => !n.startsWith("finding-"))).toEqual(DESIGN_VARIANTS);
     expect(new Set(names).size).toBe(names.length);

@@ -1,5 +1,5 @@
 /**
- * The variants of design.md §10: named knob sets over the `fixed` defaults. A single-bug variant
+ * The variants of docs/catalogue.md: named knob sets over the `fixed` defaults. A single-bug variant
  * is `fixed` with only that bug's knobs put back (some bugs need several). `scenario` names the
  * scenario that exposes the variant's bug (none for `fixed`).
  */
@@ -37,13 +37,14 @@ export const variants: readonly Variant[] = Object.freeze([
   {
     name: "head",
     description:
-      "elastickv as it stands (spec §0 → HEAD), latent races included (B12, B13, B15(b), B19 residual)",
+      "elastickv as it stands (docs/catalogue.md → HEAD), latent races included (B12, B13, B15(b), B19 residual)",
     scenario: "del-vs-push",
     knobs: { ...headRedisKnobs, ...headKv },
   },
   {
     name: "pr485",
-    description: "the original PR #485 branch (spec §0 historical column): B1, B2, B3 and their neighbours",
+    description:
+      "the original PR #485 branch (docs/catalogue.md historical column): B1, B2, B3 and their neighbours",
     scenario: "b1-multi-base-meta",
     knobs: {
       ...headRedisKnobs,

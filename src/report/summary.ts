@@ -1,5 +1,5 @@
 /**
- * A fuzz campaign's `summary.json` (design §5): what ran, how fast, every failure, failures grouped by
+ * A fuzz campaign's `summary.json` (README): what ran, how fast, every failure, failures grouped by
  * signature (scenario + sorted anomaly types) with the smallest repro of each group, and probe counts.
  * `mergeSummaries` combines the summaries of shards run on separate machines (`sim merge`).
  */

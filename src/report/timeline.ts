@@ -83,7 +83,7 @@ export function renderTimeline(input: TimelineInput): string {
   if (all.length === 0) return `<p class="muted">The history is empty.</p>`;
   const { shown, caption } = windowOf(all, input.focus);
 
-  // Real time is index order (design §5); `time` is informational, so use it only when every op
+  // Real time is index order (README); `time` is informational, so use it only when every op
   // has one, and fall back to index positions otherwise.
   const ops = shown.flatMap((t) =>
     t.complete && t.complete !== t.invoke ? [t.invoke, t.complete] : [t.invoke],

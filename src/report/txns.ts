@@ -39,7 +39,7 @@ export function pairHistory(history: readonly Op[]): PairedHistory {
       pending.status = op.type;
       byIndex.set(op.index, pending);
     } else {
-      // A completion with no invoke: nemesis faults are written this way (design §5).
+      // A completion with no invoke: nemesis faults are written this way (README).
       const t: Txn = { invoke: op, complete: op, process: op.process, status: op.type };
       txns.push(t);
       byIndex.set(op.index, t);

@@ -1,6 +1,6 @@
 /**
  * The result shapes that reports are rendered from. `RunResult` is exactly the `--json` output of
- * `sim run` / `sim replay` (design §5); reports add the history and the simulator's notable events so
+ * `sim run` / `sim replay` (README); reports add the history and the simulator's notable events so
  * that a failure can be drawn on a timeline.
  */
 import type { Anomaly } from "../check/datatype.ts";
