@@ -26,7 +26,8 @@ function run(seed: number, knobs: Record<string, string> = {}) {
   const out = runScenario({
     scenario: transfers,
     variant: "fixed",
-    knobs: resolveKnobs(transfers, "fixed", knobs),
+    // BUGGIFY off: the test counts forwards under these exact Raft timings and shapes.
+    knobs: resolveKnobs(transfers, "fixed", { buggify: "false", ...knobs }),
     seed,
     trace: true,
   });

@@ -154,23 +154,23 @@ export class Scheduler {
   }
 }
 
+/** Parameters that never pause: with strategy "off" the coarse model; with another, order only. */
+export const NO_PAUSES: Readonly<ScheduleParams> = Object.freeze({
+  strategy: "off",
+  pauseChance: 0,
+  preemptMinUs: 0,
+  preemptMaxUs: 0,
+  longPauseChance: 0,
+  longPauseMinMs: 0,
+  longPauseMaxMs: 0,
+  pctDepth: 1,
+  pctSteps: 1,
+  pctQuantumUs: 0,
+  posSlots: 1,
+  posQuantumUs: 0,
+});
+
 /** A scheduler that never pauses and draws nothing (the coarse model). */
 export function offScheduler(rng: Stream): Scheduler {
-  return new Scheduler(
-    {
-      strategy: "off",
-      pauseChance: 0,
-      preemptMinUs: 0,
-      preemptMaxUs: 0,
-      longPauseChance: 0,
-      longPauseMinMs: 0,
-      longPauseMaxMs: 0,
-      pctDepth: 1,
-      pctSteps: 1,
-      pctQuantumUs: 0,
-      posSlots: 1,
-      posQuantumUs: 0,
-    },
-    rng,
-  );
+  return new Scheduler(NO_PAUSES, rng);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Nemesis } from "../engine/nemesis.ts";
 import { RandomSource } from "../engine/rng.ts";
-import { Scheduler } from "../engine/schedule.ts";
+import { NO_PAUSES, Scheduler } from "../engine/schedule.ts";
 import { Simulation } from "../engine/sim.ts";
 import { LEASE_TEST_TIMING, runRegister, swarmConfig } from "./harness.ts";
 import type { RaftProposeOutcome } from "./host.ts";
@@ -389,20 +389,7 @@ describe("RaftCluster release order of a read batch", () => {
       orderSeed === undefined
         ? undefined
         : new Scheduler(
-            {
-              strategy: "random",
-              pauseChance: 0,
-              preemptMinUs: 0,
-              preemptMaxUs: 0,
-              longPauseChance: 0,
-              longPauseMinMs: 0,
-              longPauseMaxMs: 0,
-              pctDepth: 1,
-              pctSteps: 1,
-              pctQuantumUs: 0,
-              posSlots: 1,
-              posQuantumUs: 0,
-            },
+            { ...NO_PAUSES, strategy: "random" },
             new RandomSource({ seed: orderSeed }).stream("sched"),
           );
     // Jittered links: a later round's acknowledgement can overtake an earlier one's and release
