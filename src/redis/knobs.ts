@@ -26,6 +26,12 @@ export interface RedisKnobs {
   execListBoundaryReadKeys: boolean;
   /** EXEC read-tracks the nine type-probe keys of every key whose type it stages (HEAD). */
   execTypeProbeReadKeys: boolean;
+  /**
+   * EXEC also read-tracks the four wide fences of a key whose type probe found nothing (finding
+   * F6, docs/findings.md): a concurrent RPUSH/HSET that creates the key writes its fence but none of
+   * the nine type-probe keys, so without them an EXISTS 0 or DEL 0 is never validated.
+   */
+  execAbsenceFences: boolean;
   /** B12: standalone DEL reads and writes the four wide fences (MULTI DEL already does). */
   delFence: boolean;
 
@@ -156,6 +162,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
   pushBoundaryReadKeys: true,
   execListBoundaryReadKeys: true,
   execTypeProbeReadKeys: true,
+  execAbsenceFences: true,
   delFence: true,
   execListMeta: "resolved",
   execListWrite: "delta",
@@ -203,6 +210,7 @@ export const headRedisKnobs: Readonly<Partial<RedisKnobs>> = Object.freeze({
   execCommands: "head",
   hdelDedupFields: false,
   delDedupKeys: false,
+  execAbsenceFences: false,
 } satisfies Partial<RedisKnobs>);
 
 /** One line per knob, for `sim knobs`. */
@@ -215,6 +223,8 @@ export const redisKnobDescriptions: Readonly<Record<keyof RedisKnobs, string>> =
   pushBoundaryReadKeys: "pushes read-track item(Head) and item(Tail-1) (HEAD); off = B10(b), B18",
   execListBoundaryReadKeys: "EXEC list state read-tracks item(Head+Len) and item(Head-1) (HEAD); off = B7",
   execTypeProbeReadKeys: "EXEC read-tracks the nine type-probe keys of every key whose type it stages (HEAD)",
+  execAbsenceFences:
+    "EXEC read-tracks the four wide fences of a key its type probe found absent (fixed); off = HEAD (F6: EXISTS 0 / DEL 0 unvalidated)",
   delFence: "standalone DEL reads and writes the four wide fences (fixed); off = HEAD's unfenced DEL (B12)",
   execListMeta: "EXEC reads list meta as base + deltas (resolved, HEAD) or base meta only (base-only, B1)",
   execListWrite:

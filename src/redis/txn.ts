@@ -131,7 +131,11 @@ class TxnContext {
     if (p !== undefined) return p;
     if (this.stagedDeletion(key)) return "none";
     if (this.ctx.knobs.execTypeProbeReadKeys) for (const rk of this.k.typeProbeReadKeys(key)) this.track(rk);
-    return yield* keyTypeAt(this.ctx, key, this.startTS);
+    const t = yield* keyTypeAt(this.ctx, key, this.startTS);
+    // A key created after startTS by a standalone RPUSH/HSET writes its wide fence, not one of the
+    // nine probe keys: only the fence lets OCC see that this "absent" went stale (F6).
+    if (t === "none" && this.ctx.knobs.execAbsenceFences) this.trackCreatorFences(key);
+    return t;
   }
 
   private trackCreatorFences(key: string): void {

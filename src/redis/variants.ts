@@ -242,6 +242,13 @@ export const variants: readonly Variant[] = Object.freeze([
     scenario: "f4-stale-apply-same-shape",
     knobs: { staleApplyTxnId: false },
   },
+  {
+    name: "finding-exec-absent-unfenced",
+    description:
+      "F6 (HEAD): an EXEC whose EXISTS or DEL found a key absent tracks only the nine type-probe keys, none of which a concurrent RPUSH/HSET creating the key writes, so the absence is never validated (write skew)",
+    scenario: "f6-exec-absent-unfenced",
+    knobs: { execAbsenceFences: false },
+  },
 ] satisfies Variant[]);
 
 export function variantByName(name: string): Variant | undefined {
