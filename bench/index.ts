@@ -9,6 +9,7 @@
  *   npm run bench -- --only sim,fuzz    # some sections (engine mvcc raft redis checker dense sim catalogue shrink fuzz)
  *   npm run bench -- --only shrink --variants del-unfenced,retry-recompute   # some variants' shrinks
  *   npm run bench -- --only recall --seeds 300 --variant-cap-s 60   # bench/recall.ts (only when named)
+ *   npm run bench -- --only strategies --seeds 60 --cell-cap-s 15   # bench/strategies.ts (only when named)
  *
  * Capped mode bounds every campaign by wall time and reports how far it got (seeds run, campaigns
  * censored); nothing is skipped silently. Wall-clock figures on a shared machine measure the
@@ -42,9 +43,10 @@ const SECTIONS = [
   "shrink",
   "fuzz",
   "recall",
+  "strategies",
 ] as const;
 /** Sections that run only when `--only` names them (they are campaigns of their own). */
-const ON_REQUEST: readonly string[] = ["recall"];
+const ON_REQUEST: readonly string[] = ["recall", "strategies"];
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -820,6 +822,14 @@ async function runSection(section: Section, full: boolean): Promise<void> {
       return parallelFuzz(full, emit);
     case "recall":
       return (await import("./recall.ts")).runRecall({ ...recallArgs, variants: variantFilter, emit });
+    case "strategies":
+      await (await import("./strategies.ts")).runStrategies({
+        ...(recallArgs.seeds !== undefined ? { seeds: recallArgs.seeds } : {}),
+        ...strategiesArgs,
+        ...(variantFilter ? { variants: variantFilter } : {}),
+        emit,
+      });
+      return;
   }
 }
 
@@ -838,7 +848,7 @@ function runChild(section: Section, full: boolean): Promise<{ code: number | nul
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     let timedOut = false;
     const timer =
-      full || section === "recall"
+      full || ON_REQUEST.includes(section)
         ? undefined
         : setTimeout(
             () => {
@@ -857,6 +867,8 @@ function runChild(section: Section, full: boolean): Promise<{ code: number | nul
 /** The recall section's own options (`--seeds`, `--variant-cap-s`), passed on to its child. */
 let recallArgs: { seeds?: number; variantCapMs?: number } = {};
 let recallArgv: string[] = [];
+/** The strategies section's own options (`--cell-cap-s`, `--strategies`; `--seeds` as recall's). */
+let strategiesArgs: { cellCapMs?: number; strategies?: string[] } = {};
 
 async function main(argv: string[]): Promise<void> {
   const full = argv.includes("--full");
@@ -866,9 +878,19 @@ async function main(argv: string[]): Promise<void> {
     ...(seedsAt >= 0 ? { seeds: Number(argv[seedsAt + 1]) } : {}),
     ...(capAt >= 0 ? { variantCapMs: Number(argv[capAt + 1]) * 1000 } : {}),
   };
+  const cellCapAt = argv.indexOf("--cell-cap-s");
+  const strategiesAt = argv.indexOf("--strategies");
+  strategiesArgs = {
+    ...(cellCapAt >= 0 ? { cellCapMs: Number(argv[cellCapAt + 1]) * 1000 } : {}),
+    ...(strategiesAt >= 0
+      ? { strategies: (argv[strategiesAt + 1] ?? "").split(",").filter((x) => x !== "") }
+      : {}),
+  };
   recallArgv = [
     ...(seedsAt >= 0 ? ["--seeds", argv[seedsAt + 1]!] : []),
     ...(capAt >= 0 ? ["--variant-cap-s", argv[capAt + 1]!] : []),
+    ...(cellCapAt >= 0 ? ["--cell-cap-s", argv[cellCapAt + 1]!] : []),
+    ...(strategiesAt >= 0 ? ["--strategies", argv[strategiesAt + 1]!] : []),
   ];
   const variantsAt = argv.indexOf("--variants");
   if (variantsAt >= 0) variantFilter = (argv[variantsAt + 1] ?? "").split(",").filter((x) => x !== "");
