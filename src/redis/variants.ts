@@ -242,6 +242,13 @@ export const variants: readonly Variant[] = Object.freeze([
     scenario: "f4-stale-apply-same-shape",
     knobs: { staleApplyTxnId: false },
   },
+  {
+    name: "finding-partial-fold-deletes-meta",
+    description:
+      "F5 (HEAD): a fold of a list cut by the compactor's scan page (or an urgent batch) that reaches Len 0 deletes the base meta, and the key's later deltas resolve against Head 0",
+    scenario: "f5-partial-fold-empty-meta",
+    knobs: { partialFoldKeepsMeta: false },
+  },
 ] satisfies Variant[]);
 
 export function variantByName(name: string): Variant | undefined {
