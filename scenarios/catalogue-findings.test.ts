@@ -7,7 +7,7 @@
 import { catalogueSuite } from "../src/campaign/catalogue-suite.ts";
 
 catalogueSuite({
-  title: "findings in HEAD (F1–F4, F6)",
+  title: "findings in HEAD (F1–F6)",
   bound: 10,
   // F2's scenario is one steady leader with no fault (steady-leader-two-lists): 7 of seeds 1–60
   // lose an append there, the first at seed 31 (docs/catalogue.md says why the bound is 40).
@@ -19,6 +19,7 @@ catalogueSuite({
     "finding-out-of-order-apply",
     "finding-stale-apply-keys-only",
     "finding-stale-apply-same-shape",
+    "finding-partial-fold-deletes-meta",
     "finding-exec-absent-unfenced",
   ],
   scenarios: [
@@ -26,6 +27,7 @@ catalogueSuite({
     "f2-out-of-order-apply",
     "f3-stale-apply-keys-only",
     "f4-stale-apply-same-shape",
+    "f5-partial-fold-empty-meta",
     "f6-exec-absent-unfenced",
     // steady-leader-two-lists (F2's) is swept under `fixed` in scenarios/steady-leader.test.ts.
   ],

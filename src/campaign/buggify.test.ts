@@ -32,7 +32,14 @@ describe("BUGGIFY", async () => {
     const shapes = new Set<string>();
     for (let seed = 1; seed <= 60; seed++)
       for (const s of draw(seed).draw!.shapes) shapes.add(s.split(/[= ]/)[0]!);
-    for (const s of ["maxDeltaScanLimit", "coordinator", "keys", "MULTI/EXEC", "quick"])
+    for (const s of [
+      "maxDeltaScanLimit",
+      "compactorTickScanLimit",
+      "coordinator",
+      "keys",
+      "MULTI/EXEC",
+      "quick",
+    ])
       expect(shapes).toContain(s);
   });
 

@@ -75,9 +75,16 @@ const KNOB_CHOICES: KnobChoice[] = [
       [10_000, "real"],
     ],
   },
-  // `compactorTickScanLimit` is not drawn while the fold of a key cut by the page end is open
-  // (docs/findings.md, "Candidate"): values 4 and 64 make `fixed` lose elements. Reproduce with
-  // `--knob compactorTickScanLimit=4`.
+  {
+    // The compactor's page (4096 delta keys in elastickv, a constant there): small pages cut
+    // keys at the page end and make the split guard's partial folds common (F5).
+    knob: "compactorTickScanLimit",
+    values: [
+      [1, "stress"],
+      [4, "stress"],
+      [64, "stress"],
+    ],
+  },
   {
     knob: "claimGcScanLimit",
     values: [

@@ -140,6 +140,8 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   faultSpanUs: 2_000_000,
   proxyTimeoutUs: 5_000_000,
   testFailWrites: false,
+  // A run recorded before F5's fix deleted the base meta of a Len-0 fold that left deltas behind.
+  partialFoldKeepsMeta: false,
   // A run recorded before F6's fix left an EXEC's absent keys without their fences.
   execAbsenceFences: false,
   // A run recorded before BUGGIFY drew no edits.

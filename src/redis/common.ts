@@ -52,6 +52,8 @@ export const REDIS_PROBES = {
   compactorRacedPushEmpty: "compactor-raced-push-empty",
   compactorConflict: "compactor-conflict",
   compactorFoldEmpty: "compactor-fold-empty",
+  /** A list fold reached Len 0 while deltas of the key beyond the folded ones remained (F5). */
+  compactorFoldLeftDeltas: "compactor-fold-left-deltas",
   reaperReaped: "reaper-reaped",
   urgentCompaction: "urgent-compaction",
   urgentDropped: "urgent-dropped",

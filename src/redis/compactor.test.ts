@@ -190,6 +190,54 @@ describe("DeltaCompactor scan window", () => {
     expect(checkStoreInvariants(node.store)).toEqual([]);
   });
 
+  it("a Len-0 fold of a key cut by the page end keeps its Head (F5); HEAD deletes the meta", () => {
+    for (const keep of [true, false]) {
+      const { node, ctx, compactor, run } = setup({
+        compactionThreshold: 2,
+        compactorTickScanLimit: 4,
+        partialFoldKeepsMeta: keep,
+      });
+      for (const v of ["x", "y"]) run({ name: "RPUSH", key: "a", values: [v] });
+      run({ name: "RPUSH", key: "b", values: ["1"] });
+      run({ name: "LPOP", key: "b" });
+      run({ name: "RPUSH", key: "b", values: ["2"] });
+      // Page: a×2, b×2 of 3 — b is cut; its first two deltas sum to Head 1, Len 0.
+      const res = node.run(compactor.passOnce(true));
+      expect(res.folded.list).toEqual(["a", "b"]);
+      expect(deltaCount(ctx, "b")).toBe(1);
+      const lrange = run({ name: "LRANGE", key: "b", start: 0, stop: -1 });
+      if (keep) {
+        const meta = decodeListMeta(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())!);
+        expect(meta).toMatchObject({ head: 1, len: 0 });
+        expect(lrange).toMatchObject({ value: [{ value: "2" }] });
+        expect(run({ name: "LPOP", key: "b" })).toMatchObject({ value: "2" });
+      } else {
+        // The delta left behind resolves against Head 0: item(0) was popped, 2 is unreachable.
+        expect(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())).toBeUndefined();
+        expect(lrange).toMatchObject({ value: [] });
+      }
+    }
+  });
+
+  it("an urgent batch that leaves deltas behind keeps Head at Len 0 (F5)", () => {
+    for (const keep of [true, false]) {
+      const { node, ctx, compactor, run } = setup({ compactionThreshold: 1000, partialFoldKeepsMeta: keep });
+      for (const v of ["1", "2"]) {
+        run({ name: "RPUSH", key: "k", values: [v] });
+        run({ name: "LPOP", key: "k" });
+      }
+      run({ name: "RPUSH", key: "k", values: ["3"] });
+      // Lower the read limit once the deltas are written: the first batch takes 4 of the 5 deltas
+      // (limit + 1), which sum to Head 2, Len 0; the fifth is left for the next batch.
+      (ctx.knobs as RedisKnobs).maxDeltaScanLimit = 3;
+      node.run(compactor.compactUrgent("list", "k"));
+      expect(deltaCount(ctx, "k")).toBe(0);
+      expect(run({ name: "LRANGE", key: "k", start: 0, stop: -1 })).toMatchObject({
+        value: keep ? [{ value: "3" }] : [],
+      });
+    }
+  });
+
   it("reads over the hard limit fail and queue an urgent compaction, which restores them", () => {
     const { node, compactor, run } = setup({ maxDeltaScanLimit: 5, compactionThreshold: 1000 });
     for (let i = 0; i < 6; i++) expect(run({ name: "RPUSH", key: "k", values: [`${i}`] }).type).toBe("int");

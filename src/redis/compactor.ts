@@ -7,7 +7,8 @@
  *
  * Every fold of one handler is one OCC transaction with StartTS = the pass's readTS, a
  * pre-allocated commitTS and no read keys: deltas committed after readTS are not seen and
- * survive. The Len = 0 rule is the knob of B13.
+ * survive. The Len = 0 rule is the knob of B13; a list fold that may not hold every delta of its
+ * key (the last key of a truncated page, an urgent batch) keeps the Head at Len 0 under F5's fix.
  */
 import { ReadFailed } from "../kv/reads.ts";
 import type { Co, Mutation } from "../kv/types.ts";
@@ -48,10 +49,12 @@ type HandlerType = "list" | "hash";
 interface Handler {
   type: HandlerType;
   prefix: string;
+  /** `cut`: the fold may not hold every delta of the key visible at `ts` (page end, urgent batch). */
   build(
     userKey: string,
     deltas: Array<[string, string]>,
     ts: number,
+    cut: boolean,
   ): Co<{ elems: Mutation[]; empty: boolean }>;
 }
 
@@ -81,7 +84,7 @@ export class DeltaCompactor {
   constructor(private readonly ctx: NodeContext) {
     this.k = keysOf(ctx);
     this.handlers = [
-      { type: "list", prefix: LIST_DELTA_PREFIX, build: (u, d, ts) => this.buildList(u, d, ts) },
+      { type: "list", prefix: LIST_DELTA_PREFIX, build: (u, d, ts, cut) => this.buildList(u, d, ts, cut) },
       { type: "hash", prefix: HASH_DELTA_PREFIX, build: (u, d, ts) => this.buildHash(u, d, ts) },
     ];
   }
@@ -215,11 +218,13 @@ export class DeltaCompactor {
     const elems: Mutation[] = [];
     const folded: string[] = [];
     const emptied: string[] = [];
+    // The last key of a truncated page that the guard kept may have deltas beyond the page.
+    const cutKey = truncated ? order.at(-1) : undefined;
     for (const uk of order) {
       const ds = byKey.get(uk)!;
       if (ds.length < kn.compactionThreshold) continue;
       try {
-        const b = yield* h.build(uk, ds, ts);
+        const b = yield* h.build(uk, ds, ts, uk === cutKey);
         elems.push(...b.elems);
         folded.push(uk);
         if (b.empty) emptied.push(uk);
@@ -290,6 +295,7 @@ export class DeltaCompactor {
     userKey: string,
     deltas: Array<[string, string]>,
     ts: number,
+    cut: boolean,
   ): Co<{ elems: Mutation[]; empty: boolean }> {
     const { ctx, k } = this;
     const kn = ctx.knobs;
@@ -304,14 +310,17 @@ export class DeltaCompactor {
     }
     len = this.foldLen(userKey, len);
     const elems: Mutation[] = [];
-    if (len === 0) {
-      if (kn.compactorEmptyMeta === "keep") {
-        elems.push(put(k.listMeta(userKey), encodeListMeta({ head, len: 0 })));
-      } else {
-        elems.push(del(k.listMeta(userKey)));
-        // The fix of B13: a writer that read the list before this fold conflicts on the fence.
-        if (kn.compactorEmptyMeta === "delete-fenced") elems.push(put(k.fence("list", userKey), ""));
-      }
+    if (len === 0 && kn.compactorEmptyMeta === "keep") {
+      elems.push(put(k.listMeta(userKey), encodeListMeta({ head, len: 0 })));
+    } else if (len === 0 && cut && kn.partialFoldKeepsMeta) {
+      // The key's deltas beyond this fold are relative to Head: with no base meta they would
+      // resolve against Head 0 (F5). A later fold that sees them all may delete it.
+      elems.push(put(k.listMeta(userKey), encodeListMeta({ head, len: 0 })));
+    } else if (len === 0) {
+      this.probeLeftDeltas(userKey, deltas, ts);
+      elems.push(del(k.listMeta(userKey)));
+      // The fix of B13: a writer that read the list before this fold conflicts on the fence.
+      if (kn.compactorEmptyMeta === "delete-fenced") elems.push(put(k.fence("list", userKey), ""));
     } else {
       elems.push(put(k.listMeta(userKey), encodeListMeta({ head, len })));
     }
@@ -325,6 +334,17 @@ export class DeltaCompactor {
         elems.push(del(ck));
     }
     return { elems, empty: len === 0 };
+  }
+
+  /**
+   * Counts a Len-0 list fold under which deltas of the key that it did not fold remain at `ts`. A
+   * probe of the simulator, not a read of the compactor: it looks at this replica directly.
+   */
+  private probeLeftDeltas(userKey: string, folded: Array<[string, string]>, ts: number): void {
+    const p = this.k.listDeltaPrefix(userKey);
+    const mine = new Set(folded.map(([dk]) => dk));
+    const now = this.ctx.store.scanAt(p, prefixEnd(p), folded.length + 1, ts);
+    if (now.some(([dk]) => !mine.has(dk))) this.ctx.probe(REDIS_PROBES.compactorFoldLeftDeltas);
   }
 
   private *buildHash(
@@ -366,7 +386,8 @@ export class DeltaCompactor {
       if (kvs.length === 0) return;
       let b: { elems: Mutation[]; empty: boolean };
       try {
-        b = yield* h.build(userKey, kvs, ts);
+        // A full batch may leave deltas of the key for the next one.
+        b = yield* h.build(userKey, kvs, ts, kvs.length > kn.maxDeltaScanLimit);
       } catch (e) {
         if (!(e instanceof CodecError || e instanceof RedisError)) throw e;
         return;

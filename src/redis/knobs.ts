@@ -136,6 +136,12 @@ export interface RedisKnobs {
    */
   compactorEmptyMeta: "delete" | "delete-fenced" | "keep";
   /**
+   * F5: a list fold that reaches Len 0 while deltas of the key it did not fold remain at its readTS
+   * (a key cut by the scan page's end, an urgent batch) Puts Len 0 with its Head (fixed) instead
+   * of deleting the base meta (HEAD), since those deltas are relative to that Head.
+   */
+  partialFoldKeepsMeta: boolean;
+  /**
    * B14: lazy reaper of Len = 0 base metas with no deltas and no items: `off`, `unfenced` (its
    * delta scan is not validated: a push after it is a phantom) or `fenced` (Put the fence too).
    */
@@ -194,6 +200,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
   compactorPollUs: 50_000,
   urgentQueueSize: 64,
   compactorEmptyMeta: "delete-fenced",
+  partialFoldKeepsMeta: true,
   lazyReaper: "off",
   maxDeltaScanLimit: 1024,
   maxWideColumnItems: 100_000,
@@ -204,6 +211,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
 export const headRedisKnobs: Readonly<Partial<RedisKnobs>> = Object.freeze({
   delFence: false,
   compactorEmptyMeta: "delete",
+  partialFoldKeepsMeta: false,
   pointReadFence: "after",
   readFenceKind: "lease-read",
   lenClamp: true,
@@ -264,6 +272,8 @@ export const redisKnobDescriptions: Readonly<Record<keyof RedisKnobs, string>> =
   urgentQueueSize: "urgent compaction queue capacity (64); extra requests are dropped",
   compactorEmptyMeta:
     "a fold to Len 0: delete base meta (HEAD, B13), delete-fenced (fixed), keep (design doc D3)",
+  partialFoldKeepsMeta:
+    "a Len-0 list fold that leaves later deltas of the key (page cut, urgent batch) keeps the meta with its Head (fixed); off = HEAD deletes it (F5)",
   lazyReaper: "reaper of kept Len-0 base metas: off (fixed), unfenced (B14), fenced",
   maxDeltaScanLimit: "hard limit on deltas per key read (MaxDeltaScanLimit: 1024 HEAD, 10000 PR #485)",
   maxWideColumnItems: "cap on items/fields one command may touch (100000)",

@@ -243,6 +243,13 @@ export const variants: readonly Variant[] = Object.freeze([
     knobs: { staleApplyTxnId: false },
   },
   {
+    name: "finding-partial-fold-deletes-meta",
+    description:
+      "F5 (HEAD): a fold of a list cut by the compactor's scan page (or an urgent batch) that reaches Len 0 deletes the base meta, and the key's later deltas resolve against Head 0",
+    scenario: "f5-partial-fold-empty-meta",
+    knobs: { partialFoldKeepsMeta: false },
+  },
+  {
     name: "finding-exec-absent-unfenced",
     description:
       "F6 (HEAD): an EXEC whose EXISTS or DEL found a key absent tracks only the nine type-probe keys, none of which a concurrent RPUSH/HSET creating the key writes, so the absence is never validated (write skew)",
