@@ -203,7 +203,7 @@ export function registerNetworkFaults<M>(
   const maxSkew = Math.round(opts?.maxSkewUs ?? 2_000_000);
   const maxJump = Math.round(opts?.maxJumpUs ?? 2_000_000);
   const defaultClog = Math.round(opts?.defaultClogUs ?? 1_000_000);
-  // Registered in this order, which fault plans drawn over the registered kinds depend on.
+  // Registration order is what `Nemesis.kinds()` lists, so the families are registered in a fixed order.
   registerPartitionFaults(nemesis, network, rng);
   registerClogFaults(nemesis, network, rng, defaultClog);
   registerClockFaults(nemesis, clocks, network.nodeCount, rng, maxSkew, maxJump);

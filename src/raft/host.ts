@@ -995,7 +995,7 @@ export function registerRaftFaults<T, R>(
     });
   }
   const maxNewLeaderDelay = Math.round(opts?.maxNewLeaderDelayUs ?? 50_000);
-  // Registered in this order, which fault plans drawn over the registered kinds depend on.
+  // Registration order is what `Nemesis.kinds()` lists, so the families are registered in a fixed order.
   registerIsolationFaults(nemesis, cluster, rng, maxNewLeaderDelay);
   registerCrashFaults(nemesis, cluster, rng);
   registerLeaderFaults(nemesis, cluster, rng, maxSkew);
