@@ -310,45 +310,117 @@ export async function fuzzCommand(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const st = await settle(opts, scenarioArgs);
-  const manyVariants = st.variants.length > 1;
-  const total = jobCount(st.plan);
+  return new FuzzCampaign(st, opts, io, signals).run();
+}
 
-  const t0 = performance.now();
-  // `--duration` caps the whole command: seeds stop, and runs and shrinks still going are abandoned,
-  // at `deadline`, leaving the closing reserve to write the results.
-  const deadline =
-    st.durationMs !== undefined
-      ? (opts.startedAtMs ?? t0) + st.durationMs - closingReserveMs(st.durationMs)
-      : Number.POSITIVE_INFINITY;
-  let outOfTime = false;
-  const shrinkMarginMs = st.durationMs !== undefined ? Math.min(2_000, st.durationMs * 0.1) : 0;
-  const abort = new AbortController();
-  // The dispatch loop sleeps on `woken` until a task settles, the deadline passes or a signal
-  // arrives (one fresh promise per wait, so nothing accumulates on long-running tasks).
-  let wake = () => {};
-  const woken = () =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
+/**
+ * One `sim fuzz` campaign in flight. Its stages (dispatching seeds, taking a run's result, starting
+ * a shrink, writing the summary) share the counters, the deadline and the stop state that signals,
+ * the deadline and internal errors set; a class keeps that state in one place and lets each stage
+ * be a method of its own.
+ */
+class FuzzCampaign {
+  private readonly manyVariants: boolean;
+  private readonly total: number | undefined;
+  private readonly t0: number;
+  /**
+   * `--duration` caps the whole command: seeds stop, and runs and shrinks still going are abandoned,
+   * at `deadline`, leaving the closing reserve to write the results.
+   */
+  private readonly deadline: number;
+  private readonly shrinkMarginMs: number;
+  private outOfTime = false;
+  private readonly abort = new AbortController();
+  /**
+   * The dispatch loop sleeps on `woken()` until a task settles, the deadline passes or a signal
+   * arrives (one fresh promise per wait, so nothing accumulates on long-running tasks).
+   */
+  private wake = () => {};
+  private interrupted = false;
+  private stopCode: number = EXIT.interrupted;
+  private stopSeeds = false;
+  private readonly onSigint: () => void;
+  private readonly onSigterm: () => void;
+  private progress: Progress | undefined;
+  private exec!: Executor;
+  private readonly failures: CampaignFailure[] = [];
+  private readonly results: RunResult[] = [];
+  private readonly shrunkPerSignature = new Map<string, number>();
+  private readonly perPair = new Map<string, { seeds: number; ms: number }>();
+  private readonly probes: Record<string, number> = {};
+  private done = 0;
+  private ops = 0;
+  private unknown = 0;
+  private shrinking = 0;
+  private readonly shrinkStats: ShrinkingSummary;
+  /** When each shrink in flight will be over at the latest (for an honest ETA). */
+  private readonly shrinkEnds = new Set<number>();
+  private internalError: unknown;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly st: Settings,
+    private readonly opts: FuzzOptions,
+    private readonly io: CliIO,
+    private readonly signals: NodeJS.EventEmitter,
+  ) {
+    this.manyVariants = st.variants.length > 1;
+    this.total = jobCount(st.plan);
+    this.t0 = performance.now();
+    this.deadline =
+      st.durationMs !== undefined
+        ? (opts.startedAtMs ?? this.t0) + st.durationMs - closingReserveMs(st.durationMs)
+        : Number.POSITIVE_INFINITY;
+    this.shrinkMarginMs = st.durationMs !== undefined ? Math.min(2_000, st.durationMs * 0.1) : 0;
+    this.onSigint = this.stopper(EXIT.interrupted);
+    this.onSigterm = this.stopper(EXIT.terminated);
+    signals.on("SIGINT", this.onSigint);
+    signals.on("SIGTERM", this.onSigterm);
+    this.shrinkStats = {
+      started: 0,
+      shrunk: 0,
+      cutShort: 0,
+      skippedForTime: 0,
+      limitMs: st.shrinkMs,
+    };
+  }
+
+  /**
+   * Ctrl-C (SIGINT, exit 130) or a batch system stopping the job (SIGTERM, exit 143): stop
+   * dispatching, abandon runs in flight, write what was found. A second signal exits at once.
+   */
+  private stopper(code: number): () => void {
+    return () => {
+      if (this.interrupted) process.exit(this.stopCode);
+      this.interrupted = true;
+      this.stopCode = code;
+      this.stopSeeds = true;
+      this.abort.abort(new Error("interrupted"));
+      this.wake();
+    };
+  }
+
+  private woken(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
     });
-  let interrupted = false;
-  let stopCode: number = EXIT.interrupted;
-  let stopSeeds = false;
-  // Ctrl-C (SIGINT, exit 130) or a batch system stopping the job (SIGTERM, exit 143): stop
-  // dispatching, abandon runs in flight, write what was found. A second signal exits at once.
-  const stopper = (code: number) => () => {
-    if (interrupted) process.exit(stopCode);
-    interrupted = true;
-    stopCode = code;
-    stopSeeds = true;
-    abort.abort(new Error("interrupted"));
-    wake();
-  };
-  const onSigint = stopper(EXIT.interrupted);
-  const onSigterm = stopper(EXIT.terminated);
-  signals.on("SIGINT", onSigint);
-  signals.on("SIGTERM", onSigterm);
+  }
 
-  if (!io.json) {
+  async run(): Promise<number> {
+    const { st, io } = this;
+    if (!io.json) this.announce();
+    // The bar and ETA run to the command's end: the deadline plus the closing reserve, from now.
+    const untilEndMs =
+      st.durationMs !== undefined ? this.deadline + closingReserveMs(st.durationMs) - this.t0 : undefined;
+    this.progress = io.progress ? new Progress(io.err, io.ce, this.total, untilEndMs) : undefined;
+    this.exec = await executor(st.workers);
+    await this.dispatchAll();
+    if (this.internalError !== undefined && !this.interrupted) throw this.internalError;
+    return this.finish();
+  }
+
+  private announce(): void {
+    const { st, io, total } = this;
     const what = `${st.plan.pairs.length} scenario×variant pair${st.plan.pairs.length === 1 ? "" : "s"}`;
     const size = total !== undefined ? `${total} seeds` : `${Math.round((st.durationMs ?? 0) / 1000)} s`;
     if (st.outRenamedFrom !== undefined) {
@@ -358,93 +430,168 @@ export async function fuzzCommand(
       `${io.ce.bold("sim fuzz")} ${what}, ${size}${st.shard ? `, shard ${st.shard.index}/${st.shard.count}` : ""}, ${st.workers || "no"} worker${st.workers === 1 ? "" : "s"} → ${st.out}\n`,
     );
   }
-  // The bar and ETA run to the command's end: the deadline plus the closing reserve, from now.
-  const untilEndMs =
-    st.durationMs !== undefined ? deadline + closingReserveMs(st.durationMs) - t0 : undefined;
-  const progress = io.progress ? new Progress(io.err, io.ce, total, untilEndMs) : undefined;
 
-  const exec = await executor(st.workers);
-  const failures: CampaignFailure[] = [];
-  const results: RunResult[] = [];
-  const shrunkPerSignature = new Map<string, number>();
-  const perPair = new Map<string, { seeds: number; ms: number }>();
-  const probes: Record<string, number> = {};
-  let done = 0;
-  let ops = 0;
-  let unknown = 0;
-  let shrinking = 0;
-  const shrinkStats: ShrinkingSummary = {
-    started: 0,
-    shrunk: 0,
-    cutShort: 0,
-    skippedForTime: 0,
-    limitMs: st.shrinkMs,
-  };
-  /** When each shrink in flight will be over at the latest (for an honest ETA). */
-  const shrinkEnds = new Set<number>();
-  let internalError: unknown;
-
-  const inflight = new Set<Promise<void>>();
-  const track = (p: Promise<void>) => {
+  private track(p: Promise<void>): void {
     const q = p.catch((e) => {
       // An abandoned task (Ctrl-C) is expected; anything else is a bug worth surfacing.
-      if (!abort.signal.aborted) internalError ??= e;
+      if (!this.abort.signal.aborted) this.internalError ??= e;
     });
-    inflight.add(q);
+    this.inflight.add(q);
     void q.finally(() => {
-      inflight.delete(q);
-      wake();
+      this.inflight.delete(q);
+      this.wake();
     });
-  };
+  }
 
-  const onRun = async (job: Job, r: Extract<TaskResult, { kind: "run" }>) => {
-    done++;
-    ops += r.result.stats.ops;
-    for (const [k, v] of Object.entries(r.result.probes)) probes[k] = (probes[k] ?? 0) + v;
-    if (r.result.valid === "unknown") unknown++;
+  /**
+   * Keeps up to two runs per worker in flight until the seeds run out, the deadline passes, a
+   * signal arrives or a task fails unexpectedly, then waits for (or abandons) what is still going.
+   */
+  private async dispatchAll(): Promise<void> {
+    const { st, t0, deadline } = this;
+    const it = jobs(st.plan);
+    const window = Math.max(1, st.workers) * 2;
+    let runsInFlight = 0;
+    const deadlineTimer = Number.isFinite(deadline)
+      ? setTimeout(() => this.wake(), Math.max(0, deadline - performance.now()))
+      : undefined;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      this.progress?.update({
+        done: this.done,
+        failures: this.failures.length,
+        shrinking: this.shrinking,
+        elapsedMs: now - t0,
+        shrinkLeftMs: this.shrinkEnds.size > 0 ? Math.max(...this.shrinkEnds) - now : 0,
+      });
+    }, 100);
+    tick.unref();
+    try {
+      for (;;) {
+        const wait = this.woken();
+        if (performance.now() >= deadline) this.stopSeeds = true;
+        while (!this.stopSeeds && runsInFlight < window) {
+          const next = it.next();
+          if (next.done) {
+            this.stopSeeds = true;
+            break;
+          }
+          const job = next.value;
+          runsInFlight++;
+          this.track(
+            this.runJob(job).finally(() => {
+              runsInFlight--;
+            }),
+          );
+        }
+        if (this.inflight.size === 0) break;
+        if (performance.now() >= deadline && !this.outOfTime) {
+          // The duration is spent: abandon what is still running (its seeds are not counted; its
+          // failures keep their unshrunk repros) and write the results.
+          this.outOfTime = true;
+          this.abort.abort(new Error("--duration reached"));
+        }
+        await wait;
+        if (this.internalError !== undefined) {
+          this.stopSeeds = true;
+          this.abort.abort(this.internalError);
+        }
+      }
+    } finally {
+      clearInterval(tick);
+      clearTimeout(deadlineTimer);
+      this.progress?.finish();
+      this.signals.off("SIGINT", this.onSigint);
+      this.signals.off("SIGTERM", this.onSigterm);
+      await this.exec.close();
+    }
+  }
+
+  /** One seed's run; a worker that died on it counts as a sim-error failure of that seed. */
+  private runJob(job: Job): Promise<void> {
+    const { st, abort } = this;
+    return this.exec
+      .run(
+        {
+          kind: "run",
+          scenario: job.pair.scenario,
+          variant: job.pair.variant,
+          overrides: st.overrides,
+          seed: job.seed,
+        },
+        abort.signal,
+      )
+      .then(
+        (r) => (r.kind === "run" ? this.onRun(job, r) : undefined),
+        (e: unknown) => (abort.signal.aborted ? undefined : this.onRun(job, workerDied(job, e, st))),
+      );
+  }
+
+  /** Counts a finished run; a failure is written to its folder at once, then shrunk if allowed. */
+  private async onRun(job: Job, r: Extract<TaskResult, { kind: "run" }>): Promise<void> {
+    const { st } = this;
+    this.done++;
+    this.ops += r.result.stats.ops;
+    for (const [k, v] of Object.entries(r.result.probes)) this.probes[k] = (this.probes[k] ?? 0) + v;
+    if (r.result.valid === "unknown") this.unknown++;
     const pk = `${job.pair.scenario}\u0000${job.pair.variant}`;
-    const pp = perPair.get(pk) ?? { seeds: 0, ms: 0 };
+    const pp = this.perPair.get(pk) ?? { seeds: 0, ms: 0 };
     pp.seeds++;
     pp.ms += r.result.wallMs;
-    perPair.set(pk, pp);
+    this.perPair.set(pk, pp);
     if (!r.failed) return;
-    if (opts.stopOnFirst) stopSeeds = true;
-    const name = failureDirName(job.pair, job.seed, manyVariants);
+    if (this.opts.stopOnFirst) this.stopSeeds = true;
+    const name = failureDirName(job.pair, job.seed, this.manyVariants);
     const dir = join(st.out, "failures", name);
     const ev = toEvaluation(r.failed.evaluation);
     await writeRunDir(dir, ev, r.failed.repro);
     const failure: CampaignFailure = {
       seed: job.seed,
       scenario: job.pair.scenario,
-      ...(manyVariants ? { variant: job.pair.variant } : {}),
+      ...(this.manyVariants ? { variant: job.pair.variant } : {}),
       anomalyTypes: r.result.anomalyTypes,
       repro: `failures/${name}/repro.json`,
       ops: r.result.stats.ops,
       historyHash: r.result.historyHash,
     };
-    failures.push(failure);
-    results.push({ ...ev.result, repro: failure.repro });
+    this.failures.push(failure);
+    this.results.push({ ...ev.result, repro: failure.repro });
+    this.maybeShrink(job, r, failure, dir, name);
+  }
 
+  /**
+   * Starts shrinking a failure, unless its signature has had its share of shrinks, the campaign is
+   * stopping, or too little time is left for a shrink to get anywhere.
+   */
+  private maybeShrink(
+    job: Job,
+    r: Extract<TaskResult, { kind: "run" }>,
+    failure: CampaignFailure,
+    dir: string,
+    name: string,
+  ): void {
+    const { st, shrinkStats } = this;
     const sig = signatureOf(failure);
-    const n = shrunkPerSignature.get(sig) ?? 0;
+    const n = this.shrunkPerSignature.get(sig) ?? 0;
     // A seed that killed its worker would kill the shrinking worker too.
-    if (n >= st.shrinkLimit || interrupted || outOfTime || r.result.historyHash === "worker-died") return;
+    if (n >= st.shrinkLimit || this.interrupted || this.outOfTime || r.result.historyHash === "worker-died")
+      return;
     // Shrinking shares --duration with the seeds: a shrink gets at most the time left, less a
     // margin so that it returns its best so far (an attempt can overrun) before the campaign must
     // abandon it.
-    const shrinkUntil = deadline - shrinkMarginMs;
+    const shrinkUntil = this.deadline - this.shrinkMarginMs;
     const timeMs = Math.min(st.shrinkMs, shrinkUntil - performance.now());
     if (timeMs < Math.min(MIN_SHRINK_MS, st.shrinkMs)) {
       shrinkStats.skippedForTime++;
       return;
     }
-    shrunkPerSignature.set(sig, n + 1);
-    shrinking++;
+    this.shrunkPerSignature.set(sig, n + 1);
+    this.shrinking++;
     shrinkStats.started++;
     const ends = performance.now() + timeMs;
-    shrinkEnds.add(ends);
-    track(
-      exec
+    this.shrinkEnds.add(ends);
+    this.track(
+      this.exec
         .run(
           {
             kind: "shrink",
@@ -458,7 +605,7 @@ export async function fuzzCommand(
               ? { notAfterEpochMs: Date.now() + (shrinkUntil - performance.now()) }
               : {}),
           },
-          abort.signal,
+          this.abort.signal,
         )
         .then(async (s) => {
           if (s.kind !== "shrink" || !s.reproduced) return;
@@ -470,132 +617,85 @@ export async function fuzzCommand(
           shrinkStats.shrunk++;
         })
         .catch((e: unknown) => {
-          if (outOfTime && !interrupted) shrinkStats.cutShort++;
+          if (this.outOfTime && !this.interrupted) shrinkStats.cutShort++;
           throw e;
         })
         .finally(() => {
-          shrinking--;
-          shrinkEnds.delete(ends);
+          this.shrinking--;
+          this.shrinkEnds.delete(ends);
         }),
     );
-  };
+  }
 
-  const it = jobs(st.plan);
-  const window = Math.max(1, st.workers) * 2;
-  let runsInFlight = 0;
-  const deadlineTimer = Number.isFinite(deadline)
-    ? setTimeout(() => wake(), Math.max(0, deadline - performance.now()))
-    : undefined;
-  const tick = setInterval(() => {
-    const now = performance.now();
-    progress?.update({
-      done,
-      failures: failures.length,
-      shrinking,
-      elapsedMs: now - t0,
-      shrinkLeftMs: shrinkEnds.size > 0 ? Math.max(...shrinkEnds) - now : 0,
-    });
-  }, 100);
-  tick.unref();
-  try {
-    for (;;) {
-      const wait = woken();
-      if (performance.now() >= deadline) stopSeeds = true;
-      while (!stopSeeds && runsInFlight < window) {
-        const next = it.next();
-        if (next.done) {
-          stopSeeds = true;
-          break;
-        }
-        const job = next.value;
-        runsInFlight++;
-        track(
-          exec
-            .run(
-              {
-                kind: "run",
-                scenario: job.pair.scenario,
-                variant: job.pair.variant,
-                overrides: st.overrides,
-                seed: job.seed,
-              },
-              abort.signal,
-            )
-            .then(
-              (r) => (r.kind === "run" ? onRun(job, r) : undefined),
-              (e: unknown) => (abort.signal.aborted ? undefined : onRun(job, workerDied(job, e, st))),
-            )
-            .finally(() => {
-              runsInFlight--;
-            }),
+  /** Writes the campaign folder's summary files, prints the outcome and returns the exit code. */
+  private async finish(): Promise<number> {
+    const { st, opts, io, failures } = this;
+    const wallMs = Math.round(performance.now() - this.t0);
+    failures.sort(
+      (a, b) => a.seed - b.seed || cmp(a.scenario, b.scenario) || cmp(a.variant ?? "", b.variant ?? ""),
+    );
+    const scenarios = [...new Set(st.plan.pairs.map((p) => p.scenario))];
+    const summary = this.summary(scenarios, wallMs);
+    // Each group's smallest run is drawn from its folder, as `sim report` would.
+    await writeCampaignFiles(
+      st.out,
+      summary,
+      await campaignRunReports(st.out, summary),
+      this.results,
+      this.perPair,
+      opts.junit,
+    );
+
+    if (io.json) {
+      printJson(io, this.fuzzJson(summary, scenarios, wallMs));
+    } else {
+      printFuzzText(io, summary, st.out, this.interrupted);
+      if (this.done === 0 && st.durationMs !== undefined && !this.interrupted) {
+        line(
+          io,
+          io.c.yellow(
+            `  no seed finished within --duration ${opts.duration}: start-up alone took most of it`,
+          ),
         );
       }
-      if (inflight.size === 0) break;
-      if (performance.now() >= deadline && !outOfTime) {
-        // The duration is spent: abandon what is still running (its seeds are not counted; its
-        // failures keep their unshrunk repros) and write the results.
-        outOfTime = true;
-        abort.abort(new Error("--duration reached"));
-      }
-      await wait;
-      if (internalError !== undefined) {
-        stopSeeds = true;
-        abort.abort(internalError);
-      }
     }
-  } finally {
-    clearInterval(tick);
-    clearTimeout(deadlineTimer);
-    progress?.finish();
-    signals.off("SIGINT", onSigint);
-    signals.off("SIGTERM", onSigterm);
-    await exec.close();
+    if (this.interrupted) return this.stopCode;
+    return failures.length > 0 ? EXIT.failure : EXIT.valid;
   }
-  if (internalError !== undefined && !interrupted) throw internalError;
 
-  const wallMs = Math.round(performance.now() - t0);
-  failures.sort(
-    (a, b) => a.seed - b.seed || cmp(a.scenario, b.scenario) || cmp(a.variant ?? "", b.variant ?? ""),
-  );
-  const scenarios = [...new Set(st.plan.pairs.map((p) => p.scenario))];
-  const summary: CampaignSummary & { unknown?: number } = {
-    tool: TOOL,
-    campaign: st.id,
-    scenarios,
-    variant: st.variantArg,
-    variants: st.variants,
-    seeds: done,
-    firstSeed: st.plan.firstSeed,
-    ...(st.shard ? { shard: st.shard } : {}),
-    wallMs,
-    seedsPerSecond: rate(done, wallMs),
-    opsPerSecond: rate(ops, wallMs),
-    ops,
-    ...(interrupted || (opts.stopOnFirst && failures.length > 0) ? { stopped: true } : {}),
-    failures,
-    groups: groupFailures(failures),
-    probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => cmp(a, b))),
-    ...(unknown > 0 ? { unknown } : {}),
-    ...(shrinkStats.started + shrinkStats.skippedForTime > 0 ? { shrinking: shrinkStats } : {}),
-  };
-  // Each group's smallest run is drawn from its folder, as `sim report` would.
-  await writeCampaignFiles(
-    st.out,
-    summary,
-    await campaignRunReports(st.out, summary),
-    results,
-    perPair,
-    opts.junit,
-  );
-
-  if (io.json) {
-    const out: FuzzJson = {
+  private summary(scenarios: string[], wallMs: number): CampaignSummary & { unknown?: number } {
+    const { st, opts, failures, done, ops, probes, unknown, shrinkStats } = this;
+    return {
       tool: TOOL,
+      campaign: st.id,
       scenarios,
       variant: st.variantArg,
       variants: st.variants,
       seeds: done,
-      failures: failures.map((f) => ({
+      firstSeed: st.plan.firstSeed,
+      ...(st.shard ? { shard: st.shard } : {}),
+      wallMs,
+      seedsPerSecond: rate(done, wallMs),
+      opsPerSecond: rate(ops, wallMs),
+      ops,
+      ...(this.interrupted || (opts.stopOnFirst && failures.length > 0) ? { stopped: true } : {}),
+      failures,
+      groups: groupFailures(failures),
+      probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => cmp(a, b))),
+      ...(unknown > 0 ? { unknown } : {}),
+      ...(shrinkStats.started + shrinkStats.skippedForTime > 0 ? { shrinking: shrinkStats } : {}),
+    };
+  }
+
+  private fuzzJson(summary: CampaignSummary, scenarios: string[], wallMs: number): FuzzJson {
+    const { st } = this;
+    return {
+      tool: TOOL,
+      scenarios,
+      variant: st.variantArg,
+      variants: st.variants,
+      seeds: this.done,
+      failures: this.failures.map((f) => ({
         seed: f.seed,
         scenario: f.scenario,
         ...(f.variant ? { variant: f.variant } : {}),
@@ -609,18 +709,7 @@ export async function fuzzCommand(
       ...(summary.stopped ? { stopped: true } : {}),
       ...(summary.shrinking ? { shrinking: summary.shrinking } : {}),
     };
-    printJson(io, out);
-  } else {
-    printFuzzText(io, summary, st.out, interrupted);
-    if (done === 0 && st.durationMs !== undefined && !interrupted) {
-      line(
-        io,
-        io.c.yellow(`  no seed finished within --duration ${opts.duration}: start-up alone took most of it`),
-      );
-    }
   }
-  if (interrupted) return stopCode;
-  return failures.length > 0 ? EXIT.failure : EXIT.valid;
 }
 
 /** summary.json, junit.xml (and a copy at `--junit FILE`) and report.html of a campaign folder. */

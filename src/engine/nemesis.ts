@@ -200,30 +200,36 @@ export function registerNetworkFaults<M>(
   rng: Stream,
   opts?: NetworkFaultOptions,
 ): void {
-  const n = network.nodeCount;
   const maxSkew = Math.round(opts?.maxSkewUs ?? 2_000_000);
   const maxJump = Math.round(opts?.maxJumpUs ?? 2_000_000);
   const defaultClog = Math.round(opts?.defaultClogUs ?? 1_000_000);
-  const heal = () => network.heal();
-  const args = (f: Fault) => {
-    f.args ??= {};
-    return f.args;
-  };
-  const nodeArg = (f: Fault, key: string): number => {
-    const a = args(f);
-    if (typeof a[key] !== "number") a[key] = rng.int(n);
-    return a[key] as number;
-  };
-  // Magnitude then sign, so choice 0 is "no change".
-  const signed = (max: number) => {
-    const v = rng.int(max + 1);
-    return rng.chance(0.5) ? -v : v;
-  };
+  // Registration order is what `Nemesis.kinds()` lists, so the families are registered in a fixed order.
+  registerPartitionFaults(nemesis, network, rng);
+  registerClogFaults(nemesis, network, rng, defaultClog);
+  registerClockFaults(nemesis, clocks, network.nodeCount, rng, maxSkew, maxJump);
+}
 
+/** A fault's args, created empty when absent: args left out are drawn and written back. */
+function faultArgs(f: Fault): Record<string, unknown> {
+  f.args ??= {};
+  return f.args;
+}
+
+/** The node named by `args[key]`, drawn among `n` nodes and written back when absent. */
+function nodeArg(f: Fault, key: string, rng: Stream, n: number): number {
+  const a = faultArgs(f);
+  if (typeof a[key] !== "number") a[key] = rng.int(n);
+  return a[key] as number;
+}
+
+/** The partition and blocked-link kinds, and `heal`, which ends them all. */
+function registerPartitionFaults<M>(nemesis: Nemesis, network: Network<M>, rng: Stream): void {
+  const n = network.nodeCount;
+  const heal = () => network.heal();
   nemesis.register(
     "partition-halves",
     (f) => {
-      const a = args(f);
+      const a = faultArgs(f);
       if (!Array.isArray(a.groups)) a.groups = randomHalves(nodeRange(n), rng);
       network.partition(a.groups as number[][]);
     },
@@ -232,18 +238,18 @@ export function registerNetworkFaults<M>(
   nemesis.register(
     "partition",
     (f) => {
-      const groups = args(f).groups;
+      const groups = faultArgs(f).groups;
       if (!Array.isArray(groups)) throw new Error('Nemesis "partition": args.groups is required');
       network.partition(groups as number[][]);
     },
     heal,
   );
-  nemesis.register("isolate", (f) => network.isolate(nodeArg(f, "node")), heal);
+  nemesis.register("isolate", (f) => network.isolate(nodeArg(f, "node", rng, n)), heal);
   nemesis.register(
     "majority-ring",
     (f) => {
       const shape = majorityRing(n, rng);
-      args(f).pairs = shape.pairs;
+      faultArgs(f).pairs = shape.pairs;
       network.blockLinks(shape.pairs, shape);
     },
     heal,
@@ -252,7 +258,7 @@ export function registerNetworkFaults<M>(
     "bridge",
     (f) => {
       const shape = bridge(n, rng);
-      const a = args(f);
+      const a = faultArgs(f);
       a.pairs = shape.pairs;
       a.bridge = shape.bridge;
       network.blockLinks(shape.pairs, shape);
@@ -262,18 +268,28 @@ export function registerNetworkFaults<M>(
   nemesis.register(
     "block-links",
     (f) => {
-      const a = args(f);
+      const a = faultArgs(f);
       if (!Array.isArray(a.pairs)) throw new Error('Nemesis "block-links": args.pairs is required');
       network.blockLinks(a.pairs as Array<[number, number]>, { directed: a.directed === true });
     },
     heal,
   );
   nemesis.register("heal", heal);
+}
+
+/** `clog-node` and `clog-link`: each clog ends by itself after the fault's duration. */
+function registerClogFaults<M>(
+  nemesis: Nemesis,
+  network: Network<M>,
+  rng: Stream,
+  defaultClog: number,
+): void {
+  const n = network.nodeCount;
   nemesis.register("clog-node", (f) => {
-    network.clogNode(nodeArg(f, "node"), f.durationUs ?? defaultClog);
+    network.clogNode(nodeArg(f, "node", rng, n), f.durationUs ?? defaultClog);
   });
   nemesis.register("clog-link", (f) => {
-    const a = args(f);
+    const a = faultArgs(f);
     if (typeof a.a !== "number" || typeof a.b !== "number") {
       if (n < 2) return;
       const x = rng.int(n);
@@ -283,11 +299,27 @@ export function registerNetworkFaults<M>(
     }
     network.clogLink(a.a as number, a.b as number, f.durationUs ?? defaultClog);
   });
+}
+
+/** `clock-skew` (stop restores the previous skew) and `clock-jump` (permanent). */
+function registerClockFaults(
+  nemesis: Nemesis,
+  clocks: Clocks,
+  n: number,
+  rng: Stream,
+  maxSkew: number,
+  maxJump: number,
+): void {
+  // Magnitude then sign, so choice 0 is "no change".
+  const signed = (max: number) => {
+    const v = rng.int(max + 1);
+    return rng.chance(0.5) ? -v : v;
+  };
   nemesis.register(
     "clock-skew",
     (f) => {
-      const node = nodeArg(f, "node");
-      const a = args(f);
+      const node = nodeArg(f, "node", rng, n);
+      const a = faultArgs(f);
       if (typeof a.skewUs !== "number") a.skewUs = signed(maxSkew);
       a.prevSkewUs = clocks.skew(node);
       clocks.setSkew(node, a.skewUs as number);
@@ -295,8 +327,8 @@ export function registerNetworkFaults<M>(
     (f) => clocks.setSkew(f.args!.node as number, f.args!.prevSkewUs as number),
   );
   nemesis.register("clock-jump", (f) => {
-    const node = nodeArg(f, "node");
-    const a = args(f);
+    const node = nodeArg(f, "node", rng, n);
+    const a = faultArgs(f);
     if (typeof a.deltaUs !== "number") a.deltaUs = signed(maxJump);
     clocks.jump(node, a.deltaUs as number);
   });

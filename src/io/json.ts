@@ -33,113 +33,140 @@ function lineColumn(text: string, pos: number): { line: number; column: number }
  * offending character and what was expected there.
  */
 export function locateJsonError(text: string): { pos: number; problem: string } {
-  let i = 0;
-  const fail = (problem: string): never => {
-    throw { pos: i, problem };
-  };
-  const found = (): string => (i >= text.length ? "end of input" : JSON.stringify(text[i]));
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${found()}`);
-        string();
-        ws();
-        if (text[i] !== ":") fail(`expected ':' after a property name, found ${found()}`);
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return;
-        }
-        fail(`expected ',' or '}' in an object, found ${found()}`);
-      }
-    } else if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return;
-        }
-        fail(`expected ',' or ']' in an array, found ${found()}`);
-      }
-    } else if (c === '"') {
-      string();
-    } else if (c !== undefined && /[-0-9]/.test(c)) {
-      const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-      if (!m) fail(`malformed number`);
-      i += m![0].length;
-    } else {
-      for (const lit of ["true", "false", "null"]) {
-        if (text.startsWith(lit, i)) {
-          i += lit.length;
-          return;
-        }
-      }
-      fail(`expected a value, found ${found()}`);
-    }
-  };
-  const string = () => {
-    i++;
-    while (i < text.length) {
-      const ch = text.charCodeAt(i);
-      if (ch === 34) {
-        i++;
-        return;
-      }
-      if (ch < 32) fail("unescaped control character in a string");
-      if (ch === 92) {
-        const e = text[i + 1];
-        if (e === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("bad \\u escape");
-          i += 6;
-          continue;
-        }
-        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail("bad escape in a string");
-        i += 2;
-        continue;
-      }
-      i++;
-    }
-    fail("unterminated string");
-  };
+  const scanner = new JsonScanner(text);
   try {
-    value();
-    ws();
-    if (i < text.length) fail(`unexpected ${found()} after the JSON value`);
+    scanner.value();
+    scanner.ws();
+    if (scanner.i < text.length) scanner.fail(`unexpected ${scanner.found()} after the JSON value`);
   } catch (e) {
     if (typeof e === "object" && e !== null && "pos" in e) return e as { pos: number; problem: string };
     throw e;
   }
   // JSON.parse rejected text this scanner accepts: report the start rather than guess.
   return { pos: 0, problem: "not valid JSON" };
+}
+
+/**
+ * The scanner of `locateJsonError`: a recursive descent over `text` from position `i`, one method
+ * per JSON production. The first error is thrown as `{ pos, problem }` and caught there.
+ */
+class JsonScanner {
+  i = 0;
+  constructor(private readonly text: string) {}
+
+  fail(problem: string): never {
+    throw { pos: this.i, problem };
+  }
+
+  found(): string {
+    return this.i >= this.text.length ? "end of input" : JSON.stringify(this.text[this.i]);
+  }
+
+  ws(): void {
+    while (this.i < this.text.length && " \t\n\r".includes(this.text[this.i]!)) this.i++;
+  }
+
+  value(): void {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === "{") {
+      this.object();
+    } else if (c === "[") {
+      this.array();
+    } else if (c === '"') {
+      this.string();
+    } else if (c !== undefined && /[-0-9]/.test(c)) {
+      const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400));
+      if (!m) this.fail(`malformed number`);
+      this.i += m![0].length;
+    } else {
+      for (const lit of ["true", "false", "null"]) {
+        if (this.text.startsWith(lit, this.i)) {
+          this.i += lit.length;
+          return;
+        }
+      }
+      this.fail(`expected a value, found ${this.found()}`);
+    }
+  }
+
+  private object(): void {
+    const { text } = this;
+    this.i++;
+    this.ws();
+    if (text[this.i] === "}") {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.ws();
+      if (text[this.i] !== '"') this.fail(`expected a property name in double quotes, found ${this.found()}`);
+      this.string();
+      this.ws();
+      if (text[this.i] !== ":") this.fail(`expected ':' after a property name, found ${this.found()}`);
+      this.i++;
+      this.value();
+      this.ws();
+      if (text[this.i] === ",") {
+        this.i++;
+        continue;
+      }
+      if (text[this.i] === "}") {
+        this.i++;
+        return;
+      }
+      this.fail(`expected ',' or '}' in an object, found ${this.found()}`);
+    }
+  }
+
+  private array(): void {
+    const { text } = this;
+    this.i++;
+    this.ws();
+    if (text[this.i] === "]") {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.value();
+      this.ws();
+      if (text[this.i] === ",") {
+        this.i++;
+        continue;
+      }
+      if (text[this.i] === "]") {
+        this.i++;
+        return;
+      }
+      this.fail(`expected ',' or ']' in an array, found ${this.found()}`);
+    }
+  }
+
+  private string(): void {
+    const { text } = this;
+    this.i++;
+    while (this.i < text.length) {
+      const ch = text.charCodeAt(this.i);
+      if (ch === 34) {
+        this.i++;
+        return;
+      }
+      if (ch < 32) this.fail("unescaped control character in a string");
+      if (ch === 92) {
+        const e = text[this.i + 1];
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 2, this.i + 6))) this.fail("bad \\u escape");
+          this.i += 6;
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) this.fail("bad escape in a string");
+        this.i += 2;
+        continue;
+      }
+      this.i++;
+    }
+    this.fail("unterminated string");
+  }
 }
 
 /**

@@ -982,7 +982,6 @@ export function registerRaftFaults<T, R>(
   rng: Stream,
   opts?: RaftFaultOptions,
 ): void {
-  const n = cluster.n;
   // With a lease, skew and jumps default to its drift bound, so a plain fault plan stays within
   // what the lease tolerates; larger skew is an explicit choice. (Repeated jumps still add up.)
   const bound = cluster.driftBoundUs > 0 ? cluster.driftBoundUs : undefined;
@@ -996,29 +995,49 @@ export function registerRaftFaults<T, R>(
     });
   }
   const maxNewLeaderDelay = Math.round(opts?.maxNewLeaderDelayUs ?? 50_000);
-  const args = (f: Fault) => {
-    f.args ??= {};
-    return f.args;
-  };
-  const stopCrash = (f: Fault) => {
-    const a = args(f);
-    if (a.crashed === true && typeof a.node === "number") cluster.restart(a.node);
-  };
-  const crash = (f: Fault, node: number | undefined) => {
-    const a = args(f);
-    a.crashed = false;
-    if (node === undefined) return;
-    a.node = node;
-    if (cluster.isUp(node)) {
-      cluster.crash(node);
-      a.crashed = true;
-    }
-  };
+  // Registration order is what `Nemesis.kinds()` lists, so the families are registered in a fixed order.
+  registerIsolationFaults(nemesis, cluster, rng, maxNewLeaderDelay);
+  registerCrashFaults(nemesis, cluster, rng);
+  registerLeaderFaults(nemesis, cluster, rng, maxSkew);
+  nemesis.register("heal-all", () => cluster.healAll());
+}
 
+/** A fault's args, created empty when absent: args left out are resolved and written back. */
+function faultArgs(f: Fault): NonNullable<Fault["args"]> {
+  f.args ??= {};
+  return f.args;
+}
+
+/** Crashes `node` for fault `f`, recording whether this fault is the one that took it down. */
+function crashFor<T, R>(cluster: RaftCluster<T, R>, f: Fault, node: number | undefined): void {
+  const a = faultArgs(f);
+  a.crashed = false;
+  if (node === undefined) return;
+  a.node = node;
+  if (cluster.isUp(node)) {
+    cluster.crash(node);
+    a.crashed = true;
+  }
+}
+
+/** Stops a crash fault: restarts its node only if this fault crashed it. */
+function stopCrashFor<T, R>(cluster: RaftCluster<T, R>, f: Fault): void {
+  const a = faultArgs(f);
+  if (a.crashed === true && typeof a.node === "number") cluster.restart(a.node);
+}
+
+/** `isolate-leader`, `isolate-new-leader` and `crash-new-leader`. */
+function registerIsolationFaults<T, R>(
+  nemesis: Nemesis,
+  cluster: RaftCluster<T, R>,
+  rng: Stream,
+  maxNewLeaderDelay: number,
+): void {
+  const n = cluster.n;
   nemesis.register(
     "isolate-leader",
     (f) => {
-      const a = args(f);
+      const a = faultArgs(f);
       const l = cluster.leader() ?? rng.int(n);
       a.node = l;
       cluster.network.isolate(l);
@@ -1031,7 +1050,7 @@ export function registerRaftFaults<T, R>(
     nemesis.register(
       kind,
       (f) => {
-        const a = args(f);
+        const a = faultArgs(f);
         if (typeof a.delayUs !== "number") a.delayUs = rng.int(maxNewLeaderDelay + 1);
         const cancel = cluster.onNextElection((node) => {
           a.node = node;
@@ -1042,7 +1061,7 @@ export function registerRaftFaults<T, R>(
         stopHooks.set(f, cancel);
       },
       (f) => {
-        args(f).stopped = true;
+        faultArgs(f).stopped = true;
         stopHooks.get(f)?.();
         stopHooks.delete(f);
         undo(f);
@@ -1055,23 +1074,43 @@ export function registerRaftFaults<T, R>(
     (node) => cluster.network.isolate(node),
     () => cluster.heal(),
   );
-  onNewLeader("crash-new-leader", (node, f) => crash(f, node), stopCrash);
+  onNewLeader(
+    "crash-new-leader",
+    (node, f) => crashFor(cluster, f, node),
+    (f) => stopCrashFor(cluster, f),
+  );
+}
+
+/** `crash`, `crash-leader` and `restart`. */
+function registerCrashFaults<T, R>(nemesis: Nemesis, cluster: RaftCluster<T, R>, rng: Stream): void {
+  const n = cluster.n;
+  const stopCrash = (f: Fault) => stopCrashFor(cluster, f);
   nemesis.register(
     "crash",
     (f) => {
-      const a = args(f);
-      crash(f, typeof a.node === "number" ? a.node : rng.int(n));
+      const a = faultArgs(f);
+      crashFor(cluster, f, typeof a.node === "number" ? a.node : rng.int(n));
     },
     stopCrash,
   );
-  nemesis.register("crash-leader", (f) => crash(f, cluster.leader()), stopCrash);
+  nemesis.register("crash-leader", (f) => crashFor(cluster, f, cluster.leader()), stopCrash);
   nemesis.register("restart", (f) => {
-    const a = args(f);
+    const a = faultArgs(f);
     if (typeof a.node === "number") cluster.restart(a.node);
     else for (let i = 0; i < n; i++) cluster.restart(i);
   });
+}
+
+/** `transfer-leader` and `skew-leader`. */
+function registerLeaderFaults<T, R>(
+  nemesis: Nemesis,
+  cluster: RaftCluster<T, R>,
+  rng: Stream,
+  maxSkew: number,
+): void {
+  const n = cluster.n;
   nemesis.register("transfer-leader", (f) => {
-    const a = args(f);
+    const a = faultArgs(f);
     const l = cluster.leader();
     if (l === undefined || n < 2) return;
     // Draw among the others, so choice 0 is the next node.
@@ -1082,7 +1121,7 @@ export function registerRaftFaults<T, R>(
   nemesis.register(
     "skew-leader",
     (f) => {
-      const a = args(f);
+      const a = faultArgs(f);
       const node = cluster.leader() ?? rng.int(n);
       a.node = node;
       if (typeof a.skewUs !== "number") {
@@ -1094,5 +1133,4 @@ export function registerRaftFaults<T, R>(
     },
     (f) => cluster.clocks.setSkew(f.args!.node as number, f.args!.prevSkewUs as number),
   );
-  nemesis.register("heal-all", () => cluster.healAll());
 }

@@ -76,6 +76,18 @@ interface ListInfo {
   claims: number[];
 }
 
+/**
+ * What every check of one call shares: the store read at one timestamp, its key layout, and the
+ * violations found so far (in the order they are found).
+ */
+interface Pass {
+  store: VersionedStore;
+  opts: InvariantOptions;
+  k: ReturnType<typeof keysFor>;
+  ts: number;
+  out: InvariantViolation[];
+}
+
 export function checkStoreInvariants(
   store: VersionedStore,
   opts: InvariantOptions = {},
@@ -83,16 +95,30 @@ export function checkStoreInvariants(
   const k = keysFor(opts.layout ?? "length-prefixed");
   const out: InvariantViolation[] = [];
   const ts = store.lastCommitTS() === 0 ? ALL : store.lastCommitTS();
-  const lists = new Map<string, ListInfo>();
-  const info = (uk: string): ListInfo => {
-    let i = lists.get(uk);
-    if (i === undefined) {
-      i = { headDelta: 0, lenDelta: 0, deltas: 0, items: [], claims: [] };
-      lists.set(uk, i);
-    }
-    return i;
-  };
+  const pass: Pass = { store, opts, k, ts, out };
+  // A collection's meta, deltas, items and claims sit under different prefixes, so each is gathered
+  // whole from its scans before it is judged.
+  checkLists(pass, gatherLists(pass));
+  checkHashes(pass, gatherHashes(pass));
+  return out;
+}
 
+function listInfo(lists: Map<string, ListInfo>, uk: string): ListInfo {
+  let i = lists.get(uk);
+  if (i === undefined) {
+    i = { headDelta: 0, lenDelta: 0, deltas: 0, items: [], claims: [] };
+    lists.set(uk, i);
+  }
+  return i;
+}
+
+/**
+ * Every list's base meta, summed deltas, item and claim positions. Undecodable metas and deltas, and
+ * mistimed deltas, are reported on the way.
+ */
+function gatherLists(pass: Pass): Map<string, ListInfo> {
+  const { store, k, ts, out } = pass;
+  const lists = new Map<string, ListInfo>();
   // Base metas (the delta namespace sits inside the meta prefix and is skipped).
   for (const [lo, hi] of [
     [LIST_META_PREFIX, LIST_DELTA_PREFIX],
@@ -102,7 +128,7 @@ export function checkStoreInvariants(
       const uk = mk.slice(LIST_META_PREFIX.length);
       try {
         const m = decodeListMeta(v);
-        info(uk).base = { head: m.head, len: m.len };
+        listInfo(lists, uk).base = { head: m.head, len: m.len };
       } catch (e) {
         if (!(e instanceof CodecError)) throw e;
         out.push({ name: "invariant:list-meta", detail: `${showKey(mk)}: ${e.message}` });
@@ -110,28 +136,10 @@ export function checkStoreInvariants(
     }
   }
 
-  const checkDeltaTs = (dk: string, scanPrefix: string) => {
-    const embedded = k.deltaCommitTS(dk, scanPrefix);
-    const latest = store.latestCommitTS(dk);
-    if (embedded !== undefined && embedded !== latest && !opts.reuseLog?.has(reuseLogEntry(dk, latest))) {
-      out.push({
-        name: "invariant:delta-ts",
-        detail: `${showKey(dk)}: embedded ts ${embedded} but version ts ${latest}`,
-      });
-    }
-    const versions = store.versionsOf?.(dk);
-    if (versions !== undefined && versions.filter((x) => !x.tombstone).length > 1) {
-      out.push({
-        name: "invariant:delta-ts",
-        detail: `${showKey(dk)}: ${versions.length} versions of one delta key`,
-      });
-    }
-  };
-
   for (const [dk, v] of scanAll(store, LIST_DELTA_PREFIX, prefixEnd(LIST_DELTA_PREFIX), ts)) {
     const uk = k.deltaUserKey(dk, LIST_DELTA_PREFIX);
     if (uk === undefined) continue;
-    const i = info(uk);
+    const i = listInfo(lists, uk);
     try {
       const d = decodeListDelta(v);
       i.headDelta += d.headDelta;
@@ -142,20 +150,48 @@ export function checkStoreInvariants(
       out.push({ name: "invariant:list-meta", detail: `${showKey(dk)}: ${e.message}` });
       continue;
     }
-    checkDeltaTs(dk, k.listDeltaPrefix(uk));
+    checkDeltaTs(pass, dk, k.listDeltaPrefix(uk));
   }
 
   for (const [ik] of scanAll(store, LIST_ITEM_PREFIX, prefixEnd(LIST_ITEM_PREFIX), ts)) {
     if (ik.length < LIST_ITEM_PREFIX.length + SEQ_SUFFIX_SIZE) continue;
     const uk = ik.slice(LIST_ITEM_PREFIX.length, ik.length - SEQ_SUFFIX_SIZE);
-    info(uk).items.push(decodeSortable8(ik, ik.length - SEQ_SUFFIX_SIZE));
+    listInfo(lists, uk).items.push(decodeSortable8(ik, ik.length - SEQ_SUFFIX_SIZE));
   }
   for (const [ck] of scanAll(store, LIST_CLAIM_PREFIX, prefixEnd(LIST_CLAIM_PREFIX), ts)) {
     const uk = k.claimUserKey(ck);
     if (uk === undefined) continue;
-    info(uk).claims.push(decodeSortable8(ck, ck.length - SEQ_SUFFIX_SIZE));
+    listInfo(lists, uk).claims.push(decodeSortable8(ck, ck.length - SEQ_SUFFIX_SIZE));
   }
+  return lists;
+}
 
+/**
+ * `invariant:delta-ts` of one live delta key: its embedded ts is its version's, and it has one live
+ * version.
+ */
+function checkDeltaTs(pass: Pass, dk: string, scanPrefix: string): void {
+  const { store, k, opts, out } = pass;
+  const embedded = k.deltaCommitTS(dk, scanPrefix);
+  const latest = store.latestCommitTS(dk);
+  if (embedded !== undefined && embedded !== latest && !opts.reuseLog?.has(reuseLogEntry(dk, latest))) {
+    out.push({
+      name: "invariant:delta-ts",
+      detail: `${showKey(dk)}: embedded ts ${embedded} but version ts ${latest}`,
+    });
+  }
+  const versions = store.versionsOf?.(dk);
+  if (versions !== undefined && versions.filter((x) => !x.tombstone).length > 1) {
+    out.push({
+      name: "invariant:delta-ts",
+      detail: `${showKey(dk)}: ${versions.length} versions of one delta key`,
+    });
+  }
+}
+
+/** The resolved [Head, Tail) of each list against its items and claims. */
+function checkLists(pass: Pass, lists: Map<string, ListInfo>): void {
+  const { opts, out } = pass;
   const maxPos = opts.maxPositionsPerList ?? 100_000;
   for (const [uk, i] of lists) {
     const head = (i.base?.head ?? 0) + i.headDelta;
@@ -193,9 +229,21 @@ export function checkStoreInvariants(
       }
     }
   }
+}
 
-  // Hashes: base Len + Σdeltas against the field keys.
-  const hashes = new Map<string, { len: number; exists: boolean; fields: number }>();
+interface HashInfo {
+  len: number;
+  exists: boolean;
+  fields: number;
+}
+
+/**
+ * Every hash's base Len + Σdeltas and its number of field keys. Undecodable metas and deltas, and
+ * mistimed deltas, are reported on the way.
+ */
+function gatherHashes(pass: Pass): Map<string, HashInfo> {
+  const { store, k, ts, out } = pass;
+  const hashes = new Map<string, HashInfo>();
   const hinfo = (uk: string) => {
     let h = hashes.get(uk);
     if (h === undefined) {
@@ -233,21 +281,25 @@ export function checkStoreInvariants(
       out.push({ name: "invariant:hash-len", detail: `${showKey(dk)}: ${e.message}` });
       continue;
     }
-    checkDeltaTs(dk, k.hashDeltaPrefix(uk));
+    checkDeltaTs(pass, dk, k.hashDeltaPrefix(uk));
   }
   for (const [fk] of scanAll(store, HASH_FIELD_PREFIX, prefixEnd(HASH_FIELD_PREFIX), ts)) {
     const uk = hashUserKey(k, fk, HASH_FIELD_PREFIX);
     if (uk !== undefined) hinfo(uk).fields++;
   }
+  return hashes;
+}
+
+/** `invariant:hash-len`: a hash's base Len + Σdeltas equals its number of field keys. */
+function checkHashes(pass: Pass, hashes: Map<string, HashInfo>): void {
   for (const [uk, h] of hashes) {
     if (h.len !== h.fields) {
-      out.push({
+      pass.out.push({
         name: "invariant:hash-len",
         detail: `hash ${showKey(uk)}: Len ${h.len} (base + deltas) but ${h.fields} field keys`,
       });
     }
   }
-  return out;
 }
 
 /** User key of a hash meta/field key (`prefix ‖ scope(userKey) ‖ rest`). */

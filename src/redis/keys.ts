@@ -262,27 +262,27 @@ export interface Keys {
   claimUserKey(claimKey: string): string | undefined;
 }
 
+/** The `Keys` methods that read a key apart; the rest build keys. */
+type KeyParsers = Pick<
+  Keys,
+  "itemSeq" | "claimSeq" | "deltaUserKey" | "deltaCommitTS" | "hashFieldName" | "claimUserKey"
+>;
+type KeyBuilders = Omit<Keys, keyof KeyParsers>;
+
+/**
+ * Built in two halves, builders then parsers, because the parsers need the builders' memoized
+ * prefixes and nothing else of them.
+ */
 function makeKeys(layout: KeyLayout): Keys {
+  const builders = keyBuilders(layout);
+  return { ...builders, ...keyParsers(layout === "length-prefixed", builders) };
+}
+
+function keyBuilders(layout: KeyLayout): KeyBuilders {
   const lp = layout === "length-prefixed";
   const scoped = lp
     ? (prefix: string, userKey: string) => prefix + u32be(userKey.length) + userKey
     : (prefix: string, userKey: string) => `${prefix}${userKey}\u0000`;
-
-  /** User key of `prefix ‖ scope(userKey) ‖ suffix` where suffix has a fixed size. */
-  const userKeyOf = (key: string, prefix: string, suffixLen: number): string | undefined => {
-    if (!key.startsWith(prefix)) return undefined;
-    const rest = key.slice(prefix.length);
-    if (lp) {
-      if (rest.length < 4 + suffixLen) return undefined;
-      const n = readU32(rest, 0);
-      if (n > rest.length - 4 - suffixLen) return undefined;
-      return rest.slice(4, 4 + n);
-    }
-    // The separator is found from the end: the suffix has a fixed size.
-    const sep = rest.length - suffixLen - 1;
-    if (sep < 0 || rest.charCodeAt(sep) !== 0) return undefined;
-    return rest.slice(0, sep);
-  };
 
   const listMeta = memoKey((u) => LIST_META_PREFIX + u);
   const listItemPrefix = memoKey((u) => LIST_ITEM_PREFIX + u);
@@ -299,8 +299,9 @@ function makeKeys(layout: KeyLayout): Keys {
   };
   const str = memoKey((u) => STR_PREFIX + u);
   const legacyHash = memoKey((u) => LEGACY_HASH_PREFIX + u);
+  const streamMeta = (u: string) => (lp ? scoped(STREAM_META_PREFIX, u) : STREAM_META_PREFIX + u);
 
-  const k: Keys = {
+  return {
     layout,
     scoped,
     listMeta,
@@ -323,7 +324,7 @@ function makeKeys(layout: KeyLayout): Keys {
     zsetMeta: (u) => (lp ? scoped(ZSET_META_PREFIX, u) : ZSET_META_PREFIX + u),
     zsetMemberPrefix: (u) => scoped(ZSET_MEMBER_PREFIX, u),
     zsetDeltaPrefix: (u) => scoped(ZSET_DELTA_PREFIX, u),
-    streamMeta: (u) => (lp ? scoped(STREAM_META_PREFIX, u) : STREAM_META_PREFIX + u),
+    streamMeta,
 
     fence: (type, u) => fenceOf[type](u),
     allFences: (u) => [
@@ -338,7 +339,7 @@ function makeKeys(layout: KeyLayout): Keys {
       LEGACY_SET_PREFIX + u,
       LEGACY_ZSET_PREFIX + u,
       LEGACY_STREAM_PREFIX + u,
-      k.streamMeta(u),
+      streamMeta(u),
       HLL_PREFIX + u,
       STR_PREFIX + u,
       u,
@@ -346,14 +347,34 @@ function makeKeys(layout: KeyLayout): Keys {
     ttl: (u) => TTL_PREFIX + u,
     str,
     legacyHash,
+  };
+}
 
+function keyParsers(lp: boolean, b: KeyBuilders): KeyParsers {
+  /** User key of `prefix ‖ scope(userKey) ‖ suffix` where suffix has a fixed size. */
+  const userKeyOf = (key: string, prefix: string, suffixLen: number): string | undefined => {
+    if (!key.startsWith(prefix)) return undefined;
+    const rest = key.slice(prefix.length);
+    if (lp) {
+      if (rest.length < 4 + suffixLen) return undefined;
+      const n = readU32(rest, 0);
+      if (n > rest.length - 4 - suffixLen) return undefined;
+      return rest.slice(4, 4 + n);
+    }
+    // The separator is found from the end: the suffix has a fixed size.
+    const sep = rest.length - suffixLen - 1;
+    if (sep < 0 || rest.charCodeAt(sep) !== 0) return undefined;
+    return rest.slice(0, sep);
+  };
+
+  return {
     itemSeq: (itemKey, u) => {
-      const p = listItemPrefix(u);
+      const p = b.listItemPrefix(u);
       if (itemKey.length !== p.length + SEQ_SUFFIX_SIZE || !itemKey.startsWith(p)) return undefined;
       return decodeSortable8(itemKey, p.length);
     },
     claimSeq: (claimKey, u) => {
-      const p = listClaimPrefix(u);
+      const p = b.listClaimPrefix(u);
       if (claimKey.length !== p.length + SEQ_SUFFIX_SIZE || !claimKey.startsWith(p)) return undefined;
       return decodeSortable8(claimKey, p.length);
     },
@@ -363,12 +384,11 @@ function makeKeys(layout: KeyLayout): Keys {
       return decodeU64be(deltaKey, scanPrefix.length);
     },
     hashFieldName: (fieldKey, u) => {
-      const p = hashFieldPrefix(u);
+      const p = b.hashFieldPrefix(u);
       return fieldKey.startsWith(p) ? fieldKey.slice(p.length) : undefined;
     },
     claimUserKey: (claimKey) => userKeyOf(claimKey, LIST_CLAIM_PREFIX, SEQ_SUFFIX_SIZE),
   };
-  return k;
 }
 
 const layouts: Record<KeyLayout, Keys> = {

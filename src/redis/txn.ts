@@ -51,6 +51,9 @@ import {
 import { claimedSeqs, fetchItems } from "./lists.ts";
 import { type RedisCommand, type RedisReply, reply } from "./types.ts";
 
+/** The command of one name, for the per-command methods of `TxnContext.apply`. */
+type CommandNamed<N extends RedisCommand["name"]> = Extract<RedisCommand, { name: N }>;
+
 /** Commands HEAD's `txnApplyHandlers` accepts (of those modelled). */
 const HEAD_EXEC_COMMANDS = new Set(["RPUSH", "LRANGE", "DEL", "EXISTS", "HSET"]);
 
@@ -365,6 +368,10 @@ class TxnContext {
 
   // ---- commands ----
 
+  /**
+   * Applies one queued command to the transaction's staged state. The dispatch stays here and each
+   * command's staging rules live in their own method below, so that each reads on its own.
+   */
   *apply(cmd: RedisCommand): Co<RedisReply> {
     const kn = this.ctx.knobs;
     if (kn.execCommands === "head" && !HEAD_EXEC_COMMANDS.has(cmd.name)) {
@@ -372,81 +379,17 @@ class TxnContext {
     }
     switch (cmd.name) {
       case "RPUSH":
-      case "LPUSH": {
-        const bad = yield* this.prepareListWrite(cmd.key);
-        if (bad !== undefined) return bad;
-        const st = yield* this.loadList(cmd.key);
-        this.reviveList(st);
-        for (const v of cmd.values) {
-          if (cmd.name === "RPUSH") {
-            st.staged.set(st.head + st.len, v);
-          } else {
-            st.head--;
-            st.staged.set(st.head, v);
-          }
-          st.len++;
-        }
-        if (cmd.values.length > 0) st.dirty = true;
-        return reply.int(st.len);
-      }
-      case "LRANGE": {
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") {
-          if (kn.listFence) this.track(this.k.fence("list", cmd.key));
-          return reply.array([]);
-        }
-        if (t !== "list") return reply.wrongType();
-        const st = yield* this.loadList(cmd.key);
-        const [s, e] = clampRange(cmd.start, cmd.stop, st.len);
-        if (e < s) return reply.array([]);
-        return reply.bulks(yield* this.listValues(cmd.key, st, s, e));
-      }
-      case "LLEN": {
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") {
-          if (kn.listFence) this.track(this.k.fence("list", cmd.key));
-          return reply.int(0);
-        }
-        if (t !== "list") return reply.wrongType();
-        return reply.int((yield* this.loadList(cmd.key)).len);
-      }
+      case "LPUSH":
+        return yield* this.applyPush(cmd);
+      case "LRANGE":
+        return yield* this.applyLrange(cmd);
+      case "LLEN":
+        return yield* this.applyLlen(cmd);
       case "LPOP":
-      case "RPOP": {
-        if (cmd.count !== undefined && cmd.count < 0)
-          return reply.error("ERR value is out of range, must be positive");
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") {
-          if (kn.listFence) this.track(this.k.fence("list", cmd.key));
-          return reply.nil();
-        }
-        if (t !== "list") return reply.wrongType();
-        const st = yield* this.loadList(cmd.key);
-        if (cmd.count === 0) return reply.array([]);
-        if (st.len === 0) return reply.nil();
-        const n = Math.min(cmd.count ?? 1, st.len);
-        const left = cmd.name === "LPOP";
-        const lo = left ? st.head : st.head + st.len - n;
-        const claimed =
-          kn.claimSemantics === "marker"
-            ? yield* claimedSeqs(this.ctx, cmd.key, lo, lo + n, this.startTS)
-            : undefined;
-        const values: string[] = [];
-        for (let i = 0; i < n; i++) {
-          const v = yield* this.popOne(cmd.key, st, left, claimed);
-          if (v !== undefined) values.push(v);
-        }
-        if (cmd.count === undefined) return values.length > 0 ? reply.bulk(values[0]) : reply.nil();
-        return reply.bulks(values);
-      }
-      case "DEL": {
-        let n = 0;
-        for (const key of cmd.keys) {
-          if ((yield* this.stagedKeyType(key)) === "none") continue;
-          yield* this.stageKeyDeletion(key);
-          n++;
-        }
-        return reply.int(n);
-      }
+      case "RPOP":
+        return yield* this.applyPop(cmd);
+      case "DEL":
+        return yield* this.applyDel(cmd);
       case "EXISTS": {
         let n = 0;
         for (const key of cmd.keys) if ((yield* this.stagedKeyType(key)) !== "none") n++;
@@ -454,73 +397,174 @@ class TxnContext {
       }
       case "TYPE":
         return reply.status(yield* this.stagedKeyType(cmd.key));
-      case "HSET": {
-        if (cmd.pairs.length === 0) return reply.error("ERR wrong number of arguments for hash command");
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t !== "none" && t !== "hash") return reply.wrongType();
-        if (t === "none") this.trackCreatorFences(cmd.key);
-        const st = yield* this.loadHash(
-          cmd.key,
-          cmd.pairs.map((p) => p[0]),
-          false,
-        );
-        let added = 0;
-        for (const [f, v] of cmd.pairs) {
-          if (!st.fields.has(f)) added++;
-          st.fields.set(f, v);
-          st.dirtyFields.add(f);
-        }
-        st.deleted = false;
-        st.dirty = true;
-        this.deletedKeys.delete(cmd.key);
-        return reply.int(added);
-      }
-      case "HGET": {
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.nil();
-        if (t !== "hash") return reply.wrongType();
-        const v = (yield* this.loadHash(cmd.key, [cmd.field], true)).fields.get(cmd.field);
-        return v === undefined ? reply.nil() : reply.bulk(v);
-      }
-      case "HGETALL": {
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.array([]);
-        if (t !== "hash") return reply.wrongType();
-        const st = yield* this.loadHash(cmd.key, undefined, true);
-        const names = [...st.fields.keys()].sort();
-        const out: RedisReply[] = [];
-        for (const f of names) out.push(reply.bulk(f), reply.bulk(st.fields.get(f)!));
-        return reply.array(out);
-      }
-      case "HLEN": {
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.int(0);
-        if (t !== "hash") return reply.wrongType();
-        const st = yield* this.loadHash(cmd.key, undefined, true);
-        // A hash deleted earlier in this EXEC starts again from zero.
-        const base = this.hashDeletes.has(cmd.key)
-          ? 0
-          : (yield* resolveHashMeta(this.ctx, cmd.key, this.startTS)).len;
-        return reply.int(base + hashNetChange(st));
-      }
-      case "HDEL": {
-        const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.int(0);
-        if (t !== "hash") return reply.wrongType();
-        const st = yield* this.loadHash(cmd.key, cmd.fields, true);
-        let removed = 0;
-        for (const f of cmd.fields) {
-          if (!st.fields.has(f)) continue;
-          st.fields.delete(f);
-          st.dirtyFields.add(f);
-          st.dirty = true;
-          removed++;
-        }
-        return reply.int(removed);
-      }
+      case "HSET":
+        return yield* this.applyHset(cmd);
+      case "HGET":
+        return yield* this.applyHget(cmd);
+      case "HGETALL":
+        return yield* this.applyHgetall(cmd);
+      case "HLEN":
+        return yield* this.applyHlen(cmd);
+      case "HDEL":
+        return yield* this.applyHdel(cmd);
       case "EXEC":
         throw new RedisError("ERR MULTI calls can not be nested");
     }
+  }
+
+  // ---- list commands ----
+
+  private *applyPush(cmd: CommandNamed<"RPUSH" | "LPUSH">): Co<RedisReply> {
+    const bad = yield* this.prepareListWrite(cmd.key);
+    if (bad !== undefined) return bad;
+    const st = yield* this.loadList(cmd.key);
+    this.reviveList(st);
+    for (const v of cmd.values) {
+      if (cmd.name === "RPUSH") {
+        st.staged.set(st.head + st.len, v);
+      } else {
+        st.head--;
+        st.staged.set(st.head, v);
+      }
+      st.len++;
+    }
+    if (cmd.values.length > 0) st.dirty = true;
+    return reply.int(st.len);
+  }
+
+  private *applyLrange(cmd: CommandNamed<"LRANGE">): Co<RedisReply> {
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") {
+      if (this.ctx.knobs.listFence) this.track(this.k.fence("list", cmd.key));
+      return reply.array([]);
+    }
+    if (t !== "list") return reply.wrongType();
+    const st = yield* this.loadList(cmd.key);
+    const [s, e] = clampRange(cmd.start, cmd.stop, st.len);
+    if (e < s) return reply.array([]);
+    return reply.bulks(yield* this.listValues(cmd.key, st, s, e));
+  }
+
+  private *applyLlen(cmd: CommandNamed<"LLEN">): Co<RedisReply> {
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") {
+      if (this.ctx.knobs.listFence) this.track(this.k.fence("list", cmd.key));
+      return reply.int(0);
+    }
+    if (t !== "list") return reply.wrongType();
+    return reply.int((yield* this.loadList(cmd.key)).len);
+  }
+
+  private *applyPop(cmd: CommandNamed<"LPOP" | "RPOP">): Co<RedisReply> {
+    const kn = this.ctx.knobs;
+    if (cmd.count !== undefined && cmd.count < 0)
+      return reply.error("ERR value is out of range, must be positive");
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") {
+      if (kn.listFence) this.track(this.k.fence("list", cmd.key));
+      return reply.nil();
+    }
+    if (t !== "list") return reply.wrongType();
+    const st = yield* this.loadList(cmd.key);
+    if (cmd.count === 0) return reply.array([]);
+    if (st.len === 0) return reply.nil();
+    const n = Math.min(cmd.count ?? 1, st.len);
+    const left = cmd.name === "LPOP";
+    const lo = left ? st.head : st.head + st.len - n;
+    const claimed =
+      kn.claimSemantics === "marker"
+        ? yield* claimedSeqs(this.ctx, cmd.key, lo, lo + n, this.startTS)
+        : undefined;
+    const values: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = yield* this.popOne(cmd.key, st, left, claimed);
+      if (v !== undefined) values.push(v);
+    }
+    if (cmd.count === undefined) return values.length > 0 ? reply.bulk(values[0]) : reply.nil();
+    return reply.bulks(values);
+  }
+
+  // ---- key commands ----
+
+  private *applyDel(cmd: CommandNamed<"DEL">): Co<RedisReply> {
+    let n = 0;
+    for (const key of cmd.keys) {
+      if ((yield* this.stagedKeyType(key)) === "none") continue;
+      yield* this.stageKeyDeletion(key);
+      n++;
+    }
+    return reply.int(n);
+  }
+
+  // ---- hash commands ----
+
+  private *applyHset(cmd: CommandNamed<"HSET">): Co<RedisReply> {
+    if (cmd.pairs.length === 0) return reply.error("ERR wrong number of arguments for hash command");
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t !== "none" && t !== "hash") return reply.wrongType();
+    if (t === "none") this.trackCreatorFences(cmd.key);
+    const st = yield* this.loadHash(
+      cmd.key,
+      cmd.pairs.map((p) => p[0]),
+      false,
+    );
+    let added = 0;
+    for (const [f, v] of cmd.pairs) {
+      if (!st.fields.has(f)) added++;
+      st.fields.set(f, v);
+      st.dirtyFields.add(f);
+    }
+    st.deleted = false;
+    st.dirty = true;
+    this.deletedKeys.delete(cmd.key);
+    return reply.int(added);
+  }
+
+  private *applyHget(cmd: CommandNamed<"HGET">): Co<RedisReply> {
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") return reply.nil();
+    if (t !== "hash") return reply.wrongType();
+    const v = (yield* this.loadHash(cmd.key, [cmd.field], true)).fields.get(cmd.field);
+    return v === undefined ? reply.nil() : reply.bulk(v);
+  }
+
+  private *applyHgetall(cmd: CommandNamed<"HGETALL">): Co<RedisReply> {
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") return reply.array([]);
+    if (t !== "hash") return reply.wrongType();
+    const st = yield* this.loadHash(cmd.key, undefined, true);
+    const names = [...st.fields.keys()].sort();
+    const out: RedisReply[] = [];
+    for (const f of names) out.push(reply.bulk(f), reply.bulk(st.fields.get(f)!));
+    return reply.array(out);
+  }
+
+  private *applyHlen(cmd: CommandNamed<"HLEN">): Co<RedisReply> {
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") return reply.int(0);
+    if (t !== "hash") return reply.wrongType();
+    const st = yield* this.loadHash(cmd.key, undefined, true);
+    // A hash deleted earlier in this EXEC starts again from zero.
+    const base = this.hashDeletes.has(cmd.key)
+      ? 0
+      : (yield* resolveHashMeta(this.ctx, cmd.key, this.startTS)).len;
+    return reply.int(base + hashNetChange(st));
+  }
+
+  private *applyHdel(cmd: CommandNamed<"HDEL">): Co<RedisReply> {
+    const t = yield* this.stagedKeyType(cmd.key);
+    if (t === "none") return reply.int(0);
+    if (t !== "hash") return reply.wrongType();
+    const st = yield* this.loadHash(cmd.key, cmd.fields, true);
+    let removed = 0;
+    for (const f of cmd.fields) {
+      if (!st.fields.has(f)) continue;
+      st.fields.delete(f);
+      st.dirtyFields.add(f);
+      st.dirty = true;
+      removed++;
+    }
+    return reply.int(removed);
   }
 
   // ---- commit ----

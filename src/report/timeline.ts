@@ -78,11 +78,51 @@ function layoutNotes(items: Array<{ x: number; text: string; cls: string }>): No
   return out;
 }
 
+type Lane = number | "nemesis";
+
+/** Where everything goes: the time axis, the lanes and the note strip, computed before any drawing. */
+interface TimelineLayout {
+  useTime: boolean;
+  at: (op: Op) => number;
+  t0: number;
+  t1: number;
+  bands: Band[];
+  marks: Mark[];
+  lanes: Lane[];
+  laneY: Map<Lane, number>;
+  plotW: number;
+  width: number;
+  height: number;
+  lanesBottom: number;
+  x: (t: number) => number;
+  notes: Note[];
+}
+
 export function renderTimeline(input: TimelineInput): string {
   const all = input.txns;
   if (all.length === 0) return `<p class="muted">The history is empty.</p>`;
   const { shown, caption } = windowOf(all, input.focus);
+  const layout = layoutTimeline(input, all, shown);
+  const { width, height, useTime } = layout;
 
+  // Drawn in paint order: lanes and axis, then fault bands behind the bars, then the ops, then the
+  // point events on top and their notes under the lanes.
+  const parts: string[] = [];
+  parts.push(
+    `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="history timeline">`,
+  );
+  drawLanesAndAxis(layout, parts);
+  drawBands(layout, parts);
+  drawOps(layout, shown, input.highlight, parts);
+  drawMarksAndNotes(layout, parts);
+  parts.push(`</svg>`);
+  const legend = `<div class="legend"><span class="sw ok"></span>ok <span class="sw fail"></span>fail <span class="sw info"></span>info (outcome unknown) <span class="sw pending"></span>pending <span class="sw band"></span>fault <span class="sw mark"></span>leader change / event <span class="sw hl"></span>in the anomaly</div>`;
+  const note =
+    !useTime && input.events?.length ? ` Events are not drawn: the history has no :time values.` : "";
+  return `${legend}<div class="scroll">${parts.join("")}</div>${caption || note ? `<p class="muted">${escapeXml(caption + note)}</p>` : ""}`;
+}
+
+function layoutTimeline(input: TimelineInput, all: Txn[], shown: Txn[]): TimelineLayout {
   // Real time is index order (README); `time` is informational, so use it only when every op
   // has one, and fall back to index positions otherwise.
   const ops = shown.flatMap((t) =>
@@ -117,9 +157,7 @@ export function renderTimeline(input: TimelineInput): string {
   const clients = [
     ...new Set(shown.filter((t) => t.process !== "nemesis").map((t) => t.process as number)),
   ].sort((a, b) => a - b);
-  const lanes: (number | "nemesis")[] = shown.some((t) => t.process === "nemesis")
-    ? ["nemesis", ...clients]
-    : clients;
+  const lanes: Lane[] = shown.some((t) => t.process === "nemesis") ? ["nemesis", ...clients] : clients;
   const plotW = Math.max(860, Math.min(9000, shown.length * 16));
   const width = LABEL_W + plotW + 16;
   const lanesBottom = AXIS_H + lanes.length * LANE_H;
@@ -133,11 +171,11 @@ export function renderTimeline(input: TimelineInput): string {
   const noteRows = notes.reduce((n, l) => Math.max(n, l.row + 1), 0);
   const height = lanesBottom + (noteRows > 0 ? noteRows * NOTE_H + 6 : 0) + 8;
   const laneY = new Map(lanes.map((l, i) => [l, AXIS_H + i * LANE_H]));
+  return { useTime, at, t0, t1, bands, marks, lanes, laneY, plotW, width, height, lanesBottom, x, notes };
+}
 
-  const parts: string[] = [];
-  parts.push(
-    `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="history timeline">`,
-  );
+function drawLanesAndAxis(layout: TimelineLayout, parts: string[]): void {
+  const { lanes, laneY, plotW, t0, t1, x, useTime, lanesBottom } = layout;
   // Lanes.
   for (const l of lanes) {
     const y = laneY.get(l)!;
@@ -158,7 +196,11 @@ export function renderTimeline(input: TimelineInput): string {
   parts.push(
     `<text class="axis-unit" x="4" y="${AXIS_H - 10}">${useTime ? "sim time" : "history index"}</text></g>`,
   );
-  // Fault bands, behind the bars.
+}
+
+/** Fault bands, drawn before the bars so that they sit behind them. */
+function drawBands(layout: TimelineLayout, parts: string[]): void {
+  const { bands, t0, t1, x, lanes } = layout;
   for (const b of bands) {
     const bx = x(Math.max(b.start, t0));
     const bw = Math.max(2, x(Math.min(b.end, t1)) - bx);
@@ -166,14 +208,22 @@ export function renderTimeline(input: TimelineInput): string {
       `<g class="band"><rect x="${f1(bx)}" y="${AXIS_H}" width="${f1(bw)}" height="${lanes.length * LANE_H}"/><title>${escapeXml(b.label)}</title></g>`,
     );
   }
-  // Ops.
+}
+
+function drawOps(
+  layout: TimelineLayout,
+  shown: Txn[],
+  highlight: Map<number, string>,
+  parts: string[],
+): void {
+  const { laneY, x, at, plotW } = layout;
   for (const t of shown) {
     const y = laneY.get(t.process)!;
     const xs = x(at(t.invoke));
     const xe = t.complete ? x(at(t.complete)) : LABEL_W + plotW;
     const w = Math.max(t.complete === t.invoke ? 3 : 4, xe - xs);
     const n = opNumber(t);
-    const label = input.highlight.get(n);
+    const label = highlight.get(n);
     const cls = `op ${t.status}${label ? " hl" : ""}`;
     // The op's own text where the bar is wide enough: its label in the anomaly first, then what it
     // did ("append k 19", "r k [1 2]"), cut to the characters that fit.
@@ -190,7 +240,11 @@ export function renderTimeline(input: TimelineInput): string {
       `<g class="${cls}" data-op="${n}"><rect x="${f1(xs)}" y="${y + BAR_PAD}" width="${f1(w)}" height="${LANE_H - 2 * BAR_PAD}" rx="2"/>${text}</g>`,
     );
   }
-  // Leader changes and other point events, on top.
+}
+
+/** Leader changes and other point events, drawn last so that they sit on top, then their notes. */
+function drawMarksAndNotes(layout: TimelineLayout, parts: string[]): void {
+  const { marks, notes, x, lanesBottom } = layout;
   for (const m of marks) {
     const mx = f1(x(m.at));
     parts.push(
@@ -203,11 +257,6 @@ export function renderTimeline(input: TimelineInput): string {
       `<g class="note ${escapeAttr(n.cls)}"><line x1="${f1(n.x)}" x2="${f1(n.x)}" y1="${lanesBottom}" y2="${f1(ny + NOTE_H - 3)}"/><text x="${f1(n.x + 3)}" y="${f1(ny + NOTE_H - 4)}">${escapeXml(n.shown)}</text><title>${escapeXml(n.text)}</title></g>`,
     );
   }
-  parts.push(`</svg>`);
-  const legend = `<div class="legend"><span class="sw ok"></span>ok <span class="sw fail"></span>fail <span class="sw info"></span>info (outcome unknown) <span class="sw pending"></span>pending <span class="sw band"></span>fault <span class="sw mark"></span>leader change / event <span class="sw hl"></span>in the anomaly</div>`;
-  const note =
-    !useTime && input.events?.length ? ` Events are not drawn: the history has no :time values.` : "";
-  return `${legend}<div class="scroll">${parts.join("")}</div>${caption || note ? `<p class="muted">${escapeXml(caption + note)}</p>` : ""}`;
 }
 
 function windowOf(all: Txn[], focus: number[]): { shown: Txn[]; caption: string } {
