@@ -86,6 +86,12 @@ export interface FuzzJson {
   seedsPerSecond: number;
   opsPerSecond: number;
   wallMs: number;
+  /**
+   * Worker start-up: from the campaign's start until the first seed began on a worker (the pool's
+   * threads loading the sources and the scenario), so that it can be told apart from the seeds'
+   * own time. Absent when no seed finished.
+   */
+  startupMs?: number;
   out: string;
   stopped?: boolean;
   shrinking?: ShrinkingSummary;
@@ -370,6 +376,7 @@ export async function fuzzCommand(
   const perPair = new Map<string, { seeds: number; ms: number }>();
   const probes: Record<string, number> = {};
   let done = 0;
+  let startupMs: number | undefined;
   let ops = 0;
   let unknown = 0;
   let shrinking = 0;
@@ -398,6 +405,7 @@ export async function fuzzCommand(
   };
 
   const onRun = async (job: Job, r: Extract<TaskResult, { kind: "run" }>) => {
+    if (done === 0) startupMs = Math.max(0, Math.round(performance.now() - t0 - r.result.wallMs));
     done++;
     ops += r.result.stats.ops;
     for (const [k, v] of Object.entries(r.result.probes)) probes[k] = (probes[k] ?? 0) + v;
@@ -605,6 +613,7 @@ export async function fuzzCommand(
       seedsPerSecond: summary.seedsPerSecond,
       opsPerSecond: summary.opsPerSecond,
       wallMs,
+      ...(startupMs !== undefined ? { startupMs } : {}),
       out: st.out,
       ...(summary.stopped ? { stopped: true } : {}),
       ...(summary.shrinking ? { shrinking: summary.shrinking } : {}),
