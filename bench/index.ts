@@ -242,6 +242,7 @@ async function simSpeed(full: boolean, emit: (r: BenchResult) => void): Promise<
     });
   }
   await eventsByKind(scenario, variant, knobs, common, emit);
+  await batchingKnobs(full, scenario, variant, common, emit);
   {
     let ops = 0;
     let seeds = 0;
@@ -270,6 +271,73 @@ async function simSpeed(full: boolean, emit: (r: BenchResult) => void): Promise<
       wallMs: Math.round(wallMs),
       cpuMs: Math.round(cpuMs),
       opsPerCpuS: Math.round((ops / cpuMs) * 1000),
+    });
+  }
+}
+
+/**
+ * What each batching knob gives when turned on (both are off by default, as elastickv): the same
+ * seeds with the default and with the knob, events per op and ops per CPU-second of each. These
+ * knobs change histories, so the rows compare rates, not runs.
+ */
+async function batchingKnobs(
+  full: boolean,
+  scenario: import("../src/cluster/types.ts").RunInput["scenario"],
+  variant: string,
+  common: Record<string, unknown>,
+  emit: (r: BenchResult) => void,
+): Promise<void> {
+  const { runScenario } = await import("../src/cluster/run.ts");
+  const { resolveKnobs } = await import("../src/cluster/knobs.ts");
+  const seeds = full ? 200 : 40;
+  const sets: Array<[string, Record<string, unknown>]> = [
+    ["default", {}],
+    ["readBatching", { readBatching: true }],
+    ["appendBatchWindowUs_2000", { appendBatchWindowUs: 2_000 }],
+    ["both", { readBatching: true, appendBatchWindowUs: 2_000 }],
+  ];
+  let base: { eventsPerOp: number; opsPerCpuS: number } | undefined;
+  for (const [label, over] of sets) {
+    const k = resolveKnobs(scenario, variant, over as never);
+    let ops = 0;
+    let events = 0;
+    let simMs = 0;
+    const load1Start = os.loadavg()[0];
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let s = 0; s < seeds; s++) {
+      const out = runScenario({ scenario, variant, knobs: k, seed: 1 + s });
+      ops += out.stats.ops;
+      events += out.stats.events;
+      simMs += out.stats.simTimeMs;
+    }
+    const wallMs = performance.now() - t0;
+    const cpuMs = cpuMsSince(c0);
+    const eventsPerOp = events / Math.max(1, ops);
+    const opsPerCpuS = (ops / cpuMs) * 1000;
+    if (label === "default") base = { eventsPerOp, opsPerCpuS };
+    emit({
+      name: `sim.batching.${label}`,
+      value: round(eventsPerOp, 1),
+      unit: "events/client op",
+      target: null,
+      ok: true,
+      ...common,
+      knobs: over,
+      seeds,
+      ops,
+      opsPerSimS: round((ops / Math.max(1, simMs)) * 1000, 1),
+      events,
+      opsPerCpuS: Math.round(opsPerCpuS),
+      opsPerWallS: Math.round((ops / wallMs) * 1000),
+      cpuMs: Math.round(cpuMs),
+      load1Start: round(load1Start, 1),
+      ...(base !== undefined && label !== "default"
+        ? {
+            eventsPerOpVsDefault: round(eventsPerOp / base.eventsPerOp, 3),
+            opsPerCpuSVsDefault: round(opsPerCpuS / base.opsPerCpuS, 3),
+          }
+        : {}),
     });
   }
 }
