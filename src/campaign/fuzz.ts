@@ -86,6 +86,12 @@ export interface FuzzJson {
   seedsPerSecond: number;
   opsPerSecond: number;
   wallMs: number;
+  /**
+   * Worker start-up: from the campaign's start until the first seed began on a worker (the pool's
+   * threads loading the sources and the scenario), so that it can be told apart from the seeds'
+   * own time. Absent when no seed finished.
+   */
+  startupMs?: number;
   out: string;
   stopped?: boolean;
   shrinking?: ShrinkingSummary;
@@ -349,6 +355,8 @@ class FuzzCampaign {
   private readonly perPair = new Map<string, { seeds: number; ms: number }>();
   private readonly probes: Record<string, number> = {};
   private done = 0;
+  /** Worker start-up: until the first seed began on a worker (see `FuzzJson.startupMs`). */
+  private startupMs: number | undefined;
   private ops = 0;
   private unknown = 0;
   private shrinking = 0;
@@ -530,6 +538,8 @@ class FuzzCampaign {
   /** Counts a finished run; a failure is written to its folder at once, then shrunk if allowed. */
   private async onRun(job: Job, r: Extract<TaskResult, { kind: "run" }>): Promise<void> {
     const { st } = this;
+    if (this.done === 0)
+      this.startupMs = Math.max(0, Math.round(performance.now() - this.t0 - r.result.wallMs));
     this.done++;
     this.ops += r.result.stats.ops;
     for (const [k, v] of Object.entries(r.result.probes)) this.probes[k] = (this.probes[k] ?? 0) + v;
@@ -705,6 +715,7 @@ class FuzzCampaign {
       seedsPerSecond: summary.seedsPerSecond,
       opsPerSecond: summary.opsPerSecond,
       wallMs,
+      ...(this.startupMs !== undefined ? { startupMs: this.startupMs } : {}),
       out: st.out,
       ...(summary.stopped ? { stopped: true } : {}),
       ...(summary.shrinking ? { shrinking: summary.shrinking } : {}),

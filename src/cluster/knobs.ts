@@ -48,6 +48,12 @@ export interface ClusterKnobs {
    * acknowledgement then releases every earlier request too, which the model always does).
    */
   readBatching: boolean;
+  /**
+   * Batched appends: above 0, a leader's proposals wait for the end of a batch window drawn in
+   * [0, this] µs, then go out in one MsgApp per follower and one fsync; followers acknowledge a
+   * ready's MsgApps with one response. 0 (the default, as elastickv): every proposal on its own.
+   */
+  appendBatchWindowUs: number;
   /** A client waits this long (on top of its think time) after a failed or unknown op, µs. */
   failBackoffUs: number;
   /** Setup: the cluster has this long to elect a leader every node knows before clients start, µs. */
@@ -74,6 +80,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   persistDelayUs: 100,
   clockSkewBeyondBound: false,
   readBatching: false,
+  appendBatchWindowUs: 0,
   failBackoffUs: 100_000,
   setupCapUs: 60_000_000,
   faultMinUs: 200_000,
@@ -97,6 +104,8 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
   readBatching:
     "a leader confirms every ReadIndex/VerifyLeader request queued while a round is in flight with the next single heartbeat round (an etcd-server-style read loop; false, as elastickv: one round per request)",
+  appendBatchWindowUs:
+    "batched appends: a leader's proposals wait for a batch window drawn in [0, this] µs, then share one MsgApp per follower and one fsync; followers ack each ready's MsgApps once (0: off, as elastickv's engine, one proposal per loop turn)",
   failBackoffUs: "a client's pause after a failed or unknown op, on top of its think time (µs)",
   setupCapUs: "before clients start, the cluster has this long to elect a leader every node knows (µs)",
   faultMinUs: "shortest duration of a lasting random fault (µs)",
@@ -133,6 +142,8 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   leaderProxy: "coarse",
   // Runs recorded before read batching gave every ReadIndex/VerifyLeader its own round.
   readBatching: false,
+  // Runs recorded before batched appends sent and persisted every proposal on its own.
+  appendBatchWindowUs: 0,
   // Constants of the run before they became knobs: a file that predates them ran with these.
   failBackoffUs: 100_000,
   setupCapUs: 60_000_000,

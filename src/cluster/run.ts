@@ -208,6 +208,7 @@ export class ClusterRun {
       checkQuorum: knobs.checkQuorum,
       batchReads: knobs.readBatching,
       persistDelayUs: knobs.persistDelayUs,
+      appendBatchWindowUs: knobs.appendBatchWindowUs,
       lossUnpersistedOnCrash: true,
       leaseReadWaitsForApply: knobs.pointReadFence === "before",
       readsFailDuringTransfer: knobs.leaderProxy === "elastickv",

@@ -395,6 +395,8 @@ export function swarmConfig(seed: number): RegisterRunConfig {
       persistDelayUs: s.pick([0, 200, 2_000]),
       lossUnpersistedOnCrash: s.chance(0.5),
       failPendingOnLeaderLoss: s.chance(0.7),
+      // Drawn last, so that every draw above stays what it was before batched appends existed.
+      appendBatchWindowUs: s.pick([0, 0, 1_000]),
     },
   };
 }

@@ -424,3 +424,53 @@ describe("RaftCluster release order of a read batch", () => {
     }
   });
 });
+
+describe("RaftCluster batched appends (appendBatchWindowUs)", () => {
+  /** Counts MsgApps carrying entries, and accepting MsgAppResps, sent while `fn` runs. */
+  function traffic(window: number) {
+    const t = setup({ appendBatchWindowUs: window, persistDelayUs: 100 });
+    const l = t.leader();
+    t.runFor(50_000);
+    let apps = 0;
+    let entries = 0;
+    let acks = 0;
+    t.c.network.observe({
+      sent: (_from, _to, m) => {
+        if (m.type === "app" && m.entries.length > 0) {
+          apps++;
+          entries += m.entries.length;
+        }
+        if (m.type === "appResp" && !m.reject) acks++;
+      },
+    });
+    const ps = [1, 2, 3, 4, 5].map((v) => t.propose(l, v));
+    t.runFor(200_000);
+    return { t, ps, apps, entries, acks };
+  }
+
+  it("off: one MsgApp per proposal and follower", () => {
+    const r = traffic(0);
+    expect(r.apps).toBe(10);
+    for (const a of r.t.applied) expect(a).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("on: proposals of one window share one MsgApp per follower and one ack each, and all apply in order", () => {
+    const r = traffic(1_000);
+    expect(r.apps).toBe(2);
+    expect(r.entries).toBe(10);
+    for (const p of r.ps) expect(p.o?.status).toBe("applied");
+    for (const a of r.t.applied) expect(a).toEqual([1, 2, 3, 4, 5]);
+    const off = traffic(0);
+    expect(r.acks).toBeLessThan(off.acks);
+  });
+
+  it("on: a crash of the leader within the window leaves its proposals unknown", () => {
+    const t = setup({ appendBatchWindowUs: 100_000, persistDelayUs: 100 });
+    const l = t.leader();
+    const p = t.propose(l, 9);
+    t.c.crash(l);
+    t.runFor(3_000_000);
+    expect(p.o?.status).toBe("unknown");
+    for (const i of others(l)) expect(t.applied[i]).not.toContain(9);
+  });
+});

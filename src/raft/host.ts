@@ -105,6 +105,14 @@ export interface RaftClusterOptions<T, R = unknown> {
   batchReads?: boolean;
   /** fsync latency of a ready's entries and hard state (default 0: synchronous). */
   persistDelayUs?: number;
+  /**
+   * Batched appends (default 0: off, every proposal is broadcast and persisted on its own, as
+   * elastickv's engine steps one proposal per loop turn). Above 0, a leader's proposal waits for
+   * the end of a batch window, drawn per batch in [0, this] µs from the node's stream
+   * `raft/batch<i>`: every proposal of the window goes out in one MsgApp per follower and one
+   * fsync, and followers acknowledge each ready's MsgApps with one response.
+   */
+  appendBatchWindowUs?: number;
   /** A crash loses entries and hard state not yet durable (default false). */
   lossUnpersistedOnCrash?: boolean;
   /** elastickv's failPending: on leader loss every pending proposal becomes `unknown` (default true). */
@@ -205,6 +213,10 @@ class Hosted<T, R> {
   persisting: Ready<T> | undefined;
   persistTimer: TimerId = -1;
   tickTimer: TimerId = -1;
+  /** The end of the open append batch, or -1 when none is open. */
+  batchTimer: TimerId = -1;
+  /** Draws the batch windows (only when appends are batched). */
+  batchRand: Stream | undefined;
   lastTickWall = 0;
   /** Highest index handed to onApply (the state machine's applied index). */
   applied = 0;
@@ -261,6 +273,8 @@ export class RaftCluster<T, R = unknown> {
   private readonly hosts: Hosted<T, R>[];
   private readonly raftCfg: Omit<RaftConfig, "rand">;
   private readonly persistDelayUs: number;
+  private readonly appendBatchWindowUs: number;
+  private readonly batchEndFn: (h: Hosted<T, R>) => void;
   private readonly lossUnpersisted: boolean;
   private readonly failPending: boolean;
   private readonly leaseWaits: boolean;
@@ -311,6 +325,7 @@ export class RaftCluster<T, R = unknown> {
       maxEntriesPerMsg: opts.maxEntriesPerMsg,
       maxInflightMsgs: opts.maxInflightMsgs,
       batchReads: opts.batchReads ?? false,
+      coalesceAppendAcks: (opts.appendBatchWindowUs ?? 0) > 0,
       bugs: opts.bugs,
     };
     const margin = opts.bugs?.leaseWithoutDriftBound ? 0 : t.leaseMarginUs;
@@ -321,6 +336,8 @@ export class RaftCluster<T, R = unknown> {
     this.driftBoundUs =
       this.leaseDurationUs > 0 ? Math.max(0, Math.floor((t.leaseMarginUs - t.tickUs) / 4)) : 0;
     this.persistDelayUs = opts.persistDelayUs ?? 0;
+    this.appendBatchWindowUs = opts.appendBatchWindowUs ?? 0;
+    this.batchEndFn = (h) => this.onBatchEnd(h);
     this.lossUnpersisted = opts.lossUnpersistedOnCrash ?? false;
     this.failPending = opts.failPendingOnLeaderLoss ?? true;
     this.leaseWaits = opts.leaseReadWaitsForApply ?? true;
@@ -347,6 +364,8 @@ export class RaftCluster<T, R = unknown> {
       const rand = opts.rng.stream(`raft/node${i}`);
       const durable: Durable<T> = { hardState: { term: 0, vote: NONE, commit: 0 }, log: [] };
       const h = new Hosted<T, R>(i, this.newRaft(i, rand, durable), durable, rand);
+      // A stream of its own, so that turning batching on leaves every other draw where it was.
+      if (this.appendBatchWindowUs > 0) h.batchRand = opts.rng.stream(`raft/batch${i}`);
       this.hosts.push(h);
       this.network.register(i, (_from, m) => this.deliver(h, m));
     }
@@ -452,7 +471,8 @@ export class RaftCluster<T, R = unknown> {
       this.later(() => this.resolve(cb, { status: "failed", message }));
       return;
     }
-    const res = r.propose(data);
+    const batched = h.batchRand !== undefined;
+    const res = r.propose(data, batched);
     if (res === undefined) {
       this.later(() =>
         this.resolve(cb, { status: "failed", message: "proposal dropped: leadership transfer" }),
@@ -460,6 +480,22 @@ export class RaftCluster<T, R = unknown> {
       return;
     }
     h.pending.set(res.index, { term: res.term, cb, wallUs: this.clocks.wallUs(node) });
+    if (!batched) {
+      this.flush(h);
+      return;
+    }
+    // The entry waits, unsent and unpersisted, for the end of the open batch (opened now if none).
+    if (h.batchTimer < 0) {
+      const w = h.batchRand!.int(this.appendBatchWindowUs + 1);
+      h.batchTimer = this.sim.scheduleWith(w, this.batchEndFn, h, "raft.batch");
+    }
+  }
+
+  /** The append batch closes: its entries go out together (persisted with the next ready). */
+  private onBatchEnd(h: Hosted<T, R>): void {
+    h.batchTimer = -1;
+    if (!h.up) return;
+    h.raft.flushAppends();
     this.flush(h);
   }
 
@@ -560,6 +596,8 @@ export class RaftCluster<T, R = unknown> {
     if (h.persistTimer >= 0) this.sim.cancel(h.persistTimer);
     h.persistTimer = -1;
     h.persisting = undefined;
+    if (h.batchTimer >= 0) this.sim.cancel(h.batchTimer);
+    h.batchTimer = -1;
     if (!this.lossUnpersisted) {
       const r = h.raft;
       h.durable.hardState = { term: r.term, vote: r.vote, commit: r.commit };

@@ -143,6 +143,12 @@ export interface RaftConfig {
    * heartbeat round instead of starting one each (the real engine's read loop; default false).
    */
   batchReads?: boolean;
+  /**
+   * A follower answers every MsgApp it took in one ready with a single acknowledgement, of the
+   * highest index (an acknowledgement of index i vouches for every index below it). Default
+   * false: one acknowledgement per MsgApp, as etcd/raft sends them.
+   */
+  coalesceAppendAcks?: boolean;
   maxInflightMsgs?: number;
   bugs?: RaftBugs;
 }
@@ -206,6 +212,9 @@ export class RaftNode<T> {
   private readonly maxEntries: number;
   private readonly maxInflight: number;
   private readonly bugCommitByCount: boolean;
+  private readonly coalesceAcks: boolean;
+  /** Proposals appended with their broadcast deferred (`propose(data, true)`), not yet sent. */
+  private appendsDeferred = false;
   private readonly bugVoteNoLogCheck: boolean;
 
   /** Leader's view of each node's log (its own included), indexed by node id. */
@@ -249,6 +258,7 @@ export class RaftNode<T> {
     this.checkQuorum = cfg.checkQuorum ?? true;
     this.forwardProposals = cfg.forwardProposals ?? false;
     this.maxEntries = cfg.maxEntriesPerMsg ?? 64;
+    this.coalesceAcks = cfg.coalesceAppendAcks ?? false;
     this.maxInflight = cfg.maxInflightMsgs ?? 256;
     this.bugCommitByCount = cfg.bugs?.commitPreviousTermByCount ?? false;
     this.bugVoteNoLogCheck = cfg.bugs?.voteWithoutLogCheck ?? false;
@@ -328,11 +338,14 @@ export class RaftNode<T> {
    * Appends a proposal. Returns its (index, term) on the leader; undefined when dropped (not
    * leader, or a transfer is under way) or forwarded to the leader (forwardProposals).
    */
-  propose(data: T): { index: number; term: number } | undefined {
+  propose(data: T, deferBroadcast = false): { index: number; term: number } | undefined {
     if (this.role === "leader") {
       if (this.leadTransferee !== NONE) return undefined;
       const index = this.appendEntry(data);
-      this.bcastAppend();
+      // Deferred: the entry goes out with the others of its batch at `flushAppends()` (or earlier,
+      // with any MsgApp the leader sends meanwhile), as one MsgProp carrying many entries would.
+      if (deferBroadcast) this.appendsDeferred = true;
+      else this.bcastAppend();
       return { index, term: this.term };
     }
     if (this.role === "follower" && this.forwardProposals && this.lead !== NONE) {
@@ -341,6 +354,13 @@ export class RaftNode<T> {
       this.msgs.push(m);
     }
     return undefined;
+  }
+
+  /** Broadcasts the entries of deferred proposals: one MsgApp per follower for the whole batch. */
+  flushAppends(): void {
+    if (!this.appendsDeferred) return;
+    this.appendsDeferred = false;
+    if (this.role === "leader") this.bcastAppend();
   }
 
   /**
@@ -481,6 +501,7 @@ export class RaftNode<T> {
       this.commit > this.applied ? this.log.slice(this.applied + 1, this.commit + 1) : EMPTY;
     this.applied = this.commit;
 
+    if (this.coalesceAcks && this.msgs.length > 1) this.coalesceAppendAcks();
     const rd: Ready<T> = {
       softState,
       hardState,
@@ -499,6 +520,35 @@ export class RaftNode<T> {
     this.quorumAckOut = 0;
     this.roundOut = 0;
     return rd;
+  }
+
+  /**
+   * Keeps, of the accepting MsgAppResps of this ready to the same node in the same term, only one,
+   * in the place of the last and with the highest index among them: within a term the leader's log
+   * only grows, so an ack of index i vouches for every index below it. Rejections and every other
+   * message stay, in order.
+   */
+  private coalesceAppendAcks(): void {
+    const msgs = this.msgs;
+    let last = -1;
+    for (let i = msgs.length - 1; i >= 0; i--) {
+      if (msgs[i].type === "appResp" && !msgs[i].reject) {
+        last = i;
+        break;
+      }
+    }
+    if (last < 1) return;
+    const keep = msgs[last];
+    let dropped = 0;
+    const kept: Message<T>[] = [];
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i];
+      if (i !== last && m.type === "appResp" && !m.reject && m.to === keep.to && m.term === keep.term) {
+        if (m.index > keep.index) keep.index = m.index;
+        dropped++;
+      } else kept.push(m);
+    }
+    if (dropped !== 0) this.msgs = kept;
   }
 
   /** The host has persisted, sent and applied what the last ready() asked for. */
@@ -561,6 +611,7 @@ export class RaftNode<T> {
     this.resetRandomizedElectionTimeout();
     this.leadTransferee = NONE;
     this.timeoutNowSent = false;
+    this.appendsDeferred = false;
     this.votes.reset();
     const last = this.lastIndex;
     for (const pr of this.progress) pr.reset(last);
