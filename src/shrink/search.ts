@@ -42,8 +42,10 @@ export interface TestOutcome extends TapeOutcome {
 /** A batch of candidates, in the order a serial search would try them. */
 export interface Batch {
   candidates: Candidate[];
-  /** A passing candidate is accepted only when its size is within this. */
+  /** A passing candidate is accepted only when its size weighs no more than this (see `weight`). */
   limit?: RunSize;
+  /** ...and when neither its ops nor its faults exceed these (the failing run's: never larger). */
+  ceiling?: RunSize;
 }
 
 /**
@@ -52,11 +54,27 @@ export interface Batch {
  */
 export type Answer = TestOutcome[];
 
-/** Whether a driver stops at this outcome (it fails as required and is no larger). */
-export function accepts(o: TestOutcome, limit: RunSize | undefined): boolean {
+/**
+ * How much a run takes to read: its client ops, and each fault as much as four ops (a fault's
+ * effect has to be traced through the cluster; the bench's bounds, 12 ops and 3 faults, are in
+ * that ratio). One weight lets the search trade: a fault removed is worth a few more ops, which
+ * the op passes then take away again.
+ */
+export const FAULT_WEIGHT = 4;
+
+export function weight(size: RunSize): number {
+  return size.ops + FAULT_WEIGHT * size.faults;
+}
+
+/**
+ * Whether a driver stops at this outcome: it fails as required, weighs no more than the run held
+ * (`limit`), and is in neither measure larger than the failing run it came from (`ceiling`).
+ */
+export function accepts(o: TestOutcome, limit: RunSize | undefined, ceiling?: RunSize): boolean {
   if (!o.ok) return false;
-  if (limit === undefined || o.size === undefined) return true;
-  return o.size.ops <= limit.ops && o.size.faults <= limit.faults;
+  if (o.size === undefined) return true;
+  if (ceiling !== undefined && (o.size.ops > ceiling.ops || o.size.faults > ceiling.faults)) return false;
+  return limit === undefined || (o.size.ops <= limit.ops && o.size.faults <= limit.faults);
 }
 
 export interface ShrinkOptions {
@@ -97,6 +115,9 @@ export interface ShrinkResult {
   /** The size of the best candidate's run, when the test reports sizes. */
   size?: RunSize;
 }
+
+/** How many chunks `ddmin` offers at a time: enough to keep a pool of a few workers busy. */
+const DDMIN_BATCH = 4;
 
 /** A step of the search: it yields batches and is answered with their outcomes. */
 export type Search<T> = Generator<Batch, T, Answer>;
@@ -163,11 +184,16 @@ export class SearchState {
     }
     const offered = batch.slice(0, room);
     const limit = this.bestSize;
-    const answer: Answer = yield { candidates: offered, ...(limit !== undefined ? { limit } : {}) };
+    const ceiling = this.opts.initialSize;
+    const answer: Answer = yield {
+      candidates: offered,
+      ...(limit !== undefined ? { limit } : {}),
+      ...(ceiling !== undefined ? { ceiling } : {}),
+    };
     if (answer.length > offered.length) throw new Error("shrink driver answered more outcomes than asked");
     this.attempts += answer.length;
     for (let j = 0; j < answer.length; j++) this.seen.add(keyOf(offered[j]!));
-    const hit = answer.findIndex((o) => accepts(o, limit));
+    const hit = answer.findIndex((o) => accepts(o, limit, ceiling));
     if (hit < 0) {
       if (answer.length < offered.length || offered.length < batch.length) this.exhausted = true;
       return -1;
@@ -231,25 +257,35 @@ export class SearchState {
 
   /**
    * Delta debugging over a list of removable elements (recomputed from the best candidate after
-   * every success): chunks of half the list, then quarters, down to single elements, each sweep
-   * from the end backwards and offered as one batch.
+   * every success), from the end backwards, with a chunk size that adapts: it doubles after a
+   * chunk removed at once and halves where a chunk could not go whole, down to single elements,
+   * which are then passed over. In a run where each removal also moves what comes
+   * after it (one network stream, one clock), a long stretch that can go (the ops after the
+   * anomaly, say) goes in a few attempts, and a stretch where nothing can costs one attempt per
+   * element, where halving from half the list would first spend a sweep at every size.
    */
   *ddmin<T>(elements: () => readonly T[], without: (chunk: T[]) => Candidate): Search<boolean> {
     let any = false;
     let k = 1;
-    while (k * 2 <= elements().length) k *= 2;
-    for (; k >= 1 && !this.exhausted; k = Math.floor(k / 2)) {
-      let end = elements().length;
-      while (end > 0 && !this.exhausted) {
-        const els = elements();
-        end = Math.min(end, els.length);
-        const ends: number[] = [];
-        for (let e = end; e > 0; e -= k) ends.push(e);
-        const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
-        if (hit < 0) break;
+    let end = elements().length;
+    while (end > 0 && !this.exhausted) {
+      const els = elements();
+      end = Math.min(end, els.length);
+      const ends: number[] = [];
+      for (let e = end; e > 0 && ends.length < DDMIN_BATCH; e -= k) ends.push(e);
+      const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
+      if (hit === 0) {
         any = true;
-        end = ends[hit]! - k;
-      }
+        end -= k;
+        k *= 2;
+      } else if (hit > 0) {
+        // The chunks before the one removed could not go whole: they come next, in halves (they
+        // now end k elements earlier).
+        any = true;
+        end -= k;
+        k = Math.max(1, Math.floor(k / 2));
+      } else if (k > 1) k = Math.floor(k / 2);
+      else end = ends[ends.length - 1]! - 1;
     }
     return any;
   }
