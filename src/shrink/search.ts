@@ -42,10 +42,8 @@ export interface TestOutcome extends TapeOutcome {
 /** A batch of candidates, in the order a serial search would try them. */
 export interface Batch {
   candidates: Candidate[];
-  /** A passing candidate is accepted only when its size weighs no more than this (see `weight`). */
+  /** A passing candidate is accepted only when its size is within this. */
   limit?: RunSize;
-  /** ...and when neither its ops nor its faults exceed these (the failing run's: never larger). */
-  ceiling?: RunSize;
 }
 
 /**
@@ -54,27 +52,11 @@ export interface Batch {
  */
 export type Answer = TestOutcome[];
 
-/**
- * How much a run takes to read: its client ops, and each fault as much as four ops (a fault's
- * effect has to be traced through the cluster; the bench's bounds, 12 ops and 3 faults, are in
- * that ratio). One weight lets the search trade: a fault removed is worth a few more ops, which
- * the op passes then take away again.
- */
-export const FAULT_WEIGHT = 4;
-
-export function weight(size: RunSize): number {
-  return size.ops + FAULT_WEIGHT * size.faults;
-}
-
-/**
- * Whether a driver stops at this outcome: it fails as required, weighs no more than the run held
- * (`limit`), and is in neither measure larger than the failing run it came from (`ceiling`).
- */
-export function accepts(o: TestOutcome, limit: RunSize | undefined, ceiling?: RunSize): boolean {
+/** Whether a driver stops at this outcome (it fails as required and is no larger). */
+export function accepts(o: TestOutcome, limit: RunSize | undefined): boolean {
   if (!o.ok) return false;
-  if (o.size === undefined) return true;
-  if (ceiling !== undefined && (o.size.ops > ceiling.ops || o.size.faults > ceiling.faults)) return false;
-  return limit === undefined || (o.size.ops <= limit.ops && o.size.faults <= limit.faults);
+  if (limit === undefined || o.size === undefined) return true;
+  return o.size.ops <= limit.ops && o.size.faults <= limit.faults;
 }
 
 export interface ShrinkOptions {
@@ -184,16 +166,11 @@ export class SearchState {
     }
     const offered = batch.slice(0, room);
     const limit = this.bestSize;
-    const ceiling = this.opts.initialSize;
-    const answer: Answer = yield {
-      candidates: offered,
-      ...(limit !== undefined ? { limit } : {}),
-      ...(ceiling !== undefined ? { ceiling } : {}),
-    };
+    const answer: Answer = yield { candidates: offered, ...(limit !== undefined ? { limit } : {}) };
     if (answer.length > offered.length) throw new Error("shrink driver answered more outcomes than asked");
     this.attempts += answer.length;
     for (let j = 0; j < answer.length; j++) this.seen.add(keyOf(offered[j]!));
-    const hit = answer.findIndex((o) => accepts(o, limit, ceiling));
+    const hit = answer.findIndex((o) => accepts(o, limit));
     if (hit < 0) {
       if (answer.length < offered.length || offered.length < batch.length) this.exhausted = true;
       return -1;
