@@ -38,16 +38,20 @@ describe("ddmin", () => {
     expect(r.kept).toEqual([3, 40]);
   });
 
-  it("takes long removable stretches away in a few attempts, doubling the chunk after each success", () => {
-    // 62 of 64 elements can go: one at a time would take 62 attempts, halving from 32 more still.
-    const r = ddminOver(64, (gone) => !gone.has(3) && !gone.has(40));
-    expect(r.attempts).toBeLessThan(40);
+  it("removes a removable half whole, right after trying the whole list", () => {
+    const tried: number[] = [];
+    const r = ddminOver(64, (gone) => {
+      tried.push(gone.size);
+      return [...gone].every((i) => i >= 32);
+    });
+    expect(r.kept).toEqual([...Array(32).keys()]);
+    expect(tried.slice(0, 2)).toEqual([64, 32]);
   });
 
-  it("tests each element on its own where none can go", () => {
+  it("tries every chunk of every size once where nothing can go", () => {
     const r = ddminOver(16, (gone) => gone.size === 0);
     expect(r.kept).toHaveLength(16);
-    // One attempt per element, and a batch at each chunk size on the way down from 1: no more.
-    expect(r.attempts).toBe(16);
+    // The whole list, halves, quarters, eighths, single elements: 1 + 2 + 4 + 8 + 16 attempts.
+    expect(r.attempts).toBe(31);
   });
 });

@@ -98,9 +98,6 @@ export interface ShrinkResult {
   size?: RunSize;
 }
 
-/** How many chunks `ddmin` offers at a time: enough to keep a pool of a few workers busy. */
-const DDMIN_BATCH = 4;
-
 /** A step of the search: it yields batches and is answered with their outcomes. */
 export type Search<T> = Generator<Batch, T, Answer>;
 
@@ -234,35 +231,25 @@ export class SearchState {
 
   /**
    * Delta debugging over a list of removable elements (recomputed from the best candidate after
-   * every success), from the end backwards, with a chunk size that adapts: it doubles after a
-   * chunk removed at once and halves where a chunk could not go whole, down to single elements,
-   * which are then passed over. In a run where each removal also moves what comes
-   * after it (one network stream, one clock), a long stretch that can go (the ops after the
-   * anomaly, say) goes in a few attempts, and a stretch where nothing can costs one attempt per
-   * element, where halving from half the list would first spend a sweep at every size.
+   * every success): chunks of half the list, then quarters, down to single elements, each sweep
+   * from the end backwards and offered as one batch.
    */
   *ddmin<T>(elements: () => readonly T[], without: (chunk: T[]) => Candidate): Search<boolean> {
     let any = false;
     let k = 1;
-    let end = elements().length;
-    while (end > 0 && !this.exhausted) {
-      const els = elements();
-      end = Math.min(end, els.length);
-      const ends: number[] = [];
-      for (let e = end; e > 0 && ends.length < DDMIN_BATCH; e -= k) ends.push(e);
-      const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
-      if (hit === 0) {
+    while (k * 2 <= elements().length) k *= 2;
+    for (; k >= 1 && !this.exhausted; k = Math.floor(k / 2)) {
+      let end = elements().length;
+      while (end > 0 && !this.exhausted) {
+        const els = elements();
+        end = Math.min(end, els.length);
+        const ends: number[] = [];
+        for (let e = end; e > 0; e -= k) ends.push(e);
+        const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
+        if (hit < 0) break;
         any = true;
-        end -= k;
-        k *= 2;
-      } else if (hit > 0) {
-        // The chunks before the one removed could not go whole: they come next, in halves (they
-        // now end k elements earlier).
-        any = true;
-        end -= k;
-        k = Math.max(1, Math.floor(k / 2));
-      } else if (k > 1) k = Math.floor(k / 2);
-      else end = ends[ends.length - 1]! - 1;
+        end = ends[hit]! - k;
+      }
     }
     return any;
   }
