@@ -1,0 +1,300 @@
+/**
+ * The state of one shrink search and the moves every pass is made of: offer a batch of candidates
+ * and adopt the first that passes (`firstOf`), and delta debugging over a list of removable
+ * elements (`ddmin`). The passes themselves live in scenario-passes.ts; the order they run in, in
+ * index.ts.
+ */
+import type { Scenario } from "../workload/scenario.ts";
+import { cloneEdits, type ScenarioEdits } from "./scenario.ts";
+import { shortlexLess, type TestOutcome as TapeOutcome, tapeKey, trimTape } from "./tape.ts";
+
+/** The default attempt budget of a shrink (runs of the system under test). */
+export const DEFAULT_SHRINK_ATTEMPTS = 400;
+
+/**
+ * One point in the search: edits of the original scenario, and what drives the run — a choice
+ * tape, or (before the tape phase) the original seed.
+ */
+export interface Candidate {
+  edits: ScenarioEdits;
+  tape?: number[];
+  seed?: number;
+}
+
+/** How big a run is, as a reader of the repro sees it. */
+export interface RunSize {
+  /** Client ops (invocations), final reads included. */
+  ops: number;
+  /** Faults injected. */
+  faults: number;
+}
+
+/** What one test of a candidate says. */
+export interface TestOutcome extends TapeOutcome {
+  /** The run's size: a candidate larger than the one held is not adopted, even if it fails. */
+  size?: RunSize;
+  /** The ids of the faults the run injected (see RunOutcome.faultIds): what can be removed next. */
+  faultIds?: readonly string[];
+  /** The keys the run's target anomalies name: ops on other keys are the next thing to try away. */
+  anomalyKeys?: ReadonlyArray<number | string>;
+}
+
+/** A batch of candidates, in the order a serial search would try them. */
+export interface Batch {
+  candidates: Candidate[];
+  /** A passing candidate is accepted only when its size is within this. */
+  limit?: RunSize;
+}
+
+/**
+ * The outcomes of a prefix of a batch: up to and including the first accepted one, or all of them.
+ * A shorter answer with none accepted means the driver's outer cap ended the search.
+ */
+export type Answer = TestOutcome[];
+
+/** Whether a driver stops at this outcome (it fails as required and is no larger). */
+export function accepts(o: TestOutcome, limit: RunSize | undefined): boolean {
+  if (!o.ok) return false;
+  if (limit === undefined || o.size === undefined) return true;
+  return o.size.ops <= limit.ops && o.size.faults <= limit.faults;
+}
+
+export interface ShrinkOptions {
+  /** At most this many test runs (default DEFAULT_SHRINK_ATTEMPTS). */
+  maxAttempts?: number;
+  /** Called before every attempt; returning false ends the search (an outer wall-clock cap). */
+  budget?: () => boolean;
+  /**
+   * An upper bound for a generator's op count when the scenario sets none (e.g. the failing
+   * run's total client ops): the first cap tried, from which it is lowered.
+   */
+  opsHint?: number;
+  /** For a seed-driven initial candidate: the tape its run consumed (saves one run at the switch). */
+  seedTape?: readonly number[];
+  /** The size of the initial run: no candidate larger than it is ever adopted. */
+  initialSize?: RunSize;
+  /** The faults the initial run injected. */
+  initialFaultIds?: readonly string[];
+  /** The keys the anomaly names: ops on other keys are tried away all at once. */
+  anomalyKeys?: ReadonlyArray<number | string>;
+  /**
+   * When (µs after the clients start) the anomaly's last op completed in the initial run: the run
+   * is first cut to end shortly after it, which makes every later attempt cheaper.
+   */
+  failureAtUs?: number;
+  /**
+   * A typical op's latency in the initial run (µs): ops removed from a client's sequence are
+   * waited out this long as well, so the ops after them stay where they were in time.
+   */
+  opLatencyUs?: number;
+}
+
+export interface ShrinkResult {
+  best: Candidate;
+  attempts: number;
+  /** The budget ran out before a fixpoint was reached. */
+  exhausted: boolean;
+  /** The size of the best candidate's run, when the test reports sizes. */
+  size?: RunSize;
+}
+
+/** A step of the search: it yields batches and is answered with their outcomes. */
+export type Search<T> = Generator<Batch, T, Answer>;
+
+/**
+ * What a search holds between attempts: the best candidate so far and what its run showed, the
+ * attempts spent, and every candidate already tried (tried again, it would cost an attempt for
+ * nothing).
+ */
+export class SearchState {
+  readonly maxAttempts: number;
+  attempts = 0;
+  exhausted = false;
+  best: Candidate;
+  bestSize: RunSize | undefined;
+  bestFaults: readonly string[];
+  bestKeys: ReadonlyArray<number | string> | undefined;
+  /** In the seed phase: the tape the best candidate's run consumed. */
+  bestSeedTape: readonly number[] | undefined;
+  private readonly seen: Set<string>;
+  /** How long a removed op is waited out on top of its think time (see ShrinkOptions.opLatencyUs). */
+  private readonly holdUs: number;
+
+  constructor(
+    readonly original: Scenario,
+    initial: Candidate,
+    readonly opts: ShrinkOptions,
+  ) {
+    this.maxAttempts = opts.maxAttempts ?? DEFAULT_SHRINK_ATTEMPTS;
+    const edits = normalize(original, initial.edits);
+    this.best =
+      initial.tape !== undefined || initial.seed === undefined
+        ? { edits, tape: trimTape(initial.tape ?? []) }
+        : { edits, seed: initial.seed };
+    this.bestSize = opts.initialSize;
+    this.bestFaults = opts.initialFaultIds ?? [];
+    this.bestKeys = opts.anomalyKeys;
+    this.bestSeedTape = this.best.tape === undefined ? opts.seedTape : undefined;
+    this.seen = new Set([keyOf(this.best)]);
+    this.holdUs = opts.opLatencyUs !== undefined ? Math.round(opts.opLatencyUs) : 0;
+  }
+
+  result(): ShrinkResult {
+    return {
+      best: this.best,
+      attempts: this.attempts,
+      exhausted: this.exhausted,
+      ...(this.bestSize !== undefined ? { size: this.bestSize } : {}),
+    };
+  }
+
+  /**
+   * Tries `cands` in order and adopts the first that passes; returns its index in `cands`, or -1.
+   * Candidates already tried are skipped without costing an attempt.
+   */
+  *firstOf(cands: Candidate[]): Search<number> {
+    if (this.exhausted) return -1;
+    const { batch, from } = this.untried(cands);
+    if (batch.length === 0) return -1;
+    const room = this.maxAttempts - this.attempts;
+    if (room <= 0) {
+      this.exhausted = true;
+      return -1;
+    }
+    const offered = batch.slice(0, room);
+    const limit = this.bestSize;
+    const answer: Answer = yield { candidates: offered, ...(limit !== undefined ? { limit } : {}) };
+    if (answer.length > offered.length) throw new Error("shrink driver answered more outcomes than asked");
+    this.attempts += answer.length;
+    for (let j = 0; j < answer.length; j++) this.seen.add(keyOf(offered[j]!));
+    const hit = answer.findIndex((o) => accepts(o, limit));
+    if (hit < 0) {
+      if (answer.length < offered.length || offered.length < batch.length) this.exhausted = true;
+      return -1;
+    }
+    this.adopt(offered[hit]!, answer[hit]!);
+    return from[hit]!;
+  }
+
+  /** The candidates in canonical form, without those tried before or twice; `from`: their indices. */
+  private untried(cands: Candidate[]): { batch: Candidate[]; from: number[] } {
+    const batch: Candidate[] = [];
+    const from: number[] = [];
+    const keys = new Set<string>();
+    cands.forEach((c, i) => {
+      const norm: Candidate = { ...c, edits: normalize(this.original, c.edits) };
+      if (norm.tape !== undefined) norm.tape = trimTape(norm.tape);
+      const k = keyOf(norm);
+      if (this.seen.has(k) || keys.has(k)) return;
+      keys.add(k);
+      batch.push(norm);
+      from.push(i);
+    });
+    return { batch, from };
+  }
+
+  private adopt(c: Candidate, o: TestOutcome): void {
+    if (c.tape !== undefined) {
+      const used = o.tape ? trimTape(o.tape) : c.tape;
+      this.best = { edits: c.edits, tape: shortlexLess(used, c.tape) ? used : c.tape };
+    } else {
+      this.best = c;
+      if (o.tape) this.bestSeedTape = o.tape;
+    }
+    if (o.size) this.bestSize = o.size;
+    if (o.faultIds) this.bestFaults = o.faultIds;
+    if (o.anomalyKeys && o.anomalyKeys.length > 0) this.bestKeys = o.anomalyKeys;
+    this.seen.add(keyOf(this.best));
+  }
+
+  /** Switches the search to the tape the best seed-driven run consumed. */
+  driveByTape(tape: readonly number[]): void {
+    this.best = { edits: this.best.edits, tape: trimTape(tape) };
+    this.seen.add(keyOf(this.best));
+  }
+
+  /** The best candidate's driver with other edits. Removed ops keep their time, once there are any. */
+  withEdits(raw: ScenarioEdits): Candidate {
+    const dropsOps =
+      raw.onlyKeys !== undefined ||
+      Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
+      Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
+    const edits =
+      this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
+    return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
+  }
+
+  /** Tries one set of edits; true when it was adopted. */
+  *tryEdits(edits: ScenarioEdits): Search<boolean> {
+    return (yield* this.firstOf([this.withEdits(edits)])) >= 0;
+  }
+
+  /**
+   * Delta debugging over a list of removable elements (recomputed from the best candidate after
+   * every success): chunks of half the list, then quarters, down to single elements, each sweep
+   * from the end backwards and offered as one batch.
+   */
+  *ddmin<T>(elements: () => readonly T[], without: (chunk: T[]) => Candidate): Search<boolean> {
+    let any = false;
+    let k = 1;
+    while (k * 2 <= elements().length) k *= 2;
+    for (; k >= 1 && !this.exhausted; k = Math.floor(k / 2)) {
+      let end = elements().length;
+      while (end > 0 && !this.exhausted) {
+        const els = elements();
+        end = Math.min(end, els.length);
+        const ends: number[] = [];
+        for (let e = end; e > 0; e -= k) ends.push(e);
+        const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
+        if (hit < 0) break;
+        any = true;
+        end = ends[hit]! - k;
+      }
+    }
+    return any;
+  }
+
+  /** Whether client `ci` of the original scenario is still in the best candidate. */
+  live(ci: number): boolean {
+    return !this.best.edits.dropClients?.includes(ci);
+  }
+
+  /** Client `ci`'s generator op cap in the best candidate (undefined: uncapped or no generator). */
+  capOf(ci: number): number | undefined {
+    return this.best.edits.maxOps?.[String(ci)] ?? this.original.clients[ci]!.generator?.maxOps;
+  }
+}
+
+/**
+ * Edits in their canonical form, so that two ways of writing the same run are tried once: dropped
+ * ops past the cap or before the skip are forgotten, and a run of dropped ops at the end of a
+ * client's sequence becomes a lower cap, at its start a larger skip.
+ */
+export function normalize(original: Scenario, edits: ScenarioEdits): ScenarioEdits {
+  const e = cloneEdits(edits);
+  if (e.dropOps !== undefined) {
+    const maxOps = { ...(e.maxOps ?? {}) };
+    const skipOps = { ...(e.skipOps ?? {}) };
+    const dropOps: Record<string, number[]> = {};
+    for (const [k, v] of Object.entries(e.dropOps)) {
+      let skip = skipOps[k] ?? 0;
+      let cap = maxOps[k] ?? original.clients[Number(k)]?.generator?.maxOps ?? Number.POSITIVE_INFINITY;
+      const gone = new Set(v.filter((j) => j >= skip && j < cap));
+      // Keep at least one op issued: a client with none is removed by another pass.
+      while (Number.isFinite(cap) && cap - 1 > skip && gone.has(cap - 1)) gone.delete(--cap);
+      while (skip + 1 < cap && gone.has(skip)) gone.delete(skip++);
+      const declared = original.clients[Number(k)]?.generator?.maxOps;
+      if (Number.isFinite(cap) && (maxOps[k] !== undefined || cap !== declared)) maxOps[k] = cap;
+      if (skip > 0) skipOps[k] = skip;
+      if (gone.size > 0) dropOps[k] = [...gone];
+    }
+    e.dropOps = dropOps;
+    e.maxOps = maxOps;
+    e.skipOps = skipOps;
+  }
+  return cloneEdits(e);
+}
+
+function keyOf(c: Candidate): string {
+  return `${JSON.stringify(c.edits)}#${c.tape !== undefined ? tapeKey(c.tape) : `seed:${c.seed}`}`;
+}
