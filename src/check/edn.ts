@@ -147,7 +147,8 @@ function describe(v: unknown): string {
  * micro-op lists) are written as array literals: V8 tracks a literal's allocation site, sees that
  * nearly all of a history's arrays live until the check ends, and then allocates them in the old
  * generation directly, instead of copying each one through the young generation first (`slice`
- * has no allocation site of its own). Measured on a 1M-op history: about a third less scavenging.
+ * has no allocation site of its own). Measured once on a 1M-op history: 94 young-generation
+ * collections instead of 100, and about a fifth less time in them.
  */
 function closedSeq(stack: Ednish[], from: number, to: number): Ednish[] {
   switch (to - from) {
