@@ -20,7 +20,20 @@
  * for the shortest simple cycle; `cycle-search-timeout` remains for the rare component where every
  * closing walk repeats a vertex and the simple-path fallback runs out of budget.
  */
-import { type Csr, effectiveKind, PROCESS, REALTIME, RW, RW_REALTIME, WR, WW } from "./graph.ts";
+import {
+  type Components,
+  type Csr,
+  components,
+  doubled,
+  effectiveKind,
+  PROCESS,
+  REALTIME,
+  RW,
+  RW_REALTIME,
+  WR,
+  WW,
+} from "./graph.ts";
+import { Interner } from "./intern.ts";
 import { allImpliedAnomalies } from "./models.ts";
 
 type RwMode = "none" | "single" | "nonadjacent" | "adjacent";
@@ -90,9 +103,8 @@ function localGraph(g: Csr, comp: number[], localOf: Int32Array): Local {
   const n = comp.length;
   for (let i = 0; i < n; i++) localOf[comp[i]] = i;
   const start = new Int32Array(n + 1);
-  let cap = 1024;
-  let to = new Int32Array(cap);
-  let bits = new Uint8Array(cap);
+  let to = new Int32Array(1024);
+  let bits = new Uint8Array(1024);
   // Where each target already sits in the current vertex's row (valid when its stamp matches):
   // the kinds of parallel edges to one target are OR-ed into one pair.
   const at = new Int32Array(n);
@@ -108,14 +120,9 @@ function localGraph(g: Csr, comp: number[], localOf: Int32Array): Local {
         bits[at[w]] |= g.kinds[e];
         continue;
       }
-      if (m === cap) {
-        cap *= 2;
-        const t = new Int32Array(cap);
-        t.set(to);
-        to = t;
-        const b = new Uint8Array(cap);
-        b.set(bits);
-        bits = b;
+      if (m === to.length) {
+        to = doubled(to);
+        bits = doubled(bits);
       }
       stamp[w] = i;
       at[w] = m;
@@ -136,61 +143,11 @@ function localGraph(g: Csr, comp: number[], localOf: Int32Array): Local {
 
 /** Component id per local vertex over the edges whose kind is in `mask` (-1: alone). */
 function subComponents(l: Local, mask: number): Int32Array {
-  const { n, start, to, kind } = l;
-  const comp = new Int32Array(n).fill(-1);
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const callV: number[] = [];
-  const callE: number[] = [];
-  let counter = 0;
-  let comps = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1) continue;
-    callV.push(root);
-    callE.push(start[root]);
-    index[root] = low[root] = counter++;
-    stack.push(root);
-    onStack[root] = 1;
-    while (callV.length > 0) {
-      const d = callV.length - 1;
-      const v = callV[d];
-      const e = callE[d];
-      if (e < start[v + 1]) {
-        callE[d] = e + 1;
-        if ((kind[e] & mask) === 0) continue;
-        const w = to[e];
-        if (index[w] === -1) {
-          index[w] = low[w] = counter++;
-          stack.push(w);
-          onStack[w] = 1;
-          callV.push(w);
-          callE.push(start[w]);
-        } else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
-        continue;
-      }
-      if (low[v] === index[v]) {
-        const members: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop()!;
-          onStack[w] = 0;
-          members.push(w);
-        } while (w !== v);
-        if (members.length > 1) {
-          for (const m of members) comp[m] = comps;
-          comps++;
-        }
-      }
-      callV.pop();
-      callE.pop();
-      if (callV.length > 0) {
-        const u = callV[callV.length - 1];
-        if (low[v] < low[u]) low[u] = low[v];
-      }
-    }
-  }
+  const { comp, count, order, start } = components(
+    { n: l.n, offsets: l.start, targets: l.to, kinds: l.kind },
+    mask,
+  );
+  for (let c = 0; c < count; c++) if (start[c + 1] - start[c] === 1) comp[order[start[c]]] = -1;
   return comp;
 }
 
@@ -276,17 +233,9 @@ interface Automaton {
 }
 
 function automaton(spec: Spec, anchorKind: number, present: number): Automaton {
-  const index = new Map<number, number>();
-  const states: number[] = [];
-  const add = (s: number): number => {
-    let i = index.get(s);
-    if (i === undefined) {
-      i = states.length;
-      index.set(s, i);
-      states.push(s);
-    }
-    return i;
-  };
+  const numbered = new Interner<number>();
+  const states = numbered.values;
+  const add = (s: number): number => numbered.id(s);
   add(step(spec, 0, anchorKind));
   const kinds = [WW, WR, RW, PROCESS, REALTIME, RW_REALTIME].filter(
     (k) => (k & spec.allowed & present) !== 0,
@@ -351,98 +300,123 @@ function searchAnchored(
   cost: SearchCost,
   anchorKind: number,
 ): FoundCycle | null | "timeout" {
-  const mask = spec.allowed;
   if ((l.present & anchorKind) === 0) return null;
   if (spec.needWr && (l.present & WR) === 0) return null;
-  const sub = subComponents(l, mask);
-  const { n, start, to, kind } = l;
+  const sub = subComponents(l, spec.allowed);
   const A = automaton(spec, anchorKind, l.present);
-  const S = A.size;
-  const { trans, accepting } = A;
+  const anchors = findAnchors(l, sub, anchorKind);
+  if (anchors.tail.length === 0) return null;
+  const closing = closingAnchors(l, sub, A, spec.allowed, anchors, cost);
+  if (closing.length === 0) return null;
 
-  // Anchors, in vertex order (tails, then heads) so that the search is deterministic.
-  const anchorTail: number[] = [];
-  const anchorHead: number[] = [];
+  // 2. Breadth-first searches from the heads of closing anchors.
+  const r = shortestClosingWalk(l, sub, A, spec.allowed, anchors, closing, anchorKind, budget);
+  cost.pathWork = budget.used;
+  if (r !== null && r !== "timeout") return toFound(l, spec, r.path, r.kinds);
+  if (r === "timeout") return "timeout";
+
+  // 3. Every closing walk repeats a vertex: look for a simple one, depth first.
+  for (const a of closing) {
+    const d = dfsFromAnchor(l, spec, sub, anchors.tail[a], anchors.head[a], anchorKind, budget);
+    cost.pathWork = budget.used;
+    if (d === "timeout") return "timeout";
+    if (d !== null) return toFound(l, spec, d.path, d.kinds);
+  }
+  return null;
+}
+
+/** Anchor edges tail → head, both in one sub-component. */
+interface Anchors {
+  tail: number[];
+  head: number[];
+}
+
+/** The anchor edges of a kind, in vertex order (tails, then heads), so that the search is deterministic. */
+function findAnchors(l: Local, sub: Int32Array, anchorKind: number): Anchors {
+  const { n, start, to, kind } = l;
+  const tail: number[] = [];
+  const head: number[] = [];
   for (let u = 0; u < n; u++) {
     if (sub[u] < 0) continue;
     for (let e = start[u]; e < start[u + 1]; e++)
       if (kind[e] === anchorKind && sub[to[e]] === sub[u]) {
-        anchorTail.push(u);
-        anchorHead.push(to[e]);
+        tail.push(u);
+        head.push(to[e]);
       }
   }
-  if (anchorTail.length === 0) return null;
+  return { tail, head };
+}
 
-  // 1. Product components (iterative Tarjan) reachable from the anchors' start nodes.
+/**
+ * The component and automaton as one graph over (vertex, state) nodes `v * size + s`, holding the
+ * edges of an allowed kind inside one sub-component that the automaton can take; `kinds` keeps
+ * each edge's kind. Every pass over the product walks these edges, so the stepping rule is here
+ * alone.
+ */
+function productGraph(l: Local, sub: Int32Array, A: Automaton, mask: number): Csr {
+  const { n, start, to, kind } = l;
+  const S = A.size;
   const N = n * S;
-  const comp = new Int32Array(N).fill(-1);
-  const index = new Int32Array(N).fill(-1);
-  const low = new Int32Array(N);
-  const onStack = new Uint8Array(N);
-  const stack = new Int32Array(N);
-  const callV = new Int32Array(N);
-  const callE = new Int32Array(N);
-  let sp = 0;
-  let counter = 0;
-  let comps = 0;
-  let reachWork = 0;
-  for (let a = 0; a < anchorHead.length; a++) {
-    const root = anchorHead[a] * S;
-    if (index[root] !== -1) continue;
-    let depth = 0;
-    callV[0] = root;
-    callE[0] = start[anchorHead[a]];
-    index[root] = low[root] = counter++;
-    stack[sp++] = root;
-    onStack[root] = 1;
-    while (depth >= 0) {
-      const p = callV[depth];
-      const v = (p / S) | 0;
-      const si = p - v * S;
-      const e = callE[depth];
-      if (e < start[v + 1]) {
-        callE[depth] = e + 1;
-        reachWork++;
+  const offsets = new Int32Array(N + 1);
+  let targets = new Int32Array(Math.max(16, start[n] * S));
+  let kinds = new Uint8Array(targets.length);
+  let m = 0;
+  for (let v = 0; v < n; v++)
+    for (let si = 0; si < S; si++) {
+      offsets[v * S + si] = m;
+      for (let e = start[v]; e < start[v + 1]; e++) {
         const k = kind[e];
         if ((k & mask) === 0) continue;
         const y = to[e];
         if (sub[y] !== sub[v]) continue;
-        const sj = trans[si * KINDS + KIND_INDEX[k]];
+        const sj = A.trans[si * KINDS + KIND_INDEX[k]];
         if (sj < 0) continue;
-        const q = y * S + sj;
-        if (index[q] === -1) {
-          index[q] = low[q] = counter++;
-          stack[sp++] = q;
-          onStack[q] = 1;
-          depth++;
-          callV[depth] = q;
-          callE[depth] = start[y];
-        } else if (onStack[q] && index[q] < low[p]) low[p] = index[q];
-        continue;
-      }
-      if (low[p] === index[p]) {
-        let q: number;
-        do {
-          q = stack[--sp];
-          onStack[q] = 0;
-          comp[q] = comps;
-        } while (q !== p);
-        comps++;
-      }
-      depth--;
-      if (depth >= 0) {
-        const parent = callV[depth];
-        if (low[p] < low[parent]) low[parent] = low[p];
+        if (m === targets.length) {
+          targets = doubled(targets);
+          kinds = doubled(kinds);
+        }
+        targets[m] = y * S + sj;
+        kinds[m++] = k;
       }
     }
-  }
+  offsets[N] = m;
+  return { n: N, offsets, targets, kinds };
+}
 
+/**
+ * 1. The anchors that close a walk: Tarjan's components of the product graph reached from the
+ * anchors' start nodes decide most of them (an anchor whose closing node shares its head's
+ * component), reachability over the condensation the rest. Adds the work to `cost.reachWork`.
+ */
+function closingAnchors(
+  l: Local,
+  sub: Int32Array,
+  A: Automaton,
+  mask: number,
+  anchors: Anchors,
+  cost: SearchCost,
+): number[] {
+  const S = A.size;
+  const { accepting } = A;
+  const product = productGraph(l, sub, A, mask);
+  const pc = components(
+    product,
+    0xff,
+    anchors.head.map((w) => w * S),
+  );
+  const { comp } = pc;
+  // The work counted as edges of the component visited from every reached node.
+  let reachWork = 0;
+  for (let i = 0; i < pc.start[pc.count]; i++) {
+    const v = (pc.order[i] / S) | 0;
+    reachWork += l.start[v + 1] - l.start[v];
+  }
   // Anchors that surely close a walk (same product component), and those still open.
   const closing: number[] = [];
   const open: number[] = [];
-  for (let a = 0; a < anchorTail.length; a++) {
-    const c = comp[anchorHead[a] * S];
-    const base = anchorTail[a] * S;
+  for (let a = 0; a < anchors.tail.length; a++) {
+    const c = comp[anchors.head[a] * S];
+    const base = anchors.tail[a] * S;
     let sure = false;
     let reachable = false;
     for (let s = 0; s < S; s++) {
@@ -454,32 +428,62 @@ function searchAnchored(
     else if (reachable) open.push(a);
   }
   if (closing.length === 0 && open.length > 0)
-    reachWork += decideByReachability(l, sub, A, mask, comp, comps, anchorTail, anchorHead, open, closing);
+    reachWork += decideByReachability(l, A, product, pc, anchors, open, closing);
   cost.reachWork += reachWork;
-  if (closing.length === 0) return null;
+  return closing;
+}
 
-  // 2. Breadth-first searches from the heads of closing anchors, each head once, in anchor order.
+/** A breadth-first queue: entry i reached `node[i]` from entry `parent[i]` by an edge of `kind[i]`. */
+class WalkQueue {
+  readonly node: Int32Array;
+  readonly parent: Int32Array;
+  readonly kind: Uint8Array;
+  readonly depth: Int32Array;
+  constructor(size: number) {
+    this.node = new Int32Array(size);
+    this.parent = new Int32Array(size);
+    this.kind = new Uint8Array(size);
+    this.depth = new Int32Array(size);
+  }
+}
+
+/**
+ * 2. A breadth-first search from the head of each closing anchor (heads shared by several anchors
+ * searched once, in anchor order) for the shortest walk back; a walk that repeats a vertex is no
+ * simple cycle and is skipped. Later searches stop at the best length found.
+ */
+function shortestClosingWalk(
+  l: Local,
+  sub: Int32Array,
+  A: Automaton,
+  mask: number,
+  anchors: Anchors,
+  closing: number[],
+  anchorKind: number,
+  budget: Budget,
+): { path: number[]; kinds: number[] } | null | "timeout" {
+  const { n, start, to, kind } = l;
+  const S = A.size;
+  const N = n * S;
+  const { trans, accepting } = A;
   const heads: number[] = [];
   const headSlot = new Int32Array(n).fill(-1);
   const tailsOf: number[][] = [];
   for (const a of closing) {
-    const w = anchorHead[a];
+    const w = anchors.head[a];
     if (headSlot[w] < 0) {
       headSlot[w] = heads.length;
       heads.push(w);
       tailsOf.push([]);
     }
-    tailsOf[headSlot[w]].push(anchorTail[a]);
+    tailsOf[headSlot[w]].push(anchors.tail[a]);
   }
   const tailMark = new Int32Array(n).fill(-1);
   const seen = new Int32Array(N).fill(-1);
   const onPath = new Int32Array(n).fill(-1);
-  const qNode = new Int32Array(N);
-  const qParent = new Int32Array(N);
-  const qKind = new Uint8Array(N);
-  const qDepth = new Int32Array(N);
+  const queue = new WalkQueue(N);
+  const { node: qNode, parent: qParent, kind: qKind, depth: qDepth } = queue;
   let best: { path: number[]; kinds: number[] } | null = null;
-  let exhausted = false;
   for (let round = 0; round < heads.length; round++) {
     const w = heads[round];
     for (const u of tailsOf[round]) tailMark[u] = round;
@@ -492,8 +496,8 @@ function searchAnchored(
     qDepth[tail++] = 0;
     seen[startNode] = round;
     const maxDepth = best === null ? N : best.path.length - 2;
-    let done = false;
-    while (head < tail && !done) {
+    let found = -1;
+    while (head < tail && found < 0) {
       const qi = head++;
       const p = qNode[qi];
       const d = qDepth[qi];
@@ -501,11 +505,7 @@ function searchAnchored(
       const x = (p / S) | 0;
       const si = p - x * S;
       for (let f = start[x]; f < start[x + 1]; f++) {
-        if (!budget.spend()) {
-          exhausted = true;
-          done = true;
-          break;
-        }
+        if (!budget.spend()) return best ?? "timeout";
         const k = kind[f];
         if ((k & mask) === 0) continue;
         const y = to[f];
@@ -521,116 +521,97 @@ function searchAnchored(
         qDepth[tail++] = d + 1;
         if (tailMark[y] !== round || !accepting[sj]) continue;
         // A closing walk w ⇝ y, then y → w is the anchor: keep it if it is a simple cycle.
-        const path: number[] = [];
-        const kinds: number[] = [];
-        let simple = true;
-        for (let r = tail - 1; r >= 0; r = qParent[r]) {
-          const v = (qNode[r] / S) | 0;
-          if (onPath[v] === round) simple = false;
-          onPath[v] = round;
-          path.push(v);
-          kinds.push(qKind[r]);
-        }
-        if (!simple) continue;
-        // path: y … w (reversed); kinds[i] is the kind of the edge into path[i] (anchor into w).
-        path.reverse();
-        kinds.reverse();
-        // Rotate so the cycle starts at the anchor's tail y: y → w → … → y.
-        const vs = [path[path.length - 1], ...path.slice(0, -1)];
-        const ks = kinds;
-        // ks[0] is the anchor (y → w), ks[i] the edge path[i-1] → path[i].
-        best = { path: vs, kinds: ks };
-        done = true;
+        const cycle = simpleCycle(queue, tail - 1, S, onPath, round);
+        if (cycle === null) continue;
+        best = cycle;
+        found = tail - 1;
         break;
       }
     }
-    if (exhausted || (best !== null && best.path.length <= 2)) break;
+    if (best !== null && best.path.length <= 2) break;
   }
-  cost.pathWork = budget.used;
-  if (best !== null) return toFound(l, spec, best.path, best.kinds);
-  if (exhausted) return "timeout";
+  return best;
+}
 
-  // 3. Every closing walk repeats a vertex: look for a simple one, depth first.
-  for (const a of closing) {
-    const r = dfsFromAnchor(l, spec, sub, anchorTail[a], anchorHead[a], anchorKind, budget);
-    cost.pathWork = budget.used;
-    if (r === "timeout") return "timeout";
-    if (r !== null) return toFound(l, spec, r.path, r.kinds);
+/**
+ * The cycle a breadth-first walk closes, read back from queue entry `r` to the start: null when it
+ * repeats a vertex. It starts at the anchor's tail y: y → w → … → y, and kinds[0] is the anchor.
+ */
+function simpleCycle(
+  queue: WalkQueue,
+  last: number,
+  S: number,
+  onPath: Int32Array,
+  round: number,
+): { path: number[]; kinds: number[] } | null {
+  const path: number[] = [];
+  const kinds: number[] = [];
+  for (let r = last; r >= 0; r = queue.parent[r]) {
+    const v = (queue.node[r] / S) | 0;
+    if (onPath[v] === round) return null;
+    onPath[v] = round;
+    path.push(v);
+    kinds.push(queue.kind[r]);
   }
-  return null;
+  // path: y … w (reversed); kinds[i] is the kind of the edge into path[i] (the anchor into w).
+  path.reverse();
+  kinds.reverse();
+  return { path: [path[path.length - 1], ...path.slice(0, -1)], kinds };
 }
 
 /**
  * Decides the open anchors by reachability over the product condensation: for each block of
  * target nodes (an open anchor's tail in an accepting state), a bitset per product component of
- * the targets it reaches, filled in Tarjan's emission order (every successor component comes
- * first). Anchors found to close a walk are appended to `closing`. Returns the work done.
+ * the targets it reaches, filled in component order (every successor component comes first).
+ * Anchors found to close a walk are appended to `closing`. Returns the work done.
  *
  * Hand-written bitsets: the sets are dense words OR-ed along every condensation edge, which no
  * general-purpose set structure in package.json does at this speed.
  */
 function decideByReachability(
   l: Local,
-  sub: Int32Array,
   A: Automaton,
-  mask: number,
-  comp: Int32Array,
-  comps: number,
-  anchorTail: number[],
-  anchorHead: number[],
+  product: Csr,
+  pc: Components,
+  anchors: Anchors,
   open: number[],
   closing: number[],
 ): number {
-  const { n, start, to, kind } = l;
   const S = A.size;
-  const { trans, accepting } = A;
-  // Members of each product component, grouped by a counting sort.
-  const N = n * S;
-  const cStart = new Int32Array(comps + 1);
-  for (let p = 0; p < N; p++) if (comp[p] >= 0) cStart[comp[p] + 1]++;
-  for (let c = 0; c < comps; c++) cStart[c + 1] += cStart[c];
-  const fill = cStart.slice(0, comps);
-  const members = new Int32Array(cStart[comps]);
-  for (let p = 0; p < N; p++) if (comp[p] >= 0) members[fill[comp[p]]++] = p;
-
+  const { accepting } = A;
+  const { comp, count: comps, order, start: cStart } = pc;
+  const { offsets, targets } = product;
   // Distinct target components: the components of the open anchors' accepting tail nodes.
   const targetOf = new Int32Array(comps).fill(-1);
-  const targets: number[] = [];
+  const targetList: number[] = [];
   for (const a of open) {
-    const base = anchorTail[a] * S;
+    const base = anchors.tail[a] * S;
     for (let s = 0; s < S; s++) {
       const c = comp[base + s];
       if (!accepting[s] || c < 0 || targetOf[c] >= 0) continue;
-      targetOf[c] = targets.length;
-      targets.push(c);
+      targetOf[c] = targetList.length;
+      targetList.push(c);
     }
   }
   // Up to 2048 targets per block, fewer when there are few targets or very many components (the
   // bitsets stay within 64 MiB; more blocks then cost time, not memory).
-  const WORDS = Math.max(1, Math.min(64, Math.ceil(targets.length / 32), Math.floor((16 << 20) / comps)));
+  const WORDS = Math.max(1, Math.min(64, Math.ceil(targetList.length / 32), Math.floor((16 << 20) / comps)));
   const BLOCK = WORDS * 32;
   const reach = new Uint32Array(comps * WORDS);
   const decided = new Uint8Array(open.length);
   let work = 0;
-  for (let b0 = 0; b0 < targets.length; b0 += BLOCK) {
+  for (let b0 = 0; b0 < targetList.length; b0 += BLOCK) {
     reach.fill(0);
     for (let c = 0; c < comps; c++) {
       const t = targetOf[c];
       const row = c * WORDS;
       if (t >= b0 && t < b0 + BLOCK) reach[row + ((t - b0) >>> 5)] |= 1 << ((t - b0) & 31);
       for (let m = cStart[c]; m < cStart[c + 1]; m++) {
-        const p = members[m];
+        const p = order[m];
         const v = (p / S) | 0;
-        const si = p - v * S;
-        for (let e = start[v]; e < start[v + 1]; e++) {
-          work++;
-          const k = kind[e];
-          if ((k & mask) === 0) continue;
-          const y = to[e];
-          if (sub[y] !== sub[v]) continue;
-          const sj = trans[si * KINDS + KIND_INDEX[k]];
-          if (sj < 0) continue;
-          const d = comp[y * S + sj];
+        work += l.start[v + 1] - l.start[v];
+        for (let e = offsets[p]; e < offsets[p + 1]; e++) {
+          const d = comp[targets[e]];
           if (d === c) continue;
           const from = d * WORDS;
           for (let i = 0; i < WORDS; i++) reach[row + i] |= reach[from + i];
@@ -641,8 +622,8 @@ function decideByReachability(
     for (let i = 0; i < open.length; i++) {
       if (decided[i]) continue;
       const a = open[i];
-      const row = comp[anchorHead[a] * S] * WORDS;
-      const base = anchorTail[a] * S;
+      const row = comp[anchors.head[a] * S] * WORDS;
+      const base = anchors.tail[a] * S;
       for (let s = 0; s < S; s++) {
         const c = comp[base + s];
         if (!accepting[s] || c < 0) continue;

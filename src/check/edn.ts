@@ -99,24 +99,28 @@ enum Ch {
   RBrace = 125,
 }
 
+/** Characters that end a token (`isDelimiter`). */
+const DELIMITERS = new Uint8Array(128);
+for (const c of [
+  Ch.Space,
+  Ch.Comma,
+  Ch.Lf,
+  Ch.Cr,
+  Ch.Tab,
+  Ch.RBracket,
+  Ch.RBrace,
+  Ch.RParen,
+  Ch.LBracket,
+  Ch.LBrace,
+  Ch.LParen,
+  Ch.Quote,
+  Ch.Semi,
+])
+  DELIMITERS[c] = 1;
+
 function isDelimiter(c: number): boolean {
   // charCodeAt past the end is NaN: the end of input delimits too.
-  return (
-    c === Ch.Space ||
-    c === Ch.Comma ||
-    c === Ch.Lf ||
-    c === Ch.Cr ||
-    c === Ch.Tab ||
-    c === Ch.RBracket ||
-    c === Ch.RBrace ||
-    c === Ch.RParen ||
-    c === Ch.LBracket ||
-    c === Ch.LBrace ||
-    c === Ch.LParen ||
-    c === Ch.Quote ||
-    c === Ch.Semi ||
-    Number.isNaN(c)
-  );
+  return c < 128 ? DELIMITERS[c] === 1 : Number.isNaN(c);
 }
 
 function describeChar(c: number): string {
@@ -137,6 +141,34 @@ function describe(v: unknown): string {
   if (typeof v === "boolean") return String(v);
   return typeof v;
 }
+
+/**
+ * The elements `stack[from .. to)` as a new array. Short ones (micro-ops, most transactions'
+ * micro-op lists) are written as array literals: V8 tracks a literal's allocation site, sees that
+ * nearly all of a history's arrays live until the check ends, and then allocates them in the old
+ * generation directly, instead of copying each one through the young generation first (`slice`
+ * has no allocation site of its own). Measured once on a 1M-op history: 94 young-generation
+ * collections instead of 100, and about a fifth less time in them.
+ */
+function closedSeq(stack: Ednish[], from: number, to: number): Ednish[] {
+  switch (to - from) {
+    case 0:
+      return [];
+    case 1:
+      return [stack[from]];
+    case 2:
+      return [stack[from], stack[from + 1]];
+    case 3:
+      return [stack[from], stack[from + 1], stack[from + 2]];
+    case 4:
+      return [stack[from], stack[from + 1], stack[from + 2], stack[from + 3]];
+    default:
+      return stack.slice(from, to);
+  }
+}
+
+/** What `Reader.mapKey` returns at the end of a map. */
+const MAP_END = Symbol("map end");
 
 class Reader {
   i = 0;
@@ -194,23 +226,11 @@ class Reader {
         }
         throw new Unusual();
       case Ch.LowerN:
-        if (s.startsWith("nil", this.i) && isDelimiter(s.charCodeAt(this.i + 3))) {
-          this.i += 3;
-          return null;
-        }
-        throw new Unusual();
+        return this.literal("nil", null);
       case Ch.LowerT:
-        if (s.startsWith("true", this.i) && isDelimiter(s.charCodeAt(this.i + 4))) {
-          this.i += 4;
-          return true;
-        }
-        throw new Unusual();
+        return this.literal("true", true);
       case Ch.LowerF:
-        if (s.startsWith("false", this.i) && isDelimiter(s.charCodeAt(this.i + 5))) {
-          this.i += 5;
-          return false;
-        }
-        throw new Unusual();
+        return this.literal("false", false);
       case Ch.RBracket:
       case Ch.RBrace:
       case Ch.RParen:
@@ -220,6 +240,14 @@ class Reader {
         if ((c >= Ch.D0 && c <= Ch.D9) || c === Ch.Minus || c === Ch.Plus) return this.number();
         throw new Unusual();
     }
+  }
+
+  /** The word `nil`, `true` or `false` at the reader's position, as `v`; other symbols are unusual. */
+  literal<T extends Ednish>(word: string, v: T): T {
+    if (!this.s.startsWith(word, this.i) || !isDelimiter(this.s.charCodeAt(this.i + word.length)))
+      throw new Unusual();
+    this.i += word.length;
+    return v;
   }
 
   /**
@@ -264,7 +292,7 @@ class Reader {
       const c = s.charCodeAt(this.i);
       if (c === close) {
         this.i++;
-        const out = stack.slice(base, this.top);
+        const out = closedSeq(stack, base, this.top);
         this.top = base;
         return out;
       }
@@ -283,22 +311,32 @@ class Reader {
     const startLine = this.line;
     this.i++;
     const out = new Map<unknown, unknown>();
-    const s = this.s;
     for (;;) {
-      this.skipWs();
-      let c = s.charCodeAt(this.i);
-      if (c === Ch.RBrace) {
-        this.i++;
-        return out;
-      }
-      if (Number.isNaN(c)) this.fail(`unterminated map (opened on line ${startLine}): found end of input`);
-      const k = this.value();
-      this.skipWs();
-      c = s.charCodeAt(this.i);
-      if (c === Ch.RBrace || Number.isNaN(c))
-        this.fail(`map opened on line ${startLine} has a key with no value`);
+      const k = this.mapKey(startLine);
+      if (k === MAP_END) return out;
       out.set(k, this.value());
     }
+  }
+
+  /**
+   * The next key of a map opened on `startLine`, leaving the reader at its value; MAP_END, past
+   * the closing brace, when the map ends. A map cut short or a key without a value is an error.
+   */
+  mapKey(startLine: number): Ednish | typeof MAP_END {
+    const s = this.s;
+    this.skipWs();
+    let c = s.charCodeAt(this.i);
+    if (c === Ch.RBrace) {
+      this.i++;
+      return MAP_END;
+    }
+    if (Number.isNaN(c)) this.fail(`unterminated map (opened on line ${startLine}): found end of input`);
+    const k = this.value();
+    this.skipWs();
+    c = s.charCodeAt(this.i);
+    if (c === Ch.RBrace || Number.isNaN(c))
+      this.fail(`map opened on line ${startLine} has a key with no value`);
+    return k;
   }
 
   string(): string {
@@ -493,35 +531,42 @@ interface RawOp {
 }
 
 /**
+ * The op map being read on the fast path. One object serves every op (`buildOp` copies what it
+ * keeps): a fresh one per op was a million short-lived objects per million ops for the garbage
+ * collector.
+ */
+const scratch: RawOp = {
+  type: undefined,
+  f: undefined,
+  process: undefined,
+  value: undefined,
+  time: undefined,
+  index: undefined,
+  error: undefined,
+  hasError: false,
+};
+
+/**
  * Parses an op map at the reader's position with the fast path: keyword keys are dispatched
  * without building a Map, and the raw text of `:error` is kept when it is not a plain string.
+ * Returns the shared `scratch` object, valid until the next call.
  */
 function readOpMap(r: Reader): RawOp {
   const s = r.s;
   const startLine = r.line;
   r.i++;
-  const op: RawOp = {
-    type: undefined,
-    f: undefined,
-    process: undefined,
-    value: undefined,
-    time: undefined,
-    index: undefined,
-    error: undefined,
-    hasError: false,
-  };
+  const op = scratch;
+  op.type = undefined;
+  op.f = undefined;
+  op.process = undefined;
+  op.value = undefined;
+  op.time = undefined;
+  op.index = undefined;
+  op.error = undefined;
+  op.hasError = false;
   for (;;) {
-    r.skipWs();
-    let c = s.charCodeAt(r.i);
-    if (c === Ch.RBrace) {
-      r.i++;
-      return op;
-    }
-    if (Number.isNaN(c)) r.fail(`unterminated map (opened on line ${startLine}): found end of input`);
-    const key = r.value();
-    r.skipWs();
-    c = s.charCodeAt(r.i);
-    if (c === Ch.RBrace || Number.isNaN(c)) r.fail(`map opened on line ${startLine} has a key with no value`);
+    const key = r.mapKey(startLine);
+    if (key === MAP_END) return op;
     if (key === K_ERROR) {
       const from = r.i;
       const v = r.value();

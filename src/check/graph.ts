@@ -68,17 +68,17 @@ export class EdgeList {
   }
 
   private grow(): void {
-    const n = this.from.length * 2;
-    const f = new Int32Array(n);
-    f.set(this.from);
-    this.from = f;
-    const t = new Int32Array(n);
-    t.set(this.to);
-    this.to = t;
-    const k = new Uint8Array(n);
-    k.set(this.kind);
-    this.kind = k;
+    this.from = doubled(this.from);
+    this.to = doubled(this.to);
+    this.kind = doubled(this.kind);
   }
+}
+
+/** A typed array twice as long, holding `a`'s elements first. */
+export function doubled<T extends Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Compressed sparse rows: the out-edges of v are `targets/kinds[offsets[v] .. offsets[v+1])`. */
@@ -104,24 +104,44 @@ export function toCsr(n: number, edges: EdgeList): Csr {
   return { n, offsets, targets, kinds };
 }
 
+/** Strongly connected components of a graph, as `components` finds them. */
+export interface Components {
+  /** Component per vertex, numbered in the order found; -1 for a vertex no root reaches. */
+  comp: Int32Array;
+  count: number;
+  /**
+   * The reached vertices grouped by component, in the order found: component c is
+   * `order[start[c] .. start[c + 1])`, its vertices in the order they left Tarjan's stack.
+   */
+  order: Int32Array;
+  start: Int32Array;
+}
+
 /**
- * Strongly connected components with more than one vertex (the graph has no self-edges), by an
- * iterative Tarjan so that deep graphs do not overflow the stack. `mask` restricts the edge kinds.
+ * Tarjan's strongly connected components, iterative so that deep graphs do not overflow the stack,
+ * over the edges whose kind is in `mask`, from `roots` in their order (every vertex when omitted).
+ * A component is numbered only after every component it reaches, so a pass over components in
+ * number order sees each one's successors first.
  */
-export function stronglyConnectedComponents(g: Csr, mask = 0xff): number[][] {
+export function components(g: Csr, mask = 0xff, roots?: ArrayLike<number>): Components {
   const { n, offsets, targets, kinds } = g;
+  const comp = new Int32Array(n).fill(-1);
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
   const stack = new Int32Array(n);
+  const order = new Int32Array(n);
+  const start = new Int32Array(n + 1);
+  let count = 0;
   let sp = 0;
+  let emitted = 0;
   const callV = new Int32Array(n);
   const callE = new Int32Array(n);
   let counter = 0;
-  const out: number[][] = [];
-  for (let root = 0; root < n; root++) {
+  const rootCount = roots === undefined ? n : roots.length;
+  for (let r = 0; r < rootCount; r++) {
+    const root = roots === undefined ? r : roots[r];
     if (index[root] !== -1) continue;
-    // Skip isolated vertices cheaply: most txns in a valid history have edges, but this is free.
     let depth = 0;
     callV[0] = root;
     callE[0] = offsets[root];
@@ -146,19 +166,15 @@ export function stronglyConnectedComponents(g: Csr, mask = 0xff): number[][] {
         continue;
       }
       if (low[v] === index[v]) {
+        const c = count;
         let w: number;
-        if (stack[sp - 1] === v) {
-          sp--;
-          onStack[v] = 0;
-        } else {
-          const comp: number[] = [];
-          do {
-            w = stack[--sp];
-            onStack[w] = 0;
-            comp.push(w);
-          } while (w !== v);
-          out.push(comp);
-        }
+        do {
+          w = stack[--sp];
+          onStack[w] = 0;
+          comp[w] = c;
+          order[emitted++] = w;
+        } while (w !== v);
+        start[++count] = emitted;
       }
       depth--;
       if (depth >= 0) {
@@ -167,5 +183,17 @@ export function stronglyConnectedComponents(g: Csr, mask = 0xff): number[][] {
       }
     }
   }
+  return { comp, count, order, start: start.subarray(0, count + 1) };
+}
+
+/**
+ * Strongly connected components with more than one vertex (the graph has no self-edges), in the
+ * order found, each listing its vertices in the order they left Tarjan's stack.
+ */
+export function stronglyConnectedComponents(g: Csr, mask = 0xff): number[][] {
+  const { count, order, start } = components(g, mask);
+  const out: number[][] = [];
+  for (let c = 0; c < count; c++)
+    if (start[c + 1] - start[c] > 1) out.push(Array.from(order.subarray(start[c], start[c + 1])));
   return out;
 }

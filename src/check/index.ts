@@ -20,13 +20,13 @@ import { explainCycle } from "./explain.ts";
 import { EdgeList, stronglyConnectedComponents, toCsr } from "./graph.ts";
 import { hash } from "./hash.ts";
 import type { History } from "./history.ts";
-import { routeKeys } from "./keyspace.ts";
+import { type Routing, routeKeys } from "./keyspace.ts";
 import { listAppend } from "./list-append.ts";
 import { withLostAppends } from "./lost-append.ts";
 import { compareAnomalies, impossibleModels, prohibitedAnomalies, UNKNOWN_ANOMALIES } from "./models.ts";
 import { addProcessEdges, addRealtimeEdges } from "./order.ts";
 import { queue } from "./queue.ts";
-import { pairTxns } from "./txn.ts";
+import { pairTxns, type Txn } from "./txn.ts";
 
 export type { Anomaly, CycleStep, Datatype, EdgeReason } from "./datatype.ts";
 export { HistoryParseError, historyToEdn, opToEdn, parseEdnHistory } from "./edn.ts";
@@ -173,55 +173,14 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
     };
   };
 
-  // Micro-ops no datatype understands make the whole analysis unreliable: say so, as Elle does.
-  const owned = new Set(datatypes.flatMap((d) => d.fs));
-  const strange = new Set<string>();
-  for (const t of txns) for (const m of t.mops) if (!owned.has(m[0])) strange.add(String(m[0]));
   const routes = routeKeys(txns, datatypes);
-  if (strange.size === 0 && routes.unclaimed.size > 0) {
-    const [k, fs] = routes.unclaimed.entries().next().value!;
-    return finish([
-      {
-        type: "unexpected-txn-micro-op-types",
-        keys: [...routes.unclaimed.keys()],
-        explanation: `Key ${show(k)} sees micro-ops of different datatypes (${fs
-          .map((f) => `:${f}`)
-          .join(", ")}) that no single analysis here interprets together${
-          routes.unclaimed.size > 1 ? ` (and so do ${routes.unclaimed.size - 1} more keys)` : ""
-        }, so nothing can be concluded.`,
-      },
-    ]);
-  }
-  if (strange.size > 0) {
-    return finish([
-      {
-        type: "unexpected-txn-micro-op-types",
-        keys: [],
-        explanation: `The history uses micro-ops no analysis here understands (${[...strange]
-          .sort()
-          .map((f) => `:${f}`)
-          .join(", ")}), so nothing can be concluded.`,
-      },
-    ]);
-  }
+  const unexpected = unexpectedMicroOps(txns, datatypes, routes);
+  if (unexpected !== null) return finish([unexpected]);
 
   const edges = new EdgeList();
   const realtime = models.length === 0 || [...reportable].some((t) => t.endsWith("-realtime"));
   const ctx: AnalysisContext = { txns, edges, wants: (type) => reportable.has(type), realtime };
-  const analyses: DatatypeAnalysis[] = [];
-  const found: Anomaly[] = [];
-  for (const d of datatypes) {
-    // Each datatype sees only the micro-ops on the keys it owns; its explanations get the same view.
-    const view = routes.view(d);
-    if (view === null) continue;
-    const a = d.analyze(view === txns ? ctx : { ...ctx, txns: view });
-    analyses.push(
-      view === txns
-        ? a
-        : { anomalies: a.anomalies, explain: (x, y, kind) => a.explain(view[x.id], view[y.id], kind) },
-    );
-    found.push(...a.anomalies);
-  }
+  const { analyses, found } = runAnalyses(ctx, datatypes, routes);
   if (found.some((a) => a.type === "duplicate-appends")) return finish(found);
 
   const types = [...reportable].filter((t) => t.endsWith("-realtime") || t.endsWith("-process"));
@@ -238,16 +197,88 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
     return finish(found);
   }
 
+  const searched = searchCycles(history, txns, analyses, edges, [...reportable].sort(compareAnomalies), opts);
+  cycleSearch = searched.stats;
+  found.push(...searched.found);
+  return finish(found);
+}
+
+/**
+ * Micro-ops no datatype understands, or keys that mix datatypes, make the whole analysis
+ * unreliable: the anomaly that says so, as Elle does, or null when every micro-op has an owner.
+ */
+function unexpectedMicroOps(
+  txns: readonly Txn[],
+  datatypes: readonly Datatype[],
+  routes: Routing,
+): Anomaly | null {
+  const owned = new Set(datatypes.flatMap((d) => d.fs));
+  const strange = new Set<string>();
+  for (const t of txns) for (const m of t.mops) if (!owned.has(m[0])) strange.add(String(m[0]));
+  if (strange.size > 0)
+    return {
+      type: "unexpected-txn-micro-op-types",
+      keys: [],
+      explanation: `The history uses micro-ops no analysis here understands (${[...strange]
+        .sort()
+        .map((f) => `:${f}`)
+        .join(", ")}), so nothing can be concluded.`,
+    };
+  if (routes.unclaimed.size === 0) return null;
+  const [k, fs] = routes.unclaimed.entries().next().value!;
+  return {
+    type: "unexpected-txn-micro-op-types",
+    keys: [...routes.unclaimed.keys()],
+    explanation: `Key ${show(k)} sees micro-ops of different datatypes (${fs
+      .map((f) => `:${f}`)
+      .join(", ")}) that no single analysis here interprets together${
+      routes.unclaimed.size > 1 ? ` (and so do ${routes.unclaimed.size - 1} more keys)` : ""
+    }, so nothing can be concluded.`,
+  };
+}
+
+/** Runs each datatype's analysis over the keys it owns; their anomalies, in datatype order. */
+function runAnalyses(
+  ctx: AnalysisContext,
+  datatypes: readonly Datatype[],
+  routes: Routing,
+): { analyses: DatatypeAnalysis[]; found: Anomaly[] } {
+  const { txns } = ctx;
+  const analyses: DatatypeAnalysis[] = [];
+  const found: Anomaly[] = [];
+  for (const d of datatypes) {
+    // Each datatype sees only the micro-ops on the keys it owns; its explanations get the same view.
+    const view = routes.view(d);
+    if (view === null) continue;
+    const a = d.analyze(view === txns ? ctx : { ...ctx, txns: view });
+    analyses.push(
+      view === txns
+        ? a
+        : { anomalies: a.anomalies, explain: (x, y, kind) => a.explain(view[x.id], view[y.id], kind) },
+    );
+    found.push(...a.anomalies);
+  }
+  return { analyses, found };
+}
+
+/** Strongly connected components of the graph, searched for classified cycles, explained. */
+function searchCycles(
+  history: History,
+  txns: readonly Txn[],
+  analyses: DatatypeAnalysis[],
+  edges: EdgeList,
+  cycleTypes: string[],
+  opts: CheckOptions,
+): { found: Anomaly[]; stats: CycleSearchStats } {
   const csr = toCsr(txns.length, edges);
   const sccs = stronglyConnectedComponents(csr);
-  const cycleTypes = [...reportable].sort(compareAnomalies);
   const { cycles, timeouts, costs } = findCycles(
     csr,
     sccs,
     cycleTypes,
     opts.cycleSearchBudget ?? defaultBudget,
   );
-  cycleSearch = summariseCosts(costs);
+  const found: Anomaly[] = [];
   for (const c of cycles) found.push(explainCycle(history, txns, analyses, c));
   for (const t of timeouts)
     found.push({
@@ -256,5 +287,5 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
       ops: t.vertices.slice(0, 20).map((v) => txns[v].index),
       explanation: `Gave up searching a strongly connected component of ${t.size} transactions for ${t.type} after exhausting the search budget; that component has some cycle, but its class is unknown.`,
     });
-  return finish(found);
+  return { found, stats: summariseCosts(costs) };
 }

@@ -183,28 +183,47 @@ function newKeyState(k: Key, id: number): KeyState {
 }
 
 function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
-  const { txns, edges } = ctx;
-  const keys = new Map<Key, KeyState>();
+  const { txns } = ctx;
+  const keys = collectKeys(txns);
+  if (keys.duplicateAppends.length > 0) return { anomalies: keys.duplicateAppends, explain: () => undefined };
   const anomalies: Anomaly[] = [];
+  const { readers, slotCount } = versionOrders(ctx, keys.states);
+  addReadEdges(ctx, keys, readers, anomalies);
+  readers.seal(slotCount);
+  addAppendEdges(ctx, keys, readers);
+  if (ctx.wants("incompatible-order")) findIncompatibleOrders(txns, keys.states, anomalies);
+  if (ctx.wants("internal") || ctx.wants("future-read") || ctx.wants("lost-update"))
+    findWithinTxns(ctx, anomalies);
+  if (ctx.wants("dirty-update")) findDirtyUpdates(ctx, keys.byKey, anomalies);
+  return { anomalies, explain: explainer(keys.byKey, readers) };
+}
+
+/** Every key's state, and the state of every owned micro-op in txn order (`mopState`). */
+interface KeyStates {
+  byKey: Map<Key, KeyState>;
+  states: KeyState[];
+  /** Indices into `states`, one per micro-op (so later passes skip the key lookup). */
+  mopState: Int32Array;
+  duplicateAppends: Anomaly[];
+}
+
+/** Pass 1: writers, intermediate appends, longest reads, uniqueness of appended elements. */
+function collectKeys(txns: readonly Txn[]): KeyStates {
+  const byKey = new Map<Key, KeyState>();
+  const states: KeyState[] = [];
   const state = (k: Key): KeyState => {
-    let s = keys.get(k);
+    let s = byKey.get(k);
     if (s === undefined) {
       s = newKeyState(k, states.length);
-      keys.set(k, s);
+      byKey.set(k, s);
       states.push(s);
     }
     return s;
   };
-  const label = (id: number) => txnLabel(txns[id]);
-  // The key state of every owned micro-op, in txn order, so later passes skip the key lookup.
   let mopCount = 0;
   for (const t of txns) mopCount += t.mops.length;
-  // A typed array of indices into `states`: `new Array(n)` for millions of entries starts out as a
-  // slow, dictionary-backed array.
+  // A typed array: `new Array(n)` for millions of entries starts out as a slow, dictionary-backed array.
   const mopState = new Int32Array(mopCount);
-  const states: KeyState[] = [];
-
-  // Pass 1: writers, intermediate appends, longest reads, uniqueness of appended elements.
   const duplicateAppends: Anomaly[] = [];
   let c = 0;
   for (const t of txns) {
@@ -218,14 +237,8 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
         mopState[c] = s.id;
         const v = m[2];
         const w = s.writer.get(v);
-        if (w !== undefined && w !== t.id && duplicateAppends.length < 10) {
-          duplicateAppends.push({
-            type: "duplicate-appends",
-            keys: [s.key],
-            ops: [txns[w].index, t.index],
-            explanation: `${label(w)} and ${label(t.id)} both appended ${show(v)} to key ${show(s.key)}; list-append analysis needs every appended element to be unique per key, so the order cannot be inferred.`,
-          });
-        }
+        if (w !== undefined && w !== t.id && duplicateAppends.length < 10)
+          duplicateAppends.push(duplicateAppend(txns, s, w, t, v));
         s.writer.set(v, t.id);
         if (possible) {
           s.possibleAppends++;
@@ -259,54 +272,26 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
       }
     }
   }
-  if (duplicateAppends.length > 0) return { anomalies: duplicateAppends, explain: () => undefined };
+  return { byKey, states, mopState, duplicateAppends };
+}
 
-  const wantDup = ctx.wants("duplicate-elements");
-  const wantPhantom = ctx.wants("phantom-element");
-  const wantG1a = ctx.wants("G1a");
-  const wantG1b = ctx.wants("G1b");
-  const phantomSeen = new Set<string>();
-  const phantoms = (t: Txn, s: KeyState, v: Elem[]) => {
-    for (const x of v) {
-      if (s.writer.get(x) !== undefined) continue;
-      const id = `${String(s.key)}\u0000${String(x)}`;
-      if (phantomSeen.has(id)) continue;
-      phantomSeen.add(id);
-      anomalies.push({
-        type: "phantom-element",
-        keys: [s.key],
-        ops: [t.index],
-        explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, but no transaction ever appended ${show(x)} to that key.`,
-      });
-    }
+function duplicateAppend(txns: readonly Txn[], s: KeyState, w: number, t: Txn, v: Elem): Anomaly {
+  return {
+    type: "duplicate-appends",
+    keys: [s.key],
+    ops: [txns[w].index, t.index],
+    explanation: `${txnLabel(txns[w])} and ${txnLabel(t)} both appended ${show(v)} to key ${show(s.key)}; list-append analysis needs every appended element to be unique per key, so the order cannot be inferred.`,
   };
-  const g1a = (t: Txn, s: KeyState, v: Elem[]) => {
-    const failed: Elem[] = [];
-    const writers: number[] = [];
-    for (const x of v) {
-      const w = s.writer.get(x);
-      if (w !== undefined && txns[w].type === "fail") {
-        failed.push(x);
-        if (!writers.includes(w)) writers.push(w);
-      }
-    }
-    if (failed.length === 0) return;
-    anomalies.push({
-      type: "G1a",
-      keys: [s.key],
-      ops: [t.index, ...writers.map((w) => txns[w].index)],
-      explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, observing ${failed
-        .map(show)
-        .join(
-          ", ",
-        )}, appended by ${writers.map((w) => txnLabel(txns[w])).join(", ")}, which failed (aborted read).`,
-    });
-  };
+}
 
-  // Version orders: the longest read, or a lone append when a key was never read.
+/** Version orders: the longest read, or a lone append when a key was never read. */
+function versionOrders(
+  ctx: AnalysisContext,
+  states: KeyState[],
+): { readers: ReaderIndex; slotCount: number } {
+  const { txns } = ctx;
   let slotCount = 0;
-  const readers = new ReaderIndex();
-  for (const s of keys.values()) {
+  for (const s of states) {
     if (s.longest !== null) s.order = distinct(s.longest);
     else if (s.possibleAppends === 1 && ctx.prefix !== true) s.order = [s.singleAppend];
     const { order, pos } = s;
@@ -318,9 +303,30 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
     s.slotBase = slotCount;
     slotCount += order.length + 1;
   }
+  return { readers: new ReaderIndex(), slotCount };
+}
 
-  // Pass 2: reads — wr edges, reader index, prefix checks, and the anomalies a read alone shows.
-  c = 0;
+/** What pass 2 reports while it reads: the anomaly types wanted, and phantoms already named. */
+interface ReadChecks {
+  dup: boolean;
+  phantom: boolean;
+  g1a: boolean;
+  g1b: boolean;
+  phantomSeen: Set<string>;
+}
+
+/** Pass 2: reads — wr edges, reader index, prefix checks, and the anomalies a read alone shows. */
+function addReadEdges(ctx: AnalysisContext, keys: KeyStates, readers: ReaderIndex, out: Anomaly[]): void {
+  const { txns, edges } = ctx;
+  const { states, mopState } = keys;
+  const want: ReadChecks = {
+    dup: ctx.wants("duplicate-elements"),
+    phantom: ctx.wants("phantom-element"),
+    g1a: ctx.wants("G1a"),
+    g1b: ctx.wants("G1b"),
+    phantomSeen: new Set(),
+  };
+  let c = 0;
   for (const t of txns) {
     const mops = t.mops;
     if (t.type !== "ok") {
@@ -342,56 +348,111 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
       if (w !== undefined && w !== t.id && txns[w].type !== "fail") edges.add(w, t.id, WR);
       const p = s.pos.get(last);
       if (p !== undefined) readers.add(s.slotBase + p + 1, t.id);
-      const longest = s.longest!;
-      const prefix = v === longest || isPrefix(v, longest);
-      if (prefix) {
-        // A prefix of the longest read holds only elements of the order, without repeats unless
-        // the longest itself repeats; its failed elements are those before `failedFrom`.
-        if (wantG1a && v.length > s.failedFrom) g1a(t, s, v);
-        if (wantPhantom && v === longest) phantoms(t, s, v);
-      } else {
-        if (s.incompatible === null) s.incompatible = { txn: t.id, value: v };
-        if (wantG1a) g1a(t, s, v);
-        if (wantPhantom) phantoms(t, s, v);
-      }
-      if (wantDup && (!prefix || s.order.length !== longest.length)) {
-        const dups = duplicatesIn(v);
-        if (dups !== null)
-          anomalies.push({
-            type: "duplicate-elements",
-            keys: [s.key],
-            ops: [t.index],
-            explanation: `${label(t.id)} read key ${show(s.key)} = ${show(v)}, which contains ${[...dups]
-              .map(([x, n]) => `${show(x)} ${n} times`)
-              .join(", ")}; each element is appended once, so a list can hold it only once.`,
-          });
-      }
-      if (wantG1b && s.intermediate !== null) {
-        const iw = s.intermediate.get(last);
-        if (iw !== undefined && iw !== t.id)
-          anomalies.push({
-            type: "G1b",
-            keys: [s.key],
-            ops: [t.index, txns[iw].index],
-            explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, ending at ${show(last)}, an intermediate state of ${txnLabel(
-              txns[iw],
-            )}, which appended more to that key afterwards (intermediate read).`,
-          });
-      }
+      checkRead(txns, t, s, v, want, out);
     }
   }
+}
 
-  // The element just before `v` in the version order (an unobserved append follows the last
-  // observed element); -1 is the initial empty list.
-  const prevPos = (s: KeyState, v: Elem): number => {
-    const i = s.pos.get(v);
-    return i === undefined ? s.order.length - 1 : i - 1;
-  };
+/** The anomalies one committed, non-empty read of key `s` shows by itself. */
+function checkRead(
+  txns: readonly Txn[],
+  t: Txn,
+  s: KeyState,
+  v: Elem[],
+  want: ReadChecks,
+  out: Anomaly[],
+): void {
+  const longest = s.longest!;
+  const prefix = v === longest || isPrefix(v, longest);
+  if (prefix) {
+    // A prefix of the longest read holds only elements of the order, without repeats unless
+    // the longest itself repeats; its failed elements are those before `failedFrom`.
+    if (want.g1a && v.length > s.failedFrom) g1a(txns, t, s, v, out);
+    if (want.phantom && v === longest) phantoms(t, s, v, want.phantomSeen, out);
+  } else {
+    if (s.incompatible === null) s.incompatible = { txn: t.id, value: v };
+    if (want.g1a) g1a(txns, t, s, v, out);
+    if (want.phantom) phantoms(t, s, v, want.phantomSeen, out);
+  }
+  if (want.dup && (!prefix || s.order.length !== longest.length)) {
+    const dups = duplicatesIn(v);
+    if (dups !== null)
+      out.push({
+        type: "duplicate-elements",
+        keys: [s.key],
+        ops: [t.index],
+        explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, which contains ${[...dups]
+          .map(([x, n]) => `${show(x)} ${n} times`)
+          .join(", ")}; each element is appended once, so a list can hold it only once.`,
+      });
+  }
+  const last = v[v.length - 1];
+  if (want.g1b && s.intermediate !== null) {
+    const iw = s.intermediate.get(last);
+    if (iw !== undefined && iw !== t.id)
+      out.push({
+        type: "G1b",
+        keys: [s.key],
+        ops: [t.index, txns[iw].index],
+        explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, ending at ${show(last)}, an intermediate state of ${txnLabel(
+          txns[iw],
+        )}, which appended more to that key afterwards (intermediate read).`,
+      });
+  }
+}
 
-  readers.seal(slotCount);
+function phantoms(t: Txn, s: KeyState, v: Elem[], seen: Set<string>, out: Anomaly[]): void {
+  for (const x of v) {
+    if (s.writer.get(x) !== undefined) continue;
+    const id = `${String(s.key)}\u0000${String(x)}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({
+      type: "phantom-element",
+      keys: [s.key],
+      ops: [t.index],
+      explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, but no transaction ever appended ${show(x)} to that key.`,
+    });
+  }
+}
 
-  // Pass 3: appends — ww and rw edges.
-  c = 0;
+function g1a(txns: readonly Txn[], t: Txn, s: KeyState, v: Elem[], out: Anomaly[]): void {
+  const failed: Elem[] = [];
+  const writers: number[] = [];
+  for (const x of v) {
+    const w = s.writer.get(x);
+    if (w !== undefined && txns[w].type === "fail") {
+      failed.push(x);
+      if (!writers.includes(w)) writers.push(w);
+    }
+  }
+  if (failed.length === 0) return;
+  out.push({
+    type: "G1a",
+    keys: [s.key],
+    ops: [t.index, ...writers.map((w) => txns[w].index)],
+    explanation: `${txnLabel(t)} read key ${show(s.key)} = ${show(v)}, observing ${failed
+      .map(show)
+      .join(
+        ", ",
+      )}, appended by ${writers.map((w) => txnLabel(txns[w])).join(", ")}, which failed (aborted read).`,
+  });
+}
+
+/**
+ * The element just before `v` in the version order (an unobserved append follows the last
+ * observed element); -1 is the initial empty list.
+ */
+function prevPos(s: KeyState, v: Elem): number {
+  const i = s.pos.get(v);
+  return i === undefined ? s.order.length - 1 : i - 1;
+}
+
+/** Pass 3: appends — ww and rw edges. */
+function addAppendEdges(ctx: AnalysisContext, keys: KeyStates, readers: ReaderIndex): void {
+  const { txns, edges } = ctx;
+  const { states, mopState } = keys;
+  let c = 0;
   for (const t of txns) {
     const mops = t.mops;
     if (t.type === "fail") {
@@ -415,25 +476,26 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
         if (rs[r] !== t.id) edges.add(rs[r], t.id, RW);
     }
   }
+}
 
-  for (const s of keys.values()) {
-    if (s.incompatible === null || !ctx.wants("incompatible-order")) continue;
+function findIncompatibleOrders(txns: readonly Txn[], states: KeyState[], out: Anomaly[]): void {
+  for (const s of states) {
+    if (s.incompatible === null) continue;
     const { txn, value } = s.incompatible;
-    anomalies.push({
+    out.push({
       type: "incompatible-order",
       keys: [s.key],
       ops: [txns[txn].index],
-      explanation: `${label(txn)} read key ${show(s.key)} = ${show(value)}, which is not a prefix of the longest read ${show(
+      explanation: `${txnLabel(txns[txn])} read key ${show(s.key)} = ${show(value)}, which is not a prefix of the longest read ${show(
         s.longest,
       )}: no single order of appends explains both.`,
     });
   }
+}
 
-  if (ctx.wants("internal") || ctx.wants("future-read") || ctx.wants("lost-update"))
-    findWithinTxns(ctx, anomalies);
-  if (ctx.wants("dirty-update")) findDirtyUpdates(ctx, keys, anomalies);
-
-  const explain = (a: Txn, b: Txn, kind: number): EdgeReason | undefined => {
+/** Explains the ww, wr and rw edges this analysis added, from the key states it kept. */
+function explainer(keys: Map<Key, KeyState>, readers: ReaderIndex): DatatypeAnalysis["explain"] {
+  return (a: Txn, b: Txn, kind: number): EdgeReason | undefined => {
     if (kind === WW) {
       for (const m of b.mops) {
         if (m[0] !== APPEND) continue;
@@ -485,7 +547,6 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
     }
     return undefined;
   };
-  return { anomalies, explain };
 }
 
 /** The value of `t`'s read of key `k` that ended with `last`. */
@@ -559,7 +620,7 @@ function findWithinTxns(ctx: AnalysisContext, out: Anomaly[]): void {
   const wantInternal = ctx.wants("internal");
   const wantFuture = ctx.wants("future-read");
   const wantLost = ctx.wants("lost-update");
-  const groups = new Map<Key, Map<string, { value: Elem[]; ids: number[] }[]>>();
+  const groups: LostUpdateGroups = new Map();
   const { txns } = ctx;
   for (const t of txns) {
     const mops = t.mops;
@@ -568,80 +629,119 @@ function findWithinTxns(ctx: AnalysisContext, out: Anomaly[]): void {
     let futureDone = !wantFuture;
     for (let j = 1; j < mops.length; j++) {
       const m = mops[j];
-      const k = m[1];
       if (m[0] === READ && !internalDone) {
-        const v = readValue(t, m[2]) ?? [];
-        // Walk back to the previous read of k, collecting this txn's appends to k since then.
-        let since: Elem[] | null = null;
-        let prior: Elem[] | null = null;
-        for (let i = j - 1; i >= 0; i--) {
-          const e = mops[i];
-          if (e[1] !== k) continue;
-          if (e[0] === READ) {
-            prior = readValue(t, e[2]) ?? [];
-            break;
-          }
-          if (e[0] === APPEND) {
-            if (since === null) since = [];
-            since.unshift(e[2]);
-          }
-        }
-        if (prior === null && since === null) continue;
-        const appended = since ?? [];
-        const bad =
-          prior !== null
-            ? v.length !== prior.length + appended.length || !isPrefix(prior, v) || !endsWith(v, appended)
-            : !endsWith(v, appended);
-        if (bad) {
+        const a = internalRead(t, j);
+        if (a !== null) {
           internalDone = true;
-          const want = prior !== null ? show([...prior, ...appended]) : `[… ${appended.map(show).join(" ")}]`;
-          out.push({
-            type: "internal",
-            keys: [k],
-            ops: [t.index],
-            explanation: `${txnLabel(t)} read key ${show(k)} = ${show(v)}, but its own earlier operations on that key imply ${want}.`,
-          });
+          out.push(a);
         }
       } else if (m[0] === APPEND) {
-        let firstRead: Elem[] | null = null;
-        let appendedAfterRead = false;
-        for (let i = 0; i < j; i++) {
-          const e = mops[i];
-          if (e[1] !== k) continue;
-          if (e[0] === READ) {
-            const rv = readValue(t, e[2]) ?? [];
-            if (firstRead === null) firstRead = rv;
-            if (!futureDone && rv.includes(m[2])) {
-              futureDone = true;
-              out.push({
-                type: "future-read",
-                keys: [k],
-                ops: [t.index],
-                explanation: `${txnLabel(t)} read key ${show(k)} = ${show(rv)}, which already contained ${show(
-                  m[2],
-                )}, an element the same transaction appended only later.`,
-              });
-            }
-          } else if (e[0] === APPEND && firstRead !== null) appendedAfterRead = true;
+        const { firstRead, appendedAfterRead, future } = readsBeforeAppend(t, j, futureDone);
+        if (future !== null) {
+          futureDone = true;
+          out.push(future);
         }
         if (!wantLost || firstRead === null || appendedAfterRead) continue;
-        let g = groups.get(k);
-        if (g === undefined) {
-          g = new Map();
-          groups.set(k, g);
-        }
-        const id = `${firstRead.length}:${String(firstRead[firstRead.length - 1])}`;
-        let bucket = g.get(id);
-        if (bucket === undefined) {
-          bucket = [];
-          g.set(id, bucket);
-        }
-        const same = bucket.find((b) => b.value.length === firstRead.length && isPrefix(b.value, firstRead));
-        if (same === undefined) bucket.push({ value: firstRead, ids: [t.id] });
-        else same.ids.push(t.id);
+        addLostUpdateCandidate(groups, m[1], firstRead, t.id);
       }
     }
   }
+  reportLostUpdates(txns, groups, out);
+}
+
+/** Per key, the first reads that were later appended to, bucketed by length and last element. */
+type LostUpdateGroups = Map<Key, Map<string, { value: Elem[]; ids: number[] }[]>>;
+
+/** The internal anomaly of the read `t.mops[j]`, if it disagrees with the txn's own earlier ops. */
+function internalRead(t: Txn, j: number): Anomaly | null {
+  const mops = t.mops;
+  const k = mops[j][1];
+  const v = readValue(t, mops[j][2]) ?? [];
+  // Walk back to the previous read of k, collecting this txn's appends to k since then.
+  let since: Elem[] | null = null;
+  let prior: Elem[] | null = null;
+  for (let i = j - 1; i >= 0; i--) {
+    const e = mops[i];
+    if (e[1] !== k) continue;
+    if (e[0] === READ) {
+      prior = readValue(t, e[2]) ?? [];
+      break;
+    }
+    if (e[0] === APPEND) {
+      if (since === null) since = [];
+      since.unshift(e[2]);
+    }
+  }
+  if (prior === null && since === null) return null;
+  const appended = since ?? [];
+  const bad =
+    prior !== null
+      ? v.length !== prior.length + appended.length || !isPrefix(prior, v) || !endsWith(v, appended)
+      : !endsWith(v, appended);
+  if (!bad) return null;
+  const want = prior !== null ? show([...prior, ...appended]) : `[… ${appended.map(show).join(" ")}]`;
+  return {
+    type: "internal",
+    keys: [k],
+    ops: [t.index],
+    explanation: `${txnLabel(t)} read key ${show(k)} = ${show(v)}, but its own earlier operations on that key imply ${want}.`,
+  };
+}
+
+/**
+ * The txn's reads of the key before its append `t.mops[j]`: the first one, whether it appended to
+ * the key after that read, and (unless `futureDone`) a future-read when a read already held the
+ * element appended.
+ */
+function readsBeforeAppend(
+  t: Txn,
+  j: number,
+  futureDone: boolean,
+): { firstRead: Elem[] | null; appendedAfterRead: boolean; future: Anomaly | null } {
+  const mops = t.mops;
+  const m = mops[j];
+  const k = m[1];
+  let firstRead: Elem[] | null = null;
+  let appendedAfterRead = false;
+  let future: Anomaly | null = null;
+  for (let i = 0; i < j; i++) {
+    const e = mops[i];
+    if (e[1] !== k) continue;
+    if (e[0] === READ) {
+      const rv = readValue(t, e[2]) ?? [];
+      if (firstRead === null) firstRead = rv;
+      if (!futureDone && future === null && rv.includes(m[2]))
+        future = {
+          type: "future-read",
+          keys: [k],
+          ops: [t.index],
+          explanation: `${txnLabel(t)} read key ${show(k)} = ${show(rv)}, which already contained ${show(
+            m[2],
+          )}, an element the same transaction appended only later.`,
+        };
+    } else if (e[0] === APPEND && firstRead !== null) appendedAfterRead = true;
+  }
+  return { firstRead, appendedAfterRead, future };
+}
+
+function addLostUpdateCandidate(groups: LostUpdateGroups, k: Key, firstRead: Elem[], id: number): void {
+  let g = groups.get(k);
+  if (g === undefined) {
+    g = new Map();
+    groups.set(k, g);
+  }
+  const bucketId = `${firstRead.length}:${String(firstRead[firstRead.length - 1])}`;
+  let bucket = g.get(bucketId);
+  if (bucket === undefined) {
+    bucket = [];
+    g.set(bucketId, bucket);
+  }
+  const same = bucket.find((b) => b.value.length === firstRead.length && isPrefix(b.value, firstRead));
+  if (same === undefined) bucket.push({ value: firstRead, ids: [id] });
+  else same.ids.push(id);
+}
+
+function reportLostUpdates(txns: readonly Txn[], groups: LostUpdateGroups, out: Anomaly[]): void {
   for (const [k, g] of groups) {
     for (const bucket of g.values()) {
       for (const { value, ids } of bucket) {

@@ -15,9 +15,11 @@
  * in constant time against the largest position among appends completed so far; only reads that
  * miss something, or are not prefixes, are looked at element by element, within a work budget.
  */
+
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
 import type { Key, MopValue } from "./history.ts";
+import { Interner } from "./intern.ts";
 import type { Txn } from "./txn.ts";
 import { txnLabel } from "./txn.ts";
 
@@ -73,16 +75,13 @@ export function withLostAppends(d: Datatype): Datatype {
  * keys in order of first appearance.
  */
 export function findListLostAppends(txns: readonly Txn[]): Anomaly[] {
-  const keyIds = new Map<Key, number>();
-  const keyList: Key[] = [];
+  const keys = new Interner<Key>();
+  const keyList = keys.values;
   const longest: Elem[][] = [];
   const committedAppends: number[] = [];
   const idOf = (k: Key): number => {
-    let id = keyIds.get(k);
-    if (id === undefined) {
-      id = keyList.length;
-      keyIds.set(k, id);
-      keyList.push(k);
+    const id = keys.id(k);
+    if (id === longest.length) {
       longest.push(EMPTY);
       committedAppends.push(0);
     }

@@ -316,8 +316,17 @@ function collectFacts(q: QueueKey): Map<Elem, Map<Elem, Fact>> {
 }
 
 function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeReasons): void {
+  addObservationEdges(q, reasons);
+  const behind = addSameEndEdges(q, ahead, reasons);
+  addGoneEdges(q, ahead, behind, reasons);
+  addPermanentEdges(q, reasons);
+}
+
+const kindOf = (q: QueueKey, x: Elem) => pushOf(q, x)?.kind;
+
+/** wr edges from pushes to the reads and pops that saw them; rw edges from reads to later pops. */
+function addObservationEdges(q: QueueKey, reasons: EdgeReasons): void {
   const k = show(q.key);
-  const kindOf = (x: Elem) => pushOf(q, x)?.kind;
   for (const r of q.reads) {
     const list = r.list;
     const what = () => readWhat(q, list);
@@ -327,7 +336,9 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
       if (w !== undefined) {
         // One wr edge per run of same-end pushes, from its newest; the ww chain covers the rest.
         const newest =
-          w.kind === "append" ? kindOf(list[i + 1]) !== "append" : i === 0 || kindOf(list[i - 1]) !== "lpush";
+          w.kind === "append"
+            ? kindOf(q, list[i + 1]) !== "append"
+            : i === 0 || kindOf(q, list[i - 1]) !== "lpush";
         if (newest)
           reasons.add(w.t, r.t, WR, () => ({
             key: q.key,
@@ -354,6 +365,18 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
         text: (a, b) => `${b} popped ${show(x)} from key ${k}, which ${a} pushed`,
       }));
   }
+}
+
+/**
+ * ww edges between two pushes at one end, or two pops from one end, whose elements a fact orders.
+ * Returns the facts indexed by their second element (what lies behind each element).
+ */
+function addSameEndEdges(
+  q: QueueKey,
+  ahead: Map<Elem, Map<Elem, Fact>>,
+  reasons: EdgeReasons,
+): Map<Elem, Fact[]> {
+  const k = show(q.key);
   const behind = new Map<Elem, Fact[]>();
   for (const m of ahead.values())
     for (const fact of m.values()) {
@@ -383,7 +406,15 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
       sameEnd(pushOf(q, x), pushOf(q, y), "pushed", "append", ["to the tail", "to the head"]);
       sameEnd(onlyPop(q, x), onlyPop(q, y), "popped", "pop", ["from the head", "from the tail"]);
     }
+  return behind;
+}
 
+function addGoneEdges(
+  q: QueueKey,
+  ahead: Map<Elem, Map<Elem, Fact>>,
+  behind: Map<Elem, Fact[]>,
+  reasons: EdgeReasons,
+): void {
   // An observation whose head is h (pushed at the tail) comes after the LPOP of any element pushed at
   // the tail ahead of h: that element was already gone. Symmetrically at the tail with LPUSH/RPOP.
   const gone = (o: Txn, h: Elem, end: "head" | "tail", what: () => string, kind: number) => {
@@ -391,7 +422,7 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
     if (facts === undefined) return;
     for (const fact of facts) {
       const x = end === "head" ? fact.x : fact.y;
-      if (kindOf(x) !== (end === "head" ? "append" : "lpush")) continue;
+      if (kindOf(q, x) !== (end === "head" ? "append" : "lpush")) continue;
       const p = onlyPop(q, x);
       if (p === undefined || p.kind !== (end === "head" ? "pop" : "rpop")) continue;
       reasons.add(p.t, o, kind, () => ({
@@ -405,16 +436,18 @@ function addEdges(q: QueueKey, ahead: Map<Elem, Map<Elem, Fact>>, reasons: EdgeR
   for (const r of q.reads) {
     const n = r.list.length;
     if (n === 0) continue;
-    if (kindOf(r.list[0]) === "append") gone(r.t, r.list[0], "head", () => readWhat(q, r.list), WR);
-    if (kindOf(r.list[n - 1]) === "lpush") gone(r.t, r.list[n - 1], "tail", () => readWhat(q, r.list), WR);
+    if (kindOf(q, r.list[0]) === "append") gone(r.t, r.list[0], "head", () => readWhat(q, r.list), WR);
+    if (kindOf(q, r.list[n - 1]) === "lpush") gone(r.t, r.list[n - 1], "tail", () => readWhat(q, r.list), WR);
   }
   for (const ps of q.pops.values())
     for (const p of ps) {
-      if (p.kind === "pop" && kindOf(p.x) === "append") gone(p.t, p.x, "head", () => popWhat(q, p), WW);
-      if (p.kind === "rpop" && kindOf(p.x) === "lpush") gone(p.t, p.x, "tail", () => popWhat(q, p), WW);
+      if (p.kind === "pop" && kindOf(q, p.x) === "append") gone(p.t, p.x, "head", () => popWhat(q, p), WW);
+      if (p.kind === "rpop" && kindOf(q, p.x) === "lpush") gone(p.t, p.x, "tail", () => popWhat(q, p), WW);
     }
+}
 
-  // Elements nothing can ever remove: any observation without them came before their push.
+/** Elements nothing can ever remove: any observation without them came before their push. */
+function addPermanentEdges(q: QueueKey, reasons: EdgeReasons): void {
   if (q.removers.size > 0) return;
   const permanent = [...q.pushes.values()].filter((w) => w.t.type !== "fail" && !q.pops.has(w.x));
   if (permanent.length === 0) return;
