@@ -142,6 +142,8 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   testFailWrites: false,
   // A run recorded before BUGGIFY drew no edits.
   buggify: false,
+  // A run recorded before the wider BUGGIFY dimensions drew none of them.
+  buggifyWider: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });
