@@ -138,6 +138,15 @@ class TxnContext {
     for (const f of creatorFenceKeys(this.k, this.ctx.knobs, key)) this.track(f);
   }
 
+  /**
+   * A hash read or HDEL that found no key: its answer holds only while nothing creates the key, so
+   * it read-tracks the creator fences (a creating HSET writes the hash fence).
+   */
+  private absentHash(key: string, answer: RedisReply): RedisReply {
+    if (this.ctx.knobs.execAbsentHashFences) this.trackCreatorFences(key);
+    return answer;
+  }
+
   // ---- lists ----
 
   /** `loadListState`. */
@@ -473,14 +482,14 @@ class TxnContext {
       }
       case "HGET": {
         const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.nil();
+        if (t === "none") return this.absentHash(cmd.key, reply.nil());
         if (t !== "hash") return reply.wrongType();
         const v = (yield* this.loadHash(cmd.key, [cmd.field], true)).fields.get(cmd.field);
         return v === undefined ? reply.nil() : reply.bulk(v);
       }
       case "HGETALL": {
         const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.array([]);
+        if (t === "none") return this.absentHash(cmd.key, reply.array([]));
         if (t !== "hash") return reply.wrongType();
         const st = yield* this.loadHash(cmd.key, undefined, true);
         const names = [...st.fields.keys()].sort();
@@ -490,7 +499,7 @@ class TxnContext {
       }
       case "HLEN": {
         const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.int(0);
+        if (t === "none") return this.absentHash(cmd.key, reply.int(0));
         if (t !== "hash") return reply.wrongType();
         const st = yield* this.loadHash(cmd.key, undefined, true);
         // A hash deleted earlier in this EXEC starts again from zero.
@@ -501,7 +510,7 @@ class TxnContext {
       }
       case "HDEL": {
         const t = yield* this.stagedKeyType(cmd.key);
-        if (t === "none") return reply.int(0);
+        if (t === "none") return this.absentHash(cmd.key, reply.int(0));
         if (t !== "hash") return reply.wrongType();
         const st = yield* this.loadHash(cmd.key, cmd.fields, true);
         let removed = 0;
