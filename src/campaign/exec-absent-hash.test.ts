@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareRepro, replayPrepared } from "../campaign/replay.ts";
+import { prepareRepro, replayPrepared } from "./replay.ts";
 
 // A `fixed` campaign with BUGGIFY's MULTI/EXEC of each client's own commands found it: EXEC[HSET
 // "\0" c, HDEL "" c] answered HDEL 0 from a snapshot where "" did not exist yet, tracked no read key
