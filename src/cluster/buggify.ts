@@ -5,8 +5,8 @@
  * because some bugs hide behind exactly those (a DEL that meets more deltas than one scan page,
  * keys that share a prefix and hold a NUL byte).
  *
- * The wider dimensions (knob `buggifyWider`) add the store's read path, delta scan pages of one
- * or two, a client timeout, one hot key per client, MULTI/EXEC of each client's own commands and
+ * The wider dimensions (knob `buggifyWider`) add the store's read path, small delta scan pages
+ * once more, a client timeout, one hot key per client, MULTI/EXEC of each client's own commands and
  * twice the clients: the shapes under which B19 (a deposed leader's unfenced read) and F3/F4 (a
  * deposed leader's retry that draws the new leader's commitTS) become reachable from a generic
  * workload.
@@ -51,8 +51,8 @@ export interface BuggifyKnobs {
   /** Draw BUGGIFY edits per seed in swarm mode. */
   buggify: boolean;
   /**
-   * Also draw the wider dimensions (`drawWider`): the read path, scan pages of 1–2, the client
-   * timeout, a hot key, MULTI/EXEC in every workload, twice the clients. Off for a run recorded
+   * Also draw the wider dimensions (`drawWider`): the read path, small scan pages again, the
+   * client timeout, a hot key, MULTI/EXEC in every workload, twice the clients. Off for a run recorded
    * before they existed, whose tape holds none of their draws.
    */
   buggifyWider: boolean;
@@ -67,7 +67,7 @@ export const buggifyKnobDescriptions: Record<keyof BuggifyKnobs, string> = {
   buggify:
     "swarm mode: each seed may also draw scan limits, compaction settings, claim window, urgent queue, coordinator and Raft timing, key sets, MULTI shapes and quick crash/restarts (src/cluster/buggify.ts)",
   buggifyWider:
-    "with buggify: each seed may also draw the read path (unfenced store reads, no read proxy), delta scan pages of 1–2, a 0.5–1 s client timeout, one hot key per client, MULTI/EXEC of each client's own commands, and twice the clients",
+    "with buggify: each seed may also draw the read path (unfenced store reads, no read proxy), delta scan pages of 4 or 8 once more, a 0.5–1 s client timeout, one hot key per client, MULTI/EXEC of each client's own commands, and twice the clients",
 };
 
 /** What one seed drew: knob overrides and the shape edits, for the run's configuration. */
@@ -255,12 +255,14 @@ export function applyBuggify(
 /** Knob draws of the wider dimensions, made after every other draw so that those stay as they were. */
 const WIDER_KNOB_CHOICES: KnobChoice[] = [
   {
-    // A delta scan page of one or two: every list with a few unfolded deltas needs several pages,
-    // for DEL as for reads (stress; drawn only where the first block kept the limit).
+    // Small delta scan pages once more, for seeds whose first block kept the limit: a DEL or read
+    // of a list with a few unfolded deltas then needs several pages (stress). Pages of 1 or 2 are
+    // not drawn: with ten writers on a list the store then refuses most writes ("compaction
+    // required") until the compactor catches up, which the progress oracle rightly reports.
     knob: "maxDeltaScanLimit",
     values: [
-      [1, "stress"],
-      [2, "stress"],
+      [4, "stress"],
+      [8, "stress"],
     ],
   },
   {
@@ -302,10 +304,10 @@ function drawWider(s: Scenario, knobs: KnobSet, out: KnobSet, draw: BuggifyDraw,
     draw.shapes.push(`${c.knob}=${v} (${tag})`);
     if (c.knob === "maxDeltaScanLimit" && (out.compactionThreshold as number) > (v as number)) {
       // As in the first block: urgent compaction must be able to fold what one page cannot read.
-      out.compactionThreshold = 1;
-      draw.knobs.compactionThreshold = 1;
+      out.compactionThreshold = Math.max(1, Math.floor((v as number) / 2));
+      draw.knobs.compactionThreshold = out.compactionThreshold;
       draw.shapes = draw.shapes.filter((x) => !x.startsWith("compactionThreshold="));
-      draw.shapes.push("compactionThreshold=1 (stress, below the read limit)");
+      draw.shapes.push(`compactionThreshold=${out.compactionThreshold} (stress, below the read limit)`);
     }
   }
   const rp = rng.int(READ_PATHS.length * 2 + 3);
@@ -318,7 +320,11 @@ function drawWider(s: Scenario, knobs: KnobSet, out: KnobSet, draw: BuggifyDraw,
     }
     draw.shapes.push(`read path: ${path.name} (stress)`);
   }
-  if (rng.int(4) === 1) {
+  // A small delta scan page already makes writers wait for the compactor; a hot key or twice the
+  // writers on top of it makes the store refuse writes ("compaction required") beyond what the
+  // progress oracle allows, under `fixed` too. The draws are still made, so the tape keeps its shape.
+  const fullPages = (out.maxDeltaScanLimit as number) >= (DRAWABLE_DEFAULTS.maxDeltaScanLimit as number);
+  if (rng.int(4) === 1 && fullPages) {
     const hot = hotKeys(s);
     if (hot) {
       s = hot;
@@ -332,7 +338,7 @@ function drawWider(s: Scenario, knobs: KnobSet, out: KnobSet, draw: BuggifyDraw,
       draw.shapes.push("MULTI/EXEC of each client's own commands (real)");
     }
   }
-  if (rng.int(4) === 1) {
+  if (rng.int(4) === 1 && fullPages) {
     const twice = twiceTheClients(s);
     if (twice) {
       s = twice;
