@@ -65,4 +65,60 @@ describe("BUGGIFY", async () => {
     }
     throw new Error("no seed of 40 drew a key style");
   });
+
+  it("draws the wider dimensions only with buggifyWider, after every other draw", () => {
+    expect(valueWhenUnrecorded.buggifyWider).toBe(false);
+    for (let seed = 1; seed <= 30; seed++) {
+      const narrow = new RandomSource({ seed });
+      const wide = new RandomSource({ seed });
+      const a = applyBuggify(scenario, { ...knobs, buggifyWider: false }, narrow.stream("buggify"), true);
+      const b = applyBuggify(scenario, knobs, wide.stream("buggify"), true);
+      // The wider draws extend the tape; what the first block drew is unchanged.
+      expect(wide.tape.slice(0, narrow.tape.length)).toEqual(narrow.tape);
+      expect(b.draw!.shapes.slice(0, a.draw!.shapes.length)).toEqual(a.draw!.shapes);
+    }
+    const shapes = new Set<string>();
+    for (let seed = 1; seed <= 80; seed++) {
+      const r = applyBuggify(scenario, knobs, new RandomSource({ seed }).stream("buggify"), true);
+      for (const s of r.draw!.shapes) shapes.add(s.split(/[=:(]/)[0]!.trim());
+    }
+    for (const s of [
+      "read path",
+      "clientTimeoutUs",
+      "one hot key per client",
+      "MULTI/EXEC of each client's own commands",
+      "twice the clients",
+    ])
+      expect(shapes).toContain(s);
+  });
+
+  it("keeps the read path a scenario sets, and every edited workload well formed", () => {
+    const set = { ...knobs, readCallFence: false };
+    let seen = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const r = applyBuggify(scenario, set, new RandomSource({ seed }).stream("buggify"), true);
+      expect(r.knobs.readCallFence).toBe(false);
+      expect(r.knobs.readProxyToLeader).toBe(true);
+      const names = r.scenario.clients.flatMap((c) => c.names);
+      expect(new Set(names).size).toBe(names.length);
+      const shapes = r.draw!.shapes;
+      if (shapes.includes("one hot key per client (real)")) {
+        seen |= 1;
+        for (const c of r.scenario.clients) expect(c.generator?.keys.length ?? 1).toBe(1);
+      }
+      if (shapes.includes("MULTI/EXEC of each client's own commands (real)")) {
+        seen |= 2;
+        for (const c of r.scenario.clients) {
+          const g = c.generator;
+          if (!g) continue;
+          expect(g.mix.txn).toBeGreaterThan(0);
+        }
+      }
+      if (shapes.includes("twice the clients (real)")) {
+        seen |= 4;
+        expect(names.length).toBeGreaterThan(scenario.clients.flatMap((c) => c.names).length);
+      }
+    }
+    expect(seen).toBe(7);
+  });
 });

@@ -5,9 +5,15 @@
  * because some bugs hide behind exactly those (a DEL that meets more deltas than one scan page,
  * keys that share a prefix and hold a NUL byte).
  *
+ * The wider dimensions (knob `buggifyWider`) add the store's read path, small delta scan pages
+ * once more, a client timeout, one hot key per client, MULTI/EXEC of each client's own commands and
+ * twice the clients: the shapes under which B19 (a deposed leader's unfenced read) and F3/F4 (a
+ * deposed leader's retry that draws the new leader's commitTS) become reachable from a generic
+ * workload.
+ *
  * Everything is drawn on its own stream ("buggify"), before any other draw of the run, and only
  * when the `buggify` knob is on (default on; off for a run recorded before it existed, so old
- * repros replay unchanged). Choice 0 of every draw leaves the value as it was, so a shrinker that
+ * repros replay unchanged; likewise `buggifyWider`, whose draws come after all the others). Choice 0 of every draw leaves the value as it was, so a shrinker that
  * lowers choices removes the edits. Each drawn value is tagged below as `real` (a value the real
  * store ships or can be configured with) or `stress` (smaller than any deployment would use, to
  * make rare paths common).
@@ -34,6 +40,9 @@ const DRAWABLE_DEFAULTS: Readonly<Record<string, KnobValue>> = Object.freeze({
   // The production binary's Raft timing (defaultClusterKnobs in ./knobs.ts, which imports this file).
   heartbeatTicks: 20,
   electionTicks: 200,
+  clientTimeoutUs: 5_000_000,
+  readCallFence: true,
+  readProxyToLeader: true,
 });
 
 const atDefault = (knobs: KnobSet, k: string) => knobs[k] === DRAWABLE_DEFAULTS[k];
@@ -41,13 +50,24 @@ const atDefault = (knobs: KnobSet, k: string) => knobs[k] === DRAWABLE_DEFAULTS[
 export interface BuggifyKnobs {
   /** Draw BUGGIFY edits per seed in swarm mode. */
   buggify: boolean;
+  /**
+   * Also draw the wider dimensions (`drawWider`): the read path, small scan pages again, the
+   * client timeout, a hot key, MULTI/EXEC in every workload, twice the clients. Off for a run recorded
+   * before they existed, whose tape holds none of their draws.
+   */
+  buggifyWider: boolean;
 }
 
-export const defaultBuggifyKnobs: Readonly<BuggifyKnobs> = Object.freeze({ buggify: true });
+export const defaultBuggifyKnobs: Readonly<BuggifyKnobs> = Object.freeze({
+  buggify: true,
+  buggifyWider: true,
+});
 
 export const buggifyKnobDescriptions: Record<keyof BuggifyKnobs, string> = {
   buggify:
     "swarm mode: each seed may also draw scan limits, compaction settings, claim window, urgent queue, coordinator and Raft timing, key sets, MULTI shapes and quick crash/restarts (src/cluster/buggify.ts)",
+  buggifyWider:
+    "with buggify: each seed may also draw the read path (unfenced store reads, no read proxy), delta scan pages of 4 or 8 once more, a 0.5–1 s client timeout, one hot key per client, MULTI/EXEC of each client's own commands, and twice the clients",
 };
 
 /** What one seed drew: knob overrides and the shape edits, for the run's configuration. */
@@ -235,7 +255,159 @@ export function applyBuggify(
     s = { ...s, faults: [...(s.faults ?? []), quick] };
     draw.shapes.push("quick crash/restart into elections (stress)");
   }
+  if (knobs.buggifyWider === true) s = drawWider(s, knobs, out, draw, rng);
   return { scenario: s, knobs: out, draw };
+}
+
+/** Knob draws of the wider dimensions, made after every other draw so that those stay as they were. */
+const WIDER_KNOB_CHOICES: KnobChoice[] = [
+  {
+    // Small delta scan pages once more, for seeds whose first block kept the limit: a DEL or read
+    // of a list with a few unfolded deltas then needs several pages (stress). Pages of 1 or 2 are
+    // not drawn: with ten writers on a list the store then refuses most writes ("compaction
+    // required") until the compactor catches up, which the progress oracle rightly reports.
+    knob: "maxDeltaScanLimit",
+    values: [
+      [4, "stress"],
+      [8, "stress"],
+    ],
+  },
+  {
+    // A client's own deadline (real: redis clients are commonly configured with 0.5–1 s), so that
+    // clients give up on a cut-off node and move on while a new leader takes over.
+    knob: "clientTimeoutUs",
+    values: [
+      [500_000, "real"],
+      [1_000_000, "real"],
+    ],
+  },
+];
+
+/**
+ * Read paths: the store's reads not fenced one by one, and also served locally on a node that no
+ * longer leads (stress: the read path of a store before per-call fences and the read proxy,
+ * docs/model.md; the commands' own fences stay as the variant has them).
+ */
+const READ_PATHS: Array<{ name: string; knobs: Record<string, KnobValue> }> = [
+  { name: "store reads unfenced per call", knobs: { readCallFence: false } },
+  {
+    name: "store reads unfenced per call and served locally off the leader",
+    knobs: { readCallFence: false, readProxyToLeader: false },
+  },
+];
+
+/**
+ * The wider dimensions (knob `buggifyWider`): knobs drawn as in the first block, the read path,
+ * and shapes that every default workload can take — one hot key per client, MULTI/EXEC of each
+ * client's own commands, and twice the clients. Edits `out` and `draw`; returns the scenario.
+ */
+function drawWider(s: Scenario, knobs: KnobSet, out: KnobSet, draw: BuggifyDraw, rng: Stream): Scenario {
+  for (const c of WIDER_KNOB_CHOICES) {
+    const i = rng.int(c.values.length * 3 + 1);
+    if (i === 0 || i > c.values.length || !atDefault(out, c.knob)) continue;
+    const [v, tag] = c.values[i - 1]!;
+    out[c.knob] = v;
+    draw.knobs[c.knob] = v;
+    draw.shapes.push(`${c.knob}=${v} (${tag})`);
+    if (c.knob === "maxDeltaScanLimit" && (out.compactionThreshold as number) > (v as number)) {
+      // As in the first block: urgent compaction must be able to fold what one page cannot read.
+      out.compactionThreshold = Math.max(1, Math.floor((v as number) / 2));
+      draw.knobs.compactionThreshold = out.compactionThreshold;
+      draw.shapes = draw.shapes.filter((x) => !x.startsWith("compactionThreshold="));
+      draw.shapes.push(`compactionThreshold=${out.compactionThreshold} (stress, below the read limit)`);
+    }
+  }
+  const rp = rng.int(READ_PATHS.length * 2 + 3);
+  const readPathAtDefault = atDefault(knobs, "readCallFence") && atDefault(knobs, "readProxyToLeader");
+  if (rp >= 1 && rp <= READ_PATHS.length && readPathAtDefault) {
+    const path = READ_PATHS[rp - 1]!;
+    for (const [k, v] of Object.entries(path.knobs)) {
+      out[k] = v;
+      draw.knobs[k] = v;
+    }
+    draw.shapes.push(`read path: ${path.name} (stress)`);
+  }
+  // A small delta scan page already makes writers wait for the compactor; a hot key or twice the
+  // writers on top of it makes the store refuse writes ("compaction required") beyond what the
+  // progress oracle allows, under `fixed` too. The draws are still made, so the tape keeps its shape.
+  const fullPages = (out.maxDeltaScanLimit as number) >= (DRAWABLE_DEFAULTS.maxDeltaScanLimit as number);
+  if (rng.int(4) === 1 && fullPages) {
+    const hot = hotKeys(s);
+    if (hot) {
+      s = hot;
+      draw.shapes.push("one hot key per client (real)");
+    }
+  }
+  if (rng.int(4) === 1) {
+    const multi = multiOfOwnCommands(s);
+    if (multi) {
+      s = multi;
+      draw.shapes.push("MULTI/EXEC of each client's own commands (real)");
+    }
+  }
+  if (rng.int(4) === 1 && fullPages) {
+    const twice = twiceTheClients(s);
+    if (twice) {
+      s = twice;
+      draw.shapes.push("twice the clients (real)");
+    }
+  }
+  return s;
+}
+
+/**
+ * Every generated client works on the first of its keys only: all its traffic meets on one key,
+ * as on a hot key (clients that shared a key set still share their key).
+ */
+function hotKeys(s: Scenario): Scenario | undefined {
+  if (!s.clients.some((c) => (c.generator?.keys.length ?? 0) > 1)) return undefined;
+  const clients: ClientSpec[] = s.clients.map((c) => {
+    const g = c.generator;
+    if (!g || g.keys.length < 2) return c;
+    const hot = g.keys[0]!;
+    const onlyKeys = g.onlyKeys?.map((k) => (g.keys.includes(k) ? hot : k));
+    return {
+      ...c,
+      generator: { ...g, keys: [hot], ...(onlyKeys ? { onlyKeys: [...new Set(onlyKeys)] } : {}) },
+    };
+  });
+  return { ...s, clients };
+}
+
+/**
+ * A generated client without MULTI/EXEC also wraps two or three of its own commands (lists or
+ * hashes, reads and writes alike) in one MULTI/EXEC, as often as its most frequent command.
+ */
+function multiOfOwnCommands(s: Scenario): Scenario | undefined {
+  let changed = false;
+  const clients: ClientSpec[] = s.clients.map((c) => {
+    const g = c.generator;
+    if (!g || g.mix.txn) return c;
+    const kinds = (Object.keys(g.mix) as OpKind[]).filter(
+      (k): k is Exclude<OpKind, "txn"> => k !== "txn" && (g.mix[k] ?? 0) > 0,
+    );
+    if (kinds.length === 0) return c;
+    changed = true;
+    const weight = Math.max(...kinds.map((k) => g.mix[k]!));
+    return {
+      ...c,
+      generator: { ...g, mix: { ...g.mix, txn: weight }, txnKinds: kinds, txnLength: [2, 3] },
+    };
+  });
+  return changed ? { ...s, clients } : undefined;
+}
+
+/** Each generated client gets a twin with the same workload (named with a trailing "x"). */
+function twiceTheClients(s: Scenario): Scenario | undefined {
+  const taken = new Set(s.clients.flatMap((c) => c.names));
+  const twins: ClientSpec[] = [];
+  for (const c of s.clients) {
+    if (!c.generator || c.script) continue;
+    const names = c.names.map((n) => `${n}x`);
+    if (names.some((n) => taken.has(n))) return undefined;
+    twins.push({ ...c, names });
+  }
+  return twins.length > 0 ? { ...s, clients: [...s.clients, ...twins] } : undefined;
 }
 
 /** Maps every generator key of the scenario onto the style's keys, or undefined if there are too many. */

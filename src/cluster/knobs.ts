@@ -157,6 +157,10 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   execAbsenceFences: false,
   // A run recorded before BUGGIFY drew no edits.
   buggify: false,
+  // A run recorded before the wider BUGGIFY dimensions drew none of them.
+  buggifyWider: false,
+  // A run recorded before EXEC's hash reads of an absent key tracked the creator fences.
+  execAbsentHashFences: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

@@ -54,6 +54,13 @@ export interface RedisKnobs {
   execCommands: "head" | "all";
   /** Adapter-side fast-fail `validateReadSet` before dispatching an EXEC (HEAD). */
   execValidateReadSet: boolean;
+  /**
+   * With `execCommands: all`: HGET, HGETALL, HLEN and HDEL in EXEC that find no key read-track the
+   * wide creator fences, as a list write on a new key does, so that a concurrent HSET creating the
+   * hash conflicts with the EXEC that saw it absent (off: they track nothing beyond the type
+   * probe, and such an EXEC can serialize before the creation while committing after it).
+   */
+  execAbsentHashFences: boolean;
 
   // --- Claims and pops -----------------------------------------------------------------------
   /**
@@ -170,6 +177,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
   execTypeProbeReadKeys: true,
   execAbsenceFences: true,
   delFence: true,
+  execAbsentHashFences: true,
   execListMeta: "resolved",
   execListWrite: "delta",
   execCommands: "all",
@@ -233,6 +241,8 @@ export const redisKnobDescriptions: Readonly<Record<keyof RedisKnobs, string>> =
   execTypeProbeReadKeys: "EXEC read-tracks the nine type-probe keys of every key whose type it stages (HEAD)",
   execAbsenceFences:
     "EXEC read-tracks the four wide fences of a key its type probe found absent (fixed); off = HEAD (F6: EXISTS 0 / DEL 0 unvalidated)",
+  execAbsentHashFences:
+    "execCommands all: HGET/HGETALL/HLEN/HDEL in EXEC on an absent key read-track the creator fences (fixed); off = they do not, and a concurrent creating HSET does not conflict",
   delFence: "standalone DEL reads and writes the four wide fences (fixed); off = HEAD's unfenced DEL (B12)",
   execListMeta: "EXEC reads list meta as base + deltas (resolved, HEAD) or base meta only (base-only, B1)",
   execListWrite:

@@ -145,6 +145,15 @@ class TxnContext {
     for (const f of creatorFenceKeys(this.k, this.ctx.knobs, key)) this.track(f);
   }
 
+  /**
+   * A hash read or HDEL that found no key: its answer holds only while nothing creates the key, so
+   * it read-tracks the creator fences (a creating HSET writes the hash fence).
+   */
+  private absentHash(key: string, answer: RedisReply): RedisReply {
+    if (this.ctx.knobs.execAbsentHashFences) this.trackCreatorFences(key);
+    return answer;
+  }
+
   // ---- lists ----
 
   /** `loadListState`. */
@@ -522,7 +531,7 @@ class TxnContext {
 
   private *applyHget(cmd: CommandNamed<"HGET">): Co<RedisReply> {
     const t = yield* this.stagedKeyType(cmd.key);
-    if (t === "none") return reply.nil();
+    if (t === "none") return this.absentHash(cmd.key, reply.nil());
     if (t !== "hash") return reply.wrongType();
     const v = (yield* this.loadHash(cmd.key, [cmd.field], true)).fields.get(cmd.field);
     return v === undefined ? reply.nil() : reply.bulk(v);
@@ -530,7 +539,7 @@ class TxnContext {
 
   private *applyHgetall(cmd: CommandNamed<"HGETALL">): Co<RedisReply> {
     const t = yield* this.stagedKeyType(cmd.key);
-    if (t === "none") return reply.array([]);
+    if (t === "none") return this.absentHash(cmd.key, reply.array([]));
     if (t !== "hash") return reply.wrongType();
     const st = yield* this.loadHash(cmd.key, undefined, true);
     const names = [...st.fields.keys()].sort();
@@ -541,7 +550,7 @@ class TxnContext {
 
   private *applyHlen(cmd: CommandNamed<"HLEN">): Co<RedisReply> {
     const t = yield* this.stagedKeyType(cmd.key);
-    if (t === "none") return reply.int(0);
+    if (t === "none") return this.absentHash(cmd.key, reply.int(0));
     if (t !== "hash") return reply.wrongType();
     const st = yield* this.loadHash(cmd.key, undefined, true);
     // A hash deleted earlier in this EXEC starts again from zero.
@@ -553,7 +562,7 @@ class TxnContext {
 
   private *applyHdel(cmd: CommandNamed<"HDEL">): Co<RedisReply> {
     const t = yield* this.stagedKeyType(cmd.key);
-    if (t === "none") return reply.int(0);
+    if (t === "none") return this.absentHash(cmd.key, reply.int(0));
     if (t !== "hash") return reply.wrongType();
     const st = yield* this.loadHash(cmd.key, cmd.fields, true);
     let removed = 0;
