@@ -38,11 +38,20 @@ export async function variantsCommand(io: CliIO): Promise<number> {
 
 export async function knobsCommand(io: CliIO): Promise<number> {
   const list = knobList();
-  if (io.json) printJson(io, list);
+  // The JSON keeps its documented shape (name, default, description); the text adds what each takes.
+  if (io.json)
+    printJson(
+      io,
+      list.map(({ name, default: d, description }) => ({ name, default: d, description })),
+    );
   else
     table(
       io,
-      list.map((k) => [k.name, `${io.c.cyan(JSON.stringify(k.default))}  ${k.description}`]),
+      list.map((k) => [
+        k.name,
+        // A flag's accepted values go without saying.
+        `${io.c.cyan(JSON.stringify(k.default))}  ${k.description}${typeof k.default === "boolean" ? "" : io.c.dim(` (${k.accepts})`)}`,
+      ]),
     );
   return 0;
 }

@@ -16,6 +16,8 @@ import type { Stream } from "../engine/rng.ts";
 import { defaultKvKnobs } from "../kv/knobs.ts";
 import { defaultRedisKnobs } from "../redis/knobs.ts";
 import type { ClientSpec, FaultSpec, GeneratorSpec, OpKind, Scenario } from "../workload/scenario.ts";
+import { knobRecord, runKnobs } from "./knob-specs.ts";
+import type { AllKnobs } from "./knobs.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
 
 /**
@@ -148,7 +150,7 @@ const KEY_STYLES: Array<{ name: string; keys: string[] }> = [
   { name: "odd-bytes", keys: ["", "\u0000", "\u00ff", " ", "\n", "\u0000\u0000", "a\u0000b", "\u007f"] },
 ];
 
-export function isBuggifyOn(knobs: KnobSet, swarm: boolean): boolean {
+export function isBuggifyOn(knobs: Readonly<AllKnobs>, swarm: boolean): boolean {
   return swarm && knobs.buggify === true;
 }
 
@@ -158,12 +160,13 @@ export function isBuggifyOn(knobs: KnobSet, swarm: boolean): boolean {
  */
 export function applyBuggify(
   scenario: Scenario,
-  knobs: KnobSet,
+  configured: Readonly<AllKnobs>,
   rng: Stream,
   swarm: boolean,
-): { scenario: Scenario; knobs: KnobSet; draw?: BuggifyDraw } {
-  if (!isBuggifyOn(knobs, swarm)) return { scenario, knobs };
+): { scenario: Scenario; knobs: Readonly<AllKnobs>; draw?: BuggifyDraw } {
+  if (!isBuggifyOn(configured, swarm)) return { scenario, knobs: configured };
   const draw: BuggifyDraw = { knobs: {}, shapes: [] };
+  const knobs = knobRecord(configured);
   const out: KnobSet = { ...knobs };
   // Half the seeds keep every constant: the tuned defaults must stay well covered.
   if (rng.chance(0.5)) {
@@ -228,7 +231,8 @@ export function applyBuggify(
     s = { ...s, faults: [...(s.faults ?? []), quick] };
     draw.shapes.push("quick crash/restart into elections (stress)");
   }
-  return { scenario: s, knobs: out, draw };
+  // Every drawn value is one its knob accepts; checking them again keeps the run's knobs typed.
+  return { scenario: s, knobs: runKnobs(out), draw };
 }
 
 /** Maps every generator key of the scenario onto the style's keys, or undefined if there are too many. */
