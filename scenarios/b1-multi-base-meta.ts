@@ -26,7 +26,7 @@ export default scenario({
     // Standalone pushes and small EXECs over two keys, so the mix also reaches it by chance.
     generate(
       "p1..p3",
-      { mix: { append: 3, txn: 3, r: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
+      { mix: { rpush: 3, txn: 3, lrange: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
       { startAt: "300ms" },
     ),
   ],

@@ -25,8 +25,8 @@ export default scenario({
     knobs: { compactionThreshold: 2, compactorIntervalUs: 10_000, compactorPollUs: 2_000 },
   },
   clients: [
-    generate("p0..p1", { mix: { append: 3, lpush: 1 }, keys: ["q1", "q2"], thinkUs: [0, 6_000] }),
-    generate("p2..p4", { mix: { pop: 3, rpop: 1 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
+    generate("p0..p1", { mix: { rpush: 3, lpush: 1 }, keys: ["q1", "q2"], thinkUs: [0, 6_000] }),
+    generate("p2..p4", { mix: { lpop: 3, rpop: 1 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
     script("r1", snapshots("q1", 50)),
     script("r2", snapshots("q2", 50)),
   ],

@@ -27,7 +27,7 @@ export default scenario({
     "RPUSH and LRANGE on the demo cluster while the leader is cut off and leadership moves, ten times",
   bug: { id: "B17", variant: "retry-recompute", expect: ["duplicate-elements"] },
   cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10 } },
-  clients: [generate("p0..p4", { mix: { append: 5, r: 1 }, keys: [1, 2, 3], thinkUs: [0, 1000] })],
+  clients: [generate("p0..p4", { mix: { rpush: 5, lrange: 1 }, keys: [1, 2, 3], thinkUs: [0, 1000] })],
   faults: churn,
   runFor: "3s",
   expect: "strict-serializable",

@@ -41,7 +41,7 @@ export default scenario({
     // Standalone pushes mixed with EXECs that read and push, on two keys.
     generate(
       "p1..p3",
-      { mix: { append: 4, txn: 3, r: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
+      { mix: { rpush: 4, txn: 3, lrange: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
       { startAt: "300ms" },
     ),
   ],

@@ -23,7 +23,11 @@ export default scenario({
   },
   cluster: { nodes: 3, delayUs: [500, 3_000] },
   clients: [
-    generate("p0..p3", { mix: { append: 3, r: 1 }, keys: ["k"], thinkUs: [0, 500] }, { startAt: "300ms" }),
+    generate(
+      "p0..p3",
+      { mix: { rpush: 3, lrange: 1 }, keys: ["k"], thinkUs: [0, 500] },
+      { startAt: "300ms" },
+    ),
   ],
   runFor: "1s",
   expect: "strict-serializable",

@@ -36,7 +36,7 @@ export default scenario({
       lrange("s"),
     ]),
     generate("p1..p2", {
-      mix: { append: 3, rpop: 2, pop: 1, r: 1, len: 1 },
+      mix: { rpush: 3, rpop: 2, lpop: 1, lrange: 1, llen: 1 },
       keys: ["q1", "q2"],
       thinkUs: [0, 5_000],
     }),

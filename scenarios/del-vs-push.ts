@@ -23,7 +23,7 @@ export default scenario({
   cluster: { nodes: 3, knobs: { compactionThreshold: 8 } },
   clients: [
     script("p0", [rpush("k", 1), del("k"), lrange("k")]),
-    generate("p1..p3", { mix: { append: 3, pop: 2, r: 1, len: 1, del: 1 }, keys: ["k"] }),
+    generate("p1..p3", { mix: { rpush: 3, lpop: 2, lrange: 1, llen: 1, del: 1 }, keys: ["k"] }),
   ],
   faults: [at("2s", isolateLeader("1s")), at("4s", heal()), random({ "transfer-leader": 0.2 })],
   runFor: "6s",

@@ -25,9 +25,9 @@ export default scenario({
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1", "p2", "p3"].map((p) =>
-      generate(p, { mix: { append: 1 }, keys: ["k"], thinkUs: [0, 1_000] }),
+      generate(p, { mix: { rpush: 1 }, keys: ["k"], thinkUs: [0, 1_000] }),
     ),
-    generate("p4", { mix: { r: 1 }, keys: ["k"], thinkUs: [0, 2_000] }),
+    generate("p4", { mix: { lrange: 1 }, keys: ["k"], thinkUs: [0, 2_000] }),
   ],
   faults: [random({ "transfer-leader": 8 })],
   runFor: "2s",

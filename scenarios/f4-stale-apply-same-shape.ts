@@ -35,9 +35,9 @@ export default scenario({
   },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
-    ...["p0", "p1"].map((p) => generate(p, { mix: { append: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),
+    ...["p0", "p1"].map((p) => generate(p, { mix: { rpush: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),
     ...["c0", "c1", "c2", "c3"].map((c) =>
-      generate(c, { mix: { pop: 1 }, keys: ["q"], thinkUs: [0, 1_000] }),
+      generate(c, { mix: { lpop: 1 }, keys: ["q"], thinkUs: [0, 1_000] }),
     ),
   ],
   faults: [random({ "transfer-leader": 16 })],

@@ -16,9 +16,11 @@ export default scenario({
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1", "p2", "p3", "p4", "p5"].map((p) =>
-      generate(p, { mix: { append: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
+      generate(p, { mix: { rpush: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
     ),
-    ...["p6", "p7", "p8"].map((p) => generate(p, { mix: { r: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] })),
+    ...["p6", "p7", "p8"].map((p) =>
+      generate(p, { mix: { lrange: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] }),
+    ),
   ],
   runFor: "2s",
   swarm: false,

@@ -128,12 +128,12 @@ const COORDINATORS: Array<Record<string, KnobValue>> = [
 ];
 
 const LIST_KINDS: Array<Exclude<OpKind, "txn">> = [
-  "append",
+  "rpush",
   "lpush",
-  "r",
-  "pop",
+  "lrange",
+  "lpop",
   "rpop",
-  "len",
+  "llen",
   "del",
   "exists",
 ];
