@@ -14,7 +14,6 @@ export default scenario({
   description: "standalone RPUSH then MULTI[LRANGE, RPUSH] on the same lists: EXEC's view of the list meta",
   bug: {
     id: "B1",
-    variant: "multi-reads-base-meta",
     expect: ["lost-append", "incompatible-order", "G-single-item-realtime"],
   },
   cluster: { nodes: 3 },

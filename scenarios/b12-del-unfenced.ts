@@ -11,7 +11,7 @@ import { generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "RPUSH/LPUSH/LPOP racing standalone DEL on one list, with EXISTS/LLEN/LRANGE readers",
-  bug: { id: "B12", variant: "del-unfenced", expect: ["lost-element", "resurrected-key"] },
+  bug: { id: "B12", expect: ["lost-element", "resurrected-key"] },
   cluster: { nodes: 3 },
   clients: [
     generate("p0..p1", { mix: { rpush: 3, lpush: 1, lpop: 2 }, keys: ["k"], thinkUs: [0, 3000] }),

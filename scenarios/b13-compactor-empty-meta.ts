@@ -19,7 +19,7 @@ const snapshots = (key: string, n: number) =>
 
 export default scenario({
   description: "pushes onto an emptied list race the compactor's Len-0 fold",
-  bug: { id: "B13", variant: "compactor-deletes-empty-meta", expect: ["lost-element", "len-mismatch"] },
+  bug: { id: "B13", expect: ["lost-element", "len-mismatch"] },
   cluster: {
     nodes: 3,
     knobs: { compactionThreshold: 2, compactorIntervalUs: 10_000, compactorPollUs: 2_000 },

@@ -13,7 +13,7 @@ const snapshot = (k: string) => txn(llen(k), lrange(k));
 export default scenario({
   description:
     "standalone RPUSH, then MULTI[RPUSH] and MULTI[LLEN, LRANGE] on one list: is a delta counted twice?",
-  bug: { id: "B2", variant: "multi-double-count", expect: ["len-mismatch", "incompatible-order"] },
+  bug: { id: "B2", expect: ["len-mismatch", "incompatible-order"] },
   cluster: { nodes: 3 },
   clients: [
     // The catalogue schedule: a delta, an EXEC that folds it into a base meta but keeps it, a read.

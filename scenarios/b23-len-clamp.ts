@@ -22,7 +22,7 @@ const snapshots = (key: string, n: number) =>
 
 export default scenario({
   description: "LPOPs racing over a one-slot hole drive Len negative, and the clamp hides it",
-  bug: { id: "B23", variant: "len-clamp", expect: ["duplicate-pop", "lost-element", "len-mismatch"] },
+  bug: { id: "B23", expect: ["duplicate-pop", "lost-element", "len-mismatch"] },
   cluster: { nodes: 3 },
   clients: [
     generate("p0..p1", { mix: { rpush: 1, lpush: 1 }, keys: ["q1", "q2"], thinkUs: [2_000, 10_000] }),

@@ -18,7 +18,6 @@ export default scenario({
     "three standalone RPUSHes, then MULTI[RPUSH, LRANGE] on the same list: does EXEC erase unfolded deltas?",
   bug: {
     id: "B3",
-    variant: "start-ts-base-meta-only",
     expect: ["lost-append", "G0-realtime", "G-single-item-realtime"],
   },
   cluster: { nodes: 3 },

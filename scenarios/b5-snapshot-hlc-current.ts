@@ -18,7 +18,6 @@ export default scenario({
     "concurrent standalone RPUSHes and reads on one list: can a snapshot equal an in-flight commitTS?",
   bug: {
     id: "B5",
-    variant: "snapshot-ts-hlc-current",
     expect: ["lost-update", "G2-item-realtime", "lost-append"],
   },
   cluster: { nodes: 3, delayUs: [500, 3_000] },

@@ -23,7 +23,7 @@ import {
 
 export default scenario({
   description: "RPOP then RPUSH reuses a sequence whose claim survives (design-doc claim markers)",
-  bug: { id: "B8", variant: "stale-claim-on-push", expect: ["lost-element", "len-mismatch"] },
+  bug: { id: "B8", expect: ["lost-element", "len-mismatch"] },
   cluster: { nodes: 3 },
   clients: [
     script("p0", [

@@ -20,11 +20,5 @@ catalogueSuite({
     "finding-stale-apply-keys-only",
     "finding-stale-apply-same-shape",
   ],
-  scenarios: [
-    "f1-empty-snapshot-start-ts",
-    "f2-out-of-order-apply",
-    "f3-stale-apply-keys-only",
-    "f4-stale-apply-same-shape",
-    // steady-leader-two-lists (F2's) is swept under `fixed` in scenarios/steady-leader.test.ts.
-  ],
+  sweptElsewhere: { "steady-leader-two-lists": "scenarios/steady-leader.test.ts (50 seeds)" },
 });

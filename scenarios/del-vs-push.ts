@@ -19,7 +19,7 @@ import {
 
 export default scenario({
   description: "DEL and RPUSH race on one list while leaders change (is B12 real at HEAD?)",
-  bug: { id: "B12", variant: "head", expect: ["lost-element", "len-mismatch", "resurrected-key"] },
+  bug: { id: "B12", expect: ["lost-element", "len-mismatch", "resurrected-key"] },
   cluster: { nodes: 3, knobs: { compactionThreshold: 8 } },
   clients: [
     script("p0", [rpush("k", 1), del("k"), lrange("k")]),

@@ -17,13 +17,13 @@
 // race to propose), and the variant's regression test now uses `steady-leader-two-lists`, with no
 // leader change and no fault (docs/findings.md, F2). Pushes to two lists from clients on every
 // node, with frequent leader transfers under the demo cluster's Raft timing.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { DEMO_TIMING_KNOBS, generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description:
     "concurrent RPUSHes to two lists with readers, under leader churn: do applies follow commitTS order?",
-  bug: { id: "F2", variant: "finding-out-of-order-apply", expect: ["lost-append"] },
-  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
+  bug: { id: "F2", expect: ["lost-append"] },
+  cluster: { nodes: 3, knobs: { ...DEMO_TIMING_KNOBS } },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1", "p2", "p3"].map((p) =>

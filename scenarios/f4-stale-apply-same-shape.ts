@@ -18,17 +18,15 @@
 //
 // Producers push and consumers pop one list from every node, with frequent leader transfers under
 // the demo cluster's Raft timing.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { DEMO_TIMING_KNOBS, generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "LPOPs of one list from every node under leader churn: can one element be popped twice?",
-  bug: { id: "F4", variant: "finding-stale-apply-same-shape", expect: ["duplicate-pop"] },
+  bug: { id: "F4", expect: ["duplicate-pop"] },
   cluster: {
     nodes: 3,
     knobs: {
-      heartbeatTicks: 1,
-      electionTicks: 10,
-      clientTimeoutUs: 1_000_000,
+      ...DEMO_TIMING_KNOBS,
       readCallFence: false,
       readProxyToLeader: false,
     },

@@ -11,7 +11,7 @@ import { generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "RPUSHes to two lists from every node with readers, one steady leader, no faults",
-  bug: { id: "F2", variant: "finding-out-of-order-apply", expect: ["lost-append"] },
+  bug: { id: "F2", expect: ["lost-append"] },
   cluster: { nodes: 3 },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.

@@ -26,6 +26,20 @@ export function knobList(): KnobInfo[] {
   return listKnobs();
 }
 
+/**
+ * The scenarios linked to a variant in the variants table (src/redis/variants.ts): the one that
+ * exposes its bug first, then any other written for the same bug. Empty for an unknown variant.
+ */
+export function variantScenarios(name: string): string[] {
+  const v = variants.find((x) => x.name === name);
+  return v?.scenario !== undefined ? [v.scenario, ...(v.otherScenarios ?? [])] : [];
+}
+
+/** The variants whose bug a scenario was written for, read from the same table. */
+export function scenarioVariants(scenario: string): string[] {
+  return variants.filter((v) => variantScenarios(v.name).includes(scenario)).map((v) => v.name);
+}
+
 export function variantInfo(name: string): VariantInfo | undefined {
   return variantList().find((v) => v.name === name);
 }

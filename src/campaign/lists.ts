@@ -1,5 +1,5 @@
 /** `sim scenarios`, `sim variants`, `sim knobs`: what can be run and tuned. */
-import { knobList, variantList } from "./catalog.ts";
+import { knobList, scenarioVariants, variantList, variantScenarios } from "./catalog.ts";
 import { type CliIO, line, printJson } from "./cli-io.ts";
 import { scenarioList } from "./scenarios.ts";
 
@@ -20,7 +20,11 @@ export async function scenariosCommand(io: CliIO): Promise<number> {
   else
     table(
       io,
-      list.map((s) => [s.name, `${s.description}${s.bug ? io.c.dim(` (${s.bug})`) : ""}`]),
+      list.map((s) => {
+        const linked = scenarioVariants(s.name);
+        const tag = [s.bug, linked.length > 0 ? `variant ${linked.join(", ")}` : undefined].filter(Boolean);
+        return [s.name, `${s.description}${tag.length > 0 ? io.c.dim(` (${tag.join("; ")})`) : ""}`];
+      }),
     );
   return 0;
 }
@@ -31,7 +35,13 @@ export async function variantsCommand(io: CliIO): Promise<number> {
   else
     table(
       io,
-      list.map((v) => [v.name, `${v.description}${v.scenario ? io.c.dim(` [scenario ${v.scenario}]`) : ""}`]),
+      list.map((v) => {
+        const linked = variantScenarios(v.name);
+        return [
+          v.name,
+          `${v.description}${linked.length > 0 ? io.c.dim(` [scenario ${linked.join(", ")}]`) : ""}`,
+        ];
+      }),
     );
   return 0;
 }

@@ -15,7 +15,14 @@
 import type { Stream } from "../engine/rng.ts";
 import { defaultKvKnobs } from "../kv/knobs.ts";
 import { defaultRedisKnobs } from "../redis/knobs.ts";
-import type { ClientSpec, FaultSpec, GeneratorSpec, OpKind, Scenario } from "../workload/scenario.ts";
+import {
+  type ClientSpec,
+  DEMO_RAFT_TICKS,
+  type FaultSpec,
+  type GeneratorSpec,
+  type OpKind,
+  type Scenario,
+} from "../workload/scenario.ts";
 import { knobRecord, runKnobs } from "./knob-specs.ts";
 import type { AllKnobs } from "./knobs.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
@@ -123,7 +130,7 @@ const KNOB_CHOICES: KnobChoice[] = [
 
 /** Coordinator shapes: the production binary's timing, or the demo binary's (both real). */
 const COORDINATORS: Array<Record<string, KnobValue>> = [
-  { coordinator: "demo", heartbeatTicks: 1, electionTicks: 10 },
+  { coordinator: "demo", ...DEMO_RAFT_TICKS },
   { coordinator: "production", heartbeatTicks: 5, electionTicks: 50 },
 ];
 
