@@ -63,6 +63,8 @@ export const knobSpecs: KnobSpecs = {
   faultMinUs: int(0),
   // The draw is uniform below this bound, so it needs at least one value.
   faultSpanUs: int(1),
+  // At least 1 µs, so that arrivals always move on in time.
+  faultFloorUs: int(1),
   proxyTimeoutUs: int(1),
   // Scheduling points inside a node.
   schedStrategy: oneOf("mixed", "random", "pct", "pos", "off"),

@@ -66,6 +66,8 @@ export interface ClusterKnobs {
   faultMinUs: number;
   /** ...plus a uniform draw below this, µs (then divided by the fault spec's `durationDivisor`). */
   faultSpanUs: number;
+  /** Random faults: the shortest gap between two arrivals of a kind, and the shortest lasting fault, µs. */
+  faultFloorUs: number;
   /** A node gives up on a command proxied or a read or dispatch forwarded to the leader after this, µs. */
   proxyTimeoutUs: number;
 }
@@ -88,6 +90,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   setupCapUs: 60_000_000,
   faultMinUs: 200_000,
   faultSpanUs: 2_000_000,
+  faultFloorUs: 1_000,
   proxyTimeoutUs: 5_000_000,
 });
 
@@ -104,13 +107,15 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   storeInvariants: "check white-box store invariants (docs/model.md) after every applied entry",
   persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
   clockSkewBeyondBound:
-    "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
+    "let clock-skew and clock-jump faults reach 4 × leaseMarginMs instead of the lease's drift bound (lease reads may then be stale)",
   readBatching:
     "a leader confirms every ReadIndex/VerifyLeader request queued while a round is in flight with the next single heartbeat round (an etcd-server-style read loop; false, as elastickv: one round per request)",
   failBackoffUs: "a client's pause after a failed or unknown op, on top of its think time (µs)",
   setupCapUs: "before clients start, the cluster has this long to elect a leader every node knows (µs)",
   faultMinUs: "shortest duration of a lasting random fault (µs)",
   faultSpanUs: "a lasting random fault lasts faultMinUs plus a uniform draw below this (µs)",
+  faultFloorUs:
+    "random faults: two arrivals of a kind are at least this far apart, and a lasting fault (after a spec's durationDivisor) lasts at least this (µs)",
   proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
 };
 
@@ -148,6 +153,7 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   setupCapUs: 60_000_000,
   faultMinUs: 200_000,
   faultSpanUs: 2_000_000,
+  faultFloorUs: 1_000,
   proxyTimeoutUs: 5_000_000,
   testFailWrites: false,
   // A run recorded before BUGGIFY drew no edits.
