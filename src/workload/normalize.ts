@@ -4,6 +4,8 @@
  */
 import {
   type Duration,
+  type FaultSpec,
+  type GeneratorSpec,
   microOpOf,
   OP_KINDS,
   opKind,
@@ -95,6 +97,60 @@ function checkScriptItem(field: string, item: unknown): void {
   });
 }
 
+/**
+ * A generator: weights of operations named once each (a Redis command, or an older spelling),
+ * single operations for `txnKinds`, and keys.
+ */
+function checkGenerator(f: string, g: GeneratorSpec): void {
+  if (!g.mix || typeof g.mix !== "object") throw new ScenarioError(`${f}.mix`, "expected weights");
+  const named = new Map<string, string>();
+  for (const [k, w] of Object.entries(g.mix)) {
+    const op = opKind(k);
+    if (op === undefined) {
+      throw new ScenarioError(`${f}.mix.${k}`, `unknown operation; expected one of ${OP_KINDS.join(", ")}`);
+    }
+    // An older spelling (append, r, pop, len) beside the command's name would weigh one
+    // operation twice.
+    const other = named.get(op);
+    if (other !== undefined) {
+      throw new ScenarioError(`${f}.mix.${k}`, `names the same operation as ${other} (${op}); give it once`);
+    }
+    named.set(op, k);
+    if (typeof w !== "number" || w < 0) throw new ScenarioError(`${f}.mix.${k}`, "expected a weight ≥ 0");
+  }
+  (g.txnKinds ?? []).forEach((k, j) => {
+    const op = opKind(k);
+    if (op === undefined || op === "txn") {
+      throw new ScenarioError(
+        `${f}.txnKinds[${j}]`,
+        `expected one of ${OP_KINDS.filter((o) => o !== "txn").join(", ")}, found ${JSON.stringify(k)}`,
+      );
+    }
+  });
+  if (!Array.isArray(g.keys) || g.keys.length === 0) throw new ScenarioError(`${f}.keys`, "expected keys");
+  g.keys.forEach((k, j) => {
+    if (!isKey(k)) {
+      throw new ScenarioError(
+        `${f}.keys[${j}]`,
+        `expected a key (a string or an integer), found ${JSON.stringify(k)}`,
+      );
+    }
+  });
+}
+
+/** Each fault spec is at(...) or random(...), and each of its times carries its unit. */
+function checkFaults(faults: FaultSpec[]): void {
+  faults.forEach((fs, i) => {
+    if (fs.kind === "scripted") {
+      duration(`faults[${i}].at`, fs.at);
+      if (fs.fault?.for !== undefined) duration(`faults[${i}].fault.for`, fs.fault.for);
+    } else if (fs.kind === "random") {
+      if (fs.from !== undefined) duration(`faults[${i}].from`, fs.from);
+      if (fs.to !== undefined) duration(`faults[${i}].to`, fs.to);
+    } else throw new ScenarioError(`faults[${i}]`, "expected at(...) or random(...)");
+  });
+}
+
 export function normalizeScenario(raw: unknown, name: string): Scenario {
   if (raw === null || typeof raw !== "object") {
     throw new ScenarioError("default export", "expected a scenario object (use scenario({...}))");
@@ -150,63 +206,10 @@ export function normalizeScenario(raw: unknown, name: string): Scenario {
         checkScriptItem(`${f}.script[${j}]`, item);
       });
     }
-    if (c.generator) {
-      const g = c.generator;
-      if (!g.mix || typeof g.mix !== "object")
-        throw new ScenarioError(`${f}.generator.mix`, "expected weights");
-      const named = new Map<string, string>();
-      for (const [k, w] of Object.entries(g.mix)) {
-        const op = opKind(k);
-        if (op === undefined) {
-          throw new ScenarioError(
-            `${f}.generator.mix.${k}`,
-            `unknown operation; expected one of ${OP_KINDS.join(", ")}`,
-          );
-        }
-        // An older spelling (append, r, pop, len) beside the command's name would weigh one
-        // operation twice.
-        const other = named.get(op);
-        if (other !== undefined) {
-          throw new ScenarioError(
-            `${f}.generator.mix.${k}`,
-            `names the same operation as ${other} (${op}); give it once`,
-          );
-        }
-        named.set(op, k);
-        if (typeof w !== "number" || w < 0)
-          throw new ScenarioError(`${f}.generator.mix.${k}`, "expected a weight ≥ 0");
-      }
-      (g.txnKinds ?? []).forEach((k, j) => {
-        const op = opKind(k);
-        if (op === undefined || op === "txn") {
-          throw new ScenarioError(
-            `${f}.generator.txnKinds[${j}]`,
-            `expected one of ${OP_KINDS.filter((o) => o !== "txn").join(", ")}, found ${JSON.stringify(k)}`,
-          );
-        }
-      });
-      if (!Array.isArray(g.keys) || g.keys.length === 0)
-        throw new ScenarioError(`${f}.generator.keys`, "expected keys");
-      g.keys.forEach((k, j) => {
-        if (!isKey(k)) {
-          throw new ScenarioError(
-            `${f}.generator.keys[${j}]`,
-            `expected a key (a string or an integer), found ${JSON.stringify(k)}`,
-          );
-        }
-      });
-    }
+    if (c.generator) checkGenerator(`${f}.generator`, c.generator);
     if (c.startAt !== undefined) duration(`${f}.startAt`, c.startAt);
   });
-  (spec.faults ?? []).forEach((fs, i) => {
-    if (fs.kind === "scripted") {
-      duration(`faults[${i}].at`, fs.at);
-      if (fs.fault?.for !== undefined) duration(`faults[${i}].fault.for`, fs.fault.for);
-    } else if (fs.kind === "random") {
-      if (fs.from !== undefined) duration(`faults[${i}].from`, fs.from);
-      if (fs.to !== undefined) duration(`faults[${i}].to`, fs.to);
-    } else throw new ScenarioError(`faults[${i}]`, "expected at(...) or random(...)");
-  });
+  checkFaults(spec.faults ?? []);
   const runForUs = duration("runFor", spec.runFor);
   return { ...spec, name: spec.name ?? name, runForUs };
 }
