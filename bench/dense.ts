@@ -191,7 +191,11 @@ async function simulatedHistory(
       "contended MULTI/EXEC appends and reads with LLEN on three keys, leader moves and clock skew",
     cluster: { nodes: 3, knobs: {} },
     clients: [
-      generate("p0..p5", { mix: { txn: 4, append: 2, r: 1, len: 1 }, keys: [1, 2, 3], thinkUs: [0, 200] }),
+      generate("p0..p5", {
+        mix: { txn: 4, rpush: 2, lrange: 1, llen: 1 },
+        keys: [1, 2, 3],
+        thinkUs: [0, 200],
+      }),
     ],
     faults: [random({ "transfer-leader": 0.5, "isolate-leader": 0.3, "clock-skew": 0.5 })],
     runFor: runFor as `${number}s`,

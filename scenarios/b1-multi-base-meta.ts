@@ -14,7 +14,6 @@ export default scenario({
   description: "standalone RPUSH then MULTI[LRANGE, RPUSH] on the same lists: EXEC's view of the list meta",
   bug: {
     id: "B1",
-    variant: "multi-reads-base-meta",
     expect: ["lost-append", "incompatible-order", "G-single-item-realtime"],
   },
   cluster: { nodes: 3 },
@@ -26,7 +25,7 @@ export default scenario({
     // Standalone pushes and small EXECs over two keys, so the mix also reaches it by chance.
     generate(
       "p1..p3",
-      { mix: { append: 3, txn: 3, r: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
+      { mix: { rpush: 3, txn: 3, lrange: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
       { startAt: "300ms" },
     ),
   ],

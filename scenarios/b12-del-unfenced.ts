@@ -11,12 +11,12 @@ import { generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "RPUSH/LPUSH/LPOP racing standalone DEL on one list, with EXISTS/LLEN/LRANGE readers",
-  bug: { id: "B12", variant: "del-unfenced", expect: ["lost-element", "resurrected-key"] },
+  bug: { id: "B12", expect: ["lost-element", "resurrected-key"] },
   cluster: { nodes: 3 },
   clients: [
-    generate("p0..p1", { mix: { append: 3, lpush: 1, pop: 2 }, keys: ["k"], thinkUs: [0, 3000] }),
-    generate("p2", { mix: { del: 1, exists: 1, len: 1, r: 1 }, keys: ["k"], thinkUs: [0, 3000] }),
-    generate("p3", { mix: { len: 1, r: 1, exists: 1 }, keys: ["k"], thinkUs: [0, 3000] }),
+    generate("p0..p1", { mix: { rpush: 3, lpush: 1, lpop: 2 }, keys: ["k"], thinkUs: [0, 3000] }),
+    generate("p2", { mix: { del: 1, exists: 1, llen: 1, lrange: 1 }, keys: ["k"], thinkUs: [0, 3000] }),
+    generate("p3", { mix: { llen: 1, lrange: 1, exists: 1 }, keys: ["k"], thinkUs: [0, 3000] }),
   ],
   runFor: "2s",
   expect: "strict-serializable",

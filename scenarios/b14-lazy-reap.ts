@@ -29,7 +29,7 @@ const clients = Array.from({ length: LISTS }, (_, i) => {
 
 export default scenario({
   description: "a push onto an idle emptied list races the lazy reaper of its Len-0 base meta",
-  bug: { id: "B14", variant: "lazy-tombstone-reap", expect: ["lost-element", "len-mismatch"] },
+  bug: { id: "B14", expect: ["lost-element", "len-mismatch"] },
   cluster: {
     nodes: 3,
     knobs: { compactionThreshold: 2, compactorIntervalUs: 10_000, compactorPollUs: 2_000 },

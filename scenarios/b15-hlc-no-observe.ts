@@ -13,14 +13,14 @@
 // (`applyInCommitOrder`; the stale-apply fast path compares values). The collisions themselves
 // are more frequent with the ceiling on than off (leaders issue consecutive logical counters at
 // the shared ceiling), so the HLC knobs are not what keeps `fixed` clean here.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { DEMO_TIMING_KNOBS, generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description:
     "RPUSH, LRANGE and MULTI/EXEC on two lists under leader churn and bounded clock skew (demo timing)",
-  bug: { id: "B15", variant: "hlc-no-apply-observe", expect: ["lost-append", "G-single-item"] },
-  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
-  clients: [generate("p0..p5", { mix: { append: 4, r: 2, txn: 2 }, keys: [1, 2], thinkUs: [0, 1000] })],
+  bug: { id: "B15", expect: ["lost-append", "G-single-item"] },
+  cluster: { nodes: 3, knobs: { ...DEMO_TIMING_KNOBS } },
+  clients: [generate("p0..p5", { mix: { rpush: 4, lrange: 2, txn: 2 }, keys: [1, 2], thinkUs: [0, 1000] })],
   faults: [random({ "isolate-leader": 4, "transfer-leader": 4, "clock-skew": 4, "crash-leader": 1 })],
   runFor: "3s",
   expect: "strict-serializable",

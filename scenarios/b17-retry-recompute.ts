@@ -13,7 +13,14 @@
 // conflict as a wire error, which is not retried, and the client records `info`.) Ten cycles in
 // three simulated seconds: 20+ leader changes, as in the CI demo's election storms.
 import type { FaultSpec } from "../src/workload/scenario.ts";
-import { at, generate, isolateLeader, scenario, transferLeader } from "../src/workload/scenario.ts";
+import {
+  at,
+  DEMO_RAFT_TICKS,
+  generate,
+  isolateLeader,
+  scenario,
+  transferLeader,
+} from "../src/workload/scenario.ts";
 
 const CYCLES = 10;
 const churn: FaultSpec[] = [];
@@ -25,9 +32,9 @@ for (let i = 0; i < CYCLES; i++) {
 export default scenario({
   description:
     "RPUSH and LRANGE on the demo cluster while the leader is cut off and leadership moves, ten times",
-  bug: { id: "B17", variant: "retry-recompute", expect: ["duplicate-elements"] },
-  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10 } },
-  clients: [generate("p0..p4", { mix: { append: 5, r: 1 }, keys: [1, 2, 3], thinkUs: [0, 1000] })],
+  bug: { id: "B17", expect: ["duplicate-elements"] },
+  cluster: { nodes: 3, knobs: { ...DEMO_RAFT_TICKS } },
+  clients: [generate("p0..p4", { mix: { rpush: 5, lrange: 1 }, keys: [1, 2, 3], thinkUs: [0, 1000] })],
   faults: churn,
   runFor: "3s",
   expect: "strict-serializable",

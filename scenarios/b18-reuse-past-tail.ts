@@ -45,7 +45,7 @@ const reader = Array.from({ length: 5 * ROUNDS }, () => [txn(llen("q"), lrange("
 
 export default scenario({
   description: "an RPUSH replayed after a leader change lands past a tail an RPOP shrank meanwhile",
-  bug: { id: "B18", variant: "reuse-past-tail", expect: ["lost-element"] },
+  bug: { id: "B18", expect: ["lost-element"] },
   // Reads unfenced and from the local store (see the header): the shipped read path hides B18.
   cluster: { nodes: 3, delayUs: [200, 1_000], knobs: { readCallFence: false, readProxyToLeader: false } },
   clients: [

@@ -13,7 +13,7 @@ const snapshot = (k: string) => txn(llen(k), lrange(k));
 export default scenario({
   description:
     "standalone RPUSH, then MULTI[RPUSH] and MULTI[LLEN, LRANGE] on one list: is a delta counted twice?",
-  bug: { id: "B2", variant: "multi-double-count", expect: ["len-mismatch", "incompatible-order"] },
+  bug: { id: "B2", expect: ["len-mismatch", "incompatible-order"] },
   cluster: { nodes: 3 },
   clients: [
     // The catalogue schedule: a delta, an EXEC that folds it into a base meta but keeps it, a read.
@@ -21,7 +21,7 @@ export default scenario({
       startAt: "300ms",
     }),
     // Standalone pushes and EXECs over two keys, with one-snapshot LLEN + LRANGE reads.
-    generate("p1..p2", { mix: { append: 3, txn: 3, r: 1 }, keys: ["k", "j"], txnLength: [2, 3] }),
+    generate("p1..p2", { mix: { rpush: 3, txn: 3, lrange: 1 }, keys: ["k", "j"], txnLength: [2, 3] }),
     // A watcher reading LLEN and LRANGE in one snapshot every 20 ms.
     script("p3", Array.from({ length: 40 }, (_, i) => [sleep("20ms"), snapshot(i % 2 ? "k" : "j")]).flat(), {
       startAt: "300ms",

@@ -33,7 +33,7 @@ for (let r = 1; r <= ROUNDS; r++) {
 export default scenario({
   description:
     "EXEC[HGETALL h, HGETALL h2, DEL h] racing EXEC[HGET h o, HSET h/h2 <new field>], with readers",
-  bug: { id: "B20", variant: "no-wide-fence", expect: ["resurrected-key", "G2-item"] },
+  bug: { id: "B20", expect: ["resurrected-key", "G2-item"] },
   cluster: { nodes: 3 },
   clients: [
     ...rounds,

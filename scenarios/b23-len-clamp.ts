@@ -22,11 +22,11 @@ const snapshots = (key: string, n: number) =>
 
 export default scenario({
   description: "LPOPs racing over a one-slot hole drive Len negative, and the clamp hides it",
-  bug: { id: "B23", variant: "len-clamp", expect: ["duplicate-pop", "lost-element", "len-mismatch"] },
+  bug: { id: "B23", expect: ["duplicate-pop", "lost-element", "len-mismatch"] },
   cluster: { nodes: 3 },
   clients: [
-    generate("p0..p1", { mix: { append: 1, lpush: 1 }, keys: ["q1", "q2"], thinkUs: [2_000, 10_000] }),
-    generate("p2..p5", { mix: { pop: 3, rpop: 1 }, keys: ["q1", "q2"], thinkUs: [1_000, 4_000] }),
+    generate("p0..p1", { mix: { rpush: 1, lpush: 1 }, keys: ["q1", "q2"], thinkUs: [2_000, 10_000] }),
+    generate("p2..p5", { mix: { lpop: 3, rpop: 1 }, keys: ["q1", "q2"], thinkUs: [1_000, 4_000] }),
     script("r1", snapshots("q1", 60)),
     script("r2", snapshots("q2", 60)),
   ],

@@ -18,7 +18,6 @@ export default scenario({
     "three standalone RPUSHes, then MULTI[RPUSH, LRANGE] on the same list: does EXEC erase unfolded deltas?",
   bug: {
     id: "B3",
-    variant: "start-ts-base-meta-only",
     expect: ["lost-append", "G0-realtime", "G-single-item-realtime"],
   },
   cluster: { nodes: 3 },
@@ -41,7 +40,7 @@ export default scenario({
     // Standalone pushes mixed with EXECs that read and push, on two keys.
     generate(
       "p1..p3",
-      { mix: { append: 4, txn: 3, r: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
+      { mix: { rpush: 4, txn: 3, lrange: 2 }, keys: ["k", "j"], txnLength: [2, 3] },
       { startAt: "300ms" },
     ),
   ],

@@ -13,16 +13,16 @@ import { generate, scenario } from "../src/workload/scenario.ts";
 export default scenario({
   description:
     "standalone RPUSH racing MULTI[LRANGE, RPUSH] on one list: is the EXEC snapshot ahead of applied state?",
-  bug: { id: "B4", variant: "start-ts-clock-next", expect: ["lost-append", "G1c"] },
+  bug: { id: "B4", expect: ["lost-append", "G1c"] },
   cluster: { nodes: 3, delayUs: [500, 3_000] },
   clients: [
-    generate("p0..p2", { mix: { append: 1 }, keys: ["k"], thinkUs: [0, 500] }, { startAt: "300ms" }),
+    generate("p0..p2", { mix: { rpush: 1 }, keys: ["k"], thinkUs: [0, 500] }, { startAt: "300ms" }),
     generate(
       "p3..p4",
       { mix: { txn: 1 }, keys: ["k"], txnLength: [2, 2], thinkUs: [0, 500] },
       { startAt: "300ms" },
     ),
-    generate("p5", { mix: { r: 1 }, keys: ["k"], thinkUs: [0, 2_000] }, { startAt: "300ms" }),
+    generate("p5", { mix: { lrange: 1 }, keys: ["k"], thinkUs: [0, 2_000] }, { startAt: "300ms" }),
   ],
   runFor: "1s",
   expect: "strict-serializable",

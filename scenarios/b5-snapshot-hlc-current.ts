@@ -18,12 +18,15 @@ export default scenario({
     "concurrent standalone RPUSHes and reads on one list: can a snapshot equal an in-flight commitTS?",
   bug: {
     id: "B5",
-    variant: "snapshot-ts-hlc-current",
     expect: ["lost-update", "G2-item-realtime", "lost-append"],
   },
   cluster: { nodes: 3, delayUs: [500, 3_000] },
   clients: [
-    generate("p0..p3", { mix: { append: 3, r: 1 }, keys: ["k"], thinkUs: [0, 500] }, { startAt: "300ms" }),
+    generate(
+      "p0..p3",
+      { mix: { rpush: 3, lrange: 1 }, keys: ["k"], thinkUs: [0, 500] },
+      { startAt: "300ms" },
+    ),
   ],
   runFor: "1s",
   expect: "strict-serializable",

@@ -17,7 +17,7 @@ const skew = (read: string, write: string) =>
 
 export default scenario({
   description: "MULTI[LRANGE k, RPUSH j] against MULTI[LRANGE j, RPUSH k]: are read keys checked at apply?",
-  bug: { id: "B6", variant: "read-set-pre-raft", expect: ["G-single-item", "G2-item"] },
+  bug: { id: "B6", expect: ["G-single-item", "G2-item"] },
   cluster: { nodes: 3, delayUs: [500, 3_000] },
   clients: [
     // The catalogue schedule, both EXECs sent at once through the same node.

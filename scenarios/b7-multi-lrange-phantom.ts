@@ -14,7 +14,7 @@ const skew = (read: string, write: string) =>
 export default scenario({
   description:
     "concurrent MULTI[LRANGE k, RPUSH j] and MULTI[LRANGE j, RPUSH k]: does LRANGE register a read key?",
-  bug: { id: "B7", variant: "multi-lrange-no-read-key", expect: ["G2-item"] },
+  bug: { id: "B7", expect: ["G2-item"] },
   cluster: { nodes: 3 },
   clients: [
     // The catalogue schedule, both EXECs sent at once through the same node.

@@ -23,7 +23,7 @@ import {
 
 export default scenario({
   description: "RPOP then RPUSH reuses a sequence whose claim survives (design-doc claim markers)",
-  bug: { id: "B8", variant: "stale-claim-on-push", expect: ["lost-element", "len-mismatch"] },
+  bug: { id: "B8", expect: ["lost-element", "len-mismatch"] },
   cluster: { nodes: 3 },
   clients: [
     script("p0", [
@@ -36,7 +36,7 @@ export default scenario({
       lrange("s"),
     ]),
     generate("p1..p2", {
-      mix: { append: 3, rpop: 2, pop: 1, r: 1, len: 1 },
+      mix: { rpush: 3, rpop: 2, lpop: 1, lrange: 1, llen: 1 },
       keys: ["q1", "q2"],
       thinkUs: [0, 5_000],
     }),

@@ -19,13 +19,4 @@ catalogueSuite({
     "read-set-pre-raft",
     "multi-lrange-no-read-key",
   ],
-  scenarios: [
-    "b1-multi-base-meta",
-    "b2-multi-double-count",
-    "b3-start-ts-base-meta",
-    "b4-start-ts-clock-next",
-    "b5-snapshot-hlc-current",
-    "b6-read-set-pre-raft",
-    "b7-multi-lrange-phantom",
-  ],
 });

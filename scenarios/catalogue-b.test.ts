@@ -19,13 +19,4 @@ catalogueSuite({
     "reuse-past-tail",
     "len-clamp",
   ],
-  scenarios: [
-    "b8-stale-claim",
-    "b9-head-past-gap",
-    "b10-pop-push-same-end",
-    "b13-compactor-empty-meta",
-    "b14-lazy-reap",
-    "b18-reuse-past-tail",
-    "b23-len-clamp",
-  ],
 });

@@ -17,15 +17,6 @@ catalogueSuite({
     "read-before-catch-up",
     "no-wide-fence",
   ],
-  scenarios: [
-    "b11-del-truncated-scan",
-    "b12-del-unfenced",
-    "b15-hlc-no-observe",
-    "b16-null-separator",
-    "b17-retry-recompute",
-    "b19-read-before-catch-up",
-    "b20-no-wide-fence",
-  ],
   notReproduced: {
     // Every commitTS allocation first observes the snapshot it read, so only the timestamp of a
     // not-yet-applied entry can be issued twice, and the log applies that entry first: OCC then

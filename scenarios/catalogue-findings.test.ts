@@ -22,13 +22,5 @@ catalogueSuite({
     "finding-partial-fold-deletes-meta",
     "finding-exec-absent-unfenced",
   ],
-  scenarios: [
-    "f1-empty-snapshot-start-ts",
-    "f2-out-of-order-apply",
-    "f3-stale-apply-keys-only",
-    "f4-stale-apply-same-shape",
-    "f5-partial-fold-empty-meta",
-    "f6-exec-absent-unfenced",
-    // steady-leader-two-lists (F2's) is swept under `fixed` in scenarios/steady-leader.test.ts.
-  ],
+  sweptElsewhere: { "steady-leader-two-lists": "scenarios/steady-leader.test.ts (50 seeds)" },
 });

@@ -19,11 +19,11 @@ import {
 
 export default scenario({
   description: "DEL and RPUSH race on one list while leaders change (is B12 real at HEAD?)",
-  bug: { id: "B12", variant: "head", expect: ["lost-element", "len-mismatch", "resurrected-key"] },
+  bug: { id: "B12", expect: ["lost-element", "len-mismatch", "resurrected-key"] },
   cluster: { nodes: 3, knobs: { compactionThreshold: 8 } },
   clients: [
     script("p0", [rpush("k", 1), del("k"), lrange("k")]),
-    generate("p1..p3", { mix: { append: 3, pop: 2, r: 1, len: 1, del: 1 }, keys: ["k"] }),
+    generate("p1..p3", { mix: { rpush: 3, lpop: 2, lrange: 1, llen: 1, del: 1 }, keys: ["k"] }),
   ],
   faults: [at("2s", isolateLeader("1s")), at("4s", heal()), random({ "transfer-leader": 0.2 })],
   runFor: "6s",

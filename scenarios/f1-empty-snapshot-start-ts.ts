@@ -22,7 +22,7 @@ import { lrange, rpush, scenario, script } from "../src/workload/scenario.ts";
 export default scenario({
   description:
     "four first writers RPUSH one list on an empty store (no catalog bootstrap write) at once, push again and read",
-  bug: { id: "F1", variant: "finding-empty-snapshot-start-ts", expect: ["lost-append"] },
+  bug: { id: "F1", expect: ["lost-append"] },
   cluster: { nodes: 3, delayUs: [500, 3_000], knobs: { catalogBootstrap: false } },
   clients: [
     script("p0", [rpush("k", 1), rpush("k", 5), lrange("k")]),

@@ -17,19 +17,19 @@
 // race to propose), and the variant's regression test now uses `steady-leader-two-lists`, with no
 // leader change and no fault (docs/findings.md, F2). Pushes to two lists from clients on every
 // node, with frequent leader transfers under the demo cluster's Raft timing.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { DEMO_TIMING_KNOBS, generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description:
     "concurrent RPUSHes to two lists with readers, under leader churn: do applies follow commitTS order?",
-  bug: { id: "F2", variant: "finding-out-of-order-apply", expect: ["lost-append"] },
-  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
+  bug: { id: "F2", expect: ["lost-append"] },
+  cluster: { nodes: 3, knobs: { ...DEMO_TIMING_KNOBS } },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1", "p2", "p3"].map((p) =>
-      generate(p, { mix: { append: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
+      generate(p, { mix: { rpush: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
     ),
-    ...["p4", "p5"].map((p) => generate(p, { mix: { r: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] })),
+    ...["p4", "p5"].map((p) => generate(p, { mix: { lrange: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] })),
   ],
   faults: [random({ "transfer-leader": 8 })],
   runFor: "2s",

@@ -15,19 +15,19 @@
 //
 // Pushes to one list from clients on every node, readers, and frequent leader transfers under
 // the demo cluster's Raft timing.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { DEMO_TIMING_KNOBS, generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description:
     "concurrent RPUSHes to one list from every node under leader churn: can a deposed leader's retry be swallowed?",
-  bug: { id: "F3", variant: "finding-stale-apply-keys-only", expect: ["lost-append"] },
-  cluster: { nodes: 3, knobs: { heartbeatTicks: 1, electionTicks: 10, clientTimeoutUs: 1_000_000 } },
+  bug: { id: "F3", expect: ["lost-append"] },
+  cluster: { nodes: 3, knobs: { ...DEMO_TIMING_KNOBS } },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1", "p2", "p3"].map((p) =>
-      generate(p, { mix: { append: 1 }, keys: ["k"], thinkUs: [0, 1_000] }),
+      generate(p, { mix: { rpush: 1 }, keys: ["k"], thinkUs: [0, 1_000] }),
     ),
-    generate("p4", { mix: { r: 1 }, keys: ["k"], thinkUs: [0, 2_000] }),
+    generate("p4", { mix: { lrange: 1 }, keys: ["k"], thinkUs: [0, 2_000] }),
   ],
   faults: [random({ "transfer-leader": 8 })],
   runFor: "2s",

@@ -18,26 +18,24 @@
 //
 // Producers push and consumers pop one list from every node, with frequent leader transfers under
 // the demo cluster's Raft timing.
-import { generate, random, scenario } from "../src/workload/scenario.ts";
+import { DEMO_TIMING_KNOBS, generate, random, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "LPOPs of one list from every node under leader churn: can one element be popped twice?",
-  bug: { id: "F4", variant: "finding-stale-apply-same-shape", expect: ["duplicate-pop"] },
+  bug: { id: "F4", expect: ["duplicate-pop"] },
   cluster: {
     nodes: 3,
     knobs: {
-      heartbeatTicks: 1,
-      electionTicks: 10,
-      clientTimeoutUs: 1_000_000,
+      ...DEMO_TIMING_KNOBS,
       readCallFence: false,
       readProxyToLeader: false,
     },
   },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
-    ...["p0", "p1"].map((p) => generate(p, { mix: { append: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),
+    ...["p0", "p1"].map((p) => generate(p, { mix: { rpush: 1 }, keys: ["q"], thinkUs: [0, 1_000] })),
     ...["c0", "c1", "c2", "c3"].map((c) =>
-      generate(c, { mix: { pop: 1 }, keys: ["q"], thinkUs: [0, 1_000] }),
+      generate(c, { mix: { lpop: 1 }, keys: ["q"], thinkUs: [0, 1_000] }),
     ),
   ],
   faults: [random({ "transfer-leader": 16 })],

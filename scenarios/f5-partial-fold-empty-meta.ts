@@ -22,7 +22,6 @@ export default scenario({
   description: "a compactor page that cuts a drained list folds part of its deltas to Len 0",
   bug: {
     id: "F5",
-    variant: "finding-partial-fold-deletes-meta",
     expect: ["lost-element", "G-single-item-realtime", "len-mismatch"],
   },
   cluster: {

@@ -12,12 +12,12 @@ export default scenario({
   },
   clients: [
     generate("p0..p1", {
-      mix: { append: 3, lpush: 1, pop: 2, rpop: 1 },
+      mix: { rpush: 3, lpush: 1, lpop: 2, rpop: 1 },
       keys: ["k1", "k2"],
       thinkUs: [0, 3_000],
     }),
-    generate("p2", { mix: { del: 2, append: 1, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
-    generate("p3", { mix: { r: 2, len: 2, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
+    generate("p2", { mix: { del: 2, rpush: 1, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
+    generate("p3", { mix: { lrange: 2, llen: 2, exists: 1 }, keys: ["k1", "k2"], thinkUs: [0, 3_000] }),
   ],
   faults: [everyFaultWithChurn()],
   runFor: "3s",

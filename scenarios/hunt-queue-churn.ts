@@ -13,9 +13,9 @@ export default scenario({
     knobs: { ...DEMO_HUNT_KNOBS },
   },
   clients: [
-    generate("p0..p1", { mix: { append: 4, lpush: 2 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
-    generate("p2..p3", { mix: { pop: 3, rpop: 2 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
-    generate("p4", { mix: { r: 2, len: 2, exists: 1 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
+    generate("p0..p1", { mix: { rpush: 4, lpush: 2 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
+    generate("p2..p3", { mix: { lpop: 3, rpop: 2 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
+    generate("p4", { mix: { lrange: 2, llen: 2, exists: 1 }, keys: ["q1", "q2"], thinkUs: [0, 3_000] }),
   ],
   faults: [everyFaultWithChurn()],
   runFor: "3s",

@@ -7,7 +7,7 @@ export default scenario({
   cluster: { nodes: 3 },
   clients: [
     generate("p0..p4", {
-      mix: { txn: 4, append: 3, r: 2 },
+      mix: { txn: 4, rpush: 3, lrange: 2 },
       keys: [1, 2, 3, 4],
       txnLength: [2, 4],
     }),

@@ -6,10 +6,10 @@ export default scenario({
   description: "lists (MULTI/EXEC appends and reads, pops, LLEN, DEL) and hashes together, all fault kinds",
   cluster: { nodes: 3, knobs: { compactionThreshold: 8, compactorIntervalUs: 200_000 } },
   clients: [
-    generate("p0..p1", { mix: { txn: 3, append: 3, r: 1 }, keys: [1, 2, 3] }),
-    generate("p2", { mix: { pop: 2, len: 1, r: 1, append: 2 }, keys: ["q"] }),
+    generate("p0..p1", { mix: { txn: 3, rpush: 3, lrange: 1 }, keys: [1, 2, 3] }),
+    generate("p2", { mix: { lpop: 2, llen: 1, lrange: 1, rpush: 2 }, keys: ["q"] }),
     generate("p3", { mix: { hset: 3, hdel: 1, hgetall: 1, hlen: 1 }, keys: ["h"] }),
-    generate("p4", { mix: { append: 4, del: 1, exists: 1, r: 2 }, keys: ["d"] }),
+    generate("p4", { mix: { rpush: 4, del: 1, exists: 1, lrange: 2 }, keys: ["d"] }),
   ],
   faults: [
     random({

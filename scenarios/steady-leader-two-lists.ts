@@ -11,14 +11,16 @@ import { generate, scenario } from "../src/workload/scenario.ts";
 
 export default scenario({
   description: "RPUSHes to two lists from every node with readers, one steady leader, no faults",
-  bug: { id: "F2", variant: "finding-out-of-order-apply", expect: ["lost-append"] },
+  bug: { id: "F2", expect: ["lost-append"] },
   cluster: { nodes: 3 },
   clients: [
     // One spec per client, so that a shrink can drop clients and cut each one's ops separately.
     ...["p0", "p1", "p2", "p3", "p4", "p5"].map((p) =>
-      generate(p, { mix: { append: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
+      generate(p, { mix: { rpush: 1 }, keys: ["a", "b"], thinkUs: [0, 1_000] }),
     ),
-    ...["p6", "p7", "p8"].map((p) => generate(p, { mix: { r: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] })),
+    ...["p6", "p7", "p8"].map((p) =>
+      generate(p, { mix: { lrange: 1 }, keys: ["a", "b"], thinkUs: [0, 2_000] }),
+    ),
   ],
   runFor: "2s",
   swarm: false,

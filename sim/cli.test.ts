@@ -667,4 +667,66 @@ describe("bad input: one line on stderr, exit 2", () => {
       }
     });
   });
+
+  it("names the knob, what it accepts and where a bad value came from", async () => {
+    const withKnobs = (knobs: string) =>
+      tiny().replace("cluster: { nodes: 3 },", `cluster: { nodes: 3, knobs: ${knobs} },`);
+    writeFileSync(join(dir, "bad-knob.ts"), withKnobs(`{ raftTickUs: "fast" }`));
+    writeFileSync(join(dir, "unknown-knob.ts"), withKnobs("{ noSuchKnob: 1 }"));
+    const repro = JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL("../scenarios/repros/finding-b12-head.json", import.meta.url)),
+        "utf8",
+      ),
+    ) as { knobs: Record<string, unknown> };
+    writeFileSync(
+      join(dir, "bad-knob-repro.json"),
+      JSON.stringify({ ...repro, knobs: { ...repro.knobs, coordinator: "fast" } }),
+    );
+    writeFileSync(
+      join(dir, "negative-knob-repro.json"),
+      JSON.stringify({ ...repro, knobs: { ...repro.knobs, persistDelayUs: -1 } }),
+    );
+    const cases: Array<[string[], ...(string | RegExp)[]]> = [
+      [
+        ["run", "tiny.ts", "--knob", "faultSpanUs=0"],
+        '--knob faultSpanUs: expected an integer ≥ 1, found "0"',
+      ],
+      [
+        ["run", "tiny.ts", "--knob", "leaderProxy=fast"],
+        "--knob leaderProxy: expected one of elastickv, coarse",
+      ],
+      [
+        ["run", "tiny.ts", "--knob", "electionTicks=5", "--knob", "heartbeatTicks=5"],
+        "electionTicks",
+        "heartbeatTicks",
+      ],
+      [
+        ["fuzz", "tiny.ts", "--seeds", "1", "--knob", "schedPauseChance=2"],
+        "--knob schedPauseChance: expected a number from 0 to 1",
+      ],
+      [
+        ["run", "bad-knob.ts"],
+        "bad-knob.ts: field 'cluster.knobs.raftTickUs': expected an integer ≥ 1, found \"fast\"",
+      ],
+      [["run", "unknown-knob.ts"], "unknown-knob.ts: field 'cluster.knobs'", "noSuchKnob"],
+      [
+        ["replay", "bad-knob-repro.json"],
+        "bad-knob-repro.json: field 'knobs.coordinator': expected one of production, demo",
+      ],
+      [
+        ["shrink", "negative-knob-repro.json"],
+        "negative-knob-repro.json: field 'knobs.persistDelayUs'",
+        "found -1",
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => sim(args)));
+    cases.forEach(([args, ...fragments], i) => {
+      try {
+        expectInputError(results[i]!, ...fragments);
+      } catch (e) {
+        throw new Error(`sim ${args.join(" ")}: ${(e as Error).message}`);
+      }
+    });
+  });
 });

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { historyToEdn } from "../check/edn.ts";
 import { historyToJsonl } from "../check/jsonl.ts";
-import type { KnobSet } from "../cluster/types.ts";
+import { type AllKnobs, knobRecord } from "../cluster/knobs.ts";
 import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
 import { formatJson } from "../io/json.ts";
 import { makeRepro, type Repro, writeRepro } from "../io/repro.ts";
@@ -35,7 +35,8 @@ export type CampaignRepro = Repro & {
 export interface ReproOptions {
   scenarioRef: string;
   variant: string;
-  knobs: KnobSet;
+  /** The run's knobs; missing only for a run that failed before its knobs were known. */
+  knobs: AllKnobs | undefined;
   seed?: number;
   /** Record the consumed tape (shrunk repros); a seed alone is enough otherwise. */
   tape?: number[];
@@ -52,7 +53,7 @@ export function makeCampaignRepro(ev: Evaluation, o: ReproOptions): CampaignRepr
   const repro: CampaignRepro = makeRepro({
     scenario: o.scenarioRef,
     variant: o.variant,
-    knobs: o.knobs,
+    knobs: o.knobs ? knobRecord(o.knobs) : {},
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.tape !== undefined ? { tape: o.tape } : {}),
     expected: { anomalyTypes: ev.result.anomalyTypes, historyHash: ev.result.historyHash },

@@ -3,8 +3,8 @@
  * Thin wrappers over src/cluster/knobs.ts and src/redis/variants.ts that turn their errors into
  * InputErrors naming the flag or file at fault.
  */
-import { listKnobs, resolveKnobs } from "../cluster/knobs.ts";
-import type { KnobSet, KnobValue } from "../cluster/types.ts";
+import { type AllKnobs, KnobError, type KnobInfo, listKnobs, resolveKnobs } from "../cluster/knobs.ts";
+import type { KnobValue } from "../cluster/types.ts";
 import { InputError } from "../io/errors.ts";
 import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
@@ -21,9 +21,23 @@ export function variantList(): VariantInfo[] {
   return variants.map((v) => ({ name: v.name, description: v.description, scenario: v.scenario ?? null }));
 }
 
-/** `sim knobs --json`. */
-export function knobList(): Array<{ name: string; default: KnobValue; description: string }> {
+/** `sim knobs`: each knob with its default, what it does and what values it accepts. */
+export function knobList(): KnobInfo[] {
   return listKnobs();
+}
+
+/**
+ * The scenarios linked to a variant in the variants table (src/redis/variants.ts): the one that
+ * exposes its bug first, then any other written for the same bug. Empty for an unknown variant.
+ */
+export function variantScenarios(name: string): string[] {
+  const v = variants.find((x) => x.name === name);
+  return v?.scenario !== undefined ? [v.scenario, ...(v.otherScenarios ?? [])] : [];
+}
+
+/** The variants whose bug a scenario was written for, read from the same table. */
+export function scenarioVariants(scenario: string): string[] {
+  return variants.filter((v) => variantScenarios(v.name).includes(scenario)).map((v) => v.name);
 }
 
 export function variantInfo(name: string): VariantInfo | undefined {
@@ -58,22 +72,43 @@ export function checkVariant(name: string): void {
   }
 }
 
+/** Where a run's knob overrides came from, to name it in an error: `--knob`, or a repro file's field. */
+export interface OverrideSource {
+  file: string;
+  /** The field holding the overrides (`knobs` in a repro file); none for `--knob`. */
+  field?: string;
+}
+
 /**
- * The knob values of a run: defaults ← scenario ← variant ← overrides. A bad override is the
- * user's `--knob`; a bad knob without overrides comes from the scenario file (`source`).
+ * The typed knobs of a run: defaults ← scenario ← variant ← overrides, each checked once here. A
+ * bad value is an InputError naming the knob, what it accepts and where it came from: the
+ * scenario file (`source`, field `cluster.knobs.<knob>`), `--knob`, or a repro file's `knobs`.
  */
 export function knobsFor(
   scenario: Scenario,
   variant: string,
-  overrides: Record<string, string | KnobValue>,
+  overrides: Readonly<Record<string, string | KnobValue>>,
   source: string,
-): KnobSet {
+  from: OverrideSource = { file: "--knob" },
+): AllKnobs {
   checkVariant(variant);
   try {
     return resolveKnobs(scenario, variant, overrides);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const blameScenario = Object.keys(overrides).length === 0 || /scenario cluster\.knobs/.test(msg);
-    throw new InputError({ file: blameScenario ? source : "--knob", problem: msg });
+    if (!(e instanceof KnobError) || (e.source !== "scenario" && e.source !== "override")) throw e;
+    const what = e.unknown
+      ? { expected: "a knob name that `sim knobs` lists", found: JSON.stringify(e.knob) }
+      : { expected: e.expected, found: e.found };
+    if (e.source === "scenario") {
+      throw new InputError({ file: source, field: `cluster.knobs${e.unknown ? "" : `.${e.knob}`}`, ...what });
+    }
+    if (from.field !== undefined) {
+      throw new InputError({
+        file: from.file,
+        field: `${from.field}${e.unknown ? "" : `.${e.knob}`}`,
+        ...what,
+      });
+    }
+    throw new InputError({ file: e.unknown ? from.file : `${from.file} ${e.knob}`, ...what });
   }
 }

@@ -2,16 +2,22 @@
  * The catalogue regression suite, shared by `scenarios/catalogue-*.test.ts`: for each variant, a
  * bounded hunt on its own scenario must report one of the anomaly classes its scenario file
  * expects (the checker is never told which), the failure must shrink and still show that class,
- * and the shrunk run must replay to the same history; each scenario must report nothing under
- * `fixed`. Only test files import this module (it registers Vitest tests).
+ * and the shrunk run must replay to the same history; every scenario the variants table
+ * (src/redis/variants.ts) links to these variants must report nothing under `fixed`. Only test
+ * files import this module (it registers Vitest tests).
  */
 import { describe, expect, it } from "vitest";
+import { variantScenarios } from "./catalog.ts";
 import { hunt, matchesExpected, sweep } from "./hunt.ts";
 
 export interface CatalogueSuite {
   title: string;
   variants: string[];
-  scenarios: string[];
+  /**
+   * Scenarios linked to these variants (in src/redis/variants.ts) that another test sweeps under
+   * `fixed`, with where; every other linked scenario is swept here.
+   */
+  sweptElsewhere?: Record<string, string>;
   /** Each hunt must find its bug within this many seeds (named in the test title). */
   bound: number;
   /** A larger bound for a variant whose bug the model reaches more rarely (say why at the call). */
@@ -62,7 +68,7 @@ export function catalogueSuite(s: CatalogueSuite): void {
     for (const [variant, why] of Object.entries(s.notReproduced ?? {})) {
       it.skip(`${variant}: not reproduced — ${why}`, () => {});
     }
-    for (const scenario of s.scenarios) {
+    for (const scenario of catalogueScenarios(s)) {
       it(
         `${scenario}: nothing under fixed (${fixedSeeds} seeds)`,
         async () => {
@@ -72,4 +78,15 @@ export function catalogueSuite(s: CatalogueSuite): void {
       );
     }
   });
+}
+
+/**
+ * The scenarios a suite sweeps under `fixed`: those the variants table links to its variants (the
+ * ones it hunts and the ones it lists as not reproduced), each once, less those swept elsewhere.
+ */
+export function catalogueScenarios(
+  s: Pick<CatalogueSuite, "variants" | "notReproduced" | "sweptElsewhere">,
+): string[] {
+  const all = [...s.variants, ...Object.keys(s.notReproduced ?? {})].flatMap(variantScenarios);
+  return [...new Set(all)].filter((x) => s.sweptElsewhere?.[x] === undefined);
 }

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { defaultKnobs } from "../cluster/knobs.ts";
 import type { RunOutcome } from "../cluster/types.ts";
 import type { Scenario } from "../workload/scenario.ts";
 
@@ -22,7 +23,7 @@ const scenario = {
   runFor: "1s",
   runForUs: 1e6,
 } as Scenario;
-const input = { scenario, scenarioRef: "s", variant: "fixed", knobs: {}, seed: 7 };
+const input = { scenario, scenarioRef: "s", variant: "fixed", knobs: defaultKnobs, seed: 7 };
 const outcome = (over: Partial<RunOutcome> = {}): RunOutcome => ({
   history: [],
   historyHash: "h1",

@@ -9,8 +9,9 @@ import type { History } from "../check/history.ts";
 import { IncrementalChecker } from "../check/incremental.ts";
 import { checkHistory } from "../check/index.ts";
 import { checkProgress } from "../check/progress.ts";
+import type { AllKnobs } from "../cluster/knobs.ts";
 import { runScenario } from "../cluster/run.ts";
-import type { KnobSet, RunFailure, RunInput, RunOutcome, TimelineEvent } from "../cluster/types.ts";
+import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "../cluster/types.ts";
 import { TOOL } from "../io/version.ts";
 import type { Anomaly, RunResult, RunStats, Verdict } from "../report/types.ts";
 import { appendOnlyKeys } from "../workload/append-only.ts";
@@ -21,7 +22,7 @@ export interface EvaluateInput {
   /** How the scenario is named in results and repros (built-in name or file path). */
   scenarioRef: string;
   variant: string;
-  knobs: KnobSet;
+  knobs: AllKnobs;
   seed?: number;
   tape?: number[];
   swarm?: boolean;

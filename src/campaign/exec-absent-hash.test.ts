@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { prepareRepro, replayPrepared } from "./replay.ts";
 
 // A `fixed` campaign with BUGGIFY's MULTI/EXEC of each client's own commands found it: EXEC[HSET
-// "\0" c, HDEL "" c] answered HDEL 0 from a snapshot where "" did not exist yet, tracked no read key
-// for it, and committed after a concurrent HSET had created "" with field c (G2-item-realtime).
+// h2 c, HDEL h1 c] answered HDEL 0 from a snapshot where h1 did not exist yet, tracked no read key
+// for it, and committed after a concurrent HSET had created h1 with field c (G2-item-realtime).
+// The repro was made with F6's fix (`execAbsenceFences`) off too, as it covers the same path.
 describe("EXEC's hash reads of an absent key (execAbsentHashFences)", async () => {
   const p = await prepareRepro("scenarios/repros/fixed-exec-absent-hash.json");
   const run = (on: boolean) => replayPrepared({ ...p, knobs: { ...p.knobs, execAbsentHashFences: on } });

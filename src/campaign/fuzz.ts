@@ -16,7 +16,7 @@ import { availableParallelism, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import type { KnobSet } from "../cluster/types.ts";
+import type { AllKnobs } from "../cluster/knobs.ts";
 import { ensureDir, writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
 import { formatJson } from "../io/json.ts";
@@ -127,7 +127,7 @@ interface Settings {
   shrinkMs: number;
   shrinkLimit: number;
   /** Knob values per `scenario\u0000variant`. */
-  knobs: Map<string, KnobSet>;
+  knobs: Map<string, AllKnobs>;
 }
 
 async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settings> {
@@ -151,7 +151,7 @@ async function settle(opts: FuzzOptions, scenarioArgs: string[]): Promise<Settin
   // Which scenarios each variant runs: the named ones; else its own exposing scenario; else the
   // standard workloads.
   const pairs: Pair[] = [];
-  const knobs = new Map<string, KnobSet>();
+  const knobs = new Map<string, AllKnobs>();
   let defaults: string[] | undefined;
   for (const v of variants) {
     let names = scenarioArgs;
@@ -286,7 +286,7 @@ function workerDied(job: Job, e: unknown, st: Settings): Extract<TaskResult, { k
   const repro = makeCampaignRepro(toEvaluation(evaluation), {
     scenarioRef: job.pair.scenario,
     variant: job.pair.variant,
-    knobs: st.knobs.get(`${job.pair.scenario}\u0000${job.pair.variant}`) ?? {},
+    knobs: st.knobs.get(`${job.pair.scenario}\u0000${job.pair.variant}`),
     seed: job.seed,
     createdBy: "sim fuzz",
   });

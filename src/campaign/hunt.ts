@@ -5,7 +5,7 @@
  * and the hunt only reads `anomalyTypes` afterwards. Used by the catalogue regression tests, the
  * benchmarks and the table of docs/catalogue.md.
  */
-import type { KnobSet } from "../cluster/types.ts";
+import type { AllKnobs } from "../cluster/knobs.ts";
 import { variants } from "../redis/variants.ts";
 import { applyEdits } from "../shrink/index.ts";
 import type { Scenario } from "../workload/scenario.ts";
@@ -65,7 +65,7 @@ export interface VariantTarget {
   variant: string;
   scenarioRef: string;
   scenario: Scenario;
-  knobs: KnobSet;
+  knobs: AllKnobs;
   expected: string[];
 }
 

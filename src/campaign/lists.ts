@@ -1,5 +1,5 @@
 /** `sim scenarios`, `sim variants`, `sim knobs`: what can be run and tuned. */
-import { knobList, variantList } from "./catalog.ts";
+import { knobList, scenarioVariants, variantList, variantScenarios } from "./catalog.ts";
 import { type CliIO, line, printJson } from "./cli-io.ts";
 import { scenarioList } from "./scenarios.ts";
 
@@ -20,7 +20,11 @@ export async function scenariosCommand(io: CliIO): Promise<number> {
   else
     table(
       io,
-      list.map((s) => [s.name, `${s.description}${s.bug ? io.c.dim(` (${s.bug})`) : ""}`]),
+      list.map((s) => {
+        const linked = scenarioVariants(s.name);
+        const tag = [s.bug, linked.length > 0 ? `variant ${linked.join(", ")}` : undefined].filter(Boolean);
+        return [s.name, `${s.description}${tag.length > 0 ? io.c.dim(` (${tag.join("; ")})`) : ""}`];
+      }),
     );
   return 0;
 }
@@ -31,18 +35,33 @@ export async function variantsCommand(io: CliIO): Promise<number> {
   else
     table(
       io,
-      list.map((v) => [v.name, `${v.description}${v.scenario ? io.c.dim(` [scenario ${v.scenario}]`) : ""}`]),
+      list.map((v) => {
+        const linked = variantScenarios(v.name);
+        return [
+          v.name,
+          `${v.description}${linked.length > 0 ? io.c.dim(` [scenario ${linked.join(", ")}]`) : ""}`,
+        ];
+      }),
     );
   return 0;
 }
 
 export async function knobsCommand(io: CliIO): Promise<number> {
   const list = knobList();
-  if (io.json) printJson(io, list);
+  // The JSON keeps its documented shape (name, default, description); the text adds what each takes.
+  if (io.json)
+    printJson(
+      io,
+      list.map(({ name, default: d, description }) => ({ name, default: d, description })),
+    );
   else
     table(
       io,
-      list.map((k) => [k.name, `${io.c.cyan(JSON.stringify(k.default))}  ${k.description}`]),
+      list.map((k) => [
+        k.name,
+        // A flag's accepted values go without saying.
+        `${io.c.cyan(JSON.stringify(k.default))}  ${k.description}${typeof k.default === "boolean" ? "" : io.c.dim(` (${k.accepts})`)}`,
+      ]),
     );
   return 0;
 }

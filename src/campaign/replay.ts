@@ -6,8 +6,15 @@
  * no longer exist and knobs added since.
  */
 import { basename, dirname, join } from "node:path";
-import { listKnobs, valueWhenUnrecorded } from "../cluster/knobs.ts";
-import type { KnobSet, KnobValue } from "../cluster/types.ts";
+import {
+  type AllKnobs,
+  checkKnobValue,
+  isKnobName,
+  KnobError,
+  knobRecord,
+  valueWhenUnrecorded,
+} from "../cluster/knobs.ts";
+import type { KnobValue } from "../cluster/types.ts";
 import { InputError } from "../io/errors.ts";
 import { claimNamedDir } from "../io/outdir.ts";
 import { readRepro } from "../io/repro.ts";
@@ -43,7 +50,7 @@ export interface PreparedRepro {
   repro: CampaignRepro;
   loaded: LoadedScenario;
   edits?: ScenarioEdits;
-  knobs: KnobSet;
+  knobs: AllKnobs;
   swarm: boolean;
   knobChanges: KnobChange[];
 }
@@ -88,25 +95,22 @@ export async function prepareRepro(file: string): Promise<PreparedRepro> {
     edits = repro.edits;
   }
   const scenario = applyEdits(loaded.scenario, edits);
-  const known = new Set(listKnobs().map((k) => k.name));
-  const current = knobsFor(scenario, repro.variant, {}, loaded.ref);
+  const current = knobRecord(knobsFor(scenario, repro.variant, {}, loaded.ref));
   const recorded = repro.knobs as Record<string, unknown>;
   const overrides: Record<string, KnobValue> = {};
   const knobChanges: KnobChange[] = [];
   for (const [k, v] of Object.entries(recorded)) {
-    if (!known.has(k)) {
+    if (!isKnobName(k)) {
       knobChanges.push({ knob: k, recorded: v });
       continue;
     }
-    if (typeof v !== "number" && typeof v !== "boolean" && typeof v !== "string") {
-      throw new InputError({
-        file,
-        field: `knobs.${k}`,
-        expected: "a number, boolean or string",
-        found: JSON.stringify(v),
-      });
+    // Checked here, field by field, so that a bad value names the repro file and the knob.
+    try {
+      overrides[k] = checkKnobValue(k, v, "override");
+    } catch (e) {
+      if (!(e instanceof KnobError)) throw e;
+      throw new InputError({ file, field: `knobs.${k}`, expected: e.expected, found: e.found });
     }
-    overrides[k] = v;
     if (current[k] !== v) knobChanges.push({ knob: k, recorded: v, current: current[k] });
   }
   for (const k of Object.keys(current).sort()) {
@@ -116,12 +120,7 @@ export async function prepareRepro(file: string): Promise<PreparedRepro> {
     if (then !== undefined) overrides[k] = then;
     knobChanges.push({ knob: k, current: then ?? current[k] });
   }
-  let knobs: KnobSet;
-  try {
-    knobs = knobsFor(scenario, repro.variant, overrides, "--knob");
-  } catch (e) {
-    throw new InputError({ file, field: "knobs", problem: e instanceof Error ? e.message : String(e) });
-  }
+  const knobs = knobsFor(scenario, repro.variant, overrides, loaded.ref, { file, field: "knobs" });
   return {
     repro,
     loaded,

@@ -5,7 +5,7 @@
  */
 
 import { isProvable } from "../check/incremental.ts";
-import type { KnobSet } from "../cluster/types.ts";
+import type { AllKnobs } from "../cluster/knobs.ts";
 import { InputError } from "../io/errors.ts";
 import { writeRepro } from "../io/repro.ts";
 import { TOOL } from "../io/version.ts";
@@ -35,7 +35,7 @@ export interface ShrinkCase {
   scenario: Scenario;
   scenarioRef: string;
   variant: string;
-  knobs: KnobSet;
+  knobs: AllKnobs;
   seed?: number;
   tape?: number[];
   swarm: boolean;
@@ -93,7 +93,7 @@ function measure(ev: Evaluation): Measure {
 export interface AttemptSpec {
   scenarioRef: string;
   variant: string;
-  knobs: KnobSet;
+  knobs: AllKnobs;
   swarm: boolean;
   model?: string;
   target: string[];

@@ -4,7 +4,8 @@
  * data; a failing run ships its history back so that the main thread can write its folder.
  */
 import type { History } from "../check/history.ts";
-import type { KnobSet, RunFailure, TimelineEvent } from "../cluster/types.ts";
+import type { AllKnobs } from "../cluster/knobs.ts";
+import type { RunFailure, TimelineEvent } from "../cluster/types.ts";
 import type { RunResult } from "../report/types.ts";
 import type { Candidate, TestOutcome } from "../shrink/index.ts";
 import { type CampaignRepro, makeCampaignRepro } from "./artifacts.ts";
@@ -94,7 +95,7 @@ function ship(ev: Evaluation, withHistory: boolean): ShippedEvaluation {
 
 async function prepare(
   t: RunTask | ShrinkTask,
-): Promise<{ scenario: Awaited<ReturnType<typeof loadScenario>>; knobs: KnobSet }> {
+): Promise<{ scenario: Awaited<ReturnType<typeof loadScenario>>; knobs: AllKnobs }> {
   const loaded = await loadScenario(t.scenario);
   return { scenario: loaded, knobs: knobsFor(loaded.scenario, t.variant, t.overrides, loaded.ref) };
 }

@@ -21,7 +21,16 @@
 import type { Stream } from "../engine/rng.ts";
 import { defaultKvKnobs } from "../kv/knobs.ts";
 import { defaultRedisKnobs } from "../redis/knobs.ts";
-import type { ClientSpec, FaultSpec, GeneratorSpec, OpKind, Scenario } from "../workload/scenario.ts";
+import {
+  type ClientSpec,
+  DEMO_RAFT_TICKS,
+  type FaultSpec,
+  type GeneratorSpec,
+  type OpKind,
+  type Scenario,
+} from "../workload/scenario.ts";
+import { knobRecord, runKnobs } from "./knob-specs.ts";
+import type { AllKnobs } from "./knobs.ts";
 import type { KnobSet, KnobValue } from "./types.ts";
 
 /**
@@ -148,17 +157,17 @@ const KNOB_CHOICES: KnobChoice[] = [
 
 /** Coordinator shapes: the production binary's timing, or the demo binary's (both real). */
 const COORDINATORS: Array<Record<string, KnobValue>> = [
-  { coordinator: "demo", heartbeatTicks: 1, electionTicks: 10 },
+  { coordinator: "demo", ...DEMO_RAFT_TICKS },
   { coordinator: "production", heartbeatTicks: 5, electionTicks: 50 },
 ];
 
 const LIST_KINDS: Array<Exclude<OpKind, "txn">> = [
-  "append",
+  "rpush",
   "lpush",
-  "r",
-  "pop",
+  "lrange",
+  "lpop",
   "rpop",
-  "len",
+  "llen",
   "del",
   "exists",
 ];
@@ -175,7 +184,7 @@ const KEY_STYLES: Array<{ name: string; keys: string[] }> = [
   { name: "odd-bytes", keys: ["", "\u0000", "\u00ff", " ", "\n", "\u0000\u0000", "a\u0000b", "\u007f"] },
 ];
 
-export function isBuggifyOn(knobs: KnobSet, swarm: boolean): boolean {
+export function isBuggifyOn(knobs: Readonly<AllKnobs>, swarm: boolean): boolean {
   return swarm && knobs.buggify === true;
 }
 
@@ -185,12 +194,13 @@ export function isBuggifyOn(knobs: KnobSet, swarm: boolean): boolean {
  */
 export function applyBuggify(
   scenario: Scenario,
-  knobs: KnobSet,
+  configured: Readonly<AllKnobs>,
   rng: Stream,
   swarm: boolean,
-): { scenario: Scenario; knobs: KnobSet; draw?: BuggifyDraw } {
-  if (!isBuggifyOn(knobs, swarm)) return { scenario, knobs };
+): { scenario: Scenario; knobs: Readonly<AllKnobs>; draw?: BuggifyDraw } {
+  if (!isBuggifyOn(configured, swarm)) return { scenario, knobs: configured };
   const draw: BuggifyDraw = { knobs: {}, shapes: [] };
+  const knobs = knobRecord(configured);
   const out: KnobSet = { ...knobs };
   // Half the seeds keep every constant: the tuned defaults must stay well covered.
   if (rng.chance(0.5)) {
@@ -256,7 +266,8 @@ export function applyBuggify(
     draw.shapes.push("quick crash/restart into elections (stress)");
   }
   if (knobs.buggifyWider === true) s = drawWider(s, knobs, out, draw, rng);
-  return { scenario: s, knobs: out, draw };
+  // Every drawn value is one its knob accepts; checking them again keeps the run's knobs typed.
+  return { scenario: s, knobs: runKnobs(out), draw };
 }
 
 /** Knob draws of the wider dimensions, made after every other draw so that those stay as they were. */

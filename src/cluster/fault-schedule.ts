@@ -110,10 +110,10 @@ export class FaultSchedule {
     for (let nth = 0; ; nth++) {
       // Exponential gaps from a uniform choice; choice 0 = the longest gap (the least eventful).
       const u = (rng.int(1_000_000) + 1) / 1_000_001;
-      t += Math.max(1_000, Math.round(-Math.log(u) * meanGapUs));
+      t += Math.max(knobs.faultFloorUs, Math.round(-Math.log(u) * meanGapUs));
       if (t >= to) break;
       const drawn = isLasting(kind) ? knobs.faultMinUs + rng.int(knobs.faultSpanUs) : undefined;
-      const dur = drawn !== undefined ? Math.max(1_000, Math.round(drawn / divisor)) : undefined;
+      const dur = drawn !== undefined ? Math.max(knobs.faultFloorUs, Math.round(drawn / divisor)) : undefined;
       if (!skip.has(nth)) sim.at(t, () => this.inject(kind, undefined, dur, `r${fi}/${family}#${nth}`));
     }
   }

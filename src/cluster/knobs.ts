@@ -11,7 +11,17 @@ import { variants } from "../redis/variants.ts";
 import type { Scenario } from "../workload/scenario.ts";
 import { type BuggifyKnobs, buggifyKnobDescriptions, defaultBuggifyKnobs } from "./buggify.ts";
 import {
-  checkScheduleKnobs,
+  checkKnobPairs,
+  checkKnobValue,
+  describeSpec,
+  isKnobName,
+  knobNames,
+  knobRecord,
+  knobSpecs,
+  parseKnobValue,
+  runKnobs,
+} from "./knob-specs.ts";
+import {
   defaultScheduleKnobs,
   legacyScheduleKnobs,
   type ScheduleKnobs,
@@ -62,6 +72,8 @@ export interface ClusterKnobs {
   faultMinUs: number;
   /** ...plus a uniform draw below this, µs (then divided by the fault spec's `durationDivisor`). */
   faultSpanUs: number;
+  /** Random faults: the shortest gap between two arrivals of a kind, and the shortest lasting fault, µs. */
+  faultFloorUs: number;
   /** A node gives up on a command proxied or a read or dispatch forwarded to the leader after this, µs. */
   proxyTimeoutUs: number;
 }
@@ -85,6 +97,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   setupCapUs: 60_000_000,
   faultMinUs: 200_000,
   faultSpanUs: 2_000_000,
+  faultFloorUs: 1_000,
   proxyTimeoutUs: 5_000_000,
 });
 
@@ -101,7 +114,7 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   storeInvariants: "check white-box store invariants (docs/model.md) after every applied entry",
   persistDelayUs: "time to persist a Raft entry (µs); unpersisted entries may be lost on crash",
   clockSkewBeyondBound:
-    "let clock-skew and clock-jump faults exceed the lease's drift bound (lease reads may then be stale)",
+    "let clock-skew and clock-jump faults reach 4 × leaseMarginMs instead of the lease's drift bound (lease reads may then be stale)",
   readBatching:
     "a leader confirms every ReadIndex/VerifyLeader request queued while a round is in flight with the next single heartbeat round (an etcd-server-style read loop; false, as elastickv: one round per request)",
   appendBatchWindowUs:
@@ -110,6 +123,8 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   setupCapUs: "before clients start, the cluster has this long to elect a leader every node knows (µs)",
   faultMinUs: "shortest duration of a lasting random fault (µs)",
   faultSpanUs: "a lasting random fault lasts faultMinUs plus a uniform draw below this (µs)",
+  faultFloorUs:
+    "random faults: two arrivals of a kind are at least this far apart, and a lasting fault (after a spec's durationDivisor) lasts at least this (µs)",
   proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
 };
 
@@ -149,6 +164,7 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   setupCapUs: 60_000_000,
   faultMinUs: 200_000,
   faultSpanUs: 2_000_000,
+  faultFloorUs: 1_000,
   proxyTimeoutUs: 5_000_000,
   testFailWrites: false,
   // A run recorded before F5's fix deleted the base meta of a Len-0 fold that left deltas behind.
@@ -165,84 +181,62 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });
 
-export function listKnobs(): Array<{ name: string; default: KnobValue; description: string }> {
-  return Object.keys(defaultKnobs)
-    .sort()
-    .map((name) => ({
-      name,
-      default: (defaultKnobs as unknown as KnobSet)[name]!,
-      description: descriptions[name] ?? "",
-    }));
+export {
+  checkKnobValue,
+  isKnobName,
+  KnobError,
+  knobNames,
+  knobRecord,
+  parseKnobValue,
+  runKnobs,
+} from "./knob-specs.ts";
+
+/** A knob's name, its default, what it does and what values it accepts (`sim knobs`). */
+export interface KnobInfo {
+  name: string;
+  default: KnobValue;
+  description: string;
+  accepts: string;
 }
 
-/** Parse a `--knob name=value` string value into the type of the knob's default. */
-export function parseKnobValue(name: string, raw: string): KnobValue {
-  const def = (defaultKnobs as unknown as KnobSet)[name];
-  if (def === undefined) throw new Error(`unknown knob '${name}' (see \`sim knobs\`)`);
-  if (typeof def === "number") {
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw new Error(`knob '${name}': expected a number, found '${raw}'`);
-    return n;
-  }
-  if (typeof def === "boolean") {
-    if (raw === "true" || raw === "1" || raw === "on") return true;
-    if (raw === "false" || raw === "0" || raw === "off") return false;
-    throw new Error(`knob '${name}': expected true or false, found '${raw}'`);
-  }
-  return raw;
-}
-
-function checkKnob(name: string, value: unknown, where: string): void {
-  const def = (defaultKnobs as unknown as KnobSet)[name];
-  if (def === undefined) throw new Error(`${where}: unknown knob '${name}' (see \`sim knobs\`)`);
-  if (typeof def !== typeof value) {
-    throw new Error(`${where}: knob '${name}' expects a ${typeof def}, found ${JSON.stringify(value)}`);
-  }
-}
-
-/** Whether every knob of the run is present with its default's type. */
-function hasRunKnobs(set: KnobSet): set is KnobSet & AllKnobs {
-  const defaults: Readonly<Record<string, unknown>> = defaultKnobs;
-  return Object.keys(defaults).every((name) => typeof set[name] === typeof defaults[name]);
-}
-
-/**
- * The run's options, typed: a resolved knob set (`resolveKnobs`, or a repro's recorded knobs with
- * `valueWhenUnrecorded` filled in) checked once, knob by knob, against the defaults' types.
- */
-export function runKnobs(set: KnobSet): AllKnobs {
-  if (hasRunKnobs(set)) return set;
-  const defaults: Readonly<Record<string, unknown>> = defaultKnobs;
-  const bad = Object.keys(defaults).find((name) => typeof set[name] !== typeof defaults[name])!;
-  throw new Error(
-    `knob '${bad}': expected a ${typeof defaults[bad]}, found ${JSON.stringify(set[bad] ?? null)}`,
-  );
+export function listKnobs(): KnobInfo[] {
+  return [...knobNames].sort().map((name) => ({
+    name,
+    default: defaultKnobs[name],
+    description: descriptions[name] ?? "",
+    accepts: describeSpec(knobSpecs[name]),
+  }));
 }
 
 export function variantNames(): string[] {
   return variants.map((v) => v.name);
 }
 
+/**
+ * The typed knobs of a run: defaults ← scenario `cluster.knobs` ← variant ← overrides, each value
+ * checked as it is laid on. An override given as a string (`--knob name=value`) is parsed into the
+ * knob's type first; one given as a value (a repro's recorded knobs) must already have it.
+ */
 export function resolveKnobs(
   scenario: Pick<Scenario, "cluster">,
   variant: string,
-  overrides: Record<string, string | KnobValue> = {},
-): KnobSet {
+  overrides: Readonly<Record<string, string | KnobValue>> = {},
+): AllKnobs {
   const v = variants.find((x) => x.name === variant);
   if (!v) throw new Error(`unknown variant '${variant}' (known: ${variantNames().join(", ")})`);
-  const out: KnobSet = { ...(defaultKnobs as unknown as KnobSet) };
+  const out: KnobSet = knobRecord(defaultKnobs);
   for (const [k, val] of Object.entries(scenario.cluster.knobs ?? {})) {
-    checkKnob(k, val, "scenario cluster.knobs");
-    out[k] = val;
+    out[k] = checkKnobValue(k, val, "scenario");
   }
-  for (const [k, val] of Object.entries(v.knobs as Record<string, KnobValue>)) {
-    checkKnob(k, val, `variant ${variant}`);
-    out[k] = val;
+  for (const [k, val] of Object.entries(v.knobs)) {
+    out[k] = checkKnobValue(k, val, "variant");
   }
   for (const [k, raw] of Object.entries(overrides)) {
-    out[k] = typeof raw === "string" ? parseKnobValue(k, raw) : raw;
-    checkKnob(k, out[k], "--knob");
+    const typed = typeof raw === "string" && isKnobName(k) && knobSpecs[k].kind !== "one-of";
+    out[k] = typed ? parseKnobValue(k, raw) : checkKnobValue(k, raw, "override");
   }
-  checkScheduleKnobs(out as unknown as ScheduleKnobs);
-  return out;
+  const source = Object.keys(overrides).length > 0 ? "override" : "scenario";
+  const knobs = runKnobs(out, source);
+  checkKnobPairs(knobs, source);
+  return knobs;
 }

@@ -18,7 +18,7 @@ import type { Scenario } from "../workload/scenario.ts";
 import { applyBuggify } from "./buggify.ts";
 import { ClientDriver } from "./client-driver.ts";
 import { FaultSchedule } from "./fault-schedule.ts";
-import { type AllKnobs, runKnobs } from "./knobs.ts";
+import type { AllKnobs } from "./knobs.ts";
 import { type ClusterWire, isAppMessage, raftWire, SimNode } from "./node.ts";
 import { drawScheduleParams } from "./sched-knobs.ts";
 import type { RunFailure, RunInput, RunOutcome, TimelineEvent } from "./types.ts";
@@ -126,7 +126,7 @@ export class ClusterRun {
       input.swarm ?? input.scenario.swarm ?? true,
     );
     this.s = this.buggify.scenario;
-    this.knobs = runKnobs(this.buggify.knobs);
+    this.knobs = this.buggify.knobs;
     this.swarm = drawSwarm(this.s, this.rs.stream("swarm"), input.swarm ?? this.s.swarm ?? true, this.knobs);
     this.n = this.s.cluster.nodes;
     this.trace = input.trace ? [] : undefined;

@@ -4,6 +4,7 @@
  */
 import type { History, Op } from "../check/history.ts";
 import type { Scenario } from "../workload/scenario.ts";
+import type { AllKnobs } from "./knobs.ts";
 
 export type KnobValue = number | boolean | string;
 export type KnobSet = Record<string, KnobValue>;
@@ -12,8 +13,11 @@ export interface RunInput {
   scenario: Scenario;
   /** Variant name (informational: the knobs below are what the run uses). */
   variant: string;
-  /** Final knob values: variant knobs with scenario and command-line overrides applied. */
-  knobs: KnobSet;
+  /**
+   * Final knob values: variant knobs with scenario and command-line overrides applied, typed and
+   * checked where they came in (`resolveKnobs`, src/cluster/knobs.ts).
+   */
+  knobs: Readonly<AllKnobs>;
   /** Either a seed or a choice tape drives every random choice. */
   seed?: number;
   tape?: number[];

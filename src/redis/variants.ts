@@ -1,7 +1,11 @@
 /**
  * The variants of docs/catalogue.md: named knob sets over the `fixed` defaults. A single-bug variant
- * is `fixed` with only that bug's knobs put back (some bugs need several). `scenario` names the
- * scenario that exposes the variant's bug (none for `fixed`).
+ * is `fixed` with only that bug's knobs put back (some bugs need several).
+ *
+ * This table is also the one place that links variants and scenarios: `scenario` names the
+ * scenario that exposes the variant's bug (none for `fixed`) and `otherScenarios` any other written
+ * for the same bug. `sim variants`, `sim scenarios`, the catalogue hunts and the catalogue tests all
+ * read the link from here; a scenario file says only which bug it is about and what to expect.
  */
 import type { KvKnobs } from "../kv/knobs.ts";
 import { headRedisKnobs, type RedisKnobs } from "./knobs.ts";
@@ -9,8 +13,10 @@ import { headRedisKnobs, type RedisKnobs } from "./knobs.ts";
 export interface Variant {
   name: string;
   description: string;
-  /** Scenario that exposes this variant's bug; undefined for `fixed`. */
+  /** Scenario that exposes this variant's bug (the one a hunt runs); undefined for `fixed`. */
   scenario?: string;
+  /** Other scenarios written for the same bug, checked clean under `fixed` like `scenario`. */
+  otherScenarios?: string[];
   knobs: Partial<RedisKnobs & KvKnobs>;
 }
 
@@ -226,6 +232,8 @@ export const variants: readonly Variant[] = Object.freeze([
       "F2 (HEAD): commitTS is allocated before VerifyLeader/propose, so entries apply out of commitTS order and LastCommitTS is no watermark",
     // One steady leader, no fault: the reordering happens inside the leader (docs/findings.md, F2).
     scenario: "steady-leader-two-lists",
+    // The first scenario written for F2: leader churn under demo timing.
+    otherScenarios: ["f2-out-of-order-apply"],
     knobs: { applyInCommitOrder: false },
   },
   {

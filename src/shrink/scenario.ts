@@ -140,7 +140,8 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
       },
     ];
   });
-  const runFor = e.runForUs !== undefined ? { runFor: e.runForUs / 1000, runForUs: e.runForUs } : {};
+  const runFor =
+    e.runForUs !== undefined ? { runFor: `${e.runForUs / 1000}ms` as const, runForUs: e.runForUs } : {};
   return { ...s, clients, ...(s.faults ? { faults } : {}), ...runFor };
 }
 

@@ -1,12 +1,13 @@
 /**
- * Which keys of a scenario only ever see RPUSH and LRANGE (`append` and `r`, alone or in
+ * Which keys of a scenario only ever see RPUSH and LRANGE (micro-ops `append` and `r`, alone or in
  * MULTI/EXEC): the keys an incremental check may prove anomalies on before the run ends
  * (src/check/incremental.ts). Any other op a client may issue on a key, by its generator's mix or
  * its script, rules the key out; keys no client names are ruled out too.
  */
 import type { Key } from "../check/history.ts";
-import type { Scenario } from "./scenario.ts";
+import { microOpOf, type Scenario } from "./scenario.ts";
 
+/** By micro-op name (a mix's operation names, old spellings included, map onto these). */
 const APPEND_ONLY_KINDS = new Set(["txn", "append", "r"]);
 
 export function appendOnlyKeys(s: Scenario): (k: Key) => boolean {
@@ -15,7 +16,9 @@ export function appendOnlyKeys(s: Scenario): (k: Key) => boolean {
   for (const c of s.clients) {
     const g = c.generator;
     if (g !== undefined) {
-      const plain = Object.entries(g.mix).every(([kind, w]) => !(w! > 0) || APPEND_ONLY_KINDS.has(kind));
+      const plain = Object.entries(g.mix).every(
+        ([kind, w]) => !(w! > 0) || APPEND_ONLY_KINDS.has(microOpOf(kind) ?? kind),
+      );
       for (const k of g.keys) (plain ? seen : other).add(k);
     }
     for (const item of c.script ?? []) {

@@ -65,4 +65,23 @@ describe("ClientProgram", () => {
     const pauses = (xs: ClientAction[]) => xs.flatMap((a) => (a.kind === "pause" ? [a.us] : []));
     expect(pauses(held)).toEqual(pauses(only).map((us) => us + 5000));
   });
+
+  it("reads a mix by the Redis command names and by the older spellings alike, drawing the same ops", () => {
+    const gen = (mix: Record<string, number>) => ({
+      names: ["p0"],
+      generator: { mix, keys: ["a", "b"], thinkUs: [100, 900] as [number, number], maxOps: 200 },
+    });
+    const redis = actions(gen({ rpush: 3, lpush: 1, lrange: 2, lpop: 2, rpop: 1, llen: 1, txn: 2 }));
+    const older = actions(gen({ append: 3, lpush: 1, r: 2, pop: 2, rpop: 1, len: 1, txn: 2 }));
+    expect(redis).toEqual(older);
+    const fs = new Set(redis.flatMap((a) => (a.kind === "step" ? a.mops.map((m) => m[0]) : [])));
+    // The history keeps its micro-op names (src/check/history.ts).
+    expect([...fs].sort()).toEqual(["append", "len", "lpush", "pop", "r", "rpop"]);
+    const txnOf = (txnKinds: string[]) =>
+      actions({
+        names: ["p0"],
+        generator: { mix: { txn: 1 }, keys: ["a"], maxOps: 10, txnKinds: txnKinds as ["rpush"] },
+      });
+    expect(txnOf(["rpush", "lpop", "llen"])).toEqual(txnOf(["append", "pop", "len"]));
+  });
 });

@@ -2,9 +2,9 @@
  * What one client process does next: scripted steps first, then generated ones drawn from the
  * client's own seeded stream (so adding a client never changes another client's choices).
  */
-import type { Key, MicroOp } from "../check/history.ts";
+import type { Key, MicroF, MicroOp } from "../check/history.ts";
 import type { Stream } from "../engine/rng.ts";
-import type { ClientSpec, GeneratorSpec, OpKind, ScriptItem } from "./scenario.ts";
+import { type ClientSpec, type GeneratorSpec, microOpOf, type ScriptItem } from "./scenario.ts";
 
 /** Hands out element/field values unique per key, as list-append checkers require. */
 export class ValueAllocator {
@@ -30,7 +30,8 @@ const DEFAULT_FIELDS = ["f0", "f1", "f2", "f3"];
 export class ClientProgram {
   private scriptPos = 0;
   private generated = 0;
-  private readonly kinds: OpKind[];
+  /** The mix's operations by the micro-op they record, in that name's order (the draw's order). */
+  private readonly kinds: Array<MicroF | "txn">;
   private readonly weights: number[];
   private readonly total: number;
   private readonly dropped: ReadonlySet<number>;
@@ -41,9 +42,15 @@ export class ClientProgram {
     private readonly rng: Stream,
     private readonly values: ValueAllocator,
   ) {
-    const mix = spec.generator?.mix ?? {};
-    this.kinds = (Object.keys(mix) as OpKind[]).filter((k) => (mix[k] ?? 0) > 0).sort();
-    this.weights = this.kinds.map((k) => mix[k] ?? 0);
+    // A mix names its operations as Redis commands (or by their older spellings, which are the
+    // micro-op names); either way they are ordered by micro-op name, so the draws stay the same.
+    const weights = new Map<MicroF | "txn", number>();
+    for (const [name, w] of Object.entries(spec.generator?.mix ?? {})) {
+      const op = microOpOf(name);
+      if (op !== undefined && (w ?? 0) > 0) weights.set(op, (weights.get(op) ?? 0) + w!);
+    }
+    this.kinds = [...weights.keys()].sort();
+    this.weights = this.kinds.map((k) => weights.get(k)!);
     this.total = this.weights.reduce((a, b) => a + b, 0);
     this.dropped = new Set(spec.generator?.dropOps ?? []);
     this.onlyKeys = spec.generator?.onlyKeys ? new Set(spec.generator.onlyKeys) : undefined;
@@ -101,7 +108,7 @@ export class ClientProgram {
     return this.rng.range(lo, hi);
   }
 
-  private drawKind(): OpKind {
+  private drawKind(): MicroF | "txn" {
     let x = this.rng.int(this.total);
     for (let i = 0; i < this.kinds.length; i++) {
       x -= this.weights[i]!;
@@ -122,7 +129,9 @@ export class ClientProgram {
       const mops: MicroOp[] = [];
       for (let i = 0; i < n; i++) {
         if (gen.txnKinds) {
-          mops.push(this.single(this.rng.pick(gen.txnKinds), gen));
+          const op = microOpOf(this.rng.pick(gen.txnKinds));
+          if (op === undefined || op === "txn") throw new Error("txnKinds: expected single operations");
+          mops.push(this.single(op, gen));
           continue;
         }
         const k = this.drawKey(gen);
@@ -133,7 +142,7 @@ export class ClientProgram {
     return [this.single(kind, gen)];
   }
 
-  private single(kind: Exclude<OpKind, "txn">, gen: GeneratorSpec): MicroOp {
+  private single(kind: MicroF, gen: GeneratorSpec): MicroOp {
     const k = this.drawKey(gen);
     const field = () => this.rng.pick(gen.fields ?? DEFAULT_FIELDS);
     switch (kind) {

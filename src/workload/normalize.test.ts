@@ -6,6 +6,7 @@ import {
   generate,
   hset,
   lrange,
+  random,
   rpush,
   type ScenarioSpec,
   scenario,
@@ -74,5 +75,41 @@ describe("normalizeScenario", () => {
     const genKey = base({ clients: [generate("p0", { mix: { r: 1 }, keys: [null as unknown as string] })] });
     expect(problem(genKey)).toMatch(/^clients\[0\]\.generator\.keys\[0\]: expected a key/);
     expect(problem(base({ clients: [script("p0", [{ pauseUs: -1 }])] }))).toMatch(/or sleep\(duration\)$/);
+  });
+
+  it("takes one name per operation in a mix (older spellings too, but not both) and checks txnKinds", () => {
+    const mix = (m: Record<string, number>, txnKinds?: string[]) =>
+      base({
+        clients: [
+          generate("p0", { mix: m, keys: ["k"], ...(txnKinds ? { txnKinds: txnKinds as ["rpush"] } : {}) }),
+        ],
+      });
+    expect(problem(mix({ rpush: 1, lrange: 1, lpop: 1, llen: 1 }))).toBe("accepted");
+    expect(problem(mix({ append: 1, r: 1, pop: 1, len: 1 }))).toBe("accepted");
+    expect(problem(mix({ rpush: 1, append: 2 }))).toBe(
+      "clients[0].generator.mix.append: names the same operation as rpush (rpush); give it once",
+    );
+    expect(problem(mix({ push: 1 }))).toMatch(
+      /^clients\[0\]\.generator\.mix\.push: unknown operation; expected one of rpush, lpush, lrange, lpop/,
+    );
+    expect(problem(mix({ txn: 1 }, ["rpush", "lrange"]))).toBe("accepted");
+    expect(problem(mix({ txn: 1 }, ["rpush", "txn"]))).toMatch(
+      /^clients\[0\]\.generator\.txnKinds\[1\]: expected one of/,
+    );
+  });
+
+  it("wants every duration with its unit, naming the field", () => {
+    const bare = 500 as unknown as "500ms";
+    expect(problem(base({ runFor: bare }))).toBe(
+      'runFor: expected a duration with its unit such as 500ms, 2s or 1m, found the bare number 500 (it used to mean milliseconds: write "500ms")',
+    );
+    expect(problem(base({ faults: [at("1s", crash(0, bare))] }))).toMatch(
+      /^faults\[0\]\.fault\.for: .*"500ms"/,
+    );
+    expect(problem(base({ faults: [random({ crash: 1 }, { from: bare })] }))).toMatch(/^faults\[0\]\.from: /);
+    expect(problem(base({ faults: [random({ crash: 1 }, { to: "soon" as "1s" })] }))).toMatch(
+      /^faults\[0\]\.to: /,
+    );
+    expect(() => sleep(bare)).toThrow(/"500ms"/);
   });
 });

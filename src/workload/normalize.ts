@@ -2,7 +2,17 @@
  * Validates a scenario spec (from a scenario file) and fills its defaults. Errors name the field
  * and what was expected, so that `sim` can print them in one line next to the file name.
  */
-import { type Duration, type Scenario, type ScenarioSpec, toMicros } from "./scenario.ts";
+import {
+  type Duration,
+  type FaultSpec,
+  type GeneratorSpec,
+  microOpOf,
+  OP_KINDS,
+  opKind,
+  type Scenario,
+  type ScenarioSpec,
+  toMicros,
+} from "./scenario.ts";
 
 export class ScenarioError extends Error {
   constructor(
@@ -14,25 +24,17 @@ export class ScenarioError extends Error {
   }
 }
 
-const OP_KINDS = new Set([
-  "append",
-  "lpush",
-  "r",
-  "pop",
-  "rpop",
-  "len",
-  "del",
-  "exists",
-  "hset",
-  "hdel",
-  "hget",
-  "hgetall",
-  "hlen",
-  "txn",
-]);
+/** The micro-op names a script step may hold (what the step helpers write; src/check/history.ts). */
+const MICRO_OPS = new Set<string | undefined>(OP_KINDS.filter((k) => k !== "txn").map((k) => microOpOf(k)));
 
 function duration(field: string, d: unknown): number {
-  if (typeof d !== "number" && typeof d !== "string") {
+  if (typeof d === "number") {
+    throw new ScenarioError(
+      field,
+      `expected a duration with its unit such as 500ms, 2s or 1m, found the bare number ${d} (it used to mean milliseconds: write "${d}ms")`,
+    );
+  }
+  if (typeof d !== "string") {
     throw new ScenarioError(field, `expected a duration such as 500ms, 2s or 1m, found ${JSON.stringify(d)}`);
   }
   try {
@@ -74,7 +76,7 @@ function checkScriptItem(field: string, item: unknown): void {
   }
   item.forEach((mop, m) => {
     const at = item.length > 1 ? `${field}[${m}]` : field;
-    if (!Array.isArray(mop) || mop.length !== 3 || typeof mop[0] !== "string" || !OP_KINDS.has(mop[0])) {
+    if (!Array.isArray(mop) || mop.length !== 3 || typeof mop[0] !== "string" || !MICRO_OPS.has(mop[0])) {
       throw new ScenarioError(at, "expected a micro-op built by a step helper such as rpush(key, 1)");
     }
     const [fn, key, value] = mop as [string, unknown, unknown];
@@ -92,6 +94,60 @@ function checkScriptItem(field: string, item: unknown): void {
         `${fn} on ${JSON.stringify(key)}: expected ${shape.expected}, found ${shown}`,
       );
     }
+  });
+}
+
+/**
+ * A generator: weights of operations named once each (a Redis command, or an older spelling),
+ * single operations for `txnKinds`, and keys.
+ */
+function checkGenerator(f: string, g: GeneratorSpec): void {
+  if (!g.mix || typeof g.mix !== "object") throw new ScenarioError(`${f}.mix`, "expected weights");
+  const named = new Map<string, string>();
+  for (const [k, w] of Object.entries(g.mix)) {
+    const op = opKind(k);
+    if (op === undefined) {
+      throw new ScenarioError(`${f}.mix.${k}`, `unknown operation; expected one of ${OP_KINDS.join(", ")}`);
+    }
+    // An older spelling (append, r, pop, len) beside the command's name would weigh one
+    // operation twice.
+    const other = named.get(op);
+    if (other !== undefined) {
+      throw new ScenarioError(`${f}.mix.${k}`, `names the same operation as ${other} (${op}); give it once`);
+    }
+    named.set(op, k);
+    if (typeof w !== "number" || w < 0) throw new ScenarioError(`${f}.mix.${k}`, "expected a weight ≥ 0");
+  }
+  (g.txnKinds ?? []).forEach((k, j) => {
+    const op = opKind(k);
+    if (op === undefined || op === "txn") {
+      throw new ScenarioError(
+        `${f}.txnKinds[${j}]`,
+        `expected one of ${OP_KINDS.filter((o) => o !== "txn").join(", ")}, found ${JSON.stringify(k)}`,
+      );
+    }
+  });
+  if (!Array.isArray(g.keys) || g.keys.length === 0) throw new ScenarioError(`${f}.keys`, "expected keys");
+  g.keys.forEach((k, j) => {
+    if (!isKey(k)) {
+      throw new ScenarioError(
+        `${f}.keys[${j}]`,
+        `expected a key (a string or an integer), found ${JSON.stringify(k)}`,
+      );
+    }
+  });
+}
+
+/** Each fault spec is at(...) or random(...), and each of its times carries its unit. */
+function checkFaults(faults: FaultSpec[]): void {
+  faults.forEach((fs, i) => {
+    if (fs.kind === "scripted") {
+      duration(`faults[${i}].at`, fs.at);
+      if (fs.fault?.for !== undefined) duration(`faults[${i}].fault.for`, fs.fault.for);
+    } else if (fs.kind === "random") {
+      if (fs.from !== undefined) duration(`faults[${i}].from`, fs.from);
+      if (fs.to !== undefined) duration(`faults[${i}].to`, fs.to);
+    } else throw new ScenarioError(`faults[${i}]`, "expected at(...) or random(...)");
   });
 }
 
@@ -150,37 +206,10 @@ export function normalizeScenario(raw: unknown, name: string): Scenario {
         checkScriptItem(`${f}.script[${j}]`, item);
       });
     }
-    if (c.generator) {
-      const g = c.generator;
-      if (!g.mix || typeof g.mix !== "object")
-        throw new ScenarioError(`${f}.generator.mix`, "expected weights");
-      for (const [k, w] of Object.entries(g.mix)) {
-        if (!OP_KINDS.has(k)) {
-          throw new ScenarioError(
-            `${f}.generator.mix.${k}`,
-            `unknown op kind; expected one of ${[...OP_KINDS].join(", ")}`,
-          );
-        }
-        if (typeof w !== "number" || w < 0)
-          throw new ScenarioError(`${f}.generator.mix.${k}`, "expected a weight ≥ 0");
-      }
-      if (!Array.isArray(g.keys) || g.keys.length === 0)
-        throw new ScenarioError(`${f}.generator.keys`, "expected keys");
-      g.keys.forEach((k, j) => {
-        if (!isKey(k)) {
-          throw new ScenarioError(
-            `${f}.generator.keys[${j}]`,
-            `expected a key (a string or an integer), found ${JSON.stringify(k)}`,
-          );
-        }
-      });
-    }
+    if (c.generator) checkGenerator(`${f}.generator`, c.generator);
     if (c.startAt !== undefined) duration(`${f}.startAt`, c.startAt);
   });
-  (spec.faults ?? []).forEach((fs, i) => {
-    if (fs.kind === "scripted") duration(`faults[${i}].at`, fs.at);
-    else if (fs.kind !== "random") throw new ScenarioError(`faults[${i}]`, "expected at(...) or random(...)");
-  });
+  checkFaults(spec.faults ?? []);
   const runForUs = duration("runFor", spec.runFor);
   return { ...spec, name: spec.name ?? name, runForUs };
 }

@@ -5,12 +5,17 @@
  *
  * Nothing here runs anything: `src/cluster` interprets a Scenario under a seed and a variant.
  */
-import type { MicroOp } from "../check/history.ts";
+import type { MicroF, MicroOp } from "../check/history.ts";
 import type { RandomFaultKind, ScriptedFaultName } from "./faults.ts";
 
 export type { RandomFaultKind } from "./faults.ts";
 
-export type Duration = number | `${number}ms` | `${number}s` | `${number}m`;
+/**
+ * A span of simulated time, always with its unit: "500ms", "2s", "1m". (A bare number once meant
+ * milliseconds, beside fields such as `thinkUs` that count microseconds; it is refused now, with a
+ * message that says which unit to add.)
+ */
+export type Duration = `${number}ms` | `${number}s` | `${number}m`;
 
 /** One client step: a transaction of micro-ops in invoke form (values not yet known are null). */
 export type Step = MicroOp[];
@@ -20,13 +25,17 @@ export interface Pause {
 }
 export type ScriptItem = Step | Pause;
 
+/**
+ * One name per operation, in generators (`mix`, `txnKinds`) as in the step helpers below: the
+ * Redis command, in lower case, and `txn` for MULTI/EXEC (the `txn(...)` helper).
+ */
 export type OpKind =
-  | "append" // RPUSH k v
+  | "rpush" // RPUSH k v
   | "lpush" // LPUSH k v
-  | "r" // LRANGE k 0 -1
-  | "pop" // LPOP k
+  | "lrange" // LRANGE k 0 -1
+  | "lpop" // LPOP k
   | "rpop" // RPOP k
-  | "len" // LLEN k
+  | "llen" // LLEN k
   | "del" // DEL k
   | "exists" // EXISTS k
   | "hset" // HSET k f v
@@ -34,20 +43,65 @@ export type OpKind =
   | "hget" // HGET k f
   | "hgetall" // HGETALL k
   | "hlen" // HLEN k
-  | "txn"; // MULTI/EXEC of 2..n list-append micro-ops (append / r), as elastickv's Jepsen test
+  | "txn"; // MULTI/EXEC of 2..n micro-ops (RPUSH or LRANGE by default), as elastickv's Jepsen test
+
+/**
+ * The names generators took before they used the Redis commands' (they are the history's micro-op
+ * names). Scenario files written with them, which may live outside this repository, keep working:
+ * each is read as the operation it always meant.
+ */
+export type LegacyOpKind = "append" | "r" | "pop" | "len";
+const LEGACY_OP_KINDS: Readonly<Record<LegacyOpKind, OpKind>> = Object.freeze({
+  append: "rpush",
+  r: "lrange",
+  pop: "lpop",
+  len: "llen",
+});
+
+/** The micro-op each single-command operation records in the history (src/check/history.ts). */
+const MICRO_OP: Readonly<Record<Exclude<OpKind, "txn">, MicroF>> = Object.freeze({
+  rpush: "append",
+  lpush: "lpush",
+  lrange: "r",
+  lpop: "pop",
+  rpop: "rpop",
+  llen: "len",
+  del: "del",
+  exists: "exists",
+  hset: "hset",
+  hdel: "hdel",
+  hget: "hget",
+  hgetall: "hgetall",
+  hlen: "hlen",
+});
+
+/** Every operation name a generator accepts, in the order they are listed to users. */
+export const OP_KINDS: readonly OpKind[] = Object.freeze([...(Object.keys(MICRO_OP) as OpKind[]), "txn"]);
+
+/** The operation a generator's name stands for (a legacy spelling included); undefined if none. */
+export function opKind(name: string): OpKind | undefined {
+  if ((OP_KINDS as readonly string[]).includes(name)) return name as OpKind;
+  return Object.hasOwn(LEGACY_OP_KINDS, name) ? LEGACY_OP_KINDS[name as LegacyOpKind] : undefined;
+}
+
+/** The history's micro-op name for a generator's operation name, or `txn`; undefined if unknown. */
+export function microOpOf(name: string): MicroF | "txn" | undefined {
+  const op = opKind(name);
+  return op === undefined || op === "txn" ? op : MICRO_OP[op];
+}
 
 export interface GeneratorSpec {
-  /** Relative weights of op kinds. */
-  mix: Partial<Record<OpKind, number>>;
+  /** Relative weights of operations (`LegacyOpKind` spellings are accepted for older files). */
+  mix: Partial<Record<OpKind | LegacyOpKind, number>>;
   /** User keys to draw from (list/hash keys; strings may hold any byte). */
   keys: Array<number | string>;
   /** Micro-ops per "txn" op, inclusive range. Default [2, 4]. */
   txnLength?: [number, number];
   /**
-   * Op kinds a "txn" op's micro-ops are drawn from (uniformly). Default: append or r, as
+   * Operations a "txn" op's micro-ops are drawn from (uniformly). Default: rpush or lrange, as
    * elastickv's Jepsen test does.
    */
-  txnKinds?: Array<Exclude<OpKind, "txn">>;
+  txnKinds?: Array<Exclude<OpKind | LegacyOpKind, "txn">>;
   /** Hash fields to draw from for hset/hdel/hget. Default ["f0".."f3"]. */
   fields?: string[];
   /** Think time between a completion and the next invoke, µs range. Default [0, 2000]. */
@@ -118,8 +172,12 @@ export interface FaultAction {
 export interface ScenarioSpec {
   name?: string;
   description: string;
-  /** Which catalogued bug (if any) this scenario exposes and what the checker should report. */
-  bug?: { id: string; variant: string; expect: string[] };
+  /**
+   * Which catalogued bug (if any) this scenario was written for and what the checker should report.
+   * Which variants it exposes is stated in the variants table (src/redis/variants.ts), not here (an
+   * older file's `bug.variant` is ignored).
+   */
+  bug?: { id: string; expect: string[] };
   cluster: {
     nodes: number;
     knobs?: Record<string, number | boolean | string>;
@@ -150,7 +208,11 @@ export interface Scenario extends ScenarioSpec {
 }
 
 export function toMicros(d: Duration): number {
-  if (typeof d === "number") return Math.round(d * 1000); // bare numbers are milliseconds
+  if (typeof d === "number") {
+    throw new Error(
+      `bad duration ${d}: a duration carries its unit, e.g. "${d}ms" (a bare number used to mean milliseconds)`,
+    );
+  }
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d);
   if (!m) throw new Error(`bad duration ${JSON.stringify(d)}: expected e.g. 500ms, 2s, 1m`);
   const n = Number(m[1]);
@@ -207,13 +269,18 @@ export const txn = (...steps: Step[]): Step => steps.flat();
 export const sleep = (d: Duration): Pause => ({ pauseUs: toMicros(d) });
 
 /**
- * The demo cluster's Raft timing (heartbeat 1 tick, election 10 ticks), a client timeout to match,
- * and an eager compactor: the knob block every hunting scenario runs under, defined once.
+ * The demo binary's Raft timing (elastickv's scheduled Jepsen cluster): heartbeat 1 tick, election
+ * 10 ticks (100 ms), so the lease is off and leadership moves often. Defined once here, for every
+ * scenario (and BUGGIFY's coordinator draw) that runs under it.
  */
+export const DEMO_RAFT_TICKS = Object.freeze({ heartbeatTicks: 1, electionTicks: 10 });
+
+/** The demo timing with a client timeout to match (1 s instead of 5 s). */
+export const DEMO_TIMING_KNOBS = Object.freeze({ ...DEMO_RAFT_TICKS, clientTimeoutUs: 1_000_000 });
+
+/** The demo timing and an eager compactor: the knob block every hunting scenario runs under. */
 export const DEMO_HUNT_KNOBS = Object.freeze({
-  heartbeatTicks: 1,
-  electionTicks: 10,
-  clientTimeoutUs: 1_000_000,
+  ...DEMO_TIMING_KNOBS,
   compactionThreshold: 4,
   compactorIntervalUs: 50_000,
 });
