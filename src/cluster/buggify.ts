@@ -313,9 +313,14 @@ const READ_PATHS: Array<{ name: string; knobs: Record<string, KnobValue> }> = [
  * client's own commands, and twice the clients. Edits `out` and `draw`; returns the scenario.
  */
 function drawWider(s: Scenario, knobs: KnobSet, out: KnobSet, draw: BuggifyDraw, rng: Stream): Scenario {
+  // With quick crash/restarts, a small page leaves the compactor (which runs on the leader only)
+  // too little time between elections, and the store refuses writes beyond the progress bound
+  // under `fixed` (list-append seed 3352 at 7280219): the wider page draw is still made, not applied.
+  const quickCrashes = draw.shapes.some((x) => x.startsWith("quick crash"));
   for (const c of WIDER_KNOB_CHOICES) {
     const i = rng.int(c.values.length * 3 + 1);
     if (i === 0 || i > c.values.length || !atDefault(out, c.knob)) continue;
+    if (c.knob === "maxDeltaScanLimit" && quickCrashes) continue;
     const [v, tag] = c.values[i - 1]!;
     out[c.knob] = v;
     draw.knobs[c.knob] = v;

@@ -99,6 +99,7 @@ export const knobSpecs: KnobSpecs = {
   staleApplyFastPath: flag,
   staleApplyCompareValues: flag,
   staleApplyTxnId: flag,
+  dedupTxnId: flag,
   dedupProbe: flag,
   coordinator: oneOf("production", "demo"),
   leaderProxy: oneOf("elastickv", "coarse"),

@@ -171,6 +171,8 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   partialFoldKeepsMeta: false,
   // A run recorded before F6's fix left an EXEC's absent keys without their fences.
   execAbsenceFences: false,
+  // A run recorded before the dedup probe checked the txn id (F4 through the dedup probe).
+  dedupTxnId: false,
   // A run recorded before BUGGIFY drew no edits.
   buggify: false,
   // A run recorded before the wider BUGGIFY dimensions drew none of them.

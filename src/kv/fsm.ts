@@ -130,7 +130,14 @@ function applyTxn(
     const landed = knobs.staleApplyCompareValues
       ? everyKeyHasVersionAt(store, uniqueMutations(elems), req.prevCommitTS, true)
       : store.committedVersionAt(primary, req.prevCommitTS);
-    if (landed) {
+    // As for the fast path below: identical keys and values at PrevCommitTS may be another
+    // transaction's (a pop of the same element that drew that commitTS); only the txn id tells.
+    const ours =
+      !knobs.staleApplyCompareValues ||
+      !knobs.dedupTxnId ||
+      req.txnId === undefined ||
+      committedBy.get(store)?.get(commitSlot(primary, req.prevCommitTS)) === req.txnId;
+    if (landed && ours) {
       return { ok: true, commitTS: req.prevCommitTS, noop: "dedup" };
     }
   }
@@ -173,7 +180,7 @@ function applyTxn(
   const readKeys = knobs.readSetInRaft ? req.readKeys : [];
   const r = store.applyMutations(muts, readKeys, startTS, commitTS);
   if (!r.ok) return { ok: false, reason: "write-conflict", key: r.key };
-  if (knobs.staleApplyTxnId && req.txnId !== undefined) {
+  if ((knobs.staleApplyTxnId || knobs.dedupTxnId) && req.txnId !== undefined) {
     let m = committedBy.get(store);
     if (m === undefined) {
       m = new Map();

@@ -39,6 +39,13 @@ export interface KvKnobs {
    * this testbed.
    */
   staleApplyTxnId: boolean;
+  /**
+   * With `staleApplyCompareValues`, the PrevCommitTS dedup probe also requires the txn id recorded
+   * with the commit it matches, as `staleApplyTxnId` does for the fast path: a retry whose previous
+   * commitTS was also drawn by another transaction with an identical write set (a pop of the same
+   * element) is otherwise answered "already done" (F4 through the dedup probe; fixed).
+   */
+  dedupTxnId: boolean;
   /** docs/model.md: PrevCommitTS exact-ts probe of the primary key. */
   dedupProbe: boolean;
   /** docs/model.md: production LeaderProxy (verify + forward) or the demo Dispatch retry loop (B17). */
@@ -94,6 +101,7 @@ export const defaultKvKnobs: Readonly<KvKnobs> = Object.freeze({
   staleApplyFastPath: true,
   staleApplyCompareValues: true,
   staleApplyTxnId: true,
+  dedupTxnId: true,
   dedupProbe: true,
   coordinator: "production",
   leaderProxy: "elastickv",
@@ -126,6 +134,8 @@ export const kvKnobDescriptions: Readonly<Record<keyof KvKnobs, string>> = Objec
     "the stale-apply fast path and the dedup probe also compare values (fixed); off = HEAD, where a different txn with a colliding timestamp is swallowed as a no-op success",
   staleApplyTxnId:
     "with staleApplyCompareValues, the stale-apply fast path also requires the same txn id as the commit it matches (fixed); off = HEAD, where another txn with the same commitTS and an identical write set (two LPOPs of one element) is a no-op success",
+  dedupTxnId:
+    "with staleApplyCompareValues, the dedup probe also requires the same txn id as the commit at PrevCommitTS (fixed); off = HEAD, where another txn's identical write set at that commitTS answers the retry (F4)",
   dedupProbe: "FSM no-ops a request whose primary key has a version at exactly PrevCommitTS (off for B17)",
   coordinator:
     "production = VerifyLeader then propose or forward (no retry of a failed local propose); demo = Dispatch retry loop on leader errors (B17)",

@@ -26,6 +26,7 @@ const headKv: Partial<KvKnobs> = {
   applyInCommitOrder: false,
   staleApplyCompareValues: false,
   staleApplyTxnId: false,
+  dedupTxnId: false,
 };
 
 /** B1's EXEC: base meta only, base-meta Put plus deleting the deltas it saw (`f4b08c1c`). */
@@ -246,9 +247,9 @@ export const variants: readonly Variant[] = Object.freeze([
   {
     name: "finding-stale-apply-same-shape",
     description:
-      "F4 (HEAD, and fixed before staleApplyTxnId): two LPOPs that drew the same commitTS write identical keys and values, and the stale-apply fast path answers both",
+      "F4 (HEAD, and fixed before staleApplyTxnId and dedupTxnId): two LPOPs that drew the same commitTS write identical keys and values, and the stale-apply fast path (or the dedup probe of a retry) answers both",
     scenario: "f4-stale-apply-same-shape",
-    knobs: { staleApplyTxnId: false },
+    knobs: { staleApplyTxnId: false, dedupTxnId: false },
   },
   {
     name: "finding-partial-fold-deletes-meta",
