@@ -67,9 +67,14 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     ...(input.swarm !== undefined ? { swarm: input.swarm } : {}),
   };
   if (input.stopAtFirstAnomaly) {
+    // Judged on the scenario the run executes (BUGGIFY may add keys, clients or MULTI shapes).
+    let appendOnly = appendOnlyKeys(input.scenario);
+    runInput.onScenario = (effective) => {
+      appendOnly = appendOnlyKeys(effective);
+    };
     const inc = new IncrementalChecker({
       model: input.model ?? input.scenario.expect,
-      appendOnlyKeys: appendOnlyKeys(input.scenario),
+      appendOnlyKeys: (k) => appendOnly(k),
       ...(typeof input.stopAtFirstAnomaly === "object" ? input.stopAtFirstAnomaly : {}),
     });
     runInput.onOp = (op) => inc.add(op) !== null;

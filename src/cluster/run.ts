@@ -127,6 +127,7 @@ export class ClusterRun {
     );
     this.s = this.buggify.scenario;
     this.knobs = this.buggify.knobs;
+    input.onScenario?.(this.s);
     this.swarm = drawSwarm(this.s, this.rs.stream("swarm"), input.swarm ?? this.s.swarm ?? true, this.knobs);
     this.n = this.s.cluster.nodes;
     this.trace = input.trace ? [] : undefined;

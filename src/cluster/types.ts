@@ -30,6 +30,12 @@ export interface RunInput {
    * no final reads (an incremental checker that has proved an anomaly).
    */
   onOp?: (op: Op) => boolean;
+  /**
+   * Called once, before the first event, with the scenario the run really executes: BUGGIFY may
+   * have drawn other keys, more clients or MULTI/EXEC shapes with other commands, and an
+   * incremental checker must judge which keys are append-only from that scenario.
+   */
+  onScenario?: (effective: Scenario) => void;
 }
 
 /** A failure the run itself detected (not a history anomaly). */

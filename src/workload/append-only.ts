@@ -16,8 +16,11 @@ export function appendOnlyKeys(s: Scenario): (k: Key) => boolean {
   for (const c of s.clients) {
     const g = c.generator;
     if (g !== undefined) {
+      const appendOnly = (kind: string) => APPEND_ONLY_KINDS.has(microOpOf(kind) ?? kind);
+      // A MULTI/EXEC draws its commands from `txnKinds` when given (BUGGIFY gives pops, DEL…).
+      const plainTxn = (g.txnKinds ?? []).every((kind) => microOpOf(kind) !== "txn" && appendOnly(kind));
       const plain = Object.entries(g.mix).every(
-        ([kind, w]) => !(w! > 0) || APPEND_ONLY_KINDS.has(microOpOf(kind) ?? kind),
+        ([kind, w]) => !(w! > 0) || (appendOnly(kind) && (microOpOf(kind) !== "txn" || plainTxn)),
       );
       for (const k of g.keys) (plain ? seen : other).add(k);
     }
