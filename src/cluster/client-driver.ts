@@ -5,7 +5,7 @@
 import type { MicroOp, Op } from "../check/history.ts";
 import type { RandomSource } from "../engine/rng.ts";
 import type { Simulation } from "../engine/sim.ts";
-import { ClientProgram, ValueAllocator } from "../workload/client.ts";
+import { ClientProgram, KeyRotation, ValueAllocator } from "../workload/client.ts";
 import { HistoryRecorder } from "../workload/recorder.ts";
 import { type Scenario, toMicros } from "../workload/scenario.ts";
 import { completeStep, stepToCommand } from "./commands.ts";
@@ -32,6 +32,8 @@ export class ClientDriver {
   /** False once the liveness phase begins: clients finish the op in flight and stop. */
   acceptingOps = true;
   private readonly values = new ValueAllocator();
+  /** Which key each rotating slot stands for now, shared by all clients (`rotateAfterWrites`). */
+  private readonly rotation = new KeyRotation();
   private processCount = 0;
   /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
   private readonly touched = new Map<string, { key: number | string; hash: boolean }>();
@@ -58,7 +60,7 @@ export class ClientDriver {
           index,
           process: this.processCount++,
           node: spec.node ?? index % n,
-          program: new ClientProgram(spec, this.rs.stream(`client/${name}`), this.values),
+          program: new ClientProgram(spec, this.rs.stream(`client/${name}`), this.values, this.rotation),
           busy: false,
           done: false,
           req: 0,

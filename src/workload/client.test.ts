@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { RandomSource } from "../engine/rng.ts";
-import { type ClientAction, ClientProgram, ValueAllocator } from "./client.ts";
-import type { ClientSpec } from "./scenario.ts";
+import { type ClientAction, ClientProgram, KeyRotation, ValueAllocator } from "./client.ts";
+import type { ClientSpec, GeneratorSpec } from "./scenario.ts";
 
-function actions(spec: ClientSpec): ClientAction[] {
-  const p = new ClientProgram(spec, new RandomSource({ seed: 7 }).stream("client"), new ValueAllocator());
+function actions(spec: ClientSpec, rotation = new KeyRotation()): ClientAction[] {
+  const p = new ClientProgram(
+    spec,
+    new RandomSource({ seed: 7 }).stream("client"),
+    new ValueAllocator(),
+    rotation,
+  );
   const out: ClientAction[] = [];
   for (;;) {
     const a = p.next();
@@ -83,5 +88,47 @@ describe("ClientProgram", () => {
         generator: { mix: { txn: 1 }, keys: ["a"], maxOps: 10, txnKinds: txnKinds as ["rpush"] },
       });
     expect(txnOf(["rpush", "lpop", "llen"])).toEqual(txnOf(["append", "pop", "len"]));
+  });
+
+  it("rotateAfterWrites moves a slot to a fresh key after that many pushes, and draws as without it otherwise", () => {
+    const gen = {
+      mix: { rpush: 2, lrange: 1, exists: 1, txn: 2 },
+      keys: ["a", "b"],
+      txnKinds: ["rpush", "exists", "del"] as GeneratorSpec["txnKinds"],
+      thinkUs: [100, 900] as [number, number],
+      maxOps: 200,
+    };
+    const plain = actions({ names: ["p0"], generator: gen });
+    const rotated = actions({ names: ["p0"], generator: { ...gen, rotateAfterWrites: 3 } });
+    // The same draws: only the key names differ, each slot's key standing for its generation.
+    const slotOf = (k: unknown) => String(k).split("~")[0];
+    const shape = (xs: ClientAction[]) =>
+      xs.map((a) => (a.kind === "step" ? a.mops.map(([f, k]) => [f, slotOf(k)]) : a.kind));
+    expect(shape(rotated)).toEqual(shape(plain));
+    // Every key takes at most 3 pushes, and some key is read or checked before anything is pushed to it.
+    const pushes = new Map<unknown, number>();
+    let unwrittenChecked = false;
+    for (const a of rotated)
+      if (a.kind === "step")
+        for (const [f, k] of a.mops) {
+          if (f === "append") pushes.set(k, (pushes.get(k) ?? 0) + 1);
+          else if (String(k).includes("~") && !pushes.has(k)) unwrittenChecked = true;
+        }
+    expect(Math.max(...pushes.values())).toBe(3);
+    expect(pushes.size).toBeGreaterThan(10);
+    expect(unwrittenChecked).toBe(true);
+    expect([...pushes.keys()]).toContain("a~1");
+  });
+
+  it("shares one rotation between the clients of a run", () => {
+    const rotation = new KeyRotation();
+    const spec = (name: string): ClientSpec => ({
+      names: [name],
+      generator: { mix: { rpush: 1 }, keys: ["a"], rotateAfterWrites: 2, maxOps: 3 },
+    });
+    const keys = (xs: ClientAction[]) => xs.flatMap((a) => (a.kind === "step" ? [a.mops[0]![1]] : []));
+    expect(keys(actions(spec("p0"), rotation))).toEqual(["a", "a", "a~1"]);
+    // The second client starts where the first left the slot.
+    expect(keys(actions(spec("p1"), rotation))).toEqual(["a~1", "a~2", "a~2"]);
   });
 });

@@ -20,6 +20,30 @@ export class ValueAllocator {
   }
 }
 
+/**
+ * The key each active slot stands for now, shared by every client of a run: a generator with
+ * `rotateAfterWrites` moves a slot on to a fresh key once its key has taken that many writes.
+ * Writes count when they are drawn, so an op drawn but not issued (a shrink's cut) moves the
+ * rotation exactly as it did in the run it was cut from.
+ */
+export class KeyRotation {
+  private readonly slots = new Map<Key, { generation: number; writes: number }>();
+  current(slot: Key): Key {
+    const g = this.slots.get(slot)?.generation ?? 0;
+    return g === 0 ? slot : `${slot}~${g}`;
+  }
+  /** Counts one write to the slot's current key; the next draw may then get a fresh one. */
+  wrote(slot: Key, limit: number): void {
+    const s = this.slots.get(slot) ?? { generation: 0, writes: 0 };
+    s.writes++;
+    if (s.writes >= limit) {
+      s.generation++;
+      s.writes = 0;
+    }
+    this.slots.set(slot, s);
+  }
+}
+
 export type ClientAction =
   | { kind: "step"; mops: MicroOp[] }
   | { kind: "pause"; us: number }
@@ -41,6 +65,7 @@ export class ClientProgram {
     readonly spec: ClientSpec,
     private readonly rng: Stream,
     private readonly values: ValueAllocator,
+    private readonly rotation: KeyRotation = new KeyRotation(),
   ) {
     // A mix names its operations as Redis commands (or by their older spellings, which are the
     // micro-op names); either way they are ordered by micro-op name, so the draws stay the same.
@@ -117,8 +142,13 @@ export class ClientProgram {
     return this.kinds[this.kinds.length - 1]!;
   }
 
-  private drawKey(gen: GeneratorSpec): Key {
-    return this.rng.pick(gen.keys);
+  /** A key for one micro-op; with rotation, the slot's current key, and `write` counts against it. */
+  private drawKey(gen: GeneratorSpec, write: boolean): Key {
+    const slot = this.rng.pick(gen.keys);
+    if (gen.rotateAfterWrites === undefined) return slot;
+    const k = this.rotation.current(slot);
+    if (write) this.rotation.wrote(slot, gen.rotateAfterWrites);
+    return k;
   }
 
   private draw(gen: GeneratorSpec): MicroOp[] {
@@ -134,8 +164,12 @@ export class ClientProgram {
           mops.push(this.single(op, gen));
           continue;
         }
-        const k = this.drawKey(gen);
-        mops.push(this.rng.chance(0.5) ? ["append", k, this.values.take(k)] : ["r", k, null]);
+        // The key is drawn before the kind, as it always was, so runs without rotation keep their draws.
+        const slot = this.rng.pick(gen.keys);
+        const append = this.rng.chance(0.5);
+        const k = gen.rotateAfterWrites === undefined ? slot : this.rotation.current(slot);
+        if (append && gen.rotateAfterWrites !== undefined) this.rotation.wrote(slot, gen.rotateAfterWrites);
+        mops.push(append ? ["append", k, this.values.take(k)] : ["r", k, null]);
       }
       return mops;
     }
@@ -143,7 +177,7 @@ export class ClientProgram {
   }
 
   private single(kind: MicroF, gen: GeneratorSpec): MicroOp {
-    const k = this.drawKey(gen);
+    const k = this.drawKey(gen, kind === "append" || kind === "lpush" || kind === "hset");
     const field = () => this.rng.pick(gen.fields ?? DEFAULT_FIELDS);
     switch (kind) {
       case "append":

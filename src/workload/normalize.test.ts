@@ -98,6 +98,18 @@ describe("normalizeScenario", () => {
     );
   });
 
+  it("wants rotateAfterWrites to be a whole number of writes, at least 1", () => {
+    const rotate = (n: unknown) =>
+      base({ clients: [generate("p0", { mix: { rpush: 1 }, keys: ["k"], rotateAfterWrites: n as number })] });
+    expect(problem(rotate(3))).toBe("accepted");
+    expect(problem(rotate(0))).toBe(
+      "clients[0].generator.rotateAfterWrites: expected an integer ≥ 1, found 0",
+    );
+    expect(problem(rotate(1.5))).toBe(
+      "clients[0].generator.rotateAfterWrites: expected an integer ≥ 1, found 1.5",
+    );
+  });
+
   it("wants every duration with its unit, naming the field", () => {
     const bare = 500 as unknown as "500ms";
     expect(problem(base({ runFor: bare }))).toBe(

@@ -127,6 +127,9 @@ function checkGenerator(f: string, g: GeneratorSpec): void {
       );
     }
   });
+  const r = g.rotateAfterWrites;
+  if (r !== undefined && !(Number.isInteger(r) && r >= 1))
+    throw new ScenarioError(`${f}.rotateAfterWrites`, `expected an integer ≥ 1, found ${JSON.stringify(r)}`);
   if (!Array.isArray(g.keys) || g.keys.length === 0) throw new ScenarioError(`${f}.keys`, "expected keys");
   g.keys.forEach((k, j) => {
     if (!isKey(k)) {

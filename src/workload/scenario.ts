@@ -102,6 +102,13 @@ export interface GeneratorSpec {
    * elastickv's Jepsen test does.
    */
   txnKinds?: Array<Exclude<OpKind | LegacyOpKind, "txn">>;
+  /**
+   * Key rotation, as Elle's list-append generator does it: `keys` are the active slots, and a
+   * slot's key takes at most this many pushes or HSETs before a fresh key (`<key>~1`, `<key>~2`, …)
+   * takes its place for every client of the run. Reads, EXISTS and DEL of a key that nothing has
+   * written yet are then common, and each key's history stays short. Default: no rotation.
+   */
+  rotateAfterWrites?: number;
   /** Hash fields to draw from for hset/hdel/hget. Default ["f0".."f3"]. */
   fields?: string[];
   /** Think time between a completion and the next invoke, µs range. Default [0, 2000]. */
