@@ -28,8 +28,10 @@ import {
   type CampaignFailure,
   type CampaignSummary,
   groupFailures,
+  listUnknownRuns,
   type ShrinkingSummary,
   signatureOf,
+  type UnknownRun,
 } from "../report/summary.ts";
 import type { RunReport, RunResult } from "../report/types.ts";
 import { makeCampaignRepro, writeRunDir } from "./artifacts.ts";
@@ -359,6 +361,7 @@ class FuzzCampaign {
   private startupMs: number | undefined;
   private ops = 0;
   private unknown = 0;
+  private readonly unknownRuns: UnknownRun[] = [];
   private shrinking = 0;
   private readonly shrinkStats: ShrinkingSummary;
   /** When each shrink in flight will be over at the latest (for an honest ETA). */
@@ -543,7 +546,15 @@ class FuzzCampaign {
     this.done++;
     this.ops += r.result.stats.ops;
     for (const [k, v] of Object.entries(r.result.probes)) this.probes[k] = (this.probes[k] ?? 0) + v;
-    if (r.result.valid === "unknown") this.unknown++;
+    if (r.result.valid === "unknown") {
+      this.unknown++;
+      this.unknownRuns.push({
+        scenario: job.pair.scenario,
+        ...(this.manyVariants ? { variant: job.pair.variant } : {}),
+        seed: job.seed,
+        anomalyTypes: r.result.anomalyTypes,
+      });
+    }
     const pk = `${job.pair.scenario}\u0000${job.pair.variant}`;
     const pp = this.perPair.get(pk) ?? { seeds: 0, ms: 0 };
     pp.seeds++;
@@ -673,8 +684,8 @@ class FuzzCampaign {
     return failures.length > 0 ? EXIT.failure : EXIT.valid;
   }
 
-  private summary(scenarios: string[], wallMs: number): CampaignSummary & { unknown?: number } {
-    const { st, opts, failures, done, ops, probes, unknown, shrinkStats } = this;
+  private summary(scenarios: string[], wallMs: number): CampaignSummary {
+    const { st, opts, failures, done, ops, probes, unknown, unknownRuns, shrinkStats } = this;
     return {
       tool: TOOL,
       campaign: st.id,
@@ -692,7 +703,7 @@ class FuzzCampaign {
       failures,
       groups: groupFailures(failures),
       probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => cmp(a, b))),
-      ...(unknown > 0 ? { unknown } : {}),
+      ...(unknown > 0 ? { unknown, unknownRuns: listUnknownRuns(unknownRuns) } : {}),
       ...(shrinkStats.started + shrinkStats.skippedForTime > 0 ? { shrinking: shrinkStats } : {}),
     };
   }
@@ -765,6 +776,16 @@ function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: 
       `  ${c.red(g.signature)}  ×${g.count}  smallest: seed ${g.smallest.seed}${g.smallest.ops !== undefined ? ` (${g.smallest.ops} ops)` : ""}  ${join(out, g.smallest.repro)}`,
     );
   }
+  if (s.unknown !== undefined && s.unknown > 0) {
+    const shown = (s.unknownRuns ?? []).slice(0, 5).map(unknownRunText);
+    const more = s.unknown > shown.length ? `, … (${s.unknown - shown.length} more in summary.json)` : "";
+    line(
+      io,
+      c.yellow(
+        `  verdict unknown in ${s.unknown} run${s.unknown === 1 ? "" : "s"}: ${shown.join(", ")}${more}`,
+      ),
+    );
+  }
   if (s.shrinking !== undefined) line(io, c.dim(`  ${shrinkingLine(s.shrinking)}`));
   const probes = Object.entries(s.probes);
   if (probes.length > 0) line(io, c.dim(`  probes: ${probes.map(([k, v]) => `${k} ${v}`).join(", ")}`));
@@ -772,6 +793,12 @@ function printFuzzText(io: CliIO, s: CampaignSummary, out: string, interrupted: 
     io,
     c.dim(`  report: ${relative(process.cwd(), join(out, "report.html")) || join(out, "report.html")}`),
   );
+}
+
+/** "hash seed 17 (cycle-search-timeout)": enough to run `sim run hash --seed 17` again. */
+function unknownRunText(r: UnknownRun): string {
+  const why = r.anomalyTypes.length > 0 ? ` (${r.anomalyTypes.join(", ")})` : "";
+  return `${r.scenario}${r.variant ? `/${r.variant}` : ""} seed ${r.seed}${why}`;
 }
 
 /** "shrinking: 3 of 4 shrunk (10 s each at most), 1 cut short by --duration, 2 not started: no time left" */

@@ -85,6 +85,23 @@ describe("groupFailures", () => {
 });
 
 describe("mergeSummaries", () => {
+  it("sums the unknown verdicts and lists their runs in one order, whatever the shard order", () => {
+    const u = (scenario: string, seed: number) => ({
+      scenario,
+      seed,
+      anomalyTypes: ["empty-transaction-graph"],
+    });
+    const a = shard(0, [], { unknown: 2, unknownRuns: [u("queue", 9), u("hash", 4)] });
+    const b = shard(1, [], { unknown: 1, unknownRuns: [u("hash", 2)] });
+    expect(() => validateSummary({ ...a, unknownRuns: [{ scenario: "q", seed: "x" }] }, "s.json")).toThrow(
+      /unknownRuns\[0\]\.seed/,
+    );
+    for (const m of [mergeSummaries([a, b]), mergeSummaries([b, a])]) {
+      expect(m.unknown).toBe(3);
+      expect(m.unknownRuns?.map((r) => `${r.scenario}:${r.seed}`)).toEqual(["hash:2", "hash:4", "queue:9"]);
+    }
+  });
+
   it("dedupes failures, regroups, sums counts and wall time, keeps the smallest repro per group", () => {
     const a = shard(0, [f(2, "queue", ["lost-element"], 20), f(4, "list-append", ["G0"], 9)]);
     const b = shard(1, [f(3, "queue", ["lost-element"], 8), f(2, "queue", ["lost-element"], 20)], {
@@ -114,6 +131,7 @@ describe("mergeSummaries", () => {
       },
     ]);
     expect(m.probes).toEqual({ "compactor-race": 1, "pop-race": 6 });
+    expect(m.unknown).toBeUndefined();
     // Merging is associative over shards: merging a merge gives the same groups.
     expect(mergeSummaries([mergeSummaries([a]), b]).groups).toEqual(m.groups);
   });

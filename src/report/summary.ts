@@ -59,6 +59,30 @@ export interface CampaignSummary {
   probes: Record<string, number>;
   /** How shrinking went; it shares the campaign's `--duration` with the seeds. */
   shrinking?: ShrinkingSummary;
+  /** Runs whose verdict is unknown (neither a failure nor valid), so they can be replayed. */
+  unknown?: number;
+  /** The first of them, by scenario, variant and seed; at most {@link UNKNOWN_RUNS_LISTED}. */
+  unknownRuns?: UnknownRun[];
+}
+
+/** A run the checker could not decide (e.g. every op of a key `info`, a search budget spent). */
+export interface UnknownRun {
+  scenario: string;
+  variant?: string;
+  seed: number;
+  /** What the checker reported for it (the reasons it gave up, or anomaly types it saw). */
+  anomalyTypes: string[];
+}
+
+/** Enough to replay a handful; the count says how many there were in all. */
+export const UNKNOWN_RUNS_LISTED = 50;
+
+/** Sorted by scenario, variant, seed, and cut to the listed maximum: the same in any pool order. */
+export function listUnknownRuns(runs: readonly UnknownRun[]): UnknownRun[] {
+  const key = (r: UnknownRun) => `${r.scenario}\u0000${r.variant ?? ""}`;
+  return [...runs]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.seed - b.seed))
+    .slice(0, UNKNOWN_RUNS_LISTED);
 }
 
 export interface ShrinkingSummary {
@@ -161,7 +185,11 @@ export function mergeSummaries(summaries: CampaignSummary[], campaign?: string):
   let wallMs = 0;
   let ops = 0;
   let shards = 0;
+  let unknown = 0;
+  const unknownRuns: UnknownRun[] = [];
   for (const s of summaries) {
+    unknown += s.unknown ?? 0;
+    unknownRuns.push(...(s.unknownRuns ?? []));
     seeds += s.seeds;
     wallMs += s.wallMs;
     ops += opsOf(s);
@@ -187,6 +215,7 @@ export function mergeSummaries(summaries: CampaignSummary[], campaign?: string):
     failures,
     groups: groupFailures(failures),
     probes: sortKeys(probes),
+    ...(unknown > 0 ? { unknown, unknownRuns: listUnknownRuns(unknownRuns) } : {}),
   };
   return merged;
 }
@@ -240,6 +269,20 @@ export function validateSummary(obj: unknown, file: string): CampaignSummary {
   if (!isRecord(obj.probes)) bad("probes", "an object of counts", obj.probes);
   for (const [k, v] of Object.entries(obj.probes as Record<string, unknown>)) {
     if (typeof v !== "number") bad(`probes.${k}`, "a number", v);
+  }
+  if (obj.unknown !== undefined && !(typeof obj.unknown === "number" && Number.isSafeInteger(obj.unknown))) {
+    bad("unknown", "a count", obj.unknown);
+  }
+  if (obj.unknownRuns !== undefined && !Array.isArray(obj.unknownRuns))
+    bad("unknownRuns", "an array", obj.unknownRuns);
+  for (const [i, r] of ((obj.unknownRuns ?? []) as unknown[]).entries()) {
+    const at = `unknownRuns[${i}]`;
+    if (!isRecord(r)) return bad(at, "an object {scenario, seed, anomalyTypes}", r);
+    if (typeof r.scenario !== "string") bad(`${at}.scenario`, "a string", r.scenario);
+    if (typeof r.seed !== "number" || !Number.isSafeInteger(r.seed)) bad(`${at}.seed`, "an integer", r.seed);
+    if (!Array.isArray(r.anomalyTypes) || r.anomalyTypes.some((t) => typeof t !== "string")) {
+      bad(`${at}.anomalyTypes`, "an array of strings", r.anomalyTypes);
+    }
   }
   const s = obj as unknown as CampaignSummary;
   // Groups are derived data: rebuild them if a hand-written or older summary lacks them.
