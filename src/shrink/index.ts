@@ -161,13 +161,13 @@ export function shrinkFailure(
   const search = shrinkSearch(original, initial, opts);
   let step = search.next();
   while (!step.done) {
-    const { candidates, limit, ceiling } = step.value;
+    const { candidates, limit } = step.value;
     const answer: Answer = [];
     for (const c of candidates) {
       if (opts.budget !== undefined && !opts.budget()) break;
       const o = test(c);
       answer.push(o);
-      if (accepts(o, limit, ceiling)) break;
+      if (accepts(o, limit)) break;
     }
     step = search.next(answer);
   }
@@ -189,12 +189,12 @@ export async function shrinkFailureAsync(
   const search = shrinkSearch(original, initial, opts);
   let step = search.next();
   while (!step.done) {
-    const { candidates, limit, ceiling } = step.value;
+    const { candidates, limit } = step.value;
     const answer: Answer = [];
     for (let i = 0; i < candidates.length; i += width) {
       if (opts.budget !== undefined && !opts.budget()) break;
       const outs = await testMany(candidates.slice(i, i + width));
-      const hit = outs.findIndex((o) => accepts(o, limit, ceiling));
+      const hit = outs.findIndex((o) => accepts(o, limit));
       answer.push(...(hit >= 0 ? outs.slice(0, hit + 1) : outs));
       if (hit >= 0) break;
     }

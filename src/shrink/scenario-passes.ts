@@ -33,10 +33,8 @@ export function* faultsPass(s: SearchState): Search<boolean> {
     return out;
   };
   const without = (chunk: readonly string[]): Candidate => s.withEdits(withoutFaults(s.best.edits, chunk));
-  // A run with fewer faults may issue more ops (fewer of them fail or time out): that is still
-  // the simpler run, and the op passes after this one take the extra ops away again.
-  if (units().length > 1 && (yield* s.firstOf([without(units())], true)) >= 0) return true;
-  return yield* s.ddmin(units, without, true);
+  if (units().length > 1 && (yield* s.firstOf([without(units())])) >= 0) return true;
+  return yield* s.ddmin(units, without);
 }
 
 /** `edits` with fault units (`s<i>`/`R<i>`: a spec; `r<i>/<kind>#<n>`: one random arrival) removed. */

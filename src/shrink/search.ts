@@ -42,14 +42,8 @@ export interface TestOutcome extends TapeOutcome {
 /** A batch of candidates, in the order a serial search would try them. */
 export interface Batch {
   candidates: Candidate[];
-  /** A passing candidate is accepted only when its size is within this (but see `ceiling`). */
+  /** A passing candidate is accepted only when its size is within this. */
   limit?: RunSize;
-  /**
-   * A passing candidate with fewer faults than `limit` is accepted even with more ops, up to the
-   * ops of this (the initial run's size): a fault is harder to follow than an op, and the op passes
-   * that come after take the extra ops away again.
-   */
-  ceiling?: RunSize;
 }
 
 /**
@@ -58,15 +52,11 @@ export interface Batch {
  */
 export type Answer = TestOutcome[];
 
-/**
- * Whether a driver stops at this outcome: it fails as required and is no larger — or has fewer
- * faults and no more ops than `ceiling` (see Batch.ceiling).
- */
-export function accepts(o: TestOutcome, limit: RunSize | undefined, ceiling?: RunSize): boolean {
+/** Whether a driver stops at this outcome (it fails as required and is no larger). */
+export function accepts(o: TestOutcome, limit: RunSize | undefined): boolean {
   if (!o.ok) return false;
   if (limit === undefined || o.size === undefined) return true;
-  if (o.size.ops <= limit.ops && o.size.faults <= limit.faults) return true;
-  return ceiling !== undefined && o.size.faults < limit.faults && o.size.ops <= ceiling.ops;
+  return o.size.ops <= limit.ops && o.size.faults <= limit.faults;
 }
 
 export interface ShrinkOptions {
@@ -160,10 +150,9 @@ export class SearchState {
 
   /**
    * Tries `cands` in order and adopts the first that passes; returns its index in `cands`, or -1.
-   * Candidates already tried are skipped without costing an attempt. `tradeOpsForFaults`: a
-   * candidate with fewer faults may have more ops, up to the initial run's (see Batch.ceiling).
+   * Candidates already tried are skipped without costing an attempt.
    */
-  *firstOf(cands: Candidate[], tradeOpsForFaults = false): Search<number> {
+  *firstOf(cands: Candidate[]): Search<number> {
     if (this.exhausted) return -1;
     const { batch, from } = this.untried(cands);
     if (batch.length === 0) return -1;
@@ -174,16 +163,11 @@ export class SearchState {
     }
     const offered = batch.slice(0, room);
     const limit = this.bestSize;
-    const ceiling = tradeOpsForFaults ? this.opts.initialSize : undefined;
-    const answer: Answer = yield {
-      candidates: offered,
-      ...(limit !== undefined ? { limit } : {}),
-      ...(ceiling !== undefined ? { ceiling } : {}),
-    };
+    const answer: Answer = yield { candidates: offered, ...(limit !== undefined ? { limit } : {}) };
     if (answer.length > offered.length) throw new Error("shrink driver answered more outcomes than asked");
     this.attempts += answer.length;
     for (let j = 0; j < answer.length; j++) this.seen.add(keyOf(offered[j]!));
-    const hit = answer.findIndex((o) => accepts(o, limit, ceiling));
+    const hit = answer.findIndex((o) => accepts(o, limit));
     if (hit < 0) {
       if (answer.length < offered.length || offered.length < batch.length) this.exhausted = true;
       return -1;
@@ -250,11 +234,7 @@ export class SearchState {
    * every success): chunks of half the list, then quarters, down to single elements, each sweep
    * from the end backwards and offered as one batch.
    */
-  *ddmin<T>(
-    elements: () => readonly T[],
-    without: (chunk: T[]) => Candidate,
-    tradeOpsForFaults = false,
-  ): Search<boolean> {
+  *ddmin<T>(elements: () => readonly T[], without: (chunk: T[]) => Candidate): Search<boolean> {
     let any = false;
     let k = 1;
     while (k * 2 <= elements().length) k *= 2;
@@ -265,10 +245,7 @@ export class SearchState {
         end = Math.min(end, els.length);
         const ends: number[] = [];
         for (let e = end; e > 0; e -= k) ends.push(e);
-        const hit = yield* this.firstOf(
-          ends.map((e) => without(els.slice(Math.max(0, e - k), e))),
-          tradeOpsForFaults,
-        );
+        const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
         if (hit < 0) break;
         any = true;
         end = ends[hit]! - k;
