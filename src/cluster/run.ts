@@ -445,6 +445,7 @@ export class ClusterRun {
       probes: this.probes,
       events: this.events,
       faultIds: faults.ids,
+      opHoldsUs: driver.opHoldsUs,
       tape: this.rs.tape.slice(),
       trace: this.trace,
     };
