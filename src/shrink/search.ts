@@ -337,7 +337,34 @@ export function normalize(original: Scenario, edits: ScenarioEdits): ScenarioEdi
     e.maxOps = maxOps;
     e.skipOps = skipOps;
   }
+  if (e.holdOpsUs !== undefined) e.holdOpsUs = usedHolds(original, e);
   return cloneEdits(e);
+}
+
+/**
+ * The per-op holds that still apply: those of ops dropped between the skip and the cap (a hold of an
+ * op that is issued again, or past the cap, changes nothing and would only tell two equal
+ * candidates apart).
+ */
+function usedHolds(original: Scenario, e: ScenarioEdits): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  original.clients.forEach((c, ci) => {
+    const key = String(ci);
+    const skip = e.skipOps?.[key] ?? 0;
+    const cap = e.maxOps?.[key] ?? c.generator?.maxOps ?? Number.POSITIVE_INFINITY;
+    const all = new Set(e.dropOps?.[key] ?? []);
+    c.names.forEach((name, p) => {
+      const held = e.holdOpsUs?.[name];
+      if (held === undefined) return;
+      const own = new Set(e.dropProcessOps?.[`${ci}/${p}`] ?? []);
+      const kept = Object.entries(held).filter(([js]) => {
+        const j = Number(js);
+        return j >= skip && j < cap && (all.has(j) || own.has(j));
+      });
+      if (kept.length > 0) out[name] = Object.fromEntries(kept);
+    });
+  });
+  return out;
 }
 
 function keyOf(c: Candidate): string {
