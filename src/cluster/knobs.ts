@@ -77,10 +77,10 @@ export interface ClusterKnobs {
   /** A node gives up on a command proxied or a read or dispatch forwarded to the leader after this, µs. */
   proxyTimeoutUs: number;
   /**
-   * The network's, the schedulers' and the nodes' seeded draws are keyed by link or node and by
-   * the simulated instant, not drawn one after another from one stream each: a run with one op
-   * less then draws the same at every other instant, which is what lets a shrink remove ops and
-   * keep the failure.
+   * The network's, the schedulers', the nodes' and the faults' injection-time seeded draws are
+   * keyed by link or node and by the simulated instant, not drawn one after another from one
+   * stream each: a run with one op or one fault less then draws the same at every other instant,
+   * which is what lets a shrink remove ops and faults and keep the failure.
    */
   keyedDraws: boolean;
 }
@@ -135,7 +135,7 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "random faults: two arrivals of a kind are at least this far apart, and a lasting fault (after a spec's durationDivisor) lasts at least this (µs)",
   proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
   keyedDraws:
-    "the network's (per link), the schedulers' and the nodes' seeded draws are keyed by the simulated instant, so one op less leaves every other instant's draws as they were (false: one sequential stream each)",
+    "the network's (per link), the schedulers', the nodes' and fault args' seeded draws are keyed by the simulated instant, so one op or fault less leaves every other instant's draws as they were (false: one sequential stream each)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs & BuggifyKnobs;

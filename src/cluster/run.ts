@@ -308,6 +308,7 @@ export class ClusterRun {
     const faults = new FaultSchedule({
       sim: this.sim,
       rng: this.rs.stream("nemesis"),
+      ...(this.knobs.keyedDraws ? { argRng: this.timed("nemesis/args") } : {}),
       raft: this.raft,
       nodes: this.nodes,
       knobs: this.knobs,
