@@ -11,8 +11,9 @@ catalogueSuite({
   bound: 20,
   bounds: {
     // B17 needs a retry to meet a leader change at the right moment: about one seed in twenty
-    // shows it (seeds 1–80: 3 with keyed draws, the first at 59; 5 with sequential draws).
-    "retry-recompute": 80,
+    // shows it (seeds 1–80: 4 with keyed draws, the first at 15; 5 with sequential draws, the
+    // first at 10), so 20 seeds miss it about one time in three.
+    "retry-recompute": 60,
   },
   variants: [
     "del-truncated-scan",
