@@ -9,6 +9,12 @@ import { catalogueSuite } from "../src/campaign/catalogue-suite.ts";
 catalogueSuite({
   title: "catalogue c: DEL, key layout, timestamps and leader churn (B11, B12, B15a, B16, B17, B19, B20)",
   bound: 20,
+  bounds: {
+    // B17 needs a retry to meet a leader change at the right moment: about one seed in twenty
+    // shows it (seeds 1–80: 4 with keyed draws, the first at 15; 5 with sequential draws, the
+    // first at 10), so 20 seeds miss it about one time in three.
+    "retry-recompute": 60,
+  },
   variants: [
     "del-truncated-scan",
     "del-unfenced",

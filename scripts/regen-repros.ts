@@ -10,6 +10,12 @@
  *   npm run regen-repros -- --attempts 2000 --workers 2   # budget, parallel attempts (same result)
  *   npm run regen-repros -- --check                       # shrink and compare, write nothing
  *   npm run regen-repros -- --force                       # write even where the new one is larger
+ *   npm run regen-repros -- --hunt --only F               # from the first failing seed under today's knobs
+ *
+ * `--hunt` looks for a new failure instead: the first of seeds 1–200 of the repro's scenario that
+ * shows the variant's bug with today's default knobs (as `npm run bench -- --only shrink` does),
+ * and shrinks that one; the repro then records today's knobs, so later regenerations start from
+ * that seed.
  *
  * A new repro larger (client ops, then faults) than the committed one is not written unless
  * `--force` is given: the committed one then still replays to its stored hash.
@@ -18,7 +24,7 @@
  */
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { matchesExpected } from "../src/campaign/hunt.ts";
+import { hunt, matchesExpected, targetOf } from "../src/campaign/hunt.ts";
 import { prepareRepro } from "../src/campaign/replay.ts";
 import { SCENARIOS_DIR } from "../src/campaign/scenarios.ts";
 import { type ShrinkCase, shrinkCase, shrinkCaseParallel } from "../src/campaign/shrink.ts";
@@ -40,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const workers = Number(flag(argv, "--workers") ?? 1);
   const check = argv.includes("--check");
   const force = argv.includes("--force");
+  const rehunt = argv.includes("--hunt");
   if (!Number.isInteger(attempts) || attempts < 1) throw new Error("--attempts: expected a positive integer");
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers: expected a positive integer");
   const files = readdirSync(dir)
@@ -59,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       const recorded = p.repro.expected.anomalyTypes;
       const target =
         expect.length > 0 ? recorded.filter((a) => matchesExpected([a], expect)).slice(0, 1) : recorded;
-      const sc: ShrinkCase = {
+      let sc: ShrinkCase = {
         scenario: p.loaded.scenario,
         scenarioRef: p.repro.scenario,
         variant: p.repro.variant,
@@ -71,6 +78,26 @@ async function main(argv: string[]): Promise<number> {
           : { tape: p.repro.tape ?? [], ...(p.edits ? { edits: p.edits } : {}) }),
         target: target.length > 0 ? target : recorded,
       };
+      let from: { seed: number } | "tape" = seed !== undefined ? { seed } : "tape";
+      if (rehunt) {
+        const found = (await hunt(p.repro.variant, { maxSeeds: 200, scenario: p.repro.scenario })).found;
+        if (found === undefined) {
+          console.log(JSON.stringify({ repro: f, hunted: "no failing seed in 1–200 with today's knobs" }));
+          continue;
+        }
+        const t = await targetOf(p.repro.variant, p.repro.scenario);
+        const hit = found.anomalyTypes.filter((a) => matchesExpected([a], t.expected)).slice(0, 1);
+        sc = {
+          scenario: t.scenario,
+          scenarioRef: t.scenarioRef,
+          variant: p.repro.variant,
+          knobs: t.knobs,
+          seed: found.seed,
+          swarm: t.scenario.swarm ?? true,
+          target: hit,
+        };
+        from = { seed: found.seed };
+      }
       const createdBy = "npm run regen-repros";
       const r = pool
         ? await shrinkCaseParallel(sc, { maxAttempts: attempts }, pool.run, pool.width, createdBy)
@@ -87,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
         JSON.stringify({
           repro: f,
           reproduced: r.reproduced,
-          from: seed !== undefined ? { seed } : "tape",
+          from,
           target: r.target,
           was: p.repro.stats ? { ops: p.repro.stats.ops, faults: p.repro.stats.faults } : null,
           now: { ops: r.after.ops, faults: r.after.faults },

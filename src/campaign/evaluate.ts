@@ -44,6 +44,8 @@ export interface Evaluation {
   tape: number[];
   /** Which fault spec (or random arrival) each injected fault came from (see RunOutcome). */
   faultIds?: string[];
+  /** Per process and generated op: how long it held its process (see RunOutcome.opHoldsUs). */
+  opHoldsUs?: Record<string, Record<string, number>>;
   events: TimelineEvent[];
   failures: RunFailure[];
   /** Simulator events processed (0 when the run threw); the shrinker bounds its attempts by it. */
@@ -153,6 +155,7 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     history: outcome?.history ?? [],
     tape: outcome?.tape ? outcome.tape.slice() : [],
     faultIds: outcome?.faultIds ?? [],
+    ...(outcome?.opHoldsUs ? { opHoldsUs: outcome.opHoldsUs } : {}),
     events: outcome?.events ?? [],
     failures,
     simEvents: outcome?.stats.events ?? 0,

@@ -139,6 +139,7 @@ export function judgeCandidate(
       size: { ops: ev.result.stats.ops, faults: ev.result.stats.faults },
       faultIds: ev.faultIds ?? [],
       ...(ok ? { anomalyKeys: anomalyFocus(ev, spec.target).anomalyKeys ?? [] } : {}),
+      ...(ok && ev.opHoldsUs ? { opHoldsUs: ev.opHoldsUs } : {}),
     },
     evaluation: ev,
   };
@@ -209,6 +210,7 @@ function prepare(c: ShrinkCase, budget: ShrinkBudget, createdBy: string): Prepar
       seedTape: baseline.tape,
       initialSize: { ops: before.ops, faults: before.faults },
       initialFaultIds: baseline.faultIds ?? [],
+      ...(baseline.opHoldsUs ? { initialOpHoldsUs: baseline.opHoldsUs } : {}),
       ...anomalyFocus(baseline, target),
       ...medianLatency(baseline),
     },

@@ -34,6 +34,12 @@ export class ClientDriver {
   private readonly values = new ValueAllocator();
   /** Which key each rotating slot stands for now, shared by all clients (`rotateAfterWrites`). */
   private readonly rotation = new KeyRotation();
+  /**
+   * Per process name and generated op index: how long from the op's invocation until its process
+   * began its next think time. A shrink that removes the op waits this long instead (see
+   * GeneratorSpec.holdOpsUs), so the process's later ops keep their instants.
+   */
+  readonly opHoldsUs: Record<string, Record<string, number>> = {};
   private processCount = 0;
   /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
   private readonly touched = new Map<string, { key: number | string; hash: boolean }>();
@@ -60,7 +66,13 @@ export class ClientDriver {
           index,
           process: this.processCount++,
           node: spec.node ?? index % n,
-          program: new ClientProgram(spec, this.rs.stream(`client/${name}`), this.values, this.rotation),
+          program: new ClientProgram(
+            spec,
+            this.rs.stream(`client/${name}`),
+            this.values,
+            this.rotation,
+            name,
+          ),
           busy: false,
           done: false,
           req: 0,
@@ -102,11 +114,16 @@ export class ClientDriver {
       return;
     }
     // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
-    this.send(c, a.mops, (type) =>
-      this.sim.schedule(c.program.thinkUs() + (type === "ok" ? 0 : this.knobs.failBackoffUs), () =>
-        this.nextOp(c),
-      ),
-    );
+    const at = this.sim.now;
+    this.send(c, a.mops, (type) => {
+      const backoff = type === "ok" ? 0 : this.knobs.failBackoffUs;
+      if (a.op !== undefined) {
+        const per = this.opHoldsUs[c.name] ?? {};
+        per[String(a.op)] = this.sim.now - at + backoff;
+        this.opHoldsUs[c.name] = per;
+      }
+      this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
+    });
   }
 
   /** Sends one op to the client's node and records it; `then` runs after its completion is recorded. */

@@ -24,7 +24,14 @@ import type { RunFailure, TimelineEvent } from "./types.ts";
 
 export interface FaultScheduleDeps {
   sim: Simulation;
+  /** Random arrivals are drawn from it up front. */
   rng: Stream;
+  /**
+   * Args a fault leaves out (which node, which groups) are drawn from this when it is injected
+   * (default `rng`). A stream keyed by the instant leaves every other fault's args as they were
+   * when one fault is not injected.
+   */
+  argRng?: Stream;
   raft: RaftCluster<FsmRequest, ApplyResult>;
   nodes: readonly SimNode[];
   knobs: AllKnobs;
@@ -55,7 +62,7 @@ export class FaultSchedule {
     // Clock faults stay within the lease's drift bound unless a scenario asks for more: skew beyond
     // it breaks lease reads by design (a separate fault knob, see docs/model.md).
     const maxSkewUs = knobs.clockSkewBeyondBound ? knobs.leaseMarginMs * 1000 * 4 : raft.driftBoundUs;
-    registerRaftFaults(this.nemesis, raft, rng, { maxSkewUs, maxJumpUs: maxSkewUs });
+    registerRaftFaults(this.nemesis, raft, d.argRng ?? rng, { maxSkewUs, maxJumpUs: maxSkewUs });
     this.nemesis.register(
       "compactor-pause",
       () => {

@@ -68,6 +68,7 @@ export const knobSpecs: KnobSpecs = {
   // At least 1 µs, so that arrivals always move on in time.
   faultFloorUs: int(1),
   proxyTimeoutUs: int(1),
+  keyedDraws: flag,
   // Scheduling points inside a node.
   schedStrategy: oneOf("mixed", "random", "pct", "pos", "off"),
   schedPauseChance: chance,

@@ -76,6 +76,13 @@ export interface ClusterKnobs {
   faultFloorUs: number;
   /** A node gives up on a command proxied or a read or dispatch forwarded to the leader after this, µs. */
   proxyTimeoutUs: number;
+  /**
+   * The network's, the schedulers', the nodes' and the faults' injection-time seeded draws are
+   * keyed by link or node and by the simulated instant, not drawn one after another from one
+   * stream each: a run with one op or one fault less then draws the same at every other instant,
+   * which is what lets a shrink remove ops and faults and keep the failure.
+   */
+  keyedDraws: boolean;
 }
 
 export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
@@ -99,6 +106,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   faultSpanUs: 2_000_000,
   faultFloorUs: 1_000,
   proxyTimeoutUs: 5_000_000,
+  keyedDraws: true,
 });
 
 const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
@@ -126,6 +134,8 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
   faultFloorUs:
     "random faults: two arrivals of a kind are at least this far apart, and a lasting fault (after a spec's durationDivisor) lasts at least this (µs)",
   proxyTimeoutUs: "a node gives up on a command, read or dispatch forwarded to the leader after this (µs)",
+  keyedDraws:
+    "the network's (per link), the schedulers', the nodes' and fault args' seeded draws are keyed by the simulated instant, so one op or fault less leaves every other instant's draws as they were (false: one sequential stream each)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs & BuggifyKnobs;
@@ -179,6 +189,8 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   buggifyWider: false,
   // A run recorded before EXEC's hash reads of an absent key tracked the creator fences.
   execAbsentHashFences: false,
+  // A run recorded before keyed draws drew the network, schedulers and nodes sequentially.
+  keyedDraws: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

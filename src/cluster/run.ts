@@ -164,13 +164,18 @@ export class ClusterRun {
    */
   private buildNetwork(): Network<ClusterWire> {
     const { swarm } = this;
-    const network = new Network<ClusterWire>(this.sim, this.rs.stream("network"), this.n, {
-      minDelayUs: swarm.delayUs[0],
-      maxDelayUs: swarm.delayUs[1],
-      dropRate: swarm.dropRate,
-      dupRate: swarm.dupRate,
-      reorder: swarm.reorder,
-    });
+    const network = new Network<ClusterWire>(
+      this.sim,
+      this.knobs.keyedDraws ? (from, to) => this.timed(`network/${from}-${to}`) : this.rs.stream("network"),
+      this.n,
+      {
+        minDelayUs: swarm.delayUs[0],
+        maxDelayUs: swarm.delayUs[1],
+        dropRate: swarm.dropRate,
+        dupRate: swarm.dupRate,
+        reorder: swarm.reorder,
+      },
+    );
     network.route(isAppMessage, (to, from, m) => {
       if (isAppMessage(m)) this.nodes[to]?.onAppMessage(from, m);
     });
@@ -185,6 +190,16 @@ export class ClusterRun {
     return network;
   }
 
+  /** A stream keyed by the simulated instant (see `keyedDraws`). */
+  private timed(name: string): Stream {
+    return this.rs.timedStream(name, () => this.sim.now);
+  }
+
+  /** A node's or scheduler's draws: keyed by the instant under `keyedDraws`, else sequential. */
+  private drawsOf(name: string): Stream {
+    return this.knobs.keyedDraws ? this.timed(name) : this.rs.stream(name);
+  }
+
   /** The Raft hosts and, on each, a node (FSM, store, HLC, Redis adapter, compactor). */
   private buildCluster(): RaftCluster<FsmRequest, ApplyResult> {
     check(this.nodes.length === 0, "the cluster is built once");
@@ -192,7 +207,7 @@ export class ClusterRun {
     // Each node schedules its own tasks; with scheduling off nothing is drawn.
     const schedulers = Array.from(
       { length: n },
-      (_, i) => new Scheduler(swarm.schedule, rs.stream(`sched/n${i}`)),
+      (_, i) => new Scheduler(swarm.schedule, this.drawsOf(`sched/n${i}`)),
     );
     const raft = new RaftCluster<FsmRequest, ApplyResult>({
       sim,
@@ -236,7 +251,7 @@ export class ClusterRun {
           clocks: raft.clocks,
           network: this.network,
           knobs,
-          rng: rs.stream(`node${i}`),
+          rng: this.drawsOf(`node${i}`),
           sched: schedulers[i]!,
           probe: this.probe,
           emit: this.emit,
@@ -294,6 +309,7 @@ export class ClusterRun {
     const faults = new FaultSchedule({
       sim: this.sim,
       rng: this.rs.stream("nemesis"),
+      ...(this.knobs.keyedDraws ? { argRng: this.timed("nemesis/args") } : {}),
       raft: this.raft,
       nodes: this.nodes,
       knobs: this.knobs,
@@ -431,6 +447,7 @@ export class ClusterRun {
       probes: this.probes,
       events: this.events,
       faultIds: faults.ids,
+      opHoldsUs: driver.opHoldsUs,
       tape: this.rs.tape.slice(),
       trace: this.trace,
     };

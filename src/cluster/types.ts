@@ -85,6 +85,8 @@ export interface RunOutcome {
    * `r<i>/<kind>#<n>` for the n-th arrival of a kind of the random fault spec i.
    */
   faultIds?: string[];
+  /** Per process name and generated op index: the op's time until its process thought again (µs). */
+  opHoldsUs?: Record<string, Record<string, number>>;
   /** The choice tape this run consumed (for repro files and shrinking). */
   tape: number[];
   trace?: string[];

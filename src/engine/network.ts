@@ -60,6 +60,12 @@ export interface NetworkObserver<M> {
   delivered?(from: number, to: number, msg: M): void;
 }
 
+/**
+ * A stream per directed link: the draws of one link (drops, delays, duplicates) then do not move
+ * when another link carries more or fewer messages.
+ */
+export type LinkStreams = (from: number, to: number) => Stream;
+
 export class Network<M> {
   readonly stats: NetStats = {
     sent: 0,
@@ -97,10 +103,14 @@ export class Network<M> {
   private readonly releaseAt: Float64Array;
   private readonly arriveFn: (p: Packet<M>) => void;
   private readonly releaseFn: (link: number) => void;
+  /** One stream for every link, or none (then `linkRng` gives each directed link its own). */
+  private readonly rng: Stream | undefined;
+  private readonly linkRng: LinkStreams | undefined;
+  private readonly links: Array<Stream | undefined>;
 
   constructor(
     private readonly sim: Simulation,
-    private readonly rng: Stream,
+    rng: Stream | LinkStreams,
     readonly nodeCount: number,
     config: NetConfig,
   ) {
@@ -109,6 +119,14 @@ export class Network<M> {
     }
     this.cfg = checkConfig({ ...config });
     const n = nodeCount;
+    if (typeof rng === "function") {
+      this.rng = undefined;
+      this.linkRng = rng;
+    } else {
+      this.rng = rng;
+      this.linkRng = undefined;
+    }
+    this.links = new Array(n * n).fill(undefined);
     this.handlers = new Array(n).fill(undefined);
     this.groupOf = new Int32Array(n);
     this.blocked = new Uint8Array(n * n);
@@ -180,14 +198,15 @@ export class Network<M> {
       stats.partitionDrops++;
       return;
     }
-    if (cfg.dropRate > 0 && this.rng.chance(cfg.dropRate)) {
+    const rng = this.rng ?? this.linkStream(from, to);
+    if (cfg.dropRate > 0 && rng.chance(cfg.dropRate)) {
       stats.dropped++;
       return;
     }
-    this.enqueue(from, to, msg, this.delay());
-    if (cfg.dupRate > 0 && this.rng.chance(cfg.dupRate)) {
+    this.enqueue(from, to, msg, this.delay(rng));
+    if (cfg.dupRate > 0 && rng.chance(cfg.dupRate)) {
       stats.duplicated++;
-      this.enqueue(from, to, msg, this.delay());
+      this.enqueue(from, to, msg, this.delay(rng));
     }
   }
 
@@ -325,9 +344,19 @@ export class Network<M> {
     return this.blockedCount === 0 || this.blocked[from * this.nodeCount + to] === 0;
   }
 
-  private delay(): number {
+  private delay(rng: Stream): number {
     const { minDelayUs, maxDelayUs } = this.cfg;
-    return maxDelayUs > minDelayUs ? this.rng.range(minDelayUs, maxDelayUs) : minDelayUs;
+    return maxDelayUs > minDelayUs ? rng.range(minDelayUs, maxDelayUs) : minDelayUs;
+  }
+
+  private linkStream(from: number, to: number): Stream {
+    const k = from * this.nodeCount + to;
+    let s = this.links[k];
+    if (s === undefined) {
+      s = this.linkRng!(from, to);
+      this.links[k] = s;
+    }
+    return s;
   }
 
   private enqueue(from: number, to: number, msg: M, delayUs: number): void {

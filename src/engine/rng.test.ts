@@ -11,6 +11,43 @@ function draw(s: Stream, k: number): number[] {
   return out;
 }
 
+describe("RandomSource timed streams", () => {
+  it("draw at an instant what that instant gives, whatever was drawn at other instants", () => {
+    fc.assert(
+      fc.property(seedArb, fc.array(fc.nat(5), { minLength: 1, maxLength: 8 }), (seed, extra) => {
+        let now = 0;
+        const a = new RandomSource({ seed }).timedStream("net", () => now);
+        const b = new RandomSource({ seed }).timedStream("net", () => now);
+        const seen: number[][] = [];
+        for (let t = 0; t < extra.length; t++) {
+          now = t * 1000;
+          seen.push(draw(a, 3));
+          // b draws some extra values at t + 1 µs: the next instant's draws stay the same.
+          draw(b, 3);
+          now = t * 1000 + 1;
+          draw(b, extra[t]!);
+        }
+        now = 0;
+        const c = new RandomSource({ seed }).timedStream("net", () => now);
+        for (let t = extra.length - 1; t >= 0; t--) {
+          now = t * 1000;
+          expect(draw(c, 3)).toEqual(seen[t]);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("differ by name and by seed, and read the shared tape when replaying one", () => {
+    const now = () => 42;
+    const x = draw(new RandomSource({ seed: 1 }).timedStream("a", now), 5);
+    expect(draw(new RandomSource({ seed: 1 }).timedStream("b", now), 5)).not.toEqual(x);
+    expect(draw(new RandomSource({ seed: 2 }).timedStream("a", now), 5)).not.toEqual(x);
+    const src = new RandomSource({ tape: [3, 1, 4] });
+    expect(draw(src.timedStream("a", now), 4)).toEqual([3, 1, 4, 0]);
+  });
+});
+
 describe("RandomSource streams", () => {
   it('a seeded stream draws exactly what seedrandom("<seed>/<name>") gives', () => {
     fc.assert(

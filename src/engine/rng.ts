@@ -95,6 +95,26 @@ export class RandomSource {
   }
 
   /**
+   * A stream whose seeded draws are keyed by the simulated instant they are made at (`clock()`):
+   * the draws at one instant are those of a generator derived from the seed, the name and that
+   * instant, whatever was drawn before. A run that draws less at some instants (a shrink removed
+   * an op, and with it its messages) then draws the same everywhere else, where a plain stream
+   * would shift every later draw. With a tape it reads the shared tape like any other stream.
+   */
+  timedStream(name: string, clock: () => number): Stream {
+    const key = `@${name}`;
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      s =
+        this.input === undefined
+          ? new TimedStream(name, this, new Arc4(`${this.seed}/${name}`), clock)
+          : new TapeStream(name, this);
+      this.streams.set(key, s);
+    }
+    return s;
+  }
+
+  /**
    * Every choice made so far, in global call order. The same array is returned each time, extended
    * with the choices made since the last access; do not modify it (copy it to keep a snapshot).
    */
@@ -267,6 +287,74 @@ class SeededStream extends BaseStream {
   chance(p: number): boolean {
     let r: boolean;
     if (p > 0 && p < 1) r = this.gen.u32() < p * TWO32;
+    else r = p >= 1;
+    this.src.note(r ? 1 : 0);
+    return r;
+  }
+}
+
+/** One 32-bit mixing round (a strong avalanche: nearby instants give unrelated states). */
+function mix32(x: number): number {
+  let z = x | 0;
+  z ^= z >>> 16;
+  z = Math.imul(z, 0x21f0aaad);
+  z ^= z >>> 15;
+  z = Math.imul(z, 0x735a2d97);
+  z ^= z >>> 15;
+  return z >>> 0;
+}
+
+/**
+ * Seeded draws keyed by the instant (see RandomSource.timedStream): at each new instant the state
+ * is derived again from the stream's two key words and the instant; within an instant the draws
+ * follow one another (a splitmix-style counter through `mix32`).
+ */
+class TimedStream extends BaseStream {
+  private readonly k1: number;
+  private readonly k2: number;
+  private at = Number.NaN;
+  private state = 0;
+
+  constructor(
+    name: string,
+    src: RandomSource,
+    key: Arc4,
+    private readonly clock: () => number,
+  ) {
+    super(name, src);
+    this.k1 = key.u32();
+    this.k2 = key.u32();
+  }
+
+  private u32(): number {
+    const now = this.clock();
+    if (now !== this.at) {
+      this.at = now;
+      const lo = (now % TWO32) >>> 0;
+      const hi = Math.floor(now / TWO32) >>> 0;
+      this.state = mix32(this.k1 ^ mix32(lo ^ mix32(hi ^ this.k2)));
+    }
+    this.state = (this.state + 0x9e3779b9) | 0;
+    return mix32(this.state);
+  }
+
+  int(n: number): number {
+    let c: number;
+    if (n <= TWO32 && n >= 1 && Number.isInteger(n)) {
+      c = Math.floor((this.u32() * n) / TWO32);
+    } else {
+      checkN(n);
+      const x = this.u32() * 2097152 + (this.u32() >>> 11);
+      c = Math.floor((x / 9007199254740992) * n);
+    }
+    if (c >= n) c = n - 1;
+    this.src.note(c);
+    return c;
+  }
+
+  chance(p: number): boolean {
+    let r: boolean;
+    if (p > 0 && p < 1) r = this.u32() < p * TWO32;
     else r = p >= 1;
     this.src.note(r ? 1 : 0);
     return r;

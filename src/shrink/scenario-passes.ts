@@ -157,6 +157,29 @@ export function* keysPass(s: SearchState): Search<boolean> {
 }
 
 /**
+ * Bisection between `lo` and `hi` (neither tried): for the lowest value that passes, taking the
+ * upper middle (values above a passing one are assumed to pass), or for the highest, taking the
+ * lower middle (values below a passing one are assumed to pass). Returns whether any passed.
+ */
+function* bisect(
+  s: SearchState,
+  lo: number,
+  hi: number,
+  want: "lowest" | "highest",
+  passes: (v: number) => Search<boolean>,
+): Search<boolean> {
+  let any = false;
+  while (hi - lo > 1 && !s.exhausted) {
+    const mid = want === "lowest" ? lo + Math.ceil((hi - lo) / 2) : lo + Math.floor((hi - lo) / 2);
+    const ok = yield* passes(mid);
+    if (ok) any = true;
+    if (ok === (want === "lowest")) hi = mid;
+    else lo = mid;
+  }
+  return any;
+}
+
+/**
  * Each client's tail on its own: the ops a client issues after the anomaly are usually not
  * needed, and bisecting its cap removes them in a few attempts where delta debugging would take
  * them off one at a time.
@@ -168,16 +191,11 @@ export function* capEachGenerator(s: SearchState): Search<boolean> {
     const key = String(ci);
     const cap = s.capOf(ci);
     if (cap === undefined) continue;
-    let lo = s.best.edits.skipOps?.[key] ?? 0; // at least one op issued
-    let hi = cap;
-    while (hi - lo > 1 && !s.exhausted) {
-      const mid = lo + Math.ceil((hi - lo) / 2);
-      if (mid >= hi) break;
-      if (yield* s.tryEdits({ ...s.best.edits, maxOps: { ...(s.best.edits.maxOps ?? {}), [key]: mid } })) {
-        hi = mid;
-        any = true;
-      } else lo = mid;
-    }
+    // At least one op issued: the cap stays above the skip.
+    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, "lowest", (mid) =>
+      s.tryEdits({ ...s.best.edits, maxOps: { ...(s.best.edits.maxOps ?? {}), [key]: mid } }),
+    );
+    if (found) any = true;
   }
   return any;
 }
@@ -193,15 +211,11 @@ export function* skipLeading(s: SearchState): Search<boolean> {
     const key = String(ci);
     const cap = s.capOf(ci);
     if (cap === undefined) continue;
-    let lo = s.best.edits.skipOps?.[key] ?? 0;
-    let hi = cap; // skipping every op idles the client: removing clients is the other pass's job
-    while (hi - lo > 1 && !s.exhausted) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      if (yield* s.tryEdits({ ...s.best.edits, skipOps: { ...(s.best.edits.skipOps ?? {}), [key]: mid } })) {
-        lo = mid;
-        any = true;
-      } else hi = mid;
-    }
+    // Skipping every op idles the client: removing clients is the other pass's job.
+    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, "highest", (mid) =>
+      s.tryEdits({ ...s.best.edits, skipOps: { ...(s.best.edits.skipOps ?? {}), [key]: mid } }),
+    );
+    if (found) any = true;
   }
   return any;
 }

@@ -56,6 +56,11 @@ export interface ScenarioEdits {
   timeDivisor?: number;
   /** Generator ops drawn but not issued are waited out this much longer (µs): see GeneratorSpec.holdUs. */
   holdUs?: number;
+  /**
+   * Per process name and generated op index: a removed op is waited out this long instead of
+   * `holdUs` (µs; see GeneratorSpec.holdOpsUs): the time it took in the run it was removed from.
+   */
+  holdOpsUs?: Record<string, Record<string, number>>;
 }
 
 export function hasEdits(e: ScenarioEdits | undefined): boolean {
@@ -73,7 +78,8 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     Object.values(e.dropArrivals ?? {}).some((s) => s.length > 0) ||
     e.onlyKeys !== undefined ||
     (e.timeDivisor !== undefined && e.timeDivisor !== 1) ||
-    (e.holdUs !== undefined && e.holdUs > 0)
+    (e.holdUs !== undefined && e.holdUs > 0) ||
+    Object.keys(e.holdOpsUs ?? {}).length > 0
   );
 }
 
@@ -107,6 +113,15 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     if (e.onlyKeys !== undefined && out.generator) out.generator = { ...out.generator, onlyKeys: e.onlyKeys };
     if (e.holdUs !== undefined && e.holdUs > 0 && out.generator)
       out.generator = { ...out.generator, holdUs: Math.round(e.holdUs / div) };
+    const holds = c.names.filter((name) => e.holdOpsUs?.[name] !== undefined);
+    if (holds.length > 0 && out.generator) {
+      const scaled = (m: Record<string, number>) =>
+        Object.fromEntries(Object.entries(m).map(([j, us]) => [j, Math.round(us / div)]));
+      out.generator = {
+        ...out.generator,
+        holdOpsUs: Object.fromEntries(holds.map((name) => [name, scaled(e.holdOpsUs![name]!)])),
+      };
+    }
     const procs = e.dropProcesses?.[String(i)];
     if (procs && procs.length > 0) {
       const drop = new Set(procs);
@@ -199,6 +214,7 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     "onlyKeys",
     "timeDivisor",
     "holdUs",
+    "holdOpsUs",
   ]);
   for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
   const dc = indexList(e.dropClients, nClients, "client");
@@ -211,6 +227,20 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     return "runForUs: expected a positive integer (µs)";
   if (e.holdUs !== undefined && (!Number.isInteger(e.holdUs) || (e.holdUs as number) < 0))
     return "holdUs: expected a non-negative integer (µs)";
+  if (e.holdOpsUs !== undefined) {
+    const h = e.holdOpsUs;
+    if (typeof h !== "object" || h === null || Array.isArray(h)) return "holdOpsUs: expected an object";
+    for (const [name, m] of Object.entries(h)) {
+      if (!s.clients.some((c) => c.generator !== undefined && c.names.includes(name)))
+        return `holdOpsUs.${name}: no process of a generator client is named so`;
+      if (typeof m !== "object" || m === null || Array.isArray(m))
+        return `holdOpsUs.${name}: expected an object of op index to µs`;
+      for (const [j, us] of Object.entries(m as Record<string, unknown>)) {
+        if (!/^\d+$/.test(j) || !Number.isInteger(us) || (us as number) < 0)
+          return `holdOpsUs.${name}.${j}: expected a non-negative integer (µs) for an op index`;
+      }
+    }
+  }
   if (e.timeDivisor !== undefined && (!Number.isInteger(e.timeDivisor) || (e.timeDivisor as number) < 1))
     return "timeDivisor: expected an integer of at least 1";
   if (
@@ -343,5 +373,16 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
   if (e.onlyKeys !== undefined) out.onlyKeys = [...e.onlyKeys];
   if (e.timeDivisor !== undefined && e.timeDivisor > 1) out.timeDivisor = e.timeDivisor;
   if (e.holdUs !== undefined && e.holdUs > 0) out.holdUs = e.holdUs;
+  const holds = Object.entries(e.holdOpsUs ?? {}).filter(([, m]) => Object.keys(m).length > 0);
+  if (holds.length) {
+    out.holdOpsUs = Object.fromEntries(
+      holds
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([name, m]) => [
+          name,
+          Object.fromEntries(Object.entries(m).sort(([a], [b]) => Number(a) - Number(b))),
+        ]),
+    );
+  }
   return out;
 }

@@ -37,6 +37,8 @@ export interface TestOutcome extends TapeOutcome {
   faultIds?: readonly string[];
   /** The keys the run's target anomalies name: ops on other keys are the next thing to try away. */
   anomalyKeys?: ReadonlyArray<number | string>;
+  /** Per process and generated op: how long it held its process in this run (see opHoldsUs). */
+  opHoldsUs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** A batch of candidates, in the order a serial search would try them. */
@@ -87,6 +89,12 @@ export interface ShrinkOptions {
    * waited out this long as well, so the ops after them stay where they were in time.
    */
   opLatencyUs?: number;
+  /**
+   * Per process name and generated op index: how long each op of the initial run held its process
+   * (from its invocation until the process began its next think time). An op removed is waited
+   * out exactly that long (`holdOpsUs`), so its process's later ops start at the same instants.
+   */
+  initialOpHoldsUs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export interface ShrinkResult {
@@ -114,6 +122,8 @@ export class SearchState {
   bestSize: RunSize | undefined;
   bestFaults: readonly string[];
   bestKeys: ReadonlyArray<number | string> | undefined;
+  /** How long each op of the best candidate's run held its process (see initialOpHoldsUs). */
+  bestHolds: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
   /** In the seed phase: the tape the best candidate's run consumed. */
   bestSeedTape: readonly number[] | undefined;
   private readonly seen: Set<string>;
@@ -134,6 +144,7 @@ export class SearchState {
     this.bestSize = opts.initialSize;
     this.bestFaults = opts.initialFaultIds ?? [];
     this.bestKeys = opts.anomalyKeys;
+    this.bestHolds = opts.initialOpHoldsUs;
     this.bestSeedTape = this.best.tape === undefined ? opts.seedTape : undefined;
     this.seen = new Set([keyOf(this.best)]);
     this.holdUs = opts.opLatencyUs !== undefined ? Math.round(opts.opLatencyUs) : 0;
@@ -204,6 +215,7 @@ export class SearchState {
     if (o.size) this.bestSize = o.size;
     if (o.faultIds) this.bestFaults = o.faultIds;
     if (o.anomalyKeys && o.anomalyKeys.length > 0) this.bestKeys = o.anomalyKeys;
+    if (o.opHoldsUs) this.bestHolds = o.opHoldsUs;
     this.seen.add(keyOf(this.best));
   }
 
@@ -219,9 +231,42 @@ export class SearchState {
       raw.onlyKeys !== undefined ||
       Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
-    const edits =
+    const held =
       this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
+    const edits = dropsOps ? this.withOpHolds(held) : held;
     return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
+  }
+
+  /**
+   * `edits` with every op it removes that the best candidate still issued held for exactly as long
+   * as that op held its process in the best candidate's run (ops removed before keep their hold).
+   */
+  private withOpHolds(edits: ScenarioEdits): ScenarioEdits {
+    const holds = this.bestHolds;
+    if (holds === undefined) return edits;
+    const prev = this.best.edits;
+    let out: Record<string, Record<string, number>> | undefined;
+    const add = (name: string, j: number): void => {
+      const us = holds[name]?.[String(j)];
+      if (us === undefined || edits.holdOpsUs?.[name]?.[String(j)] !== undefined) return;
+      out ??= Object.fromEntries(Object.entries(edits.holdOpsUs ?? {}).map(([n, m]) => [n, { ...m }]));
+      const per = out[name] ?? {};
+      per[String(j)] = us;
+      out[name] = per;
+    };
+    for (const [ci, js] of Object.entries(edits.dropOps ?? {})) {
+      const had = new Set(prev.dropOps?.[ci] ?? []);
+      const names = this.original.clients[Number(ci)]?.names ?? [];
+      for (const j of js) if (!had.has(j)) for (const name of names) add(name, j);
+    }
+    for (const [key, js] of Object.entries(edits.dropProcessOps ?? {})) {
+      const [ci, p] = key.split("/").map(Number) as [number, number];
+      const name = this.original.clients[ci]?.names[p];
+      if (name === undefined) continue;
+      const had = new Set(prev.dropProcessOps?.[key] ?? []);
+      for (const j of js) if (!had.has(j)) add(name, j);
+    }
+    return out !== undefined ? { ...edits, holdOpsUs: out } : edits;
   }
 
   /** Tries one set of edits; true when it was adopted. */
@@ -292,7 +337,34 @@ export function normalize(original: Scenario, edits: ScenarioEdits): ScenarioEdi
     e.maxOps = maxOps;
     e.skipOps = skipOps;
   }
+  if (e.holdOpsUs !== undefined) e.holdOpsUs = usedHolds(original, e);
   return cloneEdits(e);
+}
+
+/**
+ * The per-op holds that still apply: those of ops dropped between the skip and the cap (a hold of an
+ * op that is issued again, or past the cap, changes nothing and would only tell two equal
+ * candidates apart).
+ */
+function usedHolds(original: Scenario, e: ScenarioEdits): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  original.clients.forEach((c, ci) => {
+    const key = String(ci);
+    const skip = e.skipOps?.[key] ?? 0;
+    const cap = e.maxOps?.[key] ?? c.generator?.maxOps ?? Number.POSITIVE_INFINITY;
+    const all = new Set(e.dropOps?.[key] ?? []);
+    c.names.forEach((name, p) => {
+      const held = e.holdOpsUs?.[name];
+      if (held === undefined) return;
+      const own = new Set(e.dropProcessOps?.[`${ci}/${p}`] ?? []);
+      const kept = Object.entries(held).filter(([js]) => {
+        const j = Number(js);
+        return j >= skip && j < cap && (all.has(j) || own.has(j));
+      });
+      if (kept.length > 0) out[name] = Object.fromEntries(kept);
+    });
+  });
+  return out;
 }
 
 function keyOf(c: Candidate): string {

@@ -71,6 +71,41 @@ describe("ClientProgram", () => {
     expect(pauses(held)).toEqual(pauses(only).map((us) => us + 5000));
   });
 
+  it("holdOpsUs waits a dropped op out for its own recorded time instead of holdUs", () => {
+    const gen = {
+      mix: { append: 1, r: 1 },
+      keys: ["a"],
+      thinkUs: [100, 900] as [number, number],
+      maxOps: 6,
+      dropOps: [2, 3],
+      holdUs: 5000,
+    };
+    const run = (g: typeof gen & { holdOpsUs?: Record<string, Record<string, number>> }) => {
+      const p = new ClientProgram(
+        { names: ["p0"], generator: g },
+        new RandomSource({ seed: 7 }).stream("client"),
+        new ValueAllocator(),
+        new KeyRotation(),
+        "p0",
+      );
+      const out: ClientAction[] = [];
+      for (let a = p.next(); ; a = p.next()) {
+        out.push(a);
+        if (a.kind === "done") return out;
+        if (a.kind === "step") p.thinkUs();
+      }
+    };
+    const median = run(gen);
+    const exact = run({ ...gen, holdOpsUs: { p0: { "2": 7000 }, p1: { "3": 1 } } });
+    // Op 2 is held 7,000 µs instead of 5,000; op 3 keeps holdUs (the other process's hold is not p0's).
+    const pause = (xs: ClientAction[]) => xs.find((a) => a.kind === "pause") as { us: number };
+    expect(pause(exact).us).toBe(pause(median).us + 2000);
+    expect(exact.filter((a) => a.kind === "step")).toEqual(median.filter((a) => a.kind === "step"));
+    expect(median.filter((a) => a.kind === "step").map((a) => (a.kind === "step" ? a.op : -1))).toEqual([
+      0, 1, 4, 5,
+    ]);
+  });
+
   it("reads a mix by the Redis command names and by the older spellings alike, drawing the same ops", () => {
     const gen = (mix: Record<string, number>) => ({
       names: ["p0"],

@@ -45,9 +45,8 @@ export class KeyRotation {
 }
 
 export type ClientAction =
-  | { kind: "step"; mops: MicroOp[] }
-  | { kind: "pause"; us: number }
-  | { kind: "done" };
+  /** `op`: the generated op's index in the generator's sequence (absent for a script step). */
+  { kind: "step"; mops: MicroOp[]; op?: number } | { kind: "pause"; us: number } | { kind: "done" };
 
 const DEFAULT_FIELDS = ["f0", "f1", "f2", "f3"];
 
@@ -66,6 +65,8 @@ export class ClientProgram {
     private readonly rng: Stream,
     private readonly values: ValueAllocator,
     private readonly rotation: KeyRotation = new KeyRotation(),
+    /** The process this program drives (its per-op holds are looked up by it). */
+    private readonly process = "",
   ) {
     // A mix names its operations as Redis commands (or by their older spellings, which are the
     // micro-op names); either way they are ordered by micro-op name, so the draws stay the same.
@@ -115,7 +116,7 @@ export class ClientProgram {
       while (this.dropped.has(this.generated) && (gen.maxOps === undefined || this.generated < gen.maxOps)) {
         this.generated++;
         this.draw(gen);
-        us += this.thinkUs() + (gen.holdUs ?? 0);
+        us += this.thinkUs() + this.holdOf(gen, this.generated - 1);
       }
       return { kind: "pause", us };
     }
@@ -124,8 +125,13 @@ export class ClientProgram {
     const only = this.onlyKeys;
     // An op on other keys is waited out like a dropped one (its think time is the same draw).
     if (only !== undefined && !mops.some((m) => only.has(m[1])))
-      return { kind: "pause", us: this.thinkUs() + (gen.holdUs ?? 0) };
-    return { kind: "step", mops };
+      return { kind: "pause", us: this.thinkUs() + this.holdOf(gen, this.generated - 1) };
+    return { kind: "step", mops, op: this.generated - 1 };
+  }
+
+  /** How long op `j`, drawn but not issued, is waited out on top of its think time. */
+  private holdOf(gen: GeneratorSpec, j: number): number {
+    return gen.holdOpsUs?.[this.process]?.[String(j)] ?? gen.holdUs ?? 0;
   }
 
   thinkUs(): number {

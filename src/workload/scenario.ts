@@ -139,6 +139,12 @@ export interface GeneratorSpec {
    * after it keep their place relative to other clients and to faults.
    */
   holdUs?: number;
+  /**
+   * Per process name and op index: how long that op, drawn but not issued, is waited out instead
+   * of `holdUs` (µs): the time it took in the run it was removed from, so that the process's later
+   * ops start at the very instants they did there.
+   */
+  holdOpsUs?: Record<string, Record<string, number>>;
 }
 
 export interface ClientSpec {
