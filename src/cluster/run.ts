@@ -409,6 +409,8 @@ export class ClusterRun {
       if (op.type === "invoke") counts.ops++;
       else counts[op.type]++;
     }
+    const rs = this.rs;
+    let tape: number[] | undefined;
     return {
       history,
       historyHash: historyHash(history),
@@ -430,7 +432,12 @@ export class ClusterRun {
       probes: this.probes,
       events: this.events,
       faultIds: faults.ids,
-      tape: this.rs.tape.slice(),
+      // Copied only when asked for: most runs of a campaign pass, and their tapes (tens of
+      // thousands of choices) are never read.
+      get tape(): number[] {
+        tape ??= rs.tape.slice();
+        return tape;
+      },
       trace: this.trace,
     };
   }
