@@ -12,39 +12,48 @@ import { llen, lrange, pop, push } from "./lists.ts";
 import { exec } from "./txn.ts";
 import { isWriteCommand, type RedisCommand, type RedisReply, reply } from "./types.ts";
 
-function* dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+/**
+ * The command's coroutine. A plain function that hands back the command's own coroutine rather
+ * than a generator delegating to it: every effect a command waits on passes each level of
+ * delegation twice, on its way out and when it is resumed.
+ */
+function dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   switch (cmd.name) {
     case "RPUSH":
-      return yield* push(ctx, cmd.key, cmd.values, false);
+      return push(ctx, cmd.key, cmd.values, false);
     case "LPUSH":
-      return yield* push(ctx, cmd.key, cmd.values, true);
+      return push(ctx, cmd.key, cmd.values, true);
     case "LPOP":
-      return yield* pop(ctx, cmd.key, cmd.count, true);
+      return pop(ctx, cmd.key, cmd.count, true);
     case "RPOP":
-      return yield* pop(ctx, cmd.key, cmd.count, false);
+      return pop(ctx, cmd.key, cmd.count, false);
     case "LLEN":
-      return yield* llen(ctx, cmd.key);
+      return llen(ctx, cmd.key);
     case "LRANGE":
-      return yield* lrange(ctx, cmd.key, cmd.start, cmd.stop);
+      return lrange(ctx, cmd.key, cmd.start, cmd.stop);
     case "DEL":
-      return yield* delKeys(ctx, cmd.keys);
+      return delKeys(ctx, cmd.keys);
     case "EXISTS":
-      return yield* exists(ctx, cmd.keys);
+      return exists(ctx, cmd.keys);
     case "TYPE":
-      return yield* typeOf(ctx, cmd.key);
+      return typeOf(ctx, cmd.key);
     case "HSET":
-      return yield* hset(ctx, cmd.key, cmd.pairs);
+      return hset(ctx, cmd.key, cmd.pairs);
     case "HGET":
-      return yield* hget(ctx, cmd.key, cmd.field);
+      return hget(ctx, cmd.key, cmd.field);
     case "HDEL":
-      return yield* hdel(ctx, cmd.key, cmd.fields);
+      return hdel(ctx, cmd.key, cmd.fields);
     case "HLEN":
-      return yield* hlen(ctx, cmd.key);
+      return hlen(ctx, cmd.key);
     case "HGETALL":
-      return yield* hgetall(ctx, cmd.key);
+      return hgetall(ctx, cmd.key);
     case "EXEC":
-      return reply.array(yield* exec(ctx, cmd.commands));
+      return execReply(ctx, cmd.commands);
   }
+}
+
+function* execReply(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply> {
+  return reply.array(yield* exec(ctx, commands));
 }
 
 export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
