@@ -149,6 +149,13 @@ function mapOf(v: MopValue): Record<string, Elem> | null {
   return null;
 }
 
+/** Whether every id of `ids` is in `after`. */
+function covers(ids: number[], after: Set<number>): boolean {
+  if (ids.length > after.size) return false;
+  for (const i of ids) if (!after.has(i)) return false;
+  return true;
+}
+
 const allWhat = (k: Key, map: Record<string, Elem>) => `read key ${show(k)} = ${show(map)} (HGETALL)`;
 
 // The explanations below are built only for an anomaly. They are made by these functions rather
@@ -624,8 +631,6 @@ function addAbsentEdgesAcrossDeletes(
       });
       seen.forEach((r, ri) => {
         if (r.t === w.t) return;
-        const covers = (ids: number[], after: Set<number>) =>
-          ids.length <= after.size && ids.every((i) => after.has(i));
         let kind = RW;
         if (!covers(open, later[ri].data)) {
           // Real time orders a read and an HSET that do not overlap already; only concurrent ones
