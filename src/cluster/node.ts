@@ -31,7 +31,7 @@ import type { RaftCluster, RaftProposeOutcome } from "../raft/host.ts";
 import type { Message } from "../raft/raft.ts";
 import { DeltaCompactor } from "../redis/compactor.ts";
 import type { NodeContext } from "../redis/context.ts";
-import { execute } from "../redis/execute.ts";
+import { commandCoroutine, errorReply } from "../redis/execute.ts";
 import { checkStoreInvariants } from "../redis/invariants.ts";
 import { type RedisCommand, type RedisReply, reply } from "../redis/types.ts";
 import { PENDING, type Resume, runCoroutine } from "./coroutine.ts";
@@ -568,9 +568,17 @@ export class SimNode {
     // A command that starts on a store with nothing committed reads the empty store at the
     // sentinel timestamp: never after the catalog bootstrap (docs/model.md, "S1").
     if (this.store.lastCommitTS() === 0) this.d.probe("cluster.command-on-empty-store");
-    this.run(execute(this.ctx, cmd), (r) => {
-      if (r.ok) done(r.value);
-      else throw r.error;
+    // The command's error replies are made here rather than inside its coroutine (`execute`),
+    // which spares every effect of the command a level of delegation.
+    const ctx = this.ctx;
+    this.run(commandCoroutine(ctx, cmd), (r) => {
+      if (r.ok) {
+        done(r.value);
+        return;
+      }
+      const rep = errorReply(ctx, cmd, r.error);
+      if (rep === undefined) throw r.error;
+      done(rep);
     });
   }
 

@@ -3,6 +3,7 @@
  * group. Errors a real server would send as error replies become `{type: "error"}`; anything
  * else is a simulator bug and propagates.
  */
+import { ready } from "../kv/steps.ts";
 import type { Co } from "../kv/types.ts";
 import { isReplyableError, REDIS_PROBES, RedisError } from "./common.ts";
 import type { NodeContext } from "./context.ts";
@@ -56,17 +57,35 @@ function* execReply(ctx: NodeContext, commands: readonly RedisCommand[]): Co<Red
   return reply.array(yield* exec(ctx, commands));
 }
 
-export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+/**
+ * The command's coroutine without `execute`'s error handling: a host that turns what it throws into
+ * the reply with `errorReply` spares every effect of the command one level of delegation, twice.
+ */
+export function commandCoroutine(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   // Test only: a broken adapter that never makes progress on writes (see `testFailWrites`).
   if (ctx.knobs.testFailWrites && isWriteCommand(cmd))
-    return reply.error("ERR write refused (testFailWrites)", false);
+    return ready(reply.error("ERR write refused (testFailWrites)", false));
+  return dispatchCommand(ctx, cmd);
+}
+
+/**
+ * The error reply a real server sends for an error a command threw; undefined when the error is
+ * not one a server would reply with (a simulator bug, which must propagate).
+ */
+export function errorReply(ctx: NodeContext, cmd: RedisCommand, e: unknown): RedisReply | undefined {
+  if (!isReplyableError(e)) return undefined;
+  const ambiguous = e instanceof RedisError && e.ambiguous;
+  if (ambiguous) ctx.probe(REDIS_PROBES.ambiguousOutcome);
+  if (ctx.tracing !== false) ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
+  return reply.error(e.message, ambiguous);
+}
+
+export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   try {
-    return yield* dispatchCommand(ctx, cmd);
+    return yield* commandCoroutine(ctx, cmd);
   } catch (e) {
-    if (!isReplyableError(e)) throw e;
-    const ambiguous = e instanceof RedisError && e.ambiguous;
-    if (ambiguous) ctx.probe(REDIS_PROBES.ambiguousOutcome);
-    if (ctx.tracing !== false) ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
-    return reply.error(e.message, ambiguous);
+    const r = errorReply(ctx, cmd, e);
+    if (r === undefined) throw e;
+    return r;
   }
 }
