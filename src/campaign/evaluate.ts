@@ -150,10 +150,15 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     historyHash: outcome?.historyHash ?? `sim-error:${sha(error?.message ?? "")}`,
     wallMs: Math.round((performance.now() - t0) * 100) / 100,
   };
+  let tape: number[] | undefined;
   return {
     result,
     history: outcome?.history ?? [],
-    tape: outcome?.tape ? outcome.tape.slice() : [],
+    // A copy made when first read (repros and shrinking): a passing run's tape is never read.
+    get tape(): number[] {
+      tape ??= outcome ? outcome.tape.slice() : [];
+      return tape;
+    },
     faultIds: outcome?.faultIds ?? [],
     ...(outcome?.opHoldsUs ? { opHoldsUs: outcome.opHoldsUs } : {}),
     events: outcome?.events ?? [],

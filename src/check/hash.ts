@@ -149,7 +149,21 @@ function mapOf(v: MopValue): Record<string, Elem> | null {
   return null;
 }
 
+/** Whether every id of `ids` is in `after`. */
+function covers(ids: number[], after: Set<number>): boolean {
+  if (ids.length > after.size) return false;
+  for (const i of ids) if (!after.has(i)) return false;
+  return true;
+}
+
 const allWhat = (k: Key, map: Record<string, Elem>) => `read key ${show(k)} = ${show(map)} (HGETALL)`;
+
+// The explanations below are built only for an anomaly. They are made by these functions rather
+// than as named arrow functions inside the loops over reads: the loader that runs the sources
+// gives every named function a runtime name call, once per read.
+const getText = (field: string, k: Key, x: Elem | null) => () =>
+  `read field ${show(field)} of key ${show(k)} = ${show(x)} (HGET)`;
+const allText = (k: Key, map: Record<string, Elem>) => () => allWhat(k, map);
 
 /** HSET and HDEL change the size by what their replies say (new? and removed?). */
 const HASH_SHAPE: CollectionShape = {
@@ -298,14 +312,14 @@ function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
         if (p === null) break;
         const field = String(p[0]);
         const x = p.length > 1 ? p[1] : null;
-        const what = () => `read field ${show(field)} of key ${show(k)} = ${show(x)} (HGET)`;
+        const what = getText(field, k, x);
         observe(h, field, x === null || x === undefined ? ABSENT : x, what);
         break;
       }
       case "hgetall": {
         const map = mapOf(v);
         if (map === null) break;
-        const what = () => allWhat(k, map);
+        const what = allText(k, map);
         for (const field of h.fields) {
           const x = Object.hasOwn(map, field) ? map[field] : null;
           observe(h, field, x === null || x === undefined ? ABSENT : x, what);
@@ -617,8 +631,6 @@ function addAbsentEdgesAcrossDeletes(
       });
       seen.forEach((r, ri) => {
         if (r.t === w.t) return;
-        const covers = (ids: number[], after: Set<number>) =>
-          ids.length <= after.size && ids.every((i) => after.has(i));
         let kind = RW;
         if (!covers(open, later[ri].data)) {
           // Real time orders a read and an HSET that do not overlap already; only concurrent ones

@@ -214,6 +214,10 @@ const QUEUES: CollectionAnalysis<QueueKey> = {
 };
 
 const readWhat = (q: QueueKey, list: Elem[]) => `read key ${show(q.key)} = ${show(list)}`;
+// An explanation is built only for an anomaly; it is made here rather than as a named arrow
+// function inside the loops over reads, where the loader that runs the sources would add a
+// runtime name call for every read.
+const readText = (q: QueueKey, list: Elem[]) => () => readWhat(q, list);
 const popWhat = (q: QueueKey, p: { kind: string; x: Elem }) =>
   `${p.kind === "pop" ? "popped (LPOP)" : "popped (RPOP)"} ${show(p.x)} from key ${show(q.key)}`;
 
@@ -231,7 +235,7 @@ function checkObservations(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): v
       "pushed",
     );
   for (const r of q.reads) {
-    const what = () => readWhat(q, r.list);
+    const what = readText(q, r.list);
     for (const x of r.list) origin(r.t, x, what);
     if (ctx.wants("duplicate-elements") && new Set(r.list).size !== r.list.length) {
       const counts = new Map<Elem, number>();
@@ -329,7 +333,7 @@ function addObservationEdges(q: QueueKey, reasons: EdgeReasons): void {
   const k = show(q.key);
   for (const r of q.reads) {
     const list = r.list;
-    const what = () => readWhat(q, list);
+    const what = readText(q, list);
     for (let i = 0; i < list.length; i++) {
       const x = list[i];
       const w = pushOf(q, x);
@@ -798,7 +802,7 @@ function findResurrections(ctx: AnalysisContext, q: QueueKey, out: Anomaly[]): v
     else l.push({ t, what });
   };
   for (const r of q.reads) {
-    const what = () => readWhat(q, r.list);
+    const what = readText(q, r.list);
     for (const x of r.list) note(x, r.t, what);
   }
   for (const ps of q.pops.values()) for (const p of ps) note(p.x, p.t, () => popWhat(q, p));

@@ -25,56 +25,82 @@ export function runCoroutine<R>(
   co: Co<R>,
   perform: PerformEffect,
   done: (result: { ok: true; value: R } | { ok: false; error: unknown }) => void,
-  alive: () => boolean = () => true,
+  alive: () => boolean = ALWAYS,
   /** Called once when the coroutine ends or is found abandoned. */
   finished?: () => void,
   /** Called before each resumption, so the host knows which coroutine is running. */
   enter?: () => void,
 ): void {
-  let over = false;
-  const finish = () => {
-    if (over) return;
-    over = true;
-    finished?.();
-  };
+  new CoroutineRun(co, perform, done, alive, finished, enter).step(undefined);
+}
+
+const ALWAYS = (): boolean => true;
+
+/**
+ * One hosted coroutine's driver. A class rather than closures over local state: a command starts
+ * several coroutines, and each closure bound to a name cost a call of its own at creation under the
+ * loader that runs the sources.
+ */
+class CoroutineRun<R> {
+  private over = false;
   // The effect being waited on; a resume of any other (a late duplicate, e.g. a timeout racing a
   // reply) is ignored, so an effect resumes its coroutine once.
-  let waiting = 0;
-  let effects = 0;
-  const later = (): Resume => {
-    const id = ++effects;
-    waiting = id;
+  private waiting = 0;
+  private effects = 0;
+  private readonly laterFn: () => Resume;
+
+  constructor(
+    private readonly co: Co<R>,
+    private readonly perform: PerformEffect,
+    private readonly done: (result: { ok: true; value: R } | { ok: false; error: unknown }) => void,
+    private readonly alive: () => boolean,
+    private readonly finished: (() => void) | undefined,
+    private readonly enter: (() => void) | undefined,
+  ) {
+    this.laterFn = () => this.later();
+  }
+
+  private later(): Resume {
+    const id = ++this.effects;
+    this.waiting = id;
     return (value) => {
-      if (waiting !== id) return;
-      waiting = 0;
-      step(value);
+      if (this.waiting !== id) return;
+      this.waiting = 0;
+      this.step(value);
     };
-  };
-  const step = (first: unknown): void => {
+  }
+
+  private finish(): void {
+    if (this.over) return;
+    this.over = true;
+    this.finished?.();
+  }
+
+  step(first: unknown): void {
+    const co = this.co;
     let input = first;
     for (;;) {
-      if (!alive()) {
-        finish();
+      if (!this.alive()) {
+        this.finish();
         return;
       }
       let r: IteratorResult<Effect, R>;
-      enter?.();
+      this.enter?.();
       try {
         r = input instanceof ReadFailed ? co.throw(input) : co.next(input);
       } catch (error) {
-        finish();
-        done({ ok: false, error });
+        this.finish();
+        this.done({ ok: false, error });
         return;
       }
       if (r.done) {
-        finish();
-        done({ ok: true, value: r.value });
+        this.finish();
+        this.done({ ok: true, value: r.value });
         return;
       }
-      const v = perform(r.value, later);
+      const v = this.perform(r.value, this.laterFn);
       if (v === PENDING) return;
       input = v;
     }
-  };
-  step(undefined);
+  }
 }

@@ -353,7 +353,8 @@ export class ClusterRun {
       const r = this.sim.run({
         untilUs: this.t0 + this.s.runForUs,
         maxEvents: capEvents,
-        until: () => this.driver!.rec.stopped,
+        // Only a run with an op observer can be stopped early; the others skip a check per event.
+        until: this.input.onOp !== undefined ? () => this.driver!.rec.stopped : undefined,
       });
       if (r === "events") throw new Error(`event cap ${capEvents} reached during the fault phase`);
     });
@@ -426,6 +427,8 @@ export class ClusterRun {
       if (op.type === "invoke") counts.ops++;
       else counts[op.type]++;
     }
+    const rs = this.rs;
+    let tape: number[] | undefined;
     return {
       history,
       historyHash: historyHash(history),
@@ -448,7 +451,12 @@ export class ClusterRun {
       events: this.events,
       faultIds: faults.ids,
       opHoldsUs: driver.opHoldsUs,
-      tape: this.rs.tape.slice(),
+      // Copied only when asked for: most runs of a campaign pass, and their tapes (tens of
+      // thousands of choices) are never read.
+      get tape(): number[] {
+        tape ??= rs.tape.slice();
+        return tape;
+      },
       trace: this.trace,
     };
   }

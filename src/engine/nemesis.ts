@@ -209,8 +209,11 @@ export function registerNetworkFaults<M>(
   registerClockFaults(nemesis, clocks, network.nodeCount, rng, maxSkew, maxJump);
 }
 
-/** A fault's args, created empty when absent: args left out are drawn and written back. */
-function faultArgs(f: Fault): Record<string, unknown> {
+/**
+ * A fault's args, created empty when absent: a handler draws the args left out and writes them
+ * back, so that the fault log (and a repro) names what actually happened.
+ */
+export function faultArgs(f: Fault): NonNullable<Fault["args"]> {
   f.args ??= {};
   return f.args;
 }

@@ -17,6 +17,8 @@ import seedrandom from "seedrandom";
 export type Tape = number[];
 
 const TWO32 = 4294967296;
+const TAPE_CHUNK_BITS = 12;
+const TAPE_CHUNK = 1 << TAPE_CHUNK_BITS;
 
 export interface Stream {
   /** The name this stream was derived from. */
@@ -56,9 +58,14 @@ export class RandomSource {
   readonly input: readonly number[] | undefined;
   private cursor = 0;
   private readonly record: boolean;
-  // Choices are kept in a growable Float64Array: with a plain array, recording took about 28% of
-  // bench/engine.ts's profile. `tape` converts to an array lazily.
-  private buf = new Float64Array(1024);
+  // Choices are kept in Float64Array chunks: with a plain array, recording took about 28% of
+  // bench/engine.ts's profile. `tape` converts to an array lazily. Fixed-size chunks rather than
+  // one array grown by doubling: a run records tens of thousands of choices, and the doubling
+  // copied them over and over into ever larger arrays, the largest too big for the young
+  // generation.
+  private chunks: Float64Array[] = [];
+  private chunk = new Float64Array(TAPE_CHUNK);
+  private at = 0;
   private len = 0;
   private view: Tape = [];
   private readonly streams = new Map<string, Stream>();
@@ -125,9 +132,12 @@ export class RandomSource {
     if (from < to) {
       // One resize and indexed stores: a run's tape has hundreds of thousands of choices, and
       // growing the array a push at a time showed in the profile of a whole run.
-      const buf = this.buf;
       view.length = to;
-      for (let i = from; i < to; i++) view[i] = buf[i];
+      const chunks = this.chunks;
+      for (let i = from; i < to; i++) {
+        const k = i >>> TAPE_CHUNK_BITS;
+        view[i] = (k < chunks.length ? chunks[k] : this.chunk)[i & (TAPE_CHUNK - 1)];
+      }
     }
     return view;
   }
@@ -141,12 +151,13 @@ export class RandomSource {
   note(c: number): void {
     this.cursor++;
     if (this.record) {
-      if (this.len === this.buf.length) {
-        const next = new Float64Array(this.buf.length * 2);
-        next.set(this.buf);
-        this.buf = next;
+      if (this.at === TAPE_CHUNK) {
+        this.chunks.push(this.chunk);
+        this.chunk = new Float64Array(TAPE_CHUNK);
+        this.at = 0;
       }
-      this.buf[this.len++] = c;
+      this.chunk[this.at++] = c;
+      this.len++;
     }
   }
 

@@ -293,12 +293,17 @@ function copyGroup(g: OperationGroup): OperationGroup {
   };
 }
 
-/** Dispatch one transactional OperationGroup with the coordinator the knobs select. */
-export function* dispatch(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+/**
+ * Dispatch one transactional OperationGroup with the coordinator the knobs select. A plain function
+ * handing back that coordinator's coroutine, not a generator delegating to it: every effect of a
+ * dispatch would pass the extra level twice. Callers start it at once (`yield* dispatch(...)`),
+ * so the txn id is taken at the same point as before.
+ */
+export function dispatch(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
   // Every call is one attempt of its own: re-sends and forwards of it keep this id.
   const g =
     group.txnId === undefined && env.newTxnId !== undefined ? { ...group, txnId: env.newTxnId() } : group;
-  return env.knobs.coordinator === "demo" ? yield* dispatchDemo(env, g) : yield* dispatchProduction(env, g);
+  return env.knobs.coordinator === "demo" ? dispatchDemo(env, g) : dispatchProduction(env, g);
 }
 
 /**

@@ -71,13 +71,38 @@ function everyKeyHasVersionAt(
 /**
  * Which txn wrote each commit, by commitTS and primary key: replicated state like the store itself
  * (every replica applies the same entries, and a restarted node rebuilds it by re-applying its
- * log), standing for a txn record persisted with the commit.
+ * log), standing for a txn record persisted with the commit. Keyed by the commitTS, a number, with
+ * the (primary, txn id) pairs of that timestamp in a short flat list (almost always one pair):
+ * every replica records every commit, and a string key per commit cost a concatenation and its
+ * hash each time.
  */
-const committedBy = new WeakMap<MvccStore, Map<string, string>>();
+class CommitRecords {
+  private readonly byTS = new Map<number, string[]>();
 
-function commitSlot(primary: string, commitTS: number): string {
-  return `${commitTS}\u0000${primary}`;
+  get(primary: string, commitTS: number): string | undefined {
+    const l = this.byTS.get(commitTS);
+    if (l === undefined) return undefined;
+    for (let i = 0; i < l.length; i += 2) if (l[i] === primary) return l[i + 1];
+    return undefined;
+  }
+
+  set(primary: string, commitTS: number, txnId: string): void {
+    const l = this.byTS.get(commitTS);
+    if (l === undefined) {
+      this.byTS.set(commitTS, [primary, txnId]);
+      return;
+    }
+    for (let i = 0; i < l.length; i += 2) {
+      if (l[i] === primary) {
+        l[i + 1] = txnId;
+        return;
+      }
+    }
+    l.push(primary, txnId);
+  }
 }
+
+const committedBy = new WeakMap<MvccStore, CommitRecords>();
 
 export function applyRequest(
   store: MvccStore,
@@ -136,7 +161,7 @@ function applyTxn(
       !knobs.staleApplyCompareValues ||
       !knobs.dedupTxnId ||
       req.txnId === undefined ||
-      committedBy.get(store)?.get(commitSlot(primary, req.prevCommitTS)) === req.txnId;
+      committedBy.get(store)?.get(primary, req.prevCommitTS) === req.txnId;
     if (landed && ours) {
       return { ok: true, commitTS: req.prevCommitTS, noop: "dedup" };
     }
@@ -164,7 +189,7 @@ function applyTxn(
     (!knobs.staleApplyCompareValues ||
       !knobs.staleApplyTxnId ||
       req.txnId === undefined ||
-      committedBy.get(store)?.get(commitSlot(primaryKey(elems)!, commitTS)) === req.txnId)
+      committedBy.get(store)?.get(primaryKey(elems)!, commitTS) === req.txnId)
   ) {
     if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
     return { ok: true, commitTS, noop: "stale-apply" };
@@ -183,10 +208,10 @@ function applyTxn(
   if ((knobs.staleApplyTxnId || knobs.dedupTxnId) && req.txnId !== undefined) {
     let m = committedBy.get(store);
     if (m === undefined) {
-      m = new Map();
+      m = new CommitRecords();
       committedBy.set(store, m);
     }
-    m.set(commitSlot(primaryKey(elems)!, commitTS), req.txnId);
+    m.set(primaryKey(elems)!, commitTS, req.txnId);
   }
   if (hlc !== null && knobs.hlcObserveOnApply) hlc.observe(commitTS);
   return { ok: true, commitTS };

@@ -24,6 +24,7 @@
 import { Clocks } from "../engine/clock.ts";
 import {
   type Fault,
+  faultArgs,
   type Nemesis,
   type NetworkFaultOptions,
   registerNetworkFaults,
@@ -1038,12 +1039,6 @@ export function registerRaftFaults<T, R>(
   registerCrashFaults(nemesis, cluster, rng);
   registerLeaderFaults(nemesis, cluster, rng, maxSkew);
   nemesis.register("heal-all", () => cluster.healAll());
-}
-
-/** A fault's args, created empty when absent: args left out are resolved and written back. */
-function faultArgs(f: Fault): NonNullable<Fault["args"]> {
-  f.args ??= {};
-  return f.args;
 }
 
 /** Crashes `node` for fault `f`, recording whether this fault is the one that took it down. */

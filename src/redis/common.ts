@@ -4,7 +4,8 @@
  * type probes, meta resolution, read fences, dispatch outcomes and the retry loop.
  */
 import { allocateCommitTS, dispatch, isTransientLeaderError, snapshotTS } from "../kv/coordinator.ts";
-import { NOT_NOW, ReadFailed, readGet, readLatest, readScan, readVersion, schedAt } from "../kv/reads.ts";
+import { NOT_NOW, ReadFailed, readGet, schedAt } from "../kv/reads.ts";
+import { ready, yieldOnce } from "../kv/steps.ts";
 import type {
   Co,
   DispatchResult,
@@ -114,25 +115,49 @@ export const keysOf = (ctx: NodeContext): Keys => keysFor(ctx.knobs.keyLayout);
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * The read a host is offered to answer at once (`NodeContext.readNow`): hosts read its fields and
+ * do not keep it, so one object serves every offer; a read that must wait is copied into an effect
+ * of its own.
+ */
+const offered: StoreRead = readGet("", 0);
+
+/**
  * One store call. A host that can answer it at once (`NodeContext.readNow`: no pause drawn, no
  * wait needed) does so without the coroutine yielding, which spares a resume through every level
- * of `yield*` on the common path; otherwise the read is yielded to the host as an effect.
+ * of `yield*` on the common path; otherwise the read is yielded to the host as an effect. Neither
+ * path allocates a generator (src/kv/steps.ts).
  */
-function* storeRead(ctx: NodeContext, e: StoreRead): Co<unknown> {
-  if (ctx.readNow !== undefined) {
-    const v = ctx.readNow(e);
-    if (v !== NOT_NOW) return v;
-  }
-  return yield e;
+function storeRead(
+  ctx: NodeContext,
+  op: StoreRead["op"],
+  key: string,
+  end: string,
+  limit: number,
+  ts: number,
+  reverse: boolean,
+): Co<unknown> {
+  if (ctx.readNow === undefined)
+    return yieldOnce({ ...offered, op, key, end, limit, ts, reverse, pauseUs: -1 });
+  const e = offered;
+  e.op = op;
+  e.key = key;
+  e.end = end;
+  e.limit = limit;
+  e.ts = ts;
+  e.reverse = reverse;
+  e.pauseUs = -1;
+  const v = ctx.readNow(e);
+  if (v !== NOT_NOW) return ready(v);
+  return yieldOnce({ ...e });
 }
 
 /** `GetAt`: the value of key visible at ts. */
-export function* getAt(ctx: NodeContext, key: string, ts: number): Co<string | undefined> {
-  return (yield* storeRead(ctx, readGet(key, ts))) as string | undefined;
+export function getAt(ctx: NodeContext, key: string, ts: number): Co<string | undefined> {
+  return storeRead(ctx, "get", key, "", 0, ts, false) as Co<string | undefined>;
 }
 
 /** `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse). */
-export function* scanAt(
+export function scanAt(
   ctx: NodeContext,
   start: string,
   end: string,
@@ -140,27 +165,26 @@ export function* scanAt(
   ts: number,
   reverse = false,
 ): Co<Array<[string, string]>> {
-  return (yield* storeRead(ctx, readScan(start, end, limit, ts, reverse))) as Array<[string, string]>;
+  return storeRead(ctx, "scan", start, end, limit, ts, reverse) as Co<Array<[string, string]>>;
 }
 
 /** `CommittedVersionAt`: whether key has a version (tombstones included) at exactly ts. */
-export function* versionAt(ctx: NodeContext, key: string, ts: number): Co<boolean> {
-  return (yield* storeRead(ctx, readVersion(key, ts))) as boolean;
+export function versionAt(ctx: NodeContext, key: string, ts: number): Co<boolean> {
+  return storeRead(ctx, "version", key, "", 0, ts, false) as Co<boolean>;
 }
 
 /** `LatestCommitTS(key)`. */
-export function* latestAt(ctx: NodeContext, key: string): Co<number> {
-  return (yield* storeRead(ctx, readLatest(key))) as number;
+export function latestAt(ctx: NodeContext, key: string): Co<number> {
+  return storeRead(ctx, "latest", key, "", 0, 0, false) as Co<number>;
 }
 
 /** A scheduling point: the host may pause the command here (`NodeContext.pauseAt` decides first). */
-export function* schedPoint(ctx: NodeContext, point: SchedPoint): Co<void> {
+export function schedPoint(ctx: NodeContext, point: SchedPoint): Co<void> {
   if (ctx.pauseAt !== undefined) {
     const us = ctx.pauseAt(point);
-    if (us > 0) yield { kind: "sched", point, pauseUs: us };
-    return;
+    return us > 0 ? yieldOnce({ kind: "sched", point, pauseUs: us }) : ready(undefined);
   }
-  yield schedAt(point);
+  return yieldOnce(schedAt(point));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * group. Errors a real server would send as error replies become `{type: "error"}`; anything
  * else is a simulator bug and propagates.
  */
+import { ready } from "../kv/steps.ts";
 import type { Co } from "../kv/types.ts";
 import { isReplyableError, REDIS_PROBES, RedisError } from "./common.ts";
 import type { NodeContext } from "./context.ts";
@@ -12,52 +13,79 @@ import { llen, lrange, pop, push } from "./lists.ts";
 import { exec } from "./txn.ts";
 import { isWriteCommand, type RedisCommand, type RedisReply, reply } from "./types.ts";
 
-function* dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+/**
+ * The command's coroutine. A plain function that hands back the command's own coroutine rather
+ * than a generator delegating to it: every effect a command waits on passes each level of
+ * delegation twice, on its way out and when it is resumed.
+ */
+function dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   switch (cmd.name) {
     case "RPUSH":
-      return yield* push(ctx, cmd.key, cmd.values, false);
+      return push(ctx, cmd.key, cmd.values, false);
     case "LPUSH":
-      return yield* push(ctx, cmd.key, cmd.values, true);
+      return push(ctx, cmd.key, cmd.values, true);
     case "LPOP":
-      return yield* pop(ctx, cmd.key, cmd.count, true);
+      return pop(ctx, cmd.key, cmd.count, true);
     case "RPOP":
-      return yield* pop(ctx, cmd.key, cmd.count, false);
+      return pop(ctx, cmd.key, cmd.count, false);
     case "LLEN":
-      return yield* llen(ctx, cmd.key);
+      return llen(ctx, cmd.key);
     case "LRANGE":
-      return yield* lrange(ctx, cmd.key, cmd.start, cmd.stop);
+      return lrange(ctx, cmd.key, cmd.start, cmd.stop);
     case "DEL":
-      return yield* delKeys(ctx, cmd.keys);
+      return delKeys(ctx, cmd.keys);
     case "EXISTS":
-      return yield* exists(ctx, cmd.keys);
+      return exists(ctx, cmd.keys);
     case "TYPE":
-      return yield* typeOf(ctx, cmd.key);
+      return typeOf(ctx, cmd.key);
     case "HSET":
-      return yield* hset(ctx, cmd.key, cmd.pairs);
+      return hset(ctx, cmd.key, cmd.pairs);
     case "HGET":
-      return yield* hget(ctx, cmd.key, cmd.field);
+      return hget(ctx, cmd.key, cmd.field);
     case "HDEL":
-      return yield* hdel(ctx, cmd.key, cmd.fields);
+      return hdel(ctx, cmd.key, cmd.fields);
     case "HLEN":
-      return yield* hlen(ctx, cmd.key);
+      return hlen(ctx, cmd.key);
     case "HGETALL":
-      return yield* hgetall(ctx, cmd.key);
+      return hgetall(ctx, cmd.key);
     case "EXEC":
-      return reply.array(yield* exec(ctx, cmd.commands));
+      return execReply(ctx, cmd.commands);
   }
 }
 
-export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
+function* execReply(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply> {
+  return reply.array(yield* exec(ctx, commands));
+}
+
+/**
+ * The command's coroutine without `execute`'s error handling: a host that turns what it throws into
+ * the reply with `errorReply` spares every effect of the command one level of delegation, twice.
+ */
+export function commandCoroutine(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   // Test only: a broken adapter that never makes progress on writes (see `testFailWrites`).
   if (ctx.knobs.testFailWrites && isWriteCommand(cmd))
-    return reply.error("ERR write refused (testFailWrites)", false);
+    return ready(reply.error("ERR write refused (testFailWrites)", false));
+  return dispatchCommand(ctx, cmd);
+}
+
+/**
+ * The error reply a real server sends for an error a command threw; undefined when the error is
+ * not one a server would reply with (a simulator bug, which must propagate).
+ */
+export function errorReply(ctx: NodeContext, cmd: RedisCommand, e: unknown): RedisReply | undefined {
+  if (!isReplyableError(e)) return undefined;
+  const ambiguous = e instanceof RedisError && e.ambiguous;
+  if (ambiguous) ctx.probe(REDIS_PROBES.ambiguousOutcome);
+  if (ctx.tracing !== false) ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
+  return reply.error(e.message, ambiguous);
+}
+
+export function* execute(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
   try {
-    return yield* dispatchCommand(ctx, cmd);
+    return yield* commandCoroutine(ctx, cmd);
   } catch (e) {
-    if (!isReplyableError(e)) throw e;
-    const ambiguous = e instanceof RedisError && e.ambiguous;
-    if (ambiguous) ctx.probe(REDIS_PROBES.ambiguousOutcome);
-    if (ctx.tracing !== false) ctx.trace("redis.error", { command: cmd.name, message: e.message, ambiguous });
-    return reply.error(e.message, ambiguous);
+    const r = errorReply(ctx, cmd, e);
+    if (r === undefined) throw e;
+    return r;
   }
 }

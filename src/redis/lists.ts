@@ -197,24 +197,25 @@ export function* push(
   yield* checkListType(ctx, userKey, yield* pickReadTS(ctx));
   let pending: PendingPush | undefined;
   const dedup = ctx.knobs.onePhaseDedup;
-  const n = yield* retryRedisWrite(ctx, function* () {
-    if (pending !== undefined) {
-      return yield* pushReuse(ctx, userKey, pending, () => {
-        pending = undefined;
-      });
-    }
-    return yield* pushAttempt(
-      ctx,
-      userKey,
-      values,
-      left,
-      dedup
-        ? (p) => {
-            pending = p;
-          }
-        : undefined,
-    );
-  });
+  // The attempt is the reuse's or the push's own coroutine, not one delegating to it (see
+  // `exec`): every effect of the command passes each level of delegation.
+  const n = yield* retryRedisWrite(ctx, () =>
+    pending !== undefined
+      ? pushReuse(ctx, userKey, pending, () => {
+          pending = undefined;
+        })
+      : pushAttempt(
+          ctx,
+          userKey,
+          values,
+          left,
+          dedup
+            ? (p) => {
+                pending = p;
+              }
+            : undefined,
+        ),
+  );
   return reply.int(n);
 }
 

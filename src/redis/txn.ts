@@ -855,23 +855,27 @@ function* execReuse(ctx: NodeContext, pending: PendingExec, drop: () => void): C
 }
 
 /** EXEC: `runTransactionWithDedup` (one-phase dedup on) or `runTransactionDirect`. */
-export function* exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply[]> {
+/**
+ * Plain functions that hand back the retry loop's coroutine, and an attempt that is the reuse's or
+ * the attempt's own coroutine, rather than generators delegating to them: every effect a command
+ * waits on passes each level of delegation twice, on its way out and when it is resumed.
+ */
+export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply[]> {
   let pending: PendingExec | undefined;
   const dedup = ctx.knobs.onePhaseDedup;
-  return yield* retryRedisWrite(ctx, function* () {
-    if (pending !== undefined) {
-      return yield* execReuse(ctx, pending, () => {
-        pending = undefined;
-      });
-    }
-    return yield* execAttempt(
-      ctx,
-      commands,
-      dedup
-        ? (p) => {
-            pending = p;
-          }
-        : undefined,
-    );
-  });
+  return retryRedisWrite(ctx, () =>
+    pending !== undefined
+      ? execReuse(ctx, pending, () => {
+          pending = undefined;
+        })
+      : execAttempt(
+          ctx,
+          commands,
+          dedup
+            ? (p) => {
+                pending = p;
+              }
+            : undefined,
+        ),
+  );
 }

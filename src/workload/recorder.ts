@@ -13,7 +13,14 @@ export class HistoryRecorder {
   constructor(private readonly onOp?: (op: Op) => boolean) {}
 
   invoke(process: number, mops: MicroOp[], timeUs: number): Op {
-    return this.push({ type: "invoke", process, f: "txn", value: mops, time: timeUs * 1000 });
+    return this.push({
+      index: this.ops.length,
+      type: "invoke",
+      process,
+      f: "txn",
+      value: mops,
+      time: timeUs * 1000,
+    });
   }
 
   complete(
@@ -23,20 +30,27 @@ export class HistoryRecorder {
     timeUs: number,
     error?: string,
   ): Op {
-    const op: Omit<Op, "index"> = { type, process, f: "txn", value: mops, time: timeUs * 1000 };
+    const op: Op = { index: this.ops.length, type, process, f: "txn", value: mops, time: timeUs * 1000 };
     if (error !== undefined) op.error = error;
     return this.push(op);
   }
 
   nemesis(f: string, value: unknown, timeUs: number): Op {
-    return this.push({ type: "info", process: "nemesis", f, value, time: timeUs * 1000 });
+    return this.push({
+      index: this.ops.length,
+      type: "info",
+      process: "nemesis",
+      f,
+      value,
+      time: timeUs * 1000,
+    });
   }
 
-  private push(op: Omit<Op, "index">): Op {
-    const full = { index: this.ops.length, ...op } as Op;
-    this.ops.push(full);
-    if (this.onOp?.(full)) this.stopped = true;
-    return full;
+  /** Appends `op`, built with its index first (the key order every serialized history shows). */
+  private push(op: Op): Op {
+    this.ops.push(op);
+    if (this.onOp?.(op)) this.stopped = true;
+    return op;
   }
 }
 
