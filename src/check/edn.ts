@@ -11,6 +11,7 @@
  */
 import { parseEDNString } from "edn-data";
 import type { History, Key, MicroOp, MopValue, Op, OpType } from "./history.ts";
+import { newOp } from "./new-op.ts";
 import { MopSharer } from "./share.ts";
 
 /** A malformed history file; `line` is 1-based where known. */
@@ -708,11 +709,8 @@ function buildOp(raw: RawOp, position: number, line: number): Op {
   const f = fv === undefined || fv === null ? "txn" : fv instanceof Kw ? fv.name : String(toPlain(fv));
   const value = typeof process === "number" ? toMops(raw.value, line) : toPlain(raw.value);
   const indexValue = toNumber(raw.index);
-  const op: Op = { index: indexValue ?? position, type: type as OpType, process, f, value };
-  const time = toNumber(raw.time);
-  if (time !== undefined) op.time = time;
-  if (raw.hasError && raw.error !== undefined && raw.error !== null) op.error = String(raw.error);
-  return op;
+  const error = raw.hasError && raw.error !== undefined && raw.error !== null ? String(raw.error) : undefined;
+  return newOp(indexValue ?? position, type as OpType, process, f, value, toNumber(raw.time), error);
 }
 
 /**

@@ -174,7 +174,7 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
   };
 
   const routes = routeKeys(txns, datatypes);
-  const unexpected = unexpectedMicroOps(txns, datatypes, routes);
+  const unexpected = unexpectedMicroOps(datatypes, routes);
   if (unexpected !== null) return finish([unexpected]);
 
   const edges = new EdgeList();
@@ -207,14 +207,11 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
  * Micro-ops no datatype understands, or keys that mix datatypes, make the whole analysis
  * unreliable: the anomaly that says so, as Elle does, or null when every micro-op has an owner.
  */
-function unexpectedMicroOps(
-  txns: readonly Txn[],
-  datatypes: readonly Datatype[],
-  routes: Routing,
-): Anomaly | null {
+function unexpectedMicroOps(datatypes: readonly Datatype[], routes: Routing): Anomaly | null {
   const owned = new Set(datatypes.flatMap((d) => d.fs));
+  // The routing has already seen every micro-op: its set of functions spares another pass over them.
   const strange = new Set<string>();
-  for (const t of txns) for (const m of t.mops) if (!owned.has(m[0])) strange.add(String(m[0]));
+  for (const f of routes.functions) if (!owned.has(f)) strange.add(String(f));
   if (strange.size > 0)
     return {
       type: "unexpected-txn-micro-op-types",

@@ -4,6 +4,7 @@
  */
 import { HistoryParseError } from "./edn.ts";
 import type { History, MicroOp, Op, OpType } from "./history.ts";
+import { newOp } from "./new-op.ts";
 import { MopSharer } from "./share.ts";
 
 const OP_TYPES = new Set<string>(["invoke", "ok", "fail", "info"]);
@@ -61,17 +62,21 @@ function jsonToOp(o: unknown, position: number, line: number): Op {
     );
   const f = typeof r.f === "string" ? r.f : r.f === undefined || r.f === null ? "txn" : String(r.f);
   const value = typeof process === "number" ? checkMops(r.value, line) : r.value;
-  const op: Op = {
-    index: typeof r.index === "number" ? r.index : position,
-    type: r.type as OpType,
+  const error =
+    r.error === undefined || r.error === null
+      ? undefined
+      : typeof r.error === "string"
+        ? r.error
+        : JSON.stringify(r.error);
+  return newOp(
+    typeof r.index === "number" ? r.index : position,
+    r.type as OpType,
     process,
     f,
     value,
-  };
-  if (typeof r.time === "number") op.time = r.time;
-  if (r.error !== undefined && r.error !== null)
-    op.error = typeof r.error === "string" ? r.error : JSON.stringify(r.error);
-  return op;
+    typeof r.time === "number" ? r.time : undefined,
+    error,
+  );
 }
 
 /** Parses a JSONL history (blank lines are skipped). */

@@ -10,6 +10,8 @@ import type { Key } from "./history.ts";
 import type { Txn } from "./txn.ts";
 
 export interface Routing {
+  /** Every micro-op function the transactions use, on any key. */
+  functions: ReadonlySet<string>;
   /** Keys no datatype claims (they mix datatypes), with the functions seen on each. */
   unclaimed: Map<Key, string[]>;
   /** The transactions as `d` sees them (same ids and order); null when `d` owns no key. */
@@ -44,6 +46,9 @@ export function routeKeys(txns: readonly Txn[], datatypes: readonly Datatype[]):
     }
   }
 
+  const functions = new Set<string>();
+  for (const fs of fsByKey.values()) for (const f of fs) functions.add(f);
+
   const owner = new Map<Key, number>();
   const owns = new Array<number>(datatypes.length).fill(0);
   const unclaimed = new Map<Key, string[]>();
@@ -68,5 +73,5 @@ export function routeKeys(txns: readonly Txn[], datatypes: readonly Datatype[]):
       return { ...t, mops, invokeMops };
     });
   };
-  return { unclaimed, view };
+  return { functions, unclaimed, view };
 }

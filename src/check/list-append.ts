@@ -98,28 +98,39 @@ function readValue(t: Txn, v: MopValue): Elem[] | null {
  * would cost the garbage collector more than the rest of the analysis).
  */
 class ReaderIndex {
-  private slots: number[] = [];
-  private ids: number[] = [];
+  // Typed arrays of a known bound (one pair per committed read at most), filled in place: number[]
+  // columns grown by push cost this pass about a quarter of its time on a 1M-op history.
+  private slots: Int32Array;
+  private ids: Int32Array;
+  private count = 0;
   start = new Int32Array(1);
   readers = new Int32Array(0);
 
+  /** `capacity`: the most pairs `add` will be given (the number of micro-ops will do). */
+  constructor(capacity: number) {
+    this.slots = new Int32Array(capacity);
+    this.ids = new Int32Array(capacity);
+  }
+
   add(slot: number, id: number): void {
-    this.slots.push(slot);
-    this.ids.push(id);
+    this.slots[this.count] = slot;
+    this.ids[this.count++] = id;
   }
 
   /** Groups the collected pairs by slot (a counting sort); `slotCount` bounds the slots. */
   seal(slotCount: number): void {
     const start = new Int32Array(slotCount + 1);
-    for (const sl of this.slots) start[sl + 1]++;
+    const n = this.count;
+    for (let i = 0; i < n; i++) start[this.slots[i] + 1]++;
     for (let i = 0; i < slotCount; i++) start[i + 1] += start[i];
     const fill = start.slice(0, slotCount);
-    const readers = new Int32Array(this.ids.length);
-    for (let i = 0; i < this.ids.length; i++) readers[fill[this.slots[i]]++] = this.ids[i];
+    const readers = new Int32Array(n);
+    for (let i = 0; i < n; i++) readers[fill[this.slots[i]]++] = this.ids[i];
     this.start = start;
     this.readers = readers;
-    this.slots = [];
-    this.ids = [];
+    this.slots = new Int32Array(0);
+    this.ids = new Int32Array(0);
+    this.count = 0;
   }
 
   has(slot: number, id: number): boolean {
@@ -187,7 +198,7 @@ function analyzeListAppend(ctx: AnalysisContext): DatatypeAnalysis {
   const keys = collectKeys(txns);
   if (keys.duplicateAppends.length > 0) return { anomalies: keys.duplicateAppends, explain: () => undefined };
   const anomalies: Anomaly[] = [];
-  const { readers, slotCount } = versionOrders(ctx, keys.states);
+  const { readers, slotCount } = versionOrders(ctx, keys.states, keys.mopState.length);
   addReadEdges(ctx, keys, readers, anomalies);
   readers.seal(slotCount);
   addAppendEdges(ctx, keys, readers);
@@ -288,6 +299,7 @@ function duplicateAppend(txns: readonly Txn[], s: KeyState, w: number, t: Txn, v
 function versionOrders(
   ctx: AnalysisContext,
   states: KeyState[],
+  mopCount: number,
 ): { readers: ReaderIndex; slotCount: number } {
   const { txns } = ctx;
   let slotCount = 0;
@@ -303,7 +315,7 @@ function versionOrders(
     s.slotBase = slotCount;
     slotCount += order.length + 1;
   }
-  return { readers: new ReaderIndex(), slotCount };
+  return { readers: new ReaderIndex(mopCount), slotCount };
 }
 
 /** What pass 2 reports while it reads: the anomaly types wanted, and phantoms already named. */

@@ -58,7 +58,10 @@ function whereOf(op: { index: number; process: unknown }): string {
 export function pairTxns(history: History): Txns {
   const txns: Txn[] = [];
   const open = new Map<number, Txn>();
-  const events: number[] = [];
+  // At most one event per op: a typed array filled in place, trimmed at the end (a number[] grown
+  // by push to millions of entries is copied at each growth, and the copies are garbage).
+  const events = new Int32Array(history.length);
+  let eventCount = 0;
   for (let pos = 0; pos < history.length; pos++) {
     const op = history[pos];
     if (typeof op.process !== "number") continue;
@@ -81,7 +84,7 @@ export function pairTxns(history: History): Txns {
       };
       txns.push(t);
       open.set(op.process, t);
-      events.push(t.id * 2);
+      events[eventCount++] = t.id * 2;
       continue;
     }
     const completed = mopsOf(op.value, where);
@@ -108,7 +111,7 @@ export function pairTxns(history: History): Txns {
       };
       txns.push(t);
     }
-    events.push(t.id * 2 + 1);
+    events[eventCount++] = t.id * 2 + 1;
   }
   let ok = 0;
   let fail = 0;
@@ -120,7 +123,7 @@ export function pairTxns(history: History): Txns {
   }
   return {
     txns,
-    events: Int32Array.from(events),
+    events: events.slice(0, eventCount),
     stats: { ops: history.length, txns: txns.length, ok, fail, info },
   };
 }
