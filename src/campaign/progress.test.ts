@@ -6,11 +6,14 @@ import { runAndCheck } from "./evaluate.ts";
 import { loadScenario } from "./scenarios.ts";
 
 /** A history builder: each client op is an invoke and its completion, 1 ms apart. */
-function build(steps: Array<["w" | "r", "ok" | "fail" | "info"] | ["nemesis", string]>): History {
+function build(
+  steps: Array<["w" | "r", "ok" | "fail" | "info"] | ["nemesis", string]>,
+  stepNs = 1_000_000_000, // 1 s of simulated time between steps
+): History {
   const h: Op[] = [];
   let t = 0;
   for (const s of steps) {
-    t += 1_000_000_000; // 1 s of simulated time between steps, in ns
+    t += stepNs;
     if (s[0] === "nemesis") {
       h.push({ index: h.length, type: "info", process: "nemesis", f: s[1], value: null, time: t });
       continue;
@@ -31,7 +34,7 @@ function build(steps: Array<["w" | "r", "ok" | "fail" | "info"] | ["nemesis", st
 }
 
 describe("progress oracle", () => {
-  const bound = { maxFailStreak: 2, settleMs: 500 };
+  const bound = { maxFailStreak: 2, settleMs: 500, minSpanMs: 1_500 };
 
   it("flags a streak of fault-free write failures over the bound, naming the ops", () => {
     const h = build([
@@ -46,6 +49,21 @@ describe("progress oracle", () => {
     expect(f[0]!.kind).toBe("write");
     expect(f[0]!.ops).toEqual([1, 5, 9]);
     expect(f[0]!.message).toMatch(/3 write ops in a row/);
+  });
+
+  it("a burst of refusals shorter than the span is pushback, the same streak spread out is not", () => {
+    const steps: Array<["w", "fail"]> = [
+      ["w", "fail"],
+      ["w", "fail"],
+      ["w", "fail"],
+      ["w", "fail"],
+    ];
+    const burst = build(steps, 100_000_000); // 0.3 s from first to last failure
+    expect(checkProgress(burst, bound)).toEqual([]);
+    expect(longestFailStreaks(burst, 0).write).toHaveLength(4);
+    const spread = build(steps, 600_000_000); // 1.8 s
+    expect(checkProgress(spread, bound).map((f) => f.ops.length)).toEqual([4]);
+    expect(checkProgress(spread, bound)[0]!.message).toMatch(/over 1800 ms/);
   });
 
   it("a success of the same kind ends the streak", () => {
