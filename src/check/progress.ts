@@ -33,7 +33,7 @@ export interface ProgressBound {
  * `queue` seed 1775 at aaaf7b0 did, 24 and 32 times, with a settle time of 2 s).
  * The span: with stress pages BUGGIFY draws, the store refuses writes ("compaction required")
  * until the compactor has folded the key, which took ~115 ms for 9 refusals (`list-append` seed
- * 262 with keyed draws); a store that refuses every write gives streaks of 0.8–4 s on most seeds.
+ * 262 with keyed draws); a store that refuses every write gives streaks of 0.8–4 s on about half the seeds.
  */
 export const DEFAULT_PROGRESS_BOUND: Readonly<ProgressBound> = Object.freeze({
   maxFailStreak: 8,
