@@ -270,24 +270,19 @@ export class Arc4 {
   }
 }
 
-class SeededStream extends BaseStream {
-  constructor(
-    name: string,
-    src: RandomSource,
-    private readonly gen: Arc4,
-  ) {
-    super(name, src);
-  }
+/** A stream whose draws come from 32-bit words; how the words are made is the subclass's. */
+abstract class WordStream extends BaseStream {
+  protected abstract next32(): number;
 
   int(n: number): number {
     let c: number;
     if (n <= TWO32 && n >= 1 && Number.isInteger(n)) {
       // One 32-bit draw covers every n up to 2^32; the product stays below n after rounding.
-      c = Math.floor((this.gen.u32() * n) / TWO32);
+      c = Math.floor((this.next32() * n) / TWO32);
     } else {
       checkN(n);
       // 53 bits from two draws.
-      const x = this.gen.u32() * 2097152 + (this.gen.u32() >>> 11);
+      const x = this.next32() * 2097152 + (this.next32() >>> 11);
       c = Math.floor((x / 9007199254740992) * n);
     }
     if (c >= n) c = n - 1;
@@ -297,10 +292,24 @@ class SeededStream extends BaseStream {
 
   chance(p: number): boolean {
     let r: boolean;
-    if (p > 0 && p < 1) r = this.gen.u32() < p * TWO32;
+    if (p > 0 && p < 1) r = this.next32() < p * TWO32;
     else r = p >= 1;
     this.src.note(r ? 1 : 0);
     return r;
+  }
+}
+
+class SeededStream extends WordStream {
+  constructor(
+    name: string,
+    src: RandomSource,
+    private readonly gen: Arc4,
+  ) {
+    super(name, src);
+  }
+
+  protected next32(): number {
+    return this.gen.u32();
   }
 }
 
@@ -320,7 +329,7 @@ function mix32(x: number): number {
  * is derived again from the stream's two key words and the instant; within an instant the draws
  * follow one another (a splitmix-style counter through `mix32`).
  */
-class TimedStream extends BaseStream {
+class TimedStream extends WordStream {
   private readonly k1: number;
   private readonly k2: number;
   private at = Number.NaN;
@@ -337,7 +346,7 @@ class TimedStream extends BaseStream {
     this.k2 = key.u32();
   }
 
-  private u32(): number {
+  protected next32(): number {
     const now = this.clock();
     if (now !== this.at) {
       this.at = now;
@@ -347,28 +356,6 @@ class TimedStream extends BaseStream {
     }
     this.state = (this.state + 0x9e3779b9) | 0;
     return mix32(this.state);
-  }
-
-  int(n: number): number {
-    let c: number;
-    if (n <= TWO32 && n >= 1 && Number.isInteger(n)) {
-      c = Math.floor((this.u32() * n) / TWO32);
-    } else {
-      checkN(n);
-      const x = this.u32() * 2097152 + (this.u32() >>> 11);
-      c = Math.floor((x / 9007199254740992) * n);
-    }
-    if (c >= n) c = n - 1;
-    this.src.note(c);
-    return c;
-  }
-
-  chance(p: number): boolean {
-    let r: boolean;
-    if (p > 0 && p < 1) r = this.u32() < p * TWO32;
-    else r = p >= 1;
-    this.src.note(r ? 1 : 0);
-    return r;
   }
 }
 
