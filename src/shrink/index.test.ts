@@ -294,4 +294,12 @@ describe("shrinkFailure", () => {
     expect(checkEdits({ finalReads: "no" }, base)).toMatch(/finalReads/);
     expect(applyEdits(base, { finalReads: false }).finalReads).toBe(false);
   });
+
+  it("leaves the placement of a repro that removed clients without keepNodes as it was", () => {
+    const initial: Candidate = { edits: { dropClients: [2] }, tape: [9, 8, 7, 6, 5, 4, 3, 2, 1, 9, 9, 9] };
+    const r = shrinkFailure(base, initial, fails, { opsHint: 200 });
+    expect(fails(r.best).ok).toBe(true);
+    expect(r.best.edits.dropProcesses).toEqual({ "1": [1] });
+    expect(r.best.edits.keepNodes).toBeUndefined();
+  });
 });
