@@ -74,6 +74,9 @@ describe("shrinkFailure", () => {
       runForUs: 2_001_000,
       // Nothing in the stand-in depends on time, so everything runs 64 times faster.
       timeDivisor: 64,
+      // Nor on the final reads, or on which node a process talks to.
+      finalReads: false,
+      keepNodes: true,
     });
     const s = applyEdits(base, r.best.edits);
     expect(s.clients.map((c) => c.names)).toEqual([["p0"], ["p1"]]);
@@ -265,5 +268,38 @@ describe("shrinkFailure", () => {
     expect(checkEdits({ dropProcessOps: { "1/1": [2] } }, base)).toBeNull();
     expect(checkEdits({ dropProcessOps: { "1/2": [2] } }, base)).toMatch(/dropProcessOps/);
     expect(checkEdits({ dropProcessOps: { "0/0": [2] } }, base)).toMatch(/dropProcessOps/);
+  });
+
+  it("keeps the remaining processes on their original nodes once clients or processes go", () => {
+    const nodes = (e: Parameters<typeof applyEdits>[1]) =>
+      applyEdits(base, e).clients.map((c) => [c.names.join(","), c.node]);
+    // p0..p3 sit on nodes 0, 1, 2, 0 by position; without keepNodes, removing p0 moves the rest.
+    expect(nodes({ dropClients: [0] })).toEqual([
+      ["p1,p2", undefined],
+      ["p3", undefined],
+    ]);
+    // With it, a client whose processes sat on different nodes runs as one client per process.
+    expect(nodes({ dropClients: [0], keepNodes: true })).toEqual([
+      ["p1", 1],
+      ["p2", 2],
+      ["p3", 0],
+    ]);
+    expect(nodes({ dropProcesses: { "1": [0] }, keepNodes: true })).toEqual([
+      ["p0", 0],
+      ["p2", 2],
+      ["p3", 0],
+    ]);
+    expect(checkEdits({ dropClients: [0], keepNodes: true, finalReads: false }, base)).toBeNull();
+    expect(checkEdits({ keepNodes: 1 }, base)).toMatch(/keepNodes/);
+    expect(checkEdits({ finalReads: "no" }, base)).toMatch(/finalReads/);
+    expect(applyEdits(base, { finalReads: false }).finalReads).toBe(false);
+  });
+
+  it("leaves the placement of a repro that removed clients without keepNodes as it was", () => {
+    const initial: Candidate = { edits: { dropClients: [2] }, tape: [9, 8, 7, 6, 5, 4, 3, 2, 1, 9, 9, 9] };
+    const r = shrinkFailure(base, initial, fails, { opsHint: 200 });
+    expect(fails(r.best).ok).toBe(true);
+    expect(r.best.edits.dropProcesses).toEqual({ "1": [1] });
+    expect(r.best.edits.keepNodes).toBeUndefined();
   });
 });

@@ -21,6 +21,7 @@ import {
   compress,
   cutRun,
   dropClients,
+  dropFinalReads,
   dropProcesses,
   faultsPass,
   keysPass,
@@ -73,35 +74,72 @@ export function* shrinkSearch(
 ): Search<ShrinkResult> {
   const s = new SearchState(original, initial, opts);
   if (s.best.tape === undefined) {
-    while (!s.exhausted && (yield* scenarioPass(s))) {}
+    yield* scenarioFixpoint(s);
     // Out of budget: a seed-driven counterexample is the more compact one to hand back.
     if (s.exhausted || !(yield* switchToTape(s))) return s.result();
-  }
-  yield* untilFixpoint(s);
-  while (!s.exhausted && (yield* shortenRun(s))) yield* untilFixpoint(s);
+    // The scenario passes have just found nothing more under the seed: the tape goes first.
+    yield* untilFixpoint(s, true);
+  } else yield* untilFixpoint(s, false);
+  while (!s.exhausted && (yield* shortenRun(s))) yield* untilFixpoint(s, false);
   return s.result();
 }
 
-/** Every scenario pass once, small runs first (every later attempt is cheaper). */
-function* scenarioPass(s: SearchState): Search<boolean> {
-  let any = false;
-  if (yield* cutRun(s)) any = true;
-  if (yield* capAllGenerators(s)) any = true;
-  if (yield* faultsPass(s)) any = true;
-  if (yield* dropClients(s)) any = true;
-  if (yield* dropProcesses(s)) any = true;
-  if (yield* keysPass(s)) any = true;
-  if (yield* capEachGenerator(s)) any = true;
-  if (yield* skipLeading(s)) any = true;
-  if (yield* opsPass(s)) any = true;
-  if (yield* processOpsPass(s)) any = true;
-  if (yield* compress(s)) any = true;
+type Pass = (s: SearchState) => Search<boolean>;
+
+/** The scenario passes in the order a round runs them, small runs first (every later attempt is cheaper). */
+const SCENARIO_PASSES: ReadonlyArray<Pass> = [
+  cutRun,
+  capAllGenerators,
+  dropFinalReads,
+  faultsPass,
+  dropClients,
+  dropProcesses,
+  keysPass,
+  capEachGenerator,
+  skipLeading,
+  opsPass,
+  processOpsPass,
+  compress,
   // Under the seed a shorter run changes nothing before its end (see `shrinkSearch`); under a
   // tape it is the last resort (see `shortenRun`).
-  if (s.best.tape === undefined && (yield* shortenRun(s))) any = true;
-  return any;
+  function* shortenUnderSeed(s: SearchState): Search<boolean> {
+    return s.best.tape === undefined && (yield* shortenRun(s));
+  },
+];
+
+/**
+ * One round of the scenario passes, or of those in `only`; returns the passes that adopted
+ * something.
+ */
+function* scenarioRound(s: SearchState, only?: ReadonlySet<Pass>): Search<Set<Pass>> {
+  const hits = new Set<Pass>();
+  for (const pass of SCENARIO_PASSES) {
+    if (s.exhausted) break;
+    if (only !== undefined && !only.has(pass)) continue;
+    if (yield* pass(s)) hits.add(pass);
+  }
+  return hits;
 }
 
+/**
+ * Scenario rounds until a full round adopts nothing. After a round that made progress, the next
+ * runs only the passes that did (a pass that found nothing a moment ago rarely finds something
+ * now, and the budget is better spent where removals are still coming); once those run dry, a
+ * full round confirms the fixpoint or starts the cycle again. Returns whether anything was adopted.
+ */
+function* scenarioFixpoint(s: SearchState): Search<boolean> {
+  let any = false;
+  let only: Set<Pass> | undefined;
+  while (!s.exhausted) {
+    const hits = yield* scenarioRound(s, only);
+    if (hits.size > 0) {
+      any = true;
+      only = hits;
+    } else if (only !== undefined) only = undefined;
+    else break;
+  }
+  return any;
+}
 /**
  * From the seed to the tape the best seed-driven run consumed; false when the search ends here
  * (no budget left to run it, or it no longer fails).
@@ -141,11 +179,15 @@ function* tapePass(s: SearchState, which: "structure" | "values"): Search<boolea
 /**
  * Structure first (scenario edits, tape deletions and zeroings: fewer ops, faults and pauses),
  * then values (lowering tape entries), which rarely removes anything but makes the run simpler.
+ * `tapeFirst`: the scenario is already at a fixpoint, so a round starts with the tape.
  */
-function* untilFixpoint(s: SearchState): Search<void> {
+function* untilFixpoint(s: SearchState, tapeFirst: boolean): Search<void> {
   let changed = true;
+  let skipScenario = tapeFirst;
   while (changed && !s.exhausted) {
-    changed = yield* scenarioPass(s);
+    changed = false;
+    if (!skipScenario && (yield* scenarioFixpoint(s))) changed = true;
+    skipScenario = false;
     if (yield* tapePass(s, "structure")) changed = true;
     if (!changed && (yield* tapePass(s, "values"))) changed = true;
   }

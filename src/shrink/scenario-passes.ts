@@ -19,6 +19,15 @@ export function* cutRun(s: SearchState): Search<boolean> {
 }
 
 /**
+ * The final reads (one per key the run touched) are ops like any other in the repro's count:
+ * they go when the anomaly shows without them.
+ */
+export function* dropFinalReads(s: SearchState): Search<boolean> {
+  if (s.best.edits.finalReads === false || s.original.finalReads === false) return false;
+  return yield* s.tryEdits({ ...s.best.edits, finalReads: false });
+}
+
+/**
  * Faults: each one removed makes a counterexample much easier to explain. Delta debugging over
  * every removable unit at once: scripted fault specs, whole random specs, and the single random
  * arrivals the run injected (removing one leaves the others where they were).

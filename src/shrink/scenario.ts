@@ -61,6 +61,15 @@ export interface ScenarioEdits {
    * `holdUs` (µs; see GeneratorSpec.holdOpsUs): the time it took in the run it was removed from.
    */
   holdOpsUs?: Record<string, Record<string, number>>;
+  /**
+   * Every remaining process stays on the node it talked to in the original scenario. Processes
+   * without a `node` are placed by their position over all clients, so without this, removing a
+   * client or a process moves every process after it to another node, and the run changes far
+   * beyond the ops removed.
+   */
+  keepNodes?: boolean;
+  /** false: the run ends without the final reads of every key it touched (see Scenario.finalReads). */
+  finalReads?: boolean;
 }
 
 export function hasEdits(e: ScenarioEdits | undefined): boolean {
@@ -77,6 +86,7 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     e.runForUs !== undefined ||
     Object.values(e.dropArrivals ?? {}).some((s) => s.length > 0) ||
     e.onlyKeys !== undefined ||
+    e.finalReads === false ||
     (e.timeDivisor !== undefined && e.timeDivisor !== 1) ||
     (e.holdUs !== undefined && e.holdUs > 0) ||
     Object.keys(e.holdOpsUs ?? {}).length > 0
@@ -135,6 +145,7 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     if (dropOps && dropOps.length > 0 && out.generator) out.generator = { ...out.generator, dropOps };
     return splitByProcess(c, i, out, e.dropProcessOps);
   });
+  const placed = e.keepNodes === true ? keepPlacement(s, clients) : clients;
   const faults = s.faults?.flatMap((f, i): FaultSpec[] => {
     if (dropFaults.has(i)) return [];
     if (f.kind === "scripted") {
@@ -157,7 +168,31 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
   });
   const runFor =
     e.runForUs !== undefined ? { runFor: `${e.runForUs / 1000}ms` as const, runForUs: e.runForUs } : {};
-  return { ...s, clients, ...(s.faults ? { faults } : {}), ...runFor };
+  const reads = e.finalReads === false ? { finalReads: false } : {};
+  return { ...s, clients: placed, ...(s.faults ? { faults } : {}), ...runFor, ...reads };
+}
+
+/**
+ * `clients` (what remains of the original's) with every process pinned to the node the original
+ * placed it on; a client whose processes sat on different nodes becomes one client per process,
+ * in the same order (same streams, same start), as `splitByProcess` does.
+ */
+function keepPlacement(s: Scenario, clients: Scenario["clients"]): Scenario["clients"] {
+  const n = s.cluster.nodes;
+  const home = new Map<string, number>();
+  let index = 0;
+  for (const c of s.clients) {
+    for (const name of c.names) {
+      const i = index++;
+      home.set(name, c.node ?? i % n);
+    }
+  }
+  return clients.flatMap((c) => {
+    if (c.node !== undefined) return [c];
+    const nodes = new Set(c.names.map((name) => home.get(name)));
+    if (nodes.size === 1) return [{ ...c, node: home.get(c.names[0]!)! }];
+    return c.names.map((name) => ({ ...c, names: [name], node: home.get(name)! }));
+  });
 }
 
 /**
@@ -215,6 +250,8 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     "timeDivisor",
     "holdUs",
     "holdOpsUs",
+    "keepNodes",
+    "finalReads",
   ]);
   for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
   const dc = indexList(e.dropClients, nClients, "client");
@@ -241,6 +278,10 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
       }
     }
   }
+  if (e.finalReads !== undefined && typeof e.finalReads !== "boolean")
+    return "finalReads: expected true or false";
+  if (e.keepNodes !== undefined && typeof e.keepNodes !== "boolean")
+    return "keepNodes: expected true or false";
   if (e.timeDivisor !== undefined && (!Number.isInteger(e.timeDivisor) || (e.timeDivisor as number) < 1))
     return "timeDivisor: expected an integer of at least 1";
   if (
@@ -362,6 +403,10 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
     );
   }
   if (e.runForUs !== undefined) out.runForUs = e.runForUs;
+  // Placement only matters once a client or process is gone.
+  if (e.keepNodes === true && (out.dropClients !== undefined || out.dropProcesses !== undefined))
+    out.keepNodes = true;
+  if (e.finalReads === false) out.finalReads = false;
   const arrivals = Object.entries(e.dropArrivals ?? {}).filter(([, v]) => v.length > 0);
   if (arrivals.length) {
     out.dropArrivals = Object.fromEntries(

@@ -233,8 +233,22 @@ export class SearchState {
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const held =
       this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
-    const edits = dropsOps ? this.withOpHolds(held) : held;
+    const edits = this.keepingNodes(dropsOps ? this.withOpHolds(held) : held);
     return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
+  }
+
+  /**
+   * `edits` with the remaining processes kept on their nodes once a client or process is removed
+   * (see ScenarioEdits.keepNodes), unless the best candidate already removed some without it (a
+   * repro from before: its placement is part of the run being shrunk).
+   */
+  private keepingNodes(edits: ScenarioEdits): ScenarioEdits {
+    const drops = (e: ScenarioEdits) =>
+      (e.dropClients?.length ?? 0) > 0 || Object.values(e.dropProcesses ?? {}).some((v) => v.length > 0);
+    if (edits.keepNodes !== undefined || !drops(edits)) return edits;
+    const prev = this.best.edits;
+    if (drops(prev) && prev.keepNodes !== true) return edits;
+    return { ...edits, keepNodes: true };
   }
 
   /**
