@@ -57,6 +57,21 @@ export interface Evaluation {
 
 const EMPTY_STATS: RunStats = { ops: 0, ok: 0, fail: 0, info: 0, simTimeMs: 0, leaderChanges: 0, faults: 0 };
 
+/** Ends the run once an incremental check proves an anomaly (`--stop-at-first-anomaly`). */
+function stopAtFirstProvedAnomaly(input: EvaluateInput, runInput: RunInput): void {
+  // Judged on the scenario the run executes (BUGGIFY may add keys, clients or MULTI shapes).
+  let appendOnly = appendOnlyKeys(input.scenario);
+  runInput.onScenario = (effective) => {
+    appendOnly = appendOnlyKeys(effective);
+  };
+  const inc = new IncrementalChecker({
+    model: input.model ?? input.scenario.expect,
+    appendOnlyKeys: (k) => appendOnly(k),
+    ...(typeof input.stopAtFirstAnomaly === "object" ? input.stopAtFirstAnomaly : {}),
+  });
+  runInput.onOp = (op) => inc.add(op) !== null;
+}
+
 /** Runs and checks one (scenario, variant, seed or tape). Never throws for a problem inside the run. */
 export function runAndCheck(input: EvaluateInput): Evaluation {
   const t0 = performance.now();
@@ -68,19 +83,7 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     ...(input.trace ? { trace: true } : {}),
     ...(input.swarm !== undefined ? { swarm: input.swarm } : {}),
   };
-  if (input.stopAtFirstAnomaly) {
-    // Judged on the scenario the run executes (BUGGIFY may add keys, clients or MULTI shapes).
-    let appendOnly = appendOnlyKeys(input.scenario);
-    runInput.onScenario = (effective) => {
-      appendOnly = appendOnlyKeys(effective);
-    };
-    const inc = new IncrementalChecker({
-      model: input.model ?? input.scenario.expect,
-      appendOnlyKeys: (k) => appendOnly(k),
-      ...(typeof input.stopAtFirstAnomaly === "object" ? input.stopAtFirstAnomaly : {}),
-    });
-    runInput.onOp = (op) => inc.add(op) !== null;
-  }
+  if (input.stopAtFirstAnomaly) stopAtFirstProvedAnomaly(input, runInput);
   let outcome: RunOutcome | undefined;
   let error: Evaluation["error"];
   const failures: RunFailure[] = [];

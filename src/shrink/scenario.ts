@@ -226,58 +226,54 @@ function splitByProcess(
 export function checkEdits(v: unknown, s: Scenario): string | null {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return "expected an object";
   const e = v as Record<string, unknown>;
-  const nClients = s.clients.length;
-  const nFaults = s.faults?.length ?? 0;
-  const indexList = (x: unknown, n: number, what: string): string | null => {
-    if (x === undefined) return null;
-    if (!Array.isArray(x) || x.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
-      return `expected an array of ${what} indices below ${n}`;
-    }
-    return null;
-  };
-  const known = new Set([
-    "dropClients",
-    "dropSteps",
-    "dropProcesses",
-    "maxOps",
-    "skipOps",
-    "dropOps",
-    "dropProcessOps",
-    "dropFaults",
-    "runForUs",
-    "dropArrivals",
-    "onlyKeys",
-    "timeDivisor",
-    "holdUs",
-    "holdOpsUs",
-    "keepNodes",
-    "finalReads",
-  ]);
-  for (const k of Object.keys(e)) if (!known.has(k)) return `unknown field '${k}'`;
-  const dc = indexList(e.dropClients, nClients, "client");
+  for (const k of Object.keys(e)) if (!KNOWN_EDITS.has(k)) return `unknown field '${k}'`;
+  const dc = indexList(e.dropClients, s.clients.length, "client");
   if (dc) return `dropClients: ${dc}`;
-  if ((e.dropClients as number[] | undefined)?.length === nClients)
+  if ((e.dropClients as number[] | undefined)?.length === s.clients.length)
     return "dropClients: removes every client";
-  const df = indexList(e.dropFaults, nFaults, "fault");
+  const df = indexList(e.dropFaults, s.faults?.length ?? 0, "fault");
   if (df) return `dropFaults: ${df}`;
+  return (
+    checkScalarEdits(e) ??
+    checkHoldOpsUs(e.holdOpsUs, s) ??
+    checkKeyedEdits(e, s) ??
+    checkPerClientEdits(e, s)
+  );
+}
+
+const KNOWN_EDITS = new Set([
+  "dropClients",
+  "dropSteps",
+  "dropProcesses",
+  "maxOps",
+  "skipOps",
+  "dropOps",
+  "dropProcessOps",
+  "dropFaults",
+  "runForUs",
+  "dropArrivals",
+  "onlyKeys",
+  "timeDivisor",
+  "holdUs",
+  "holdOpsUs",
+  "keepNodes",
+  "finalReads",
+]);
+
+function indexList(x: unknown, n: number, what: string): string | null {
+  if (x === undefined) return null;
+  if (!Array.isArray(x) || x.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
+    return `expected an array of ${what} indices below ${n}`;
+  }
+  return null;
+}
+
+/** The edits that are one number, flag or list each. */
+function checkScalarEdits(e: Record<string, unknown>): string | null {
   if (e.runForUs !== undefined && (!Number.isInteger(e.runForUs) || (e.runForUs as number) <= 0))
     return "runForUs: expected a positive integer (µs)";
   if (e.holdUs !== undefined && (!Number.isInteger(e.holdUs) || (e.holdUs as number) < 0))
     return "holdUs: expected a non-negative integer (µs)";
-  if (e.holdOpsUs !== undefined) {
-    const h = e.holdOpsUs;
-    if (typeof h !== "object" || h === null || Array.isArray(h)) return "holdOpsUs: expected an object";
-    for (const [name, m] of Object.entries(h)) {
-      if (!s.clients.some((c) => c.generator !== undefined && c.names.includes(name)))
-        return `holdOpsUs.${name}: no process of a generator client is named so`;
-      if (typeof m !== "object" || m === null || Array.isArray(m))
-        return `holdOpsUs.${name}: expected an object of op index to µs`;
-      for (const [j, us] of Object.entries(m as Record<string, unknown>)) {
-        if (!/^\d+$/.test(j) || !Number.isInteger(us) || (us as number) < 0)
-          return `holdOpsUs.${name}.${j}: expected a non-negative integer (µs) for an op index`;
-      }
-    }
-  }
   if (e.finalReads !== undefined && typeof e.finalReads !== "boolean")
     return "finalReads: expected true or false";
   if (e.keepNodes !== undefined && typeof e.keepNodes !== "boolean")
@@ -289,6 +285,28 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
     (!Array.isArray(e.onlyKeys) || e.onlyKeys.some((k) => typeof k !== "number" && typeof k !== "string"))
   )
     return "onlyKeys: expected an array of keys (numbers or strings)";
+  return null;
+}
+
+/** `holdOpsUs`: per process name of a generator client, op index → µs. */
+function checkHoldOpsUs(h: unknown, s: Scenario): string | null {
+  if (h === undefined) return null;
+  if (typeof h !== "object" || h === null || Array.isArray(h)) return "holdOpsUs: expected an object";
+  for (const [name, m] of Object.entries(h)) {
+    if (!s.clients.some((c) => c.generator !== undefined && c.names.includes(name)))
+      return `holdOpsUs.${name}: no process of a generator client is named so`;
+    if (typeof m !== "object" || m === null || Array.isArray(m))
+      return `holdOpsUs.${name}: expected an object of op index to µs`;
+    for (const [j, us] of Object.entries(m as Record<string, unknown>)) {
+      if (!/^\d+$/.test(j) || !Number.isInteger(us) || (us as number) < 0)
+        return `holdOpsUs.${name}.${j}: expected a non-negative integer (µs) for an op index`;
+    }
+  }
+  return null;
+}
+
+/** `dropArrivals` ("<fault spec>/<kind>") and `dropProcessOps` ("<client>/<process>"). */
+function checkKeyedEdits(e: Record<string, unknown>, s: Scenario): string | null {
   if (e.dropArrivals !== undefined) {
     const da = e.dropArrivals;
     if (typeof da !== "object" || da === null || Array.isArray(da)) return "dropArrivals: expected an object";
@@ -314,6 +332,11 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
         return `dropProcessOps.${key}: expected an array of non-negative op indices`;
     }
   }
+  return null;
+}
+
+/** The edits keyed by client index. */
+function checkPerClientEdits(e: Record<string, unknown>, s: Scenario): string | null {
   for (const [field, per] of [
     ["dropSteps", e.dropSteps],
     ["dropProcesses", e.dropProcesses],
