@@ -84,6 +84,18 @@ function expectInputError(r: Result, ...fragments: (string | RegExp)[]) {
   for (const f of fragments) expect(lines[0], ctx).toMatch(f);
 }
 
+/** Runs every case at once; each must be an input error naming its fragments. */
+async function expectInputErrors(cases: Array<[string[], ...(string | RegExp)[]]>) {
+  const results = await Promise.all(cases.map(([args]) => sim(args)));
+  cases.forEach(([args, ...fragments], i) => {
+    try {
+      expectInputError(results[i]!, ...fragments);
+    } catch (e) {
+      throw new Error(`sim ${args.join(" ")}: ${(e as Error).message}`);
+    }
+  });
+}
+
 let dir: string;
 
 const tiny = () => `import { generate, lrange, rpush, scenario, script } from ${JSON.stringify(SCENARIO_API)};
@@ -658,14 +670,7 @@ describe("bad input: one line on stderr, exit 2", () => {
       [["merge", "empty-dir"], "empty-dir", "summary.json"],
       [["report", "empty-dir"], "empty-dir", "no such file"],
     ];
-    const results = await Promise.all(cases.map(([args]) => sim(args)));
-    cases.forEach(([args, ...fragments], i) => {
-      try {
-        expectInputError(results[i]!, ...fragments);
-      } catch (e) {
-        throw new Error(`sim ${args.join(" ")}: ${(e as Error).message}`);
-      }
-    });
+    await expectInputErrors(cases);
   });
 
   it("names the knob, what it accepts and where a bad value came from", async () => {
@@ -720,13 +725,6 @@ describe("bad input: one line on stderr, exit 2", () => {
         "found -1",
       ],
     ];
-    const results = await Promise.all(cases.map(([args]) => sim(args)));
-    cases.forEach(([args, ...fragments], i) => {
-      try {
-        expectInputError(results[i]!, ...fragments);
-      } catch (e) {
-        throw new Error(`sim ${args.join(" ")}: ${(e as Error).message}`);
-      }
-    });
+    await expectInputErrors(cases);
   });
 });

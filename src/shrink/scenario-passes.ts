@@ -191,38 +191,35 @@ function* bisect(
 /**
  * Each client's tail on its own: the ops a client issues after the anomaly are usually not
  * needed, and bisecting its cap removes them in a few attempts where delta debugging would take
- * them off one at a time.
+ * them off one at a time. At least one op stays issued: the cap stays above the skip.
  */
 export function* capEachGenerator(s: SearchState): Search<boolean> {
-  let any = false;
-  for (let ci = 0; ci < s.original.clients.length && !s.exhausted; ci++) {
-    if (!s.live(ci) || !s.original.clients[ci]!.generator) continue;
-    const key = String(ci);
-    const cap = s.capOf(ci);
-    if (cap === undefined) continue;
-    // At least one op issued: the cap stays above the skip.
-    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, "lowest", (mid) =>
-      s.tryEdits({ ...s.best.edits, maxOps: { ...(s.best.edits.maxOps ?? {}), [key]: mid } }),
-    );
-    if (found) any = true;
-  }
-  return any;
+  return yield* bisectEachGenerator(s, "maxOps", "lowest");
 }
 
 /**
  * Once a client is capped, the ops that matter are often its last few: bisect for the most
- * leading ops that can be skipped (drawn, not issued), leaving at least one.
+ * leading ops that can be skipped (drawn, not issued), leaving at least one. Skipping every op
+ * would idle the client: removing clients is the other pass's job.
  */
 export function* skipLeading(s: SearchState): Search<boolean> {
+  return yield* bisectEachGenerator(s, "skipOps", "highest");
+}
+
+/** Per generator client, bisects one per-client edit between its skip and its cap. */
+function* bisectEachGenerator(
+  s: SearchState,
+  field: "maxOps" | "skipOps",
+  want: "lowest" | "highest",
+): Search<boolean> {
   let any = false;
   for (let ci = 0; ci < s.original.clients.length && !s.exhausted; ci++) {
     if (!s.live(ci) || !s.original.clients[ci]!.generator) continue;
     const key = String(ci);
     const cap = s.capOf(ci);
     if (cap === undefined) continue;
-    // Skipping every op idles the client: removing clients is the other pass's job.
-    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, "highest", (mid) =>
-      s.tryEdits({ ...s.best.edits, skipOps: { ...(s.best.edits.skipOps ?? {}), [key]: mid } }),
+    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, want, (mid) =>
+      s.tryEdits({ ...s.best.edits, [field]: { ...(s.best.edits[field] ?? {}), [key]: mid } }),
     );
     if (found) any = true;
   }
