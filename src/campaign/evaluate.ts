@@ -5,7 +5,7 @@
  * turns any exception into a `sim-error` failure so that one bad seed never kills a campaign.
  */
 import { createHash } from "node:crypto";
-import type { History } from "../check/history.ts";
+import type { History, Key } from "../check/history.ts";
 import { IncrementalChecker } from "../check/incremental.ts";
 import { checkHistory } from "../check/index.ts";
 import { checkProgress } from "../check/progress.ts";
@@ -57,8 +57,11 @@ export interface Evaluation {
 
 const EMPTY_STATS: RunStats = { ops: 0, ok: 0, fail: 0, info: 0, simTimeMs: 0, leaderChanges: 0, faults: 0 };
 
-/** Ends the run once an incremental check proves an anomaly (`--stop-at-first-anomaly`). */
-function stopAtFirstProvedAnomaly(input: EvaluateInput, runInput: RunInput): void {
+/**
+ * Ends the run once an incremental check proves an anomaly (`--stop-at-first-anomaly`). Returns
+ * the append-only test the check uses, which follows the scenario the run reports it executes.
+ */
+export function stopAtFirstProvedAnomaly(input: EvaluateInput, runInput: RunInput): (k: Key) => boolean {
   // Judged on the scenario the run executes (BUGGIFY may add keys, clients or MULTI shapes).
   let appendOnly = appendOnlyKeys(input.scenario);
   runInput.onScenario = (effective) => {
@@ -70,6 +73,7 @@ function stopAtFirstProvedAnomaly(input: EvaluateInput, runInput: RunInput): voi
     ...(typeof input.stopAtFirstAnomaly === "object" ? input.stopAtFirstAnomaly : {}),
   });
   runInput.onOp = (op) => inc.add(op) !== null;
+  return (k) => appendOnly(k);
 }
 
 /** Runs and checks one (scenario, variant, seed or tape). Never throws for a problem inside the run. */

@@ -5,10 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { resolveKnobs } from "../cluster/knobs.ts";
 import { runScenario } from "../cluster/run.ts";
+import type { RunInput } from "../cluster/types.ts";
 import { appendOnlyKeys } from "../workload/append-only.ts";
 import { normalizeScenario } from "../workload/normalize.ts";
 import { generate, random, scenario } from "../workload/scenario.ts";
-import { runAndCheck } from "./evaluate.ts";
+import { runAndCheck, stopAtFirstProvedAnomaly } from "./evaluate.ts";
 
 const spec = scenario({
   description: "contended MULTI/EXEC appends and reads on three keys, with leader moves",
@@ -54,18 +55,13 @@ describe("stopping a run at the first proved anomaly", () => {
     const knobs = resolveKnobs(s, "fixed");
     const flipped: number[] = [];
     for (let seed = 1; seed <= 40 && flipped.length === 0; seed++) {
-      let effective: typeof s | undefined;
-      runScenario({
-        scenario: s,
-        variant: "fixed",
-        knobs,
-        seed,
-        onScenario: (e) => {
-          effective = e;
-        },
-        onOp: () => true, // the first op ends the run: only the drawn scenario matters here
-      });
-      if (effective !== undefined && !appendOnlyKeys(effective)(1)) flipped.push(seed);
+      const input = { scenario: s, scenarioRef: "stop-early", variant: "fixed", knobs, seed };
+      const runInput: RunInput = { scenario: s, variant: "fixed", knobs, seed };
+      const appendOnly = stopAtFirstProvedAnomaly({ ...input, stopAtFirstAnomaly: true }, runInput);
+      expect(appendOnly(1)).toBe(true); // as the scenario file declares it
+      runInput.onOp = () => true; // the first op ends the run: only the drawn scenario matters here
+      runScenario(runInput);
+      if (!appendOnly(1)) flipped.push(seed);
     }
     expect(flipped.length).toBe(1);
   });
