@@ -24,6 +24,7 @@
  */
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
 import { hunt, matchesExpected, targetOf } from "../src/campaign/hunt.ts";
 import { prepareRepro } from "../src/campaign/replay.ts";
 import { SCENARIOS_DIR } from "../src/campaign/scenarios.ts";
@@ -32,27 +33,46 @@ import { shrinkPool } from "../src/campaign/shrink-pool.ts";
 import { writeRepro } from "../src/io/repro.ts";
 import { DEFAULT_SHRINK_ATTEMPTS } from "../src/shrink/index.ts";
 
-function flag(argv: string[], name: string): string | undefined {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
-}
+const USAGE = `usage: npm run regen-repros -- [--only a,b] [--attempts N] [--workers N] [--check] [--force] [--hunt]
+  --only a,b     these repros (file names under scenarios/repros without .json); default: all
+  --attempts N   shrink attempts per repro (default ${DEFAULT_SHRINK_ATTEMPTS})
+  --workers N    judge attempts in parallel (same result)
+  --check        shrink and compare, write nothing
+  --force        write even where the new repro is larger
+  --hunt         shrink the first failing seed under today's knobs instead`;
 
 async function main(argv: string[]): Promise<number> {
   const dir = join(SCENARIOS_DIR, "repros");
-  const only = flag(argv, "--only")
-    ?.split(",")
-    .filter((x) => x !== "");
-  const attempts = Number(flag(argv, "--attempts") ?? DEFAULT_SHRINK_ATTEMPTS);
-  const workers = Number(flag(argv, "--workers") ?? 1);
-  const check = argv.includes("--check");
-  const force = argv.includes("--force");
-  const rehunt = argv.includes("--hunt");
+  // Strict: an unknown option is a usage error, never a run that writes files.
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      only: { type: "string" },
+      attempts: { type: "string" },
+      workers: { type: "string" },
+      check: { type: "boolean" },
+      force: { type: "boolean" },
+      hunt: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const only = values.only?.split(",").filter((x) => x !== "");
+  const attempts = Number(values.attempts ?? DEFAULT_SHRINK_ATTEMPTS);
+  const workers = Number(values.workers ?? 1);
+  const check = values.check === true;
+  const force = values.force === true;
+  const rehunt = values.hunt === true;
   if (!Number.isInteger(attempts) || attempts < 1) throw new Error("--attempts: expected a positive integer");
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers: expected a positive integer");
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .filter((f) => only === undefined || only.includes(basename(f, ".json")))
-    .sort();
+  const all = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  const unknown = (only ?? []).filter((x) => !all.includes(`${x}.json`));
+  if (unknown.length > 0) throw new Error(`--only: no repro named ${unknown.join(", ")} in ${dir}`);
+  const files = all.filter((f) => only === undefined || only.includes(basename(f, ".json"))).sort();
   const pool = workers > 1 ? shrinkPool(workers) : undefined;
   let bad = 0;
   try {
@@ -137,7 +157,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e) => {
-    console.error(`regen-repros: ${(e as Error).message ?? e}`);
+    console.error(`regen-repros: ${(e as Error).message ?? e}\n${USAGE}`);
     process.exitCode = 2;
   },
 );
