@@ -14,22 +14,29 @@
  *   npm run regen-repros -- --hunt --failures 5 --only F  # the smallest shrink of the first five
  *   npm run regen-repros -- --hunt --seeds 31-31 --only F # from seed 31 (if it fails)
  *   npm run regen-repros -- --rounds 3 --only F           # shrink the result again, up to 3 rounds
+ *   npm run regen-repros -- --resume --only F             # shrink the committed repro further
  *
  * `--hunt` looks for a new failure instead: the first of seeds 1–200 (`--seeds A-B`) of the
  * repro's scenario that shows the variant's bug with today's default knobs (as `npm run bench --
  * --only shrink` does), and shrinks that one; the repro then records today's knobs, so later
  * regenerations start from that seed. With `--failures N` it shrinks each of the first N failing
  * seeds of the range and keeps the smallest result (client ops, then faults, then leader changes;
- * the lower seed on a tie).
+ * the lower seed on a tie; with `--max-faults N`, results over N faults rank after the others).
  *
  * `--rounds N` shrinks a result again, from its own tape and edits, while a round still makes it
  * smaller (at most N rounds, each with the full attempt budget): the shrinker's passes end at a
- * fixed point or at the budget, and a fresh search from a smaller run often finds more. The
- * repro's `createdBy` then names the options that made it, so it can be made again.
+ * fixed point or at the budget, and a fresh search from a smaller run often finds more.
+ * `--resume` starts from the committed repro itself (its tape or seed, and its edits) instead of
+ * its seed. `--target a,b` names the anomaly types every attempt must keep showing.
+ *
+ * A regenerated repro's `createdBy` names the options that decide it and the seed it first came
+ * from ("npm run regen-repros --attempts 1000 --rounds 2 (from seed 83)"): the same options
+ * without `--hunt` make it again, byte for byte (with `--resume`, from the repro it replaced), and
+ * a `--target` it names is kept by later regenerations.
  *
  * A new repro larger (client ops, then faults) than the committed one is not written unless
  * `--force` is given: the committed one then still replays to its stored hash.
- * Prints one JSON line per shrink (`shrunk`) and one per repro: before/after sizes, attempts, and
+ * Prints one JSON line per shrink where a repro has several (`shrunk`), and one per repro: before/after sizes, attempts, and
  * whether the file changed. Exits 1 if a repro no longer fails as it says (its file is left as it
  * was), 2 on a usage error.
  */
@@ -64,9 +71,9 @@ const USAGE = `usage: npm run regen-repros -- [--only a,b] [--attempts N] [--wor
   --seeds A-B    with --hunt: the seeds to look in (default 1-200)
   --failures N   with --hunt: shrink the first N failing seeds of the range, keep the smallest (default 1)
   --max-faults N with --failures: a result with more faults than N ranks after every result within N
-  --target a,b   anomaly types every shrink attempt must keep showing (default: the first of the
-                 repro's types that its scenario expects); with --hunt, seeds that do not show
-                 them all are passed over`;
+  --target a,b   anomaly types every shrink attempt must keep showing (default: those its
+                 createdBy names after --target, else the first of the repro's types that its
+                 scenario expects); with --hunt, seeds that do not show them all are passed over`;
 
 /** An integer option of at least `min` (a positive one by default), or its default. */
 function positive(name: string, v: string | undefined, dflt: number, min = 1): number {
@@ -203,7 +210,6 @@ async function main(argv: string[]): Promise<number> {
     ...(resume ? ["--resume"] : []),
     ...(attempts !== DEFAULT_SHRINK_ATTEMPTS ? [`--attempts ${attempts}`] : []),
     ...(rounds > 1 ? [`--rounds ${rounds}`] : []),
-    ...(wanted !== undefined ? [`--target ${wanted.join(",")}`] : []),
   ].join(" ");
   let bad = 0;
   try {
@@ -215,8 +221,11 @@ async function main(argv: string[]): Promise<number> {
       // The class the scenario exposes (any one of its expected classes), as the catalogue hunt does.
       const expect = p.loaded.scenario.bug?.expect ?? [];
       const recorded = p.repro.expected.anomalyTypes;
+      // A repro made with --target keeps its target, so that regenerating it shows the same anomaly.
+      const pinned = wanted ?? /--target (\S+)/.exec(p.repro.createdBy ?? "")?.[1]?.split(",");
+      const made = pinned !== undefined ? `${createdBy} --target ${pinned.join(",")}` : createdBy;
       const target =
-        wanted ??
+        pinned ??
         (expect.length > 0 ? recorded.filter((a) => matchesExpected([a], expect)).slice(0, 1) : recorded);
       const cases: { sc: ShrinkCase; from: { seed: number } | "tape" | "file" }[] = [];
       if (resume) {
@@ -262,9 +271,9 @@ async function main(argv: string[]): Promise<number> {
           ).found;
           if (found === undefined) break;
           s = found.seed + 1;
-          if (wanted !== undefined && !wanted.every((a) => found.anomalyTypes.includes(a))) continue;
+          if (pinned !== undefined && !pinned.every((a) => found.anomalyTypes.includes(a))) continue;
           const hit =
-            wanted ?? found.anomalyTypes.filter((a) => matchesExpected([a], t.expected)).slice(0, 1);
+            pinned ?? found.anomalyTypes.filter((a) => matchesExpected([a], t.expected)).slice(0, 1);
           cases.push({
             sc: {
               scenario: t.scenario,
@@ -294,7 +303,7 @@ async function main(argv: string[]): Promise<number> {
       for (const c of cases) {
         // The seed the failure first came from, which a later regeneration starts from.
         const origin = c.from === "file" ? seed : c.from === "tape" ? undefined : c.from.seed;
-        const r = await shrinkRounds(c.sc, opts, createdBy, origin);
+        const r = await shrinkRounds(c.sc, opts, made, origin);
         used += r.attempts;
         const s = r.report.final.result.stats;
         if (cases.length > 1)
