@@ -45,6 +45,7 @@ import { renderReport } from "./render.ts";
 import { campaignRunReports } from "./report.ts";
 import { defaultScenarioNames, loadScenario } from "./scenarios.ts";
 import type { ShippedEvaluation, Task, TaskResult } from "./worker.ts";
+import { workerBundle } from "./worker-bundle.ts";
 
 export interface FuzzOptions {
   seeds?: string;
@@ -245,6 +246,8 @@ async function executor(workers: number): Promise<Executor> {
     maxThreads: workers,
     idleTimeout: 30_000,
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    // Built (when stale) inside the start-up the campaign reports.
+    workerData: { bundle: await workerBundle() },
   });
   return { run: (task, signal) => pool.run(task, { signal }), close: () => pool.destroy() };
 }

@@ -8,6 +8,7 @@ import { Piscina } from "piscina";
 import type { Candidate, TestOutcome } from "../shrink/index.ts";
 import type { AttemptRunner, AttemptSpec } from "./shrink.ts";
 import type { Task, TaskResult } from "./worker.ts";
+import { currentWorkerBundle } from "./worker-bundle.ts";
 
 const WORKER_FILE = fileURLToPath(new URL("./worker.js", import.meta.url));
 
@@ -25,6 +26,8 @@ export function shrinkPool(workers: number): ShrinkPool {
     minThreads: n,
     maxThreads: n,
     idleTimeout: 30_000,
+    // The bundle a campaign of this checkout built, if current (none: the sources through tsx).
+    workerData: { bundle: currentWorkerBundle() },
   });
   const one = async (spec: AttemptSpec, candidate: Candidate): Promise<TestOutcome> => {
     const r = await pool.run({ kind: "attempt", spec, candidate });

@@ -25,6 +25,10 @@ export function claims(d: Datatype, key: Key, fs: ReadonlySet<string>): boolean 
   return true;
 }
 
+/** `soleOwners` markers: a transaction without micro-ops, and one whose keys several datatypes own. */
+const SHARED = -2;
+const MIXED = -1;
+
 export function routeKeys(txns: readonly Txn[], datatypes: readonly Datatype[]): Routing {
   const fsByKey = new Map<Key, Set<string>>();
   let lastKey: Key | undefined;
@@ -61,14 +65,37 @@ export function routeKeys(txns: readonly Txn[], datatypes: readonly Datatype[]):
     }
   }
 
+  // The one datatype owning every micro-op of each transaction (SHARED when it has none, MIXED
+  // when its keys belong to several), found once for all views: most transactions touch the keys
+  // of one datatype, and each view would otherwise look up every key again.
+  let sole: Int32Array | undefined;
+  const soleOwners = (): Int32Array => {
+    const out = new Int32Array(txns.length);
+    for (let t = 0; t < txns.length; t++) {
+      const mops = txns[t].mops;
+      let o = SHARED;
+      for (let j = 0; j < mops.length; j++) {
+        const w = owner.get(mops[j][1]) ?? MIXED;
+        if (o === SHARED) o = w;
+        else if (w !== o) o = MIXED;
+        if (o === MIXED) break;
+      }
+      out[t] = o;
+    }
+    return out;
+  };
   const view = (d: Datatype): readonly Txn[] | null => {
     const i = datatypes.indexOf(d);
     if (i < 0 || owns[i] === 0) return null;
     if (owns[i] === fsByKey.size) return txns;
+    sole ??= soleOwners();
+    const so = sole;
     const keep = (mops: Txn["mops"]) => mops.filter((m) => owner.get(m[1]) === i);
-    return txns.map((t) => {
-      if (t.mops.every((m) => owner.get(m[1]) === i)) return t;
-      const mops = keep(t.mops);
+    return txns.map((t, n) => {
+      const o = so[n];
+      if (o === i || o === SHARED) return t;
+      // Owned by another datatype alone: none of its completion's micro-ops are this one's.
+      const mops = o === MIXED ? keep(t.mops) : [];
       const invokeMops = t.invokeMops === null ? null : t.invokeMops === t.mops ? mops : keep(t.invokeMops);
       return { ...t, mops, invokeMops };
     });

@@ -6,6 +6,7 @@
  */
 import { CeilingExpiredError, type Hlc } from "./hlc.ts";
 import type { KvKnobs } from "./knobs.ts";
+import { ready, yieldOnce, yieldOnceMap } from "./steps.ts";
 import type {
   Co,
   DispatchResult,
@@ -72,8 +73,9 @@ export function isTransientLeaderError(message: string): boolean {
 
 export type Alloc = { ok: true; ts: number } | { ok: false; message: string };
 
-function* effect<R>(e: Effect): Co<R> {
-  return (yield e) as R;
+/** One effect, its result the value the host resumes with: a step, not a generator (src/kv/steps.ts). */
+function effect<R>(e: Effect): Co<R> {
+  return yieldOnce<R>(e);
 }
 
 function failed(message: string): DispatchResult {
@@ -82,9 +84,16 @@ function failed(message: string): DispatchResult {
 
 /**
  * One persistence timestamp: NextFenced with one on-demand lease renewal when the ceiling has
- * expired (`nextFencedWithRecovery`), or plain Next when fencing is off.
+ * expired (`nextFencedWithRecovery`), or plain Next when fencing is off. A step when the clock
+ * answers at once, which is nearly always; callers start it at once with `yield*`.
  */
-export function* allocateTimestamp(env: CoordinatorEnv): Co<Alloc> {
+export function allocateTimestamp(env: CoordinatorEnv): Co<Alloc> {
+  const a = timestampNow(env);
+  return a !== undefined ? ready(a) : recoverAndAllocate(env);
+}
+
+/** The timestamp when the clock gives one at once; undefined (after the probe) when its ceiling expired. */
+function timestampNow(env: CoordinatorEnv): Alloc | undefined {
   const { hlc, knobs } = env;
   if (!knobs.hlcFenced) return { ok: true, ts: hlc.next() };
   try {
@@ -92,7 +101,13 @@ export function* allocateTimestamp(env: CoordinatorEnv): Co<Alloc> {
   } catch (e) {
     if (!(e instanceof CeilingExpiredError)) throw e;
     env.probe(KV_PROBES.ceilingExpired);
+    return undefined;
   }
+}
+
+/** The rest of `nextFencedWithRecovery` after NextFenced found the ceiling expired. */
+function* recoverAndAllocate(env: CoordinatorEnv): Co<Alloc> {
+  const { hlc, knobs } = env;
   // RecoverHLCLease: only a leader whose ceiling has actually expired proposes a new lease.
   const wall = hlc.wallMs();
   if (wall >= hlc.physicalCeiling()) {
@@ -115,10 +130,18 @@ export function* allocateTimestamp(env: CoordinatorEnv): Co<Alloc> {
 /**
  * `NextTimestampAfterThrough(startTS)`: Observe(startTS), then allocate; the result is strictly
  * above startTS. Adapters that embed the commitTS in keys pre-allocate with this (docs/model.md).
+ * A step when the first timestamp the clock gives will do; callers start it at once with `yield*`.
  */
-export function* allocateCommitTS(env: CoordinatorEnv, startTS: number): Co<Alloc> {
+export function allocateCommitTS(env: CoordinatorEnv, startTS: number): Co<Alloc> {
   env.hlc.observe(startTS);
-  const a = yield* allocateTimestamp(env);
+  const a = timestampNow(env);
+  if (a !== undefined && (!a.ok || a.ts > startTS)) return ready(a);
+  return allocateCommitTSAfter(env, startTS, a);
+}
+
+/** The rest of allocateCommitTS, from the first timestamp (undefined: its lease to recover first). */
+function* allocateCommitTSAfter(env: CoordinatorEnv, startTS: number, first: Alloc | undefined): Co<Alloc> {
+  const a = first ?? (yield* recoverAndAllocate(env));
   if (!a.ok || a.ts > startTS) return a;
   env.hlc.observe(startTS);
   const retry = yield* allocateTimestamp(env);
@@ -220,21 +243,23 @@ export function proposeOutcomeToDispatch(out: ProposeOutcome): DispatchResult {
   }
 }
 
-function* proposeTxn(env: CoordinatorEnv, request: FsmRequest): Co<DispatchResult> {
-  const out = yield* effect<ProposeOutcome>({ kind: "propose", request });
-  if (out.status === "unknown") env.probe(KV_PROBES.proposeUnknown);
-  return proposeOutcomeToDispatch(out);
+function proposeTxn(env: CoordinatorEnv, request: FsmRequest): Co<DispatchResult> {
+  return yieldOnceMap({ kind: "propose", request }, (out: ProposeOutcome) => {
+    if (out.status === "unknown") env.probe(KV_PROBES.proposeUnknown);
+    return proposeOutcomeToDispatch(out);
+  });
 }
 
 /** One forward RPC to the leader this node knows (itself included); `timeoutUs` bounds the wait. */
-function* forwardOnce(env: CoordinatorEnv, group: OperationGroup, timeoutUs: number): Co<DispatchResult> {
+function forwardOnce(env: CoordinatorEnv, group: OperationGroup, timeoutUs: number): Co<DispatchResult> {
   env.probe(KV_PROBES.forward);
-  const r = yield* effect<DispatchResult>({ kind: "forward", group, timeoutUs });
-  if (!r.ok && r.kind === "write-conflict") {
-    env.probe(KV_PROBES.wireWriteConflict);
-    return { ...r, wire: true };
-  }
-  return r;
+  return yieldOnceMap({ kind: "forward", group, timeoutUs }, (r: DispatchResult) => {
+    if (!r.ok && r.kind === "write-conflict") {
+      env.probe(KV_PROBES.wireWriteConflict);
+      return { ...r, wire: true };
+    }
+    return r;
+  });
 }
 
 /** Forwards one proxy cycle sends before it backs off (`maxForwardRetries`). */
@@ -278,8 +303,8 @@ function* forwardWithRetry(env: CoordinatorEnv, group: OperationGroup): Co<Dispa
 }
 
 /** `leaderProxy: coarse`: one forward, which the host holds until it knows of another leader. */
-function* forwardCoarse(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
-  return yield* forwardOnce(env, group, env.knobs.leaderRetryBudgetMs * 1000);
+function forwardCoarse(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+  return forwardOnce(env, group, env.knobs.leaderRetryBudgetMs * 1000);
 }
 
 function copyGroup(g: OperationGroup): OperationGroup {

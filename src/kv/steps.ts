@@ -29,11 +29,17 @@ class Ready {
   }
 }
 
+const RESUMED: unique symbol = Symbol("resumed");
+
 class YieldOnce {
   done = false;
   value: unknown;
   private started = false;
-  constructor(effect: Effect) {
+  constructor(
+    effect: Effect,
+    /** Unless RESUMED, what the step evaluates to instead of the value it is resumed with. */
+    private readonly fixed: unknown = RESUMED,
+  ) {
     this.value = effect;
   }
   next(resumed: unknown): YieldOnce {
@@ -42,7 +48,7 @@ class YieldOnce {
       return this;
     }
     this.done = true;
-    this.value = resumed;
+    this.value = this.fixed === RESUMED ? resumed : this.fixed;
     return this;
   }
   return(value: unknown): IteratorResult<Effect, unknown> {
@@ -55,6 +61,21 @@ class YieldOnce {
   }
   [Symbol.iterator](): YieldOnce {
     return this;
+  }
+}
+
+/** `yieldOnceMap`'s step: a throw of `map` leaves through the caller, as from a generator. */
+class YieldMap extends YieldOnce {
+  constructor(
+    effect: Effect,
+    private readonly map: (resumed: unknown) => unknown,
+  ) {
+    super(effect);
+  }
+  override next(resumed: unknown): YieldOnce {
+    const r = super.next(resumed);
+    if (r.done) r.value = this.map(r.value);
+    return r;
   }
 }
 
@@ -78,4 +99,41 @@ export function ready<R>(value: R): Co<R> {
 /** A step that yields `effect` once: `yield* yieldOnce(e)` evaluates to the value the host resumes it with. */
 export function yieldOnce<R>(effect: Effect): Co<R> {
   return new YieldOnce(effect) as unknown as Co<R>;
+}
+
+/**
+ * A step that yields `effect` once and then evaluates to `value`, whatever the host resumes it
+ * with (a scheduling point taken on the way to a result already known).
+ */
+export function yieldOnceThen<R>(effect: Effect, value: R): Co<R> {
+  return new YieldOnce(effect, value) as unknown as Co<R>;
+}
+
+/** Whether `co` is a step that is already over (`ready`), and so what it evaluates to is known. */
+export function isReady(co: Co<unknown>): boolean {
+  return (co as unknown) instanceof Ready;
+}
+
+/** What a step that `isReady` evaluates to. */
+export function readyValue<R>(co: Co<R>): R {
+  return (co as unknown as Ready).value as R;
+}
+
+/**
+ * `f` of what `co` evaluates to, as a step: with no generator when `co` is already over (a read the
+ * host answered at once), else through one that waits for it. `f` runs, and may throw, when the
+ * result is there, exactly where a generator's `return f(yield* co)` would.
+ */
+export function mapStep<T, R>(co: Co<T>, f: (value: T) => R): Co<R> {
+  if ((co as unknown) instanceof Ready) return ready(f((co as unknown as Ready).value as T));
+  return mapAfter(co, f);
+}
+
+/** A step that yields `effect` once and evaluates to `f` of the value the host resumes it with. */
+export function yieldOnceMap<T, R>(effect: Effect, f: (resumed: T) => R): Co<R> {
+  return new YieldMap(effect, f as (resumed: unknown) => unknown) as unknown as Co<R>;
+}
+
+function* mapAfter<T, R>(co: Co<T>, f: (value: T) => R): Co<R> {
+  return f(yield* co);
 }

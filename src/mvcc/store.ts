@@ -67,6 +67,8 @@ export class ReadTSCompactedError extends Error {
 
 const OK: ApplyOutcome = Object.freeze({ ok: true }) as ApplyOutcome;
 const BREAK = Object.freeze({ break: true });
+/** `scanOut` between scans (nothing is ever added to it). */
+const NO_SCAN: Array<[string, string]> = [];
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -118,6 +120,21 @@ export class MvccStore implements StoreView {
   private versions = 0;
   /** Pinned read timestamps (multiset): compaction never passes the smallest. */
   private readonly pins = new Map<number, number>();
+
+  // The ascending scan in progress, read by `collect`: one callback for every scan rather than a
+  // closure per scan (a command makes several).
+  private scanOut: Array<[string, string]> = NO_SCAN;
+  private scanTS = 0;
+  private scanLimit = 0;
+  private readonly collect = (k: string, e: KeyVersions): typeof BREAK | undefined => {
+    const i = visibleIndex(e.ts, this.scanTS);
+    if (i < 0) return undefined;
+    const v = e.vals[i];
+    if (v === null) return undefined;
+    const out = this.scanOut;
+    out.push([k, v]);
+    return out.length >= this.scanLimit ? BREAK : undefined;
+  };
 
   constructor() {
     this.tree = new BTreeCtor<string, KeyVersions>(undefined, compareKeys);
@@ -182,14 +199,11 @@ export class MvccStore implements StoreView {
     if (!reverse) {
       const high = unbounded ? this.tree.maxKey() : end;
       if (high === undefined) return out;
-      this.tree.forRange(start, high, unbounded, (k, e) => {
-        const i = visibleIndex(e.ts, ts);
-        if (i < 0) return;
-        const v = e.vals[i];
-        if (v === null) return;
-        out.push([k, v]);
-        if (out.length >= limit) return BREAK;
-      });
+      this.scanOut = out;
+      this.scanTS = ts;
+      this.scanLimit = limit;
+      this.tree.forRange(start, high, unbounded, this.collect);
+      this.scanOut = NO_SCAN;
       return out;
     }
     const reused: Array<string | KeyVersions> = [];

@@ -3,9 +3,15 @@
  * `adapter/redis_compat_helpers.go`, `adapter/redis_retry.go`, `adapter/ts.go`): snapshot choice,
  * type probes, meta resolution, read fences, dispatch outcomes and the retry loop.
  */
-import { allocateCommitTS, dispatch, isTransientLeaderError, snapshotTS } from "../kv/coordinator.ts";
+import {
+  type Alloc,
+  allocateCommitTS,
+  dispatch,
+  isTransientLeaderError,
+  snapshotTS,
+} from "../kv/coordinator.ts";
 import { NOT_NOW, ReadFailed, readGet, schedAt } from "../kv/reads.ts";
-import { ready, yieldOnce } from "../kv/steps.ts";
+import { isReady, mapStep, ready, readyValue, yieldOnce, yieldOnceMap, yieldOnceThen } from "../kv/steps.ts";
 import type {
   Co,
   DispatchResult,
@@ -180,11 +186,16 @@ export function latestAt(ctx: NodeContext, key: string): Co<number> {
 
 /** A scheduling point: the host may pause the command here (`NodeContext.pauseAt` decides first). */
 export function schedPoint(ctx: NodeContext, point: SchedPoint): Co<void> {
+  return schedPointThen(ctx, point, undefined);
+}
+
+/** A scheduling point on the way to a result already known: evaluates to `value` after it. */
+function schedPointThen<R>(ctx: NodeContext, point: SchedPoint, value: R): Co<R> {
   if (ctx.pauseAt !== undefined) {
     const us = ctx.pauseAt(point);
-    return us > 0 ? yieldOnce({ kind: "sched", point, pauseUs: us }) : ready(undefined);
+    return us > 0 ? yieldOnceThen({ kind: "sched", point, pauseUs: us }, value) : ready(value);
   }
-  return yieldOnce(schedAt(point));
+  return yieldOnceThen(schedAt(point), value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,11 +214,13 @@ export function readTS(ctx: NodeContext): number {
   return ts === 0 ? SENTINEL_TS : ts;
 }
 
-/** readTS, then a scheduling point: a command can be preempted right after it picked its snapshot. */
-export function* pickReadTS(ctx: NodeContext): Co<number> {
-  const ts = readTS(ctx);
-  yield* schedPoint(ctx, "read-ts");
-  return ts;
+/**
+ * readTS, then a scheduling point: a command can be preempted right after it picked its snapshot.
+ * A step rather than a generator (callers start it at once with `yield*`, so the snapshot is taken
+ * at the same point): every command attempt passes here.
+ */
+export function pickReadTS(ctx: NodeContext): Co<number> {
+  return schedPointThen(ctx, "read-ts", readTS(ctx));
 }
 
 /** `normalizeStartTS`: sentinel → 0, which lets the coordinator mint StartTS (B15(b)). */
@@ -216,12 +229,22 @@ export function normalizeStartTS(ts: number): number {
 }
 
 /** `NextTimestampAfterThrough(startTS)`: a commitTS pre-allocated before dispatch. */
-export function* allocCommitTS(ctx: NodeContext, startTS: number): Co<number> {
-  const a = yield* allocateCommitTS(ctx.coordinatorEnv, startTS);
+export function allocCommitTS(ctx: NodeContext, startTS: number): Co<number> {
+  // Like pickReadTS a step when the clock answers at once (no lease recovery to propose), which
+  // is nearly always; callers start it at once with `yield*`.
+  const alloc = allocateCommitTS(ctx.coordinatorEnv, startTS);
+  if (!isReady(alloc)) return allocCommitTSAfter(ctx, alloc);
+  return commitTSPoint(ctx, readyValue(alloc));
+}
+
+function* allocCommitTSAfter(ctx: NodeContext, alloc: Co<Alloc>): Co<number> {
+  return yield* commitTSPoint(ctx, yield* alloc);
+}
+
+function commitTSPoint(ctx: NodeContext, a: Alloc): Co<number> {
   if (!a.ok) throw new RedisError(`ERR ${a.message}`);
   // The commitTS is drawn before VerifyLeader and the proposal; a command can stall in between.
-  yield* schedPoint(ctx, "commit-ts");
-  return a.ts;
+  return schedPointThen(ctx, "commit-ts", a.ts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,9 +252,11 @@ export function* allocCommitTS(ctx: NodeContext, startTS: number): Co<number> {
 // ---------------------------------------------------------------------------------------------
 
 /** One read fence (lease read or ReadIndex per knob); a lost leadership fails the command. */
-export function* readFence(ctx: NodeContext): Co<void> {
-  const e: Effect = { kind: ctx.knobs.readFenceKind };
-  const ok = (yield e) as boolean;
+export function readFence(ctx: NodeContext): Co<void> {
+  return yieldOnceMap({ kind: ctx.knobs.readFenceKind } as Effect, (ok: boolean) => fenceHeld(ctx, ok));
+}
+
+function fenceHeld(ctx: NodeContext, ok: boolean): void {
   if (!ok) {
     ctx.probe(REDIS_PROBES.readFenceFailed);
     throw new RedisError("NOTLEADER read fence: not leader");
@@ -245,13 +270,9 @@ export function* readFence(ctx: NodeContext): Co<void> {
  * neither a deposed leader nor one that has not yet applied the previous term's tail answers from
  * its store.
  */
-export function* noWriteFence(ctx: NodeContext): Co<void> {
-  if (ctx.coordinatorEnv.readSafeLocally?.() === true) return;
-  const ok = (yield { kind: "read-index" } as Effect) as boolean;
-  if (!ok) {
-    ctx.probe(REDIS_PROBES.readFenceFailed);
-    throw new RedisError("NOTLEADER read fence: not leader");
-  }
+export function noWriteFence(ctx: NodeContext): Co<void> {
+  if (ctx.coordinatorEnv.readSafeLocally?.() === true) return ready(undefined);
+  return yieldOnceMap({ kind: "read-index" } as Effect, (ok: boolean) => fenceHeld(ctx, ok));
 }
 
 /** Wide fences a creator read-tracks, restricted to the families whose fences are on. */
@@ -311,9 +332,11 @@ export type RedisType = "none" | "string" | "list" | "hash";
 
 const hllKey = memoKey((u) => `${HLL_PREFIX}${u}`);
 
-function* prefixExists(ctx: NodeContext, prefix: string, ts: number): Co<boolean> {
-  return (yield* scanAt(ctx, prefix, prefixEnd(prefix), 1, ts)).length > 0;
+function prefixExists(ctx: NodeContext, prefix: string, ts: number): Co<boolean> {
+  return mapStep(scanAt(ctx, prefix, prefixEnd(prefix), 1, ts), nonEmpty);
 }
+
+const nonEmpty = (page: readonly unknown[]): boolean => page.length > 0;
 
 /**
  * Strings first, then lists (base meta, or any delta: a drained list keeps reporting `list` until
@@ -366,19 +389,22 @@ function checkLen(ctx: NodeContext, userKey: string, len: number): number {
 }
 
 /** The base list meta only (`loadListMetaAt`). */
-export function* loadListBase(
+export function loadListBase(
   ctx: NodeContext,
   userKey: string,
   ts: number,
 ): Co<{ head: number; len: number; exists: boolean }> {
-  const raw = yield* getAt(ctx, keysOf(ctx).listMeta(userKey), ts);
+  return mapStep(getAt(ctx, keysOf(ctx).listMeta(userKey), ts), listBaseOf);
+}
+
+function listBaseOf(raw: string | undefined): { head: number; len: number; exists: boolean } {
   if (raw === undefined) return { head: 0, len: 0, exists: false };
   const m = decodeListMeta(raw);
   return { head: m.head, len: m.len, exists: true };
 }
 
 /** Scan up to maxDeltaScanLimit + 1 deltas under prefix; more than the limit is truncated. */
-export function* scanDeltas(
+export function scanDeltas(
   ctx: NodeContext,
   type: "list" | "hash",
   userKey: string,
@@ -386,12 +412,13 @@ export function* scanDeltas(
   ts: number,
 ): Co<Array<[string, string]>> {
   const limit = ctx.knobs.maxDeltaScanLimit;
-  const ds = yield* scanAt(ctx, prefix, prefixEnd(prefix), limit + 1, ts);
-  if (ds.length > limit) {
-    urgent(ctx, type, userKey);
-    throw new DeltaScanTruncatedError();
-  }
-  return ds;
+  return mapStep(scanAt(ctx, prefix, prefixEnd(prefix), limit + 1, ts), (ds) => {
+    if (ds.length > limit) {
+      urgent(ctx, type, userKey);
+      throw new DeltaScanTruncatedError();
+    }
+    return ds;
+  });
 }
 
 /** `resolveListMeta`: base meta + Σ deltas at one timestamp. */
@@ -456,19 +483,26 @@ export function conflictKind(key: string): "claim" | "item" | "fence" | "other" 
 // Dispatch
 // ---------------------------------------------------------------------------------------------
 
-export function* dispatchGroup(ctx: NodeContext, group: OperationGroup): Co<DispatchResult> {
-  // Every write passes here: without a trace, its payload is not even built.
-  const tracing = ctx.tracing !== false;
-  if (tracing)
-    ctx.trace("redis.dispatch", {
-      startTS: group.startTS,
-      commitTS: group.commitTS,
-      prevCommitTS: group.prevCommitTS ?? 0,
-      writes: group.elems.length,
-      reads: group.readKeys.length,
-    });
+/**
+ * One dispatch of a write set. Without a trace this hands back the coordinator's own coroutine
+ * rather than delegating to it: every write passes here, and every effect of its dispatch would
+ * pass one more level of `yield*` on its way out and again when resumed.
+ */
+export function dispatchGroup(ctx: NodeContext, group: OperationGroup): Co<DispatchResult> {
+  if (ctx.tracing === false) return dispatch(ctx.coordinatorEnv, group);
+  return tracedDispatch(ctx, group);
+}
+
+function* tracedDispatch(ctx: NodeContext, group: OperationGroup): Co<DispatchResult> {
+  ctx.trace("redis.dispatch", {
+    startTS: group.startTS,
+    commitTS: group.commitTS,
+    prevCommitTS: group.prevCommitTS ?? 0,
+    writes: group.elems.length,
+    reads: group.readKeys.length,
+  });
   const r = yield* dispatch(ctx.coordinatorEnv, group);
-  if (!r.ok && tracing) ctx.trace("redis.dispatch-failed", { ...r });
+  if (!r.ok) ctx.trace("redis.dispatch-failed", { ...r });
   return r;
 }
 
