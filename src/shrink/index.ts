@@ -39,6 +39,7 @@ import {
   type TestOutcome,
 } from "./search.ts";
 import { tapePasses } from "./tape.ts";
+import { windowsPass } from "./window-pass.ts";
 
 export type { ScenarioEdits } from "./scenario.ts";
 export { applyEdits, checkEdits, hasEdits } from "./scenario.ts";
@@ -50,6 +51,7 @@ export {
   DEFAULT_SHRINK_ATTEMPTS,
   normalize,
   type RunSize,
+  type RunTimes,
   type ShrinkOptions,
   type ShrinkResult,
   type TestOutcome,
@@ -99,6 +101,7 @@ const SCENARIO_PASSES: ReadonlyArray<Pass> = [
   skipLeading,
   opsPass,
   processOpsPass,
+  windowsPass,
   compress,
   // Under the seed a shorter run changes nothing before its end (see `shrinkSearch`); under a
   // tape it is the last resort (see `shortenRun`).

@@ -39,6 +39,19 @@ export interface TestOutcome extends TapeOutcome {
   anomalyKeys?: ReadonlyArray<number | string>;
   /** Per process and generated op: how long it held its process in this run (see opHoldsUs). */
   opHoldsUs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** When the run's ops, script steps and faults happened: what orders them in time (see RunTimes). */
+  times?: RunTimes;
+}
+
+/**
+ * When things happened in a run (µs after the clients started): per process name and generated op
+ * index, per process name and script step index, and per injected fault id. Lets a pass remove a
+ * stretch of the run (the ops and faults of one moment) at once.
+ */
+export interface RunTimes {
+  ops?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  steps?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  faults?: Readonly<Record<string, number>>;
 }
 
 /** A batch of candidates, in the order a serial search would try them. */
@@ -95,6 +108,8 @@ export interface ShrinkOptions {
    * out exactly that long (`holdOpsUs`), so its process's later ops start at the same instants.
    */
   initialOpHoldsUs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** When the initial run's ops, steps and faults happened (see RunTimes). */
+  initialTimes?: RunTimes;
 }
 
 export interface ShrinkResult {
@@ -104,6 +119,14 @@ export interface ShrinkResult {
   exhausted: boolean;
   /** The size of the best candidate's run, when the test reports sizes. */
   size?: RunSize;
+}
+
+/** How `SearchState.ddmin` chunks its list. */
+export interface DdminOptions {
+  /** Also sweep each chunk size offset by half a chunk (see `ddmin`). */
+  shifted?: boolean;
+  /** The smallest chunk tried (default 1: single elements). */
+  minChunk?: number;
 }
 
 /** A step of the search: it yields batches and is answered with their outcomes. */
@@ -124,6 +147,8 @@ export class SearchState {
   bestKeys: ReadonlyArray<number | string> | undefined;
   /** How long each op of the best candidate's run held its process (see initialOpHoldsUs). */
   bestHolds: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
+  /** When the best candidate's ops, steps and faults happened. */
+  bestTimes: RunTimes | undefined;
   /** In the seed phase: the tape the best candidate's run consumed. */
   bestSeedTape: readonly number[] | undefined;
   private readonly seen: Set<string>;
@@ -145,6 +170,7 @@ export class SearchState {
     this.bestFaults = opts.initialFaultIds ?? [];
     this.bestKeys = opts.anomalyKeys;
     this.bestHolds = opts.initialOpHoldsUs;
+    this.bestTimes = opts.initialTimes;
     this.bestSeedTape = this.best.tape === undefined ? opts.seedTape : undefined;
     this.seen = new Set([keyOf(this.best)]);
     this.holdUs = opts.opLatencyUs !== undefined ? Math.round(opts.opLatencyUs) : 0;
@@ -216,6 +242,7 @@ export class SearchState {
     if (o.faultIds) this.bestFaults = o.faultIds;
     if (o.anomalyKeys && o.anomalyKeys.length > 0) this.bestKeys = o.anomalyKeys;
     if (o.opHoldsUs) this.bestHolds = o.opHoldsUs;
+    if (o.times) this.bestTimes = o.times;
     this.seen.add(keyOf(this.best));
   }
 
@@ -293,22 +320,49 @@ export class SearchState {
    * every success): chunks of half the list, then quarters, down to single elements, each sweep
    * from the end backwards and offered as one batch.
    */
-  *ddmin<T>(elements: () => readonly T[], without: (chunk: T[]) => Candidate): Search<boolean> {
+  *ddmin<T>(
+    elements: () => readonly T[],
+    without: (chunk: T[]) => Candidate,
+    opts: DdminOptions = {},
+  ): Search<boolean> {
     let any = false;
     let k = 1;
     while (k * 2 <= elements().length) k *= 2;
-    for (; k >= 1 && !this.exhausted; k = Math.floor(k / 2)) {
-      let end = elements().length;
-      while (end > 0 && !this.exhausted) {
-        const els = elements();
-        end = Math.min(end, els.length);
-        const ends: number[] = [];
-        for (let e = end; e > 0; e -= k) ends.push(e);
-        const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
-        if (hit < 0) break;
+    const smallest = opts.minChunk ?? 1;
+    for (; k >= smallest && !this.exhausted; k = Math.floor(k / 2)) {
+      if (yield* this.sweep(elements, without, k, 0, smallest)) any = true;
+      // The same sizes again, offset by half a chunk: two elements that only go together but sit
+      // on either side of a chunk boundary are otherwise never removed at once.
+      if (opts.shifted === true && k > 1 && (yield* this.sweep(elements, without, k, k >> 1, smallest)))
         any = true;
-        end = ends[hit]! - k;
-      }
+    }
+    return any;
+  }
+
+  /**
+   * One sweep of `ddmin` at chunk size `k`: chunks end at the list's end minus `offset`, then every
+   * `k` elements towards its start (the first chunk may be shorter, but not below `least`); each
+   * batch runs from the end backwards, and after a removal the sweep goes on below it.
+   */
+  private *sweep<T>(
+    elements: () => readonly T[],
+    without: (chunk: T[]) => Candidate,
+    k: number,
+    offset: number,
+    least: number,
+  ): Search<boolean> {
+    let any = false;
+    let end = elements().length - offset;
+    while (end > 0 && !this.exhausted) {
+      const els = elements();
+      end = Math.min(end, els.length);
+      const ends: number[] = [];
+      for (let e = end; e > 0; e -= k) if (Math.min(k, e) >= least) ends.push(e);
+      if (ends.length === 0) break;
+      const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
+      if (hit < 0) break;
+      any = true;
+      end = ends[hit]! - k;
     }
     return any;
   }

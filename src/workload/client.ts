@@ -45,8 +45,13 @@ export class KeyRotation {
 }
 
 export type ClientAction =
-  /** `op`: the generated op's index in the generator's sequence (absent for a script step). */
-  { kind: "step"; mops: MicroOp[]; op?: number } | { kind: "pause"; us: number } | { kind: "done" };
+  /**
+   * `op`: the generated op's index in the generator's sequence (absent for a script step);
+   * `item`: a script step's index in the script (absent for a generated op).
+   */
+  | { kind: "step"; mops: MicroOp[]; op?: number; item?: number }
+  | { kind: "pause"; us: number }
+  | { kind: "done" };
 
 const DEFAULT_FIELDS = ["f0", "f1", "f2", "f3"];
 
@@ -93,7 +98,7 @@ export class ClientProgram {
     if (this.scriptPos < script.length) {
       const item: ScriptItem = script[this.scriptPos++]!;
       if (!Array.isArray(item)) return { kind: "pause", us: item.pauseUs };
-      return { kind: "step", mops: item.map((m) => [...m] as MicroOp) };
+      return { kind: "step", mops: item.map((m) => [...m] as MicroOp), item: this.scriptPos - 1 };
     }
     const gen = this.spec.generator;
     if (!gen || this.total === 0) return { kind: "done" };
