@@ -6,6 +6,8 @@ import {
   accepts,
   type Candidate,
   type DdminOptions,
+  FAULT_WEIGHT,
+  normalize,
   SearchState,
   type TestOutcome,
 } from "./search.ts";
@@ -101,5 +103,64 @@ describe("ddmin", () => {
     const r = ddminOver(16, (gone) => gone.size === 0, { shifted: true, minChunk: 2 });
     expect(r.kept).toHaveLength(16);
     expect(Math.min(...r.tried.map((t) => t.length))).toBe(2);
+  });
+});
+
+describe("accepts", () => {
+  const ok = (ops: number, faults: number): TestOutcome => ({ ok: true, size: { ops, faults } });
+  const ceiling = { ops: 100, faults: 20 };
+
+  it("takes a fault fewer for a few ops more, within the failure's size", () => {
+    const limit = { ops: 10, faults: 4, ceiling };
+    expect(accepts(ok(10, 4), limit)).toBe(true);
+    expect(accepts(ok(10 + FAULT_WEIGHT - 1, 3), limit)).toBe(true);
+    // As heavy as the run held: not a step down.
+    expect(accepts(ok(10 + FAULT_WEIGHT, 3), limit)).toBe(false);
+    // Without the failure's size to stay within, only runs no larger in both count.
+    expect(accepts(ok(11, 3), { ops: 10, faults: 4 })).toBe(false);
+    expect(accepts(ok(101, 0), limit)).toBe(false);
+    expect(accepts({ ok: false, size: { ops: 1, faults: 0 } }, limit)).toBe(false);
+  });
+
+  it("never accepts a run heavier than the one held or beyond the ceiling, so adoptions cannot cycle", () => {
+    fc.assert(
+      fc.property(fc.nat(60), fc.nat(12), fc.nat(120), fc.nat(25), (ops, faults, cOps, cFaults) => {
+        const limit = { ops, faults, ceiling };
+        if (!accepts(ok(cOps, cFaults), limit)) return;
+        const w = (o: number, f: number) => o + FAULT_WEIGHT * f;
+        expect(w(cOps, cFaults)).toBeLessThanOrEqual(w(ops, faults));
+        expect(cOps <= ceiling.ops && cFaults <= ceiling.faults).toBe(true);
+        // Heavier in ops only when lighter in weight.
+        if (cOps > ops) expect(w(cOps, cFaults)).toBeLessThan(w(ops, faults));
+      }),
+    );
+  });
+});
+
+describe("holds of skipped ops", () => {
+  const two: Scenario = {
+    ...scenario,
+    clients: [{ names: ["p0"], generator: { mix: { append: 1 }, keys: ["k"], maxOps: 6 } }],
+  };
+
+  it("holds ops newly skipped for as long as they held their process", () => {
+    const s = new SearchState(
+      two,
+      { edits: {}, seed: 1 },
+      { initialOpHoldsUs: { p0: { "0": 300, "1": 400, "2": 500 } } },
+    );
+    const c = s.withEdits({ skipOps: { "0": 2 } });
+    expect(c.edits.holdOpsUs).toEqual({ p0: { "0": 300, "1": 400 } });
+  });
+
+  it("keeps the holds of leading ops that normalizing turns into a skip", () => {
+    const e = normalize(two, {
+      dropOps: { "0": [0, 1, 3] },
+      holdOpsUs: { p0: { "0": 1, "1": 2, "3": 3, "5": 9 } },
+    });
+    expect(e.skipOps).toEqual({ "0": 2 });
+    expect(e.dropOps).toEqual({ "0": [3] });
+    // Op 5 is issued, so its hold changes nothing and goes.
+    expect(e.holdOpsUs).toEqual({ p0: { "0": 1, "1": 2, "3": 3 } });
   });
 });

@@ -54,11 +54,31 @@ export interface RunTimes {
   faults?: Readonly<Record<string, number>>;
 }
 
+/**
+ * The size a passing candidate must keep to: no larger than the run held, or else a fault fewer
+ * at the price of a few ops more (see `accepts`), never beyond `ceiling`.
+ */
+export interface SizeLimit extends RunSize {
+  /** The size of the failure being shrunk: no candidate beyond it is accepted. */
+  ceiling?: RunSize;
+}
+
 /** A batch of candidates, in the order a serial search would try them. */
 export interface Batch {
   candidates: Candidate[];
   /** A passing candidate is accepted only when its size is within this. */
-  limit?: RunSize;
+  limit?: SizeLimit;
+}
+
+/**
+ * How many ops one fault weighs. A fault changes everything the run does after it, so a reader
+ * follows a few ops more more easily than one fault more: a candidate with a fault fewer is
+ * accepted even with up to this many ops more, minus one (the weighted size must go down).
+ */
+export const FAULT_WEIGHT = 4;
+
+function weight(s: RunSize): number {
+  return s.ops + FAULT_WEIGHT * s.faults;
 }
 
 /**
@@ -67,11 +87,24 @@ export interface Batch {
  */
 export type Answer = TestOutcome[];
 
-/** Whether a driver stops at this outcome (it fails as required and is no larger). */
-export function accepts(o: TestOutcome, limit: RunSize | undefined): boolean {
+/**
+ * Whether a driver stops at this outcome: it fails as required, and its run is no larger than
+ * `limit` in ops and in faults, or it trades faults for fewer weighted ops (`FAULT_WEIGHT`) within
+ * the ceiling. Every accepted run weighs no more than the one held and the weight only goes down
+ * when the ops go up, so the search cannot go round in circles.
+ */
+export function accepts(o: TestOutcome, limit: SizeLimit | undefined): boolean {
   if (!o.ok) return false;
   if (limit === undefined || o.size === undefined) return true;
-  return o.size.ops <= limit.ops && o.size.faults <= limit.faults;
+  if (o.size.ops <= limit.ops && o.size.faults <= limit.faults) return true;
+  const c = limit.ceiling;
+  return (
+    c !== undefined &&
+    o.size.faults < limit.faults &&
+    o.size.ops <= c.ops &&
+    o.size.faults <= c.faults &&
+    weight(o.size) < weight(limit)
+  );
 }
 
 export interface ShrinkOptions {
@@ -199,7 +232,11 @@ export class SearchState {
       return -1;
     }
     const offered = batch.slice(0, room);
-    const limit = this.bestSize;
+    const ceiling = this.opts.initialSize;
+    const limit: SizeLimit | undefined =
+      this.bestSize !== undefined
+        ? { ...this.bestSize, ...(ceiling !== undefined ? { ceiling } : {}) }
+        : undefined;
     const answer: Answer = yield { candidates: offered, ...(limit !== undefined ? { limit } : {}) };
     if (answer.length > offered.length) throw new Error("shrink driver answered more outcomes than asked");
     this.attempts += answer.length;
@@ -256,6 +293,7 @@ export class SearchState {
   withEdits(raw: ScenarioEdits): Candidate {
     const dropsOps =
       raw.onlyKeys !== undefined ||
+      Object.values(raw.skipOps ?? {}).some((v) => v > 0) ||
       Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const held =
@@ -299,6 +337,13 @@ export class SearchState {
       const had = new Set(prev.dropOps?.[ci] ?? []);
       const names = this.original.clients[Number(ci)]?.names ?? [];
       for (const j of js) if (!had.has(j)) for (const name of names) add(name, j);
+    }
+    // Ops newly skipped are held as dropped ones are.
+    for (const [ci, skip] of Object.entries(edits.skipOps ?? {})) {
+      const had = new Set(prev.dropOps?.[ci] ?? []);
+      const names = this.original.clients[Number(ci)]?.names ?? [];
+      for (let j = prev.skipOps?.[ci] ?? 0; j < skip; j++)
+        if (!had.has(j)) for (const name of names) add(name, j);
     }
     for (const [key, js] of Object.entries(edits.dropProcessOps ?? {})) {
       const [ci, p] = key.split("/").map(Number) as [number, number];
@@ -410,7 +455,7 @@ export function normalize(original: Scenario, edits: ScenarioEdits): ScenarioEdi
 }
 
 /**
- * The per-op holds that still apply: those of ops dropped between the skip and the cap (a hold of an
+ * The per-op holds that still apply: those of ops skipped, or dropped below the cap (a hold of an
  * op that is issued again, or past the cap, changes nothing and would only tell two equal
  * candidates apart).
  */
@@ -425,9 +470,10 @@ function usedHolds(original: Scenario, e: ScenarioEdits): Record<string, Record<
       const held = e.holdOpsUs?.[name];
       if (held === undefined) return;
       const own = new Set(e.dropProcessOps?.[`${ci}/${p}`] ?? []);
+      // Skipped ops keep their holds too: the ops after them start where they did.
       const kept = Object.entries(held).filter(([js]) => {
         const j = Number(js);
-        return j >= skip && j < cap && (all.has(j) || own.has(j));
+        return j < cap && (j < skip || all.has(j) || own.has(j));
       });
       if (kept.length > 0) out[name] = Object.fromEntries(kept);
     });

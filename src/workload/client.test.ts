@@ -106,6 +106,39 @@ describe("ClientProgram", () => {
     ]);
   });
 
+  it("holds skipped ops only for the holds recorded for them, never for holdUs", () => {
+    const gen: GeneratorSpec = {
+      mix: { append: 1, r: 1 },
+      keys: ["a"],
+      thinkUs: [100, 900],
+      maxOps: 5,
+      skipOps: 2,
+      holdUs: 5000,
+    };
+    const run = (g: GeneratorSpec) => {
+      const p = new ClientProgram(
+        { names: ["p0"], generator: g },
+        new RandomSource({ seed: 7 }).stream("client"),
+        new ValueAllocator(),
+        new KeyRotation(),
+        "p0",
+      );
+      const out: ClientAction[] = [];
+      for (let a = p.next(); ; a = p.next()) {
+        out.push(a);
+        if (a.kind === "done") return out;
+        if (a.kind === "step") p.thinkUs();
+      }
+    };
+    const plain = run(gen);
+    const held = run({ ...gen, holdOpsUs: { p0: { "0": 3000, "1": 4000, "3": 10 } } });
+    const first = (xs: ClientAction[]) => xs[0] as { kind: string; us: number };
+    // The two skipped ops' think times, plus exactly their recorded holds (holdUs not at all).
+    expect(first(plain).kind).toBe("pause");
+    expect(first(held).us).toBe(first(plain).us + 7000);
+    expect(held.filter((a) => a.kind === "step")).toEqual(plain.filter((a) => a.kind === "step"));
+  });
+
   it("reads a mix by the Redis command names and by the older spellings alike, drawing the same ops", () => {
     const gen = (mix: Record<string, number>) => ({
       names: ["p0"],

@@ -111,7 +111,7 @@ export class ClientProgram {
       while (this.generated < skip) {
         this.generated++;
         this.draw(gen);
-        us += this.thinkUs();
+        us += this.thinkUs() + this.skippedHold(gen, this.generated - 1);
       }
       return { kind: "pause", us };
     }
@@ -132,6 +132,14 @@ export class ClientProgram {
     if (only !== undefined && !mops.some((m) => only.has(m[1])))
       return { kind: "pause", us: this.thinkUs() + this.holdOf(gen, this.generated - 1) };
     return { kind: "step", mops, op: this.generated - 1 };
+  }
+
+  /**
+   * How long skipped op `j` is waited out on top of its think time: only a hold recorded for it
+   * (`holdOpsUs`), never the typical `holdUs`, which skipped ops were recorded without.
+   */
+  private skippedHold(gen: GeneratorSpec, j: number): number {
+    return gen.holdOpsUs?.[this.process]?.[String(j)] ?? 0;
   }
 
   /** How long op `j`, drawn but not issued, is waited out on top of its think time. */

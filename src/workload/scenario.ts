@@ -142,7 +142,8 @@ export interface GeneratorSpec {
   /**
    * Per process name and op index: how long that op, drawn but not issued, is waited out instead
    * of `holdUs` (µs): the time it took in the run it was removed from, so that the process's later
-   * ops start at the very instants they did there.
+   * ops start at the very instants they did there. Skipped ops (`skipOps`) are waited out only for
+   * a hold listed here (`holdUs` does not apply to them).
    */
   holdOpsUs?: Record<string, Record<string, number>>;
 }
