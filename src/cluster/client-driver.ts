@@ -45,7 +45,7 @@ export class ClientDriver {
    * started). A shrinker orders a run's ops by it, so that it can remove a stretch of the run.
    */
   readonly opStartsUs: Record<string, Record<string, number>> = {};
-  /** Per process name and script step index: when the step was invoked (µs after the clients started). */
+  /** Per process name and script step index (in the script run): when the step was invoked (µs after the clients started). */
   readonly stepStartsUs: Record<string, Record<string, number>> = {};
   private t0 = 0;
   private processCount = 0;

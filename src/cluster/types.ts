@@ -91,7 +91,10 @@ export interface RunOutcome {
   opHoldsUs?: Record<string, Record<string, number>>;
   /** Per process name and generated op index: when the op was invoked (µs after the clients started). */
   opStartsUs?: Record<string, Record<string, number>>;
-  /** Per process name and script step index: when the step was invoked (µs after the clients started). */
+  /**
+   * Per process name and script step index (in the script the run ran): when the step was invoked
+   * (µs after the clients started).
+   */
   stepStartsUs?: Record<string, Record<string, number>>;
   /** The choice tape this run consumed (for repro files and shrinking). */
   tape: number[];

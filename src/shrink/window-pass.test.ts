@@ -87,6 +87,29 @@ describe("timedUnits", () => {
     ]);
   });
 
+  it("finds a script step's time under its index in the script the run ran", () => {
+    const scripted: Scenario = {
+      ...scenario,
+      clients: [
+        {
+          names: ["r0"],
+          script: [[["r", "k", null]], { pauseUs: 10 }, [["r", "k", null]], [["r", "k", null]]],
+        },
+      ],
+      faults: [],
+    };
+    // Step 0 was removed: the run ran steps 1..3 of the original as its steps 0..2.
+    const s = new SearchState(
+      scripted,
+      { edits: { dropSteps: { "0": [0] } }, seed: 1 },
+      { initialTimes: { steps: { r0: { 1: 500, 2: 200 } } } },
+    );
+    expect(timedUnits(s).map((u) => ("op" in u ? [u.op.j, u.atUs] : []))).toEqual([
+      [3, 200],
+      [2, 500],
+    ]);
+  });
+
   it("leaves out faults the best run no longer injected", () => {
     const s = state();
     s.bestFaults = ["r0/crash#1"];

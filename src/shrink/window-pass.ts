@@ -25,9 +25,14 @@ export function timedUnits(s: SearchState): TimedUnit[] {
     const c = s.original.clients[op.ci]!;
     const gone = new Set(s.best.edits.dropProcesses?.[String(op.ci)] ?? []);
     const per = op.step ? times.steps : times.ops;
+    // A run numbers script steps in the script it ran, without the steps removed before.
+    const removedBefore = op.step
+      ? (s.best.edits.dropSteps?.[String(op.ci)] ?? []).filter((d) => d < op.j).length
+      : 0;
+    const index = String(op.j - removedBefore);
     let at = Number.POSITIVE_INFINITY;
     c.names.forEach((name, p) => {
-      const t = gone.has(p) ? undefined : per?.[name]?.[String(op.j)];
+      const t = gone.has(p) ? undefined : per?.[name]?.[index];
       if (t !== undefined) at = Math.min(at, t);
     });
     if (Number.isFinite(at)) out.push({ atUs: at, op, rank });
