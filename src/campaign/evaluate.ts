@@ -52,6 +52,8 @@ export interface Evaluation {
   opStartsUs?: Record<string, Record<string, number>>;
   /** Per process and script step: when it was invoked (see RunOutcome.stepStartsUs). */
   stepStartsUs?: Record<string, Record<string, number>>;
+  /** Per process and script step: how long it held its process (see RunOutcome.stepHoldsUs). */
+  stepHoldsUs?: Record<string, Record<string, number>>;
   events: TimelineEvent[];
   failures: RunFailure[];
   /** Simulator events processed (0 when the run threw); the shrinker bounds its attempts by it. */
@@ -177,6 +179,7 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     ...(outcome?.opHoldsUs ? { opHoldsUs: outcome.opHoldsUs } : {}),
     ...(outcome?.opStartsUs ? { opStartsUs: outcome.opStartsUs } : {}),
     ...(outcome?.stepStartsUs ? { stepStartsUs: outcome.stepStartsUs } : {}),
+    ...(outcome?.stepHoldsUs ? { stepHoldsUs: outcome.stepHoldsUs } : {}),
     events: outcome?.events ?? [],
     failures,
     simEvents: outcome?.stats.events ?? 0,

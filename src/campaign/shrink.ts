@@ -157,6 +157,7 @@ function runTimes(ev: Evaluation): RunTimes {
   return {
     ...(ev.opStartsUs ? { ops: ev.opStartsUs } : {}),
     ...(ev.stepStartsUs ? { steps: ev.stepStartsUs } : {}),
+    ...(ev.stepHoldsUs ? { stepHolds: ev.stepHoldsUs } : {}),
     faults,
   };
 }

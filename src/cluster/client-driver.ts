@@ -47,6 +47,8 @@ export class ClientDriver {
   readonly opStartsUs: Record<string, Record<string, number>> = {};
   /** Per process name and script step index (in the script run): when the step was invoked (µs after the clients started). */
   readonly stepStartsUs: Record<string, Record<string, number>> = {};
+  /** Per process name and script step index (in the script run): as `opHoldsUs` for generated ops. */
+  readonly stepHoldsUs: Record<string, Record<string, number>> = {};
   private t0 = 0;
   private processCount = 0;
   /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
@@ -133,10 +135,11 @@ export class ClientDriver {
     }
     this.send(c, a.mops, (type) => {
       const backoff = type === "ok" ? 0 : this.knobs.failBackoffUs;
-      if (a.op !== undefined) {
-        const per = this.opHoldsUs[c.name] ?? {};
-        per[String(a.op)] = this.sim.now - at + backoff;
-        this.opHoldsUs[c.name] = per;
+      if (index !== undefined) {
+        const holds = a.op !== undefined ? this.opHoldsUs : this.stepHoldsUs;
+        const per = holds[c.name] ?? {};
+        per[String(index)] = this.sim.now - at + backoff;
+        holds[c.name] = per;
       }
       this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
     });

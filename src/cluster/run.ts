@@ -454,6 +454,7 @@ export class ClusterRun {
       opHoldsUs: driver.opHoldsUs,
       opStartsUs: driver.opStartsUs,
       stepStartsUs: driver.stepStartsUs,
+      stepHoldsUs: driver.stepHoldsUs,
       // Copied only when asked for: most runs of a campaign pass, and their tapes (tens of
       // thousands of choices) are never read.
       get tape(): number[] {

@@ -96,6 +96,8 @@ export interface RunOutcome {
    * (µs after the clients started).
    */
   stepStartsUs?: Record<string, Record<string, number>>;
+  /** Per process name and script step index (in the script run): as `opHoldsUs` for generated ops. */
+  stepHoldsUs?: Record<string, Record<string, number>>;
   /** The choice tape this run consumed (for repro files and shrinking). */
   tape: number[];
   trace?: string[];

@@ -5,7 +5,7 @@
  * index.ts.
  */
 import type { Scenario } from "../workload/scenario.ts";
-import { cloneEdits, type ScenarioEdits } from "./scenario.ts";
+import { cloneEdits, runStepIndex, type ScenarioEdits } from "./scenario.ts";
 import { shortlexLess, type TestOutcome as TapeOutcome, tapeKey, trimTape } from "./tape.ts";
 
 /** The default attempt budget of a shrink (runs of the system under test). */
@@ -52,6 +52,8 @@ export interface RunTimes {
   ops?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   steps?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   faults?: Readonly<Record<string, number>>;
+  /** Per process name and script step index (in the script run): how long it held its process. */
+  stepHolds?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /**
@@ -298,7 +300,7 @@ export class SearchState {
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const held =
       this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
-    const edits = this.keepingNodes(dropsOps ? this.withOpHolds(held) : held);
+    const edits = this.keepingNodes(this.withStepHolds(dropsOps ? this.withOpHolds(held) : held));
     return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
   }
 
@@ -353,6 +355,32 @@ export class SearchState {
       for (const j of js) if (!had.has(j)) add(name, j);
     }
     return out !== undefined ? { ...edits, holdOpsUs: out } : edits;
+  }
+
+  /**
+   * `edits` with every script step it removes that the best candidate still ran held for as long as
+   * it held its process in the best candidate's run (steps removed before keep their hold).
+   */
+  private withStepHolds(edits: ScenarioEdits): ScenarioEdits {
+    const holds = this.bestTimes?.stepHolds;
+    if (holds === undefined) return edits;
+    const prev = this.best.edits;
+    let out: Record<string, Record<string, number>> | undefined;
+    for (const [ci, js] of Object.entries(edits.dropSteps ?? {})) {
+      const had = new Set(prev.dropSteps?.[ci] ?? []);
+      const c = this.original.clients[Number(ci)];
+      const gone = new Set(prev.dropProcesses?.[ci] ?? []);
+      const name = c?.names.find((_, p) => !gone.has(p));
+      if (name === undefined) continue;
+      for (const j of js) {
+        if (had.has(j) || edits.holdStepsUs?.[ci]?.[String(j)] !== undefined) continue;
+        const us = holds[name]?.[String(runStepIndex(prev, Number(ci), j))];
+        if (us === undefined) continue;
+        out ??= Object.fromEntries(Object.entries(edits.holdStepsUs ?? {}).map(([k, m]) => [k, { ...m }]));
+        out[ci] = { ...(out[ci] ?? {}), [String(j)]: us };
+      }
+    }
+    return out !== undefined ? { ...edits, holdStepsUs: out } : edits;
   }
 
   /** Tries one set of edits; true when it was adopted. */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../workload/scenario.ts";
+import { applyEdits, checkEdits, runStepIndex } from "./scenario.ts";
 import {
   type Answer,
   accepts,
@@ -143,5 +144,39 @@ describe("windowsPass", () => {
         },
       ),
     );
+  });
+});
+
+describe("held script steps", () => {
+  const scripted: Scenario = {
+    ...scenario,
+    clients: [
+      {
+        names: ["r0"],
+        script: [[["r", "k", null]], { pauseUs: 10 }, [["r", "k", null]], [["r", "k", null]]],
+      },
+    ],
+    faults: [],
+  };
+
+  it("holds a removed step for as long as it held its process, and counts it in the script run", () => {
+    const s = new SearchState(
+      scripted,
+      { edits: {}, seed: 1 },
+      { initialTimes: { steps: { r0: { 0: 0, 2: 300, 3: 900 } }, stepHolds: { r0: { 0: 250, 2: 600 } } } },
+    );
+    const c = s.withEdits({ dropSteps: { "0": [0] } });
+    expect(c.edits.holdStepsUs).toEqual({ "0": { "0": 250 } });
+    const run = applyEdits(scripted, c.edits).clients[0]!.script!;
+    expect(run[0]).toEqual({ pauseUs: 250, think: true });
+    // Held, step 0 still takes a place in the script run: step 2 is still its step 2.
+    expect(runStepIndex(c.edits, 0, 2)).toBe(2);
+    expect(runStepIndex({ dropSteps: { "0": [0] } }, 0, 2)).toBe(1);
+  });
+
+  it("rejects holds of steps that a scenario does not have", () => {
+    expect(checkEdits({ holdStepsUs: { "0": { "9": 5 } } }, scripted)).toMatch(/holdStepsUs\.0\.9/);
+    expect(checkEdits({ holdStepsUs: { "1": { "0": 5 } } }, scripted)).toMatch(/no script client 1/);
+    expect(checkEdits({ dropSteps: { "0": [0] }, holdStepsUs: { "0": { "0": 5 } } }, scripted)).toBeNull();
   });
 });

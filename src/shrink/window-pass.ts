@@ -6,6 +6,7 @@
  * doing something else.
  */
 import { type ClientOp, editsWithoutOps, issuedOps } from "./op-passes.ts";
+import { runStepIndex } from "./scenario.ts";
 import { withoutFaults } from "./scenario-passes.ts";
 import type { Search, SearchState } from "./search.ts";
 
@@ -26,10 +27,7 @@ export function timedUnits(s: SearchState): TimedUnit[] {
     const gone = new Set(s.best.edits.dropProcesses?.[String(op.ci)] ?? []);
     const per = op.step ? times.steps : times.ops;
     // A run numbers script steps in the script it ran, without the steps removed before.
-    const removedBefore = op.step
-      ? (s.best.edits.dropSteps?.[String(op.ci)] ?? []).filter((d) => d < op.j).length
-      : 0;
-    const index = String(op.j - removedBefore);
+    const index = String(op.step ? runStepIndex(s.best.edits, op.ci, op.j) : op.j);
     let at = Number.POSITIVE_INFINITY;
     c.names.forEach((name, p) => {
       const t = gone.has(p) ? undefined : per?.[name]?.[index];

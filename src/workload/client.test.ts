@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomSource } from "../engine/rng.ts";
 import { type ClientAction, ClientProgram, KeyRotation, ValueAllocator } from "./client.ts";
-import type { ClientSpec, GeneratorSpec } from "./scenario.ts";
+import type { ClientSpec, GeneratorSpec, Step } from "./scenario.ts";
 
 function actions(spec: ClientSpec, rotation = new KeyRotation()): ClientAction[] {
   const p = new ClientProgram(
@@ -137,6 +137,30 @@ describe("ClientProgram", () => {
     expect(first(plain).kind).toBe("pause");
     expect(first(held).us).toBe(first(plain).us + 7000);
     expect(held.filter((a) => a.kind === "step")).toEqual(plain.filter((a) => a.kind === "step"));
+  });
+
+  it("a held pause draws a think time as the step it stands for did, so later steps draw the same", () => {
+    const program = (script: ClientSpec["script"]) =>
+      new ClientProgram(
+        { names: ["r0"], script },
+        new RandomSource({ seed: 7 }).stream("client"),
+        new ValueAllocator(),
+      );
+    const r: Step = [["r", "k", null]];
+    const full = program([r, r, r]);
+    full.next();
+    const t0 = full.thinkUs();
+    full.next();
+    const t1 = full.thinkUs();
+    full.next();
+    const t2 = full.thinkUs();
+    const held = program([r, { pauseUs: 40, think: true }, r]);
+    held.next();
+    expect(held.thinkUs()).toBe(t0);
+    // The held pause: 40 µs and the think time the removed step drew; the step after draws as before.
+    expect(held.next()).toEqual({ kind: "pause", us: 40 + t1 });
+    expect(held.next()).toMatchObject({ kind: "step" });
+    expect(held.thinkUs()).toBe(t2);
   });
 
   it("reads a mix by the Redis command names and by the older spellings alike, drawing the same ops", () => {

@@ -97,7 +97,8 @@ export class ClientProgram {
     const script = this.spec.script ?? [];
     if (this.scriptPos < script.length) {
       const item: ScriptItem = script[this.scriptPos++]!;
-      if (!Array.isArray(item)) return { kind: "pause", us: item.pauseUs };
+      if (!Array.isArray(item))
+        return { kind: "pause", us: item.pauseUs + (item.think === true ? this.thinkUs() : 0) };
       return { kind: "step", mops: item.map((m) => [...m] as MicroOp), item: this.scriptPos - 1 };
     }
     const gen = this.spec.generator;

@@ -22,6 +22,11 @@ export type Step = MicroOp[];
 /** A pause in a script: no op is recorded. */
 export interface Pause {
   pauseUs: number;
+  /**
+   * Also waits out a think time, drawn as after a step: a removed step held in its place (a shrink
+   * sets it), so that the steps after it start when they did and draw the same think times.
+   */
+  think?: true;
 }
 export type ScriptItem = Step | Pause;
 
