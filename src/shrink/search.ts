@@ -74,7 +74,7 @@ export interface Batch {
 
 /**
  * How many ops one fault weighs. A fault changes everything the run does after it, so a reader
- * follows a few ops more more easily than one fault more: a candidate with a fault fewer is
+ * follows a few more ops more easily than one more fault: a candidate with a fault fewer is
  * accepted even with up to this many ops more, minus one (the weighted size must go down).
  */
 export const FAULT_WEIGHT = 4;
