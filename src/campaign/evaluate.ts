@@ -44,8 +44,16 @@ export interface Evaluation {
   tape: number[];
   /** Which fault spec (or random arrival) each injected fault came from (see RunOutcome). */
   faultIds?: string[];
+  /** When each of those faults was injected (see RunOutcome.faultTimesUs). */
+  faultTimesUs?: number[];
   /** Per process and generated op: how long it held its process (see RunOutcome.opHoldsUs). */
   opHoldsUs?: Record<string, Record<string, number>>;
+  /** Per process and generated op: when it was invoked (see RunOutcome.opStartsUs). */
+  opStartsUs?: Record<string, Record<string, number>>;
+  /** Per process and script step: when it was invoked (see RunOutcome.stepStartsUs). */
+  stepStartsUs?: Record<string, Record<string, number>>;
+  /** Per process and script step: how long it held its process (see RunOutcome.stepHoldsUs). */
+  stepHoldsUs?: Record<string, Record<string, number>>;
   events: TimelineEvent[];
   failures: RunFailure[];
   /** Simulator events processed (0 when the run threw); the shrinker bounds its attempts by it. */
@@ -167,7 +175,11 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
       return tape;
     },
     faultIds: outcome?.faultIds ?? [],
+    ...(outcome?.faultTimesUs ? { faultTimesUs: outcome.faultTimesUs } : {}),
     ...(outcome?.opHoldsUs ? { opHoldsUs: outcome.opHoldsUs } : {}),
+    ...(outcome?.opStartsUs ? { opStartsUs: outcome.opStartsUs } : {}),
+    ...(outcome?.stepStartsUs ? { stepStartsUs: outcome.stepStartsUs } : {}),
+    ...(outcome?.stepHoldsUs ? { stepHoldsUs: outcome.stepHoldsUs } : {}),
     events: outcome?.events ?? [],
     failures,
     simEvents: outcome?.stats.events ?? 0,

@@ -13,6 +13,7 @@ import {
   applyEdits,
   type Candidate,
   DEFAULT_SHRINK_ATTEMPTS,
+  type RunTimes,
   type ScenarioEdits,
   type ShrinkOptions,
   type ShrinkResult,
@@ -140,8 +141,24 @@ export function judgeCandidate(
       faultIds: ev.faultIds ?? [],
       ...(ok ? { anomalyKeys: anomalyFocus(ev, spec.target).anomalyKeys ?? [] } : {}),
       ...(ok && ev.opHoldsUs ? { opHoldsUs: ev.opHoldsUs } : {}),
+      ...(ok ? { times: runTimes(ev) } : {}),
     },
     evaluation: ev,
+  };
+}
+
+/** When the run's ops, script steps and faults happened (see RunTimes). */
+function runTimes(ev: Evaluation): RunTimes {
+  const faults: Record<string, number> = {};
+  const at = ev.faultTimesUs ?? [];
+  (ev.faultIds ?? []).forEach((id, i) => {
+    if (at[i] !== undefined) faults[id] = at[i]!;
+  });
+  return {
+    ...(ev.opStartsUs ? { ops: ev.opStartsUs } : {}),
+    ...(ev.stepStartsUs ? { steps: ev.stepStartsUs } : {}),
+    ...(ev.stepHoldsUs ? { stepHolds: ev.stepHoldsUs } : {}),
+    faults,
   };
 }
 
@@ -211,6 +228,7 @@ function prepare(c: ShrinkCase, budget: ShrinkBudget, createdBy: string): Prepar
       initialSize: { ops: before.ops, faults: before.faults },
       initialFaultIds: baseline.faultIds ?? [],
       ...(baseline.opHoldsUs ? { initialOpHoldsUs: baseline.opHoldsUs } : {}),
+      initialTimes: runTimes(baseline),
       ...anomalyFocus(baseline, target),
       ...medianLatency(baseline),
     },

@@ -40,6 +40,16 @@ export class ClientDriver {
    * GeneratorSpec.holdOpsUs), so the process's later ops keep their instants.
    */
   readonly opHoldsUs: Record<string, Record<string, number>> = {};
+  /**
+   * Per process name and generated op index: when the op was invoked (µs after the clients
+   * started). A shrinker orders a run's ops by it, so that it can remove a stretch of the run.
+   */
+  readonly opStartsUs: Record<string, Record<string, number>> = {};
+  /** Per process name and script step index (in the script run): when the step was invoked (µs after the clients started). */
+  readonly stepStartsUs: Record<string, Record<string, number>> = {};
+  /** Per process name and script step index (in the script run): as `opHoldsUs` for generated ops. */
+  readonly stepHoldsUs: Record<string, Record<string, number>> = {};
+  private t0 = 0;
   private processCount = 0;
   /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
   private readonly touched = new Map<string, { key: number | string; hash: boolean }>();
@@ -83,6 +93,7 @@ export class ClientDriver {
 
   /** Schedules each client's first op at t0 plus its spec's `startAt`. */
   start(s: Scenario, t0: number): void {
+    this.t0 = t0;
     for (const c of this.clients) {
       const spec = s.clients.find((x) => x.names.includes(c.name))!;
       this.sim.at(t0 + (spec.startAt !== undefined ? toMicros(spec.startAt) : 0), () => this.nextOp(c));
@@ -115,12 +126,20 @@ export class ClientDriver {
     }
     // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
     const at = this.sim.now;
+    const index = a.op ?? a.item;
+    if (index !== undefined) {
+      const all = a.op !== undefined ? this.opStartsUs : this.stepStartsUs;
+      const starts = all[c.name] ?? {};
+      starts[String(index)] = at - this.t0;
+      all[c.name] = starts;
+    }
     this.send(c, a.mops, (type) => {
       const backoff = type === "ok" ? 0 : this.knobs.failBackoffUs;
-      if (a.op !== undefined) {
-        const per = this.opHoldsUs[c.name] ?? {};
-        per[String(a.op)] = this.sim.now - at + backoff;
-        this.opHoldsUs[c.name] = per;
+      if (index !== undefined) {
+        const holds = a.op !== undefined ? this.opHoldsUs : this.stepHoldsUs;
+        const per = holds[c.name] ?? {};
+        per[String(index)] = this.sim.now - at + backoff;
+        holds[c.name] = per;
       }
       this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
     });

@@ -47,6 +47,9 @@ export class FaultSchedule {
   count = 0;
   /** Which fault spec (and arrival) each injected fault came from, so a shrinker can remove it. */
   readonly ids: string[] = [];
+  /** When each of those faults was injected (µs after the clients started), in the same order. */
+  readonly atUs: number[] = [];
+  private t0 = 0;
   private readonly nemesis: Nemesis;
 
   constructor(private readonly d: FaultScheduleDeps) {
@@ -80,6 +83,7 @@ export class FaultSchedule {
   /** Schedules the scenario's scripted faults, then draws and schedules its random ones. */
   plan(s: Scenario, t0: number, faultKinds: Record<string, number>): void {
     const { sim } = this.d;
+    this.t0 = t0;
     (s.faults ?? []).forEach((f, fi) => {
       if (f.kind !== "scripted") return;
       const kind = scriptedFaultKind(f.fault.name);
@@ -135,6 +139,7 @@ export class FaultSchedule {
     if (!this.on) return;
     this.count++;
     this.ids.push(id);
+    this.atUs.push(this.d.sim.now - this.t0);
     const fault: Fault = { kind, args: args ? { ...args } : undefined, durationUs };
     try {
       this.nemesis.inject(fault);

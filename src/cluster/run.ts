@@ -450,7 +450,11 @@ export class ClusterRun {
       probes: this.probes,
       events: this.events,
       faultIds: faults.ids,
+      faultTimesUs: faults.atUs,
       opHoldsUs: driver.opHoldsUs,
+      opStartsUs: driver.opStartsUs,
+      stepStartsUs: driver.stepStartsUs,
+      stepHoldsUs: driver.stepHoldsUs,
       // Copied only when asked for: most runs of a campaign pass, and their tapes (tens of
       // thousands of choices) are never read.
       get tape(): number[] {

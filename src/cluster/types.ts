@@ -85,8 +85,19 @@ export interface RunOutcome {
    * `r<i>/<kind>#<n>` for the n-th arrival of a kind of the random fault spec i.
    */
   faultIds?: string[];
+  /** When each fault of `faultIds` was injected (µs after the clients started), in the same order. */
+  faultTimesUs?: number[];
   /** Per process name and generated op index: the op's time until its process thought again (µs). */
   opHoldsUs?: Record<string, Record<string, number>>;
+  /** Per process name and generated op index: when the op was invoked (µs after the clients started). */
+  opStartsUs?: Record<string, Record<string, number>>;
+  /**
+   * Per process name and script step index (in the script the run ran): when the step was invoked
+   * (µs after the clients started).
+   */
+  stepStartsUs?: Record<string, Record<string, number>>;
+  /** Per process name and script step index (in the script run): as `opHoldsUs` for generated ops. */
+  stepHoldsUs?: Record<string, Record<string, number>>;
   /** The choice tape this run consumed (for repro files and shrinking). */
   tape: number[];
   trace?: string[];

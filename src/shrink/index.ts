@@ -39,6 +39,7 @@ import {
   type TestOutcome,
 } from "./search.ts";
 import { tapePasses } from "./tape.ts";
+import { windowsPass } from "./window-pass.ts";
 
 export type { ScenarioEdits } from "./scenario.ts";
 export { applyEdits, checkEdits, hasEdits } from "./scenario.ts";
@@ -48,10 +49,13 @@ export {
   type Batch,
   type Candidate,
   DEFAULT_SHRINK_ATTEMPTS,
+  FAULT_WEIGHT,
   normalize,
   type RunSize,
+  type RunTimes,
   type ShrinkOptions,
   type ShrinkResult,
+  type SizeLimit,
   type TestOutcome,
 } from "./search.ts";
 export { Attempts, type ShrinkLimits, shrinkTape, trimTape } from "./tape.ts";
@@ -91,7 +95,6 @@ const SCENARIO_PASSES: ReadonlyArray<Pass> = [
   cutRun,
   capAllGenerators,
   dropFinalReads,
-  faultsPass,
   dropClients,
   dropProcesses,
   keysPass,
@@ -99,6 +102,11 @@ const SCENARIO_PASSES: ReadonlyArray<Pass> = [
   skipLeading,
   opsPass,
   processOpsPass,
+  // Faults after the ops: removing a fault changes everything after it, and a run that keeps its
+  // faults while its ops go keeps more of the ways its anomaly can happen; once the ops are few,
+  // a fault may also go at the price of an op or two (see `accepts`).
+  faultsPass,
+  windowsPass,
   compress,
   // Under the seed a shorter run changes nothing before its end (see `shrinkSearch`); under a
   // tape it is the last resort (see `shortenRun`).

@@ -2,10 +2,11 @@
  * Delta debugging over the ops a run issues, across all clients at once. A removed generated op is
  * drawn and its think time waited out, so the ops after it are drawn exactly as before.
  */
+import type { ScenarioEdits } from "./scenario.ts";
 import type { Candidate, Search, SearchState } from "./search.ts";
 
 /** One op of the run: generated op `j` of client `ci`, or its script step `j`. */
-interface ClientOp {
+export interface ClientOp {
   ci: number;
   j: number;
   step: boolean;
@@ -22,7 +23,7 @@ interface ProcessOp {
  * Every op the best candidate issues: generated ops (by their index in each process's sequence)
  * and script steps. Ordered by position in their sequence, then client, which roughly follows time.
  */
-function issuedOps(s: SearchState): ClientOp[] {
+export function issuedOps(s: SearchState): ClientOp[] {
   const e = s.best.edits;
   const out: ClientOp[] = [];
   s.original.clients.forEach((c, ci) => {
@@ -41,14 +42,18 @@ function issuedOps(s: SearchState): ClientOp[] {
 }
 
 function withoutOps(s: SearchState, chunk: readonly ClientOp[]): Candidate {
-  const e = s.best.edits;
+  return s.withEdits(editsWithoutOps(s.best.edits, chunk));
+}
+
+/** `e` with the ops of `chunk` removed as well (generated ops drawn but not issued, steps left out). */
+export function editsWithoutOps(e: ScenarioEdits, chunk: readonly ClientOp[]): ScenarioEdits {
   const dropOps = { ...(e.dropOps ?? {}) };
   const dropSteps = { ...(e.dropSteps ?? {}) };
   for (const op of chunk) {
     const per = op.step ? dropSteps : dropOps;
     per[String(op.ci)] = [...(per[String(op.ci)] ?? []), op.j];
   }
-  return s.withEdits({ ...e, dropOps, dropSteps });
+  return { ...e, dropOps, dropSteps };
 }
 
 /** Delta debugging over every op the run issues, across all clients at once. */

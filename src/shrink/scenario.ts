@@ -10,6 +10,7 @@ import {
   type FaultSpec,
   type RandomFaultKind,
   type Scenario,
+  type ScriptItem,
   toMicros,
 } from "../workload/scenario.ts";
 
@@ -18,6 +19,12 @@ export interface ScenarioEdits {
   dropClients?: number[];
   /** Per client index: indices of its script items removed. */
   dropSteps?: Record<string, number[]>;
+  /**
+   * Per client index and removed script step: a pause of this long (µs) and a think time in the
+   * step's place, the time the step took in the run it was removed from, so that the steps after
+   * it start when they did and draw the same think times.
+   */
+  holdStepsUs?: Record<string, Record<string, number>>;
   /** Per client index: indices of its process names removed (e.g. p2 of "p0..p4"). */
   dropProcesses?: Record<string, number[]>;
   /** Per client index: the generator's op cap (per process), lowered from the original. */
@@ -78,6 +85,7 @@ export function hasEdits(e: ScenarioEdits | undefined): boolean {
     (e.dropClients?.length ?? 0) > 0 ||
     (e.dropFaults?.length ?? 0) > 0 ||
     Object.values(e.dropSteps ?? {}).some((s) => s.length > 0) ||
+    Object.keys(e.holdStepsUs ?? {}).length > 0 ||
     Object.values(e.dropProcesses ?? {}).some((s) => s.length > 0) ||
     Object.keys(e.maxOps ?? {}).length > 0 ||
     Object.keys(e.skipOps ?? {}).length > 0 ||
@@ -107,12 +115,17 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     const steps = e.dropSteps?.[String(i)];
     if (steps && steps.length > 0 && c.script) {
       const drop = new Set(steps);
-      out.script = c.script.filter((_, j) => !drop.has(j));
+      const held = e.holdStepsUs?.[String(i)] ?? {};
+      out.script = c.script.flatMap((it, j): ScriptItem[] => {
+        if (!drop.has(j)) return [it];
+        const us = held[String(j)];
+        return us !== undefined ? [{ pauseUs: us, think: true }] : [];
+      });
     }
     if (div !== 1) {
       if (out.script)
         out.script = out.script.map((it) =>
-          Array.isArray(it) ? it : { pauseUs: Math.round(it.pauseUs / div) },
+          Array.isArray(it) ? it : { ...it, pauseUs: Math.round(it.pauseUs / div) },
         );
       if (out.startAt !== undefined) out.startAt = short(out.startAt);
       if (out.generator) {
@@ -170,6 +183,16 @@ export function applyEdits(s: Scenario, edits: ScenarioEdits | undefined): Scena
     e.runForUs !== undefined ? { runFor: `${e.runForUs / 1000}ms` as const, runForUs: e.runForUs } : {};
   const reads = e.finalReads === false ? { finalReads: false } : {};
   return { ...s, clients: placed, ...(s.faults ? { faults } : {}), ...runFor, ...reads };
+}
+
+/**
+ * Where original script step `j` of client `ci` sits in the script a run with `edits` runs: the
+ * steps removed before it are gone, those held left a pause in their place.
+ */
+export function runStepIndex(edits: ScenarioEdits, ci: number, j: number): number {
+  const held = edits.holdStepsUs?.[String(ci)] ?? {};
+  const gone = (edits.dropSteps?.[String(ci)] ?? []).filter((d) => d < j && held[String(d)] === undefined);
+  return j - gone.length;
 }
 
 /**
@@ -236,6 +259,7 @@ export function checkEdits(v: unknown, s: Scenario): string | null {
   return (
     checkScalarEdits(e) ??
     checkHoldOpsUs(e.holdOpsUs, s) ??
+    checkHoldStepsUs(e.holdStepsUs, s) ??
     checkKeyedEdits(e, s) ??
     checkPerClientEdits(e, s)
   );
@@ -256,6 +280,7 @@ const KNOWN_EDITS = new Set([
   "timeDivisor",
   "holdUs",
   "holdOpsUs",
+  "holdStepsUs",
   "keepNodes",
   "finalReads",
 ]);
@@ -300,6 +325,23 @@ function checkHoldOpsUs(h: unknown, s: Scenario): string | null {
     for (const [j, us] of Object.entries(m as Record<string, unknown>)) {
       if (!/^\d+$/.test(j) || !Number.isInteger(us) || (us as number) < 0)
         return `holdOpsUs.${name}.${j}: expected a non-negative integer (µs) for an op index`;
+    }
+  }
+  return null;
+}
+
+/** `holdStepsUs`: per script client index, step index → µs. */
+function checkHoldStepsUs(h: unknown, s: Scenario): string | null {
+  if (h === undefined) return null;
+  if (typeof h !== "object" || h === null || Array.isArray(h)) return "holdStepsUs: expected an object";
+  for (const [ci, m] of Object.entries(h)) {
+    const c = /^\d+$/.test(ci) ? s.clients[Number(ci)] : undefined;
+    if (c?.script === undefined) return `holdStepsUs.${ci}: no script client ${ci} in the scenario`;
+    if (typeof m !== "object" || m === null || Array.isArray(m))
+      return `holdStepsUs.${ci}: expected an object of step index to µs`;
+    for (const [j, us] of Object.entries(m as Record<string, unknown>)) {
+      if (!/^\d+$/.test(j) || Number(j) >= c.script.length || !Number.isInteger(us) || (us as number) < 0)
+        return `holdStepsUs.${ci}.${j}: expected a non-negative integer (µs) for a script step index`;
     }
   }
   return null;
@@ -425,6 +467,18 @@ export function cloneEdits(e: ScenarioEdits): ScenarioEdits {
         .map(([k, v]) => [k, [...new Set(v)].sort((a, b) => a - b)]),
     );
   }
+  // A step's hold means something only while the step is removed.
+  const stepHolds = Object.entries(e.holdStepsUs ?? {}).flatMap(
+    ([ci, m]): Array<[string, Record<string, number>]> => {
+      const dropped = new Set(out.dropSteps?.[ci] ?? []);
+      const kept = Object.entries(m)
+        .filter(([j]) => dropped.has(Number(j)))
+        .sort(([a], [b]) => Number(a) - Number(b));
+      return kept.length > 0 ? [[ci, Object.fromEntries(kept)]] : [];
+    },
+  );
+  if (stepHolds.length > 0)
+    out.holdStepsUs = Object.fromEntries(stepHolds.sort(([a], [b]) => Number(a) - Number(b)));
   if (e.runForUs !== undefined) out.runForUs = e.runForUs;
   // Placement only matters once a client or process is gone.
   if (e.keepNodes === true && (out.dropClients !== undefined || out.dropProcesses !== undefined))

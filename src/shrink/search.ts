@@ -5,7 +5,7 @@
  * index.ts.
  */
 import type { Scenario } from "../workload/scenario.ts";
-import { cloneEdits, type ScenarioEdits } from "./scenario.ts";
+import { cloneEdits, runStepIndex, type ScenarioEdits } from "./scenario.ts";
 import { shortlexLess, type TestOutcome as TapeOutcome, tapeKey, trimTape } from "./tape.ts";
 
 /** The default attempt budget of a shrink (runs of the system under test). */
@@ -39,13 +39,48 @@ export interface TestOutcome extends TapeOutcome {
   anomalyKeys?: ReadonlyArray<number | string>;
   /** Per process and generated op: how long it held its process in this run (see opHoldsUs). */
   opHoldsUs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** When the run's ops, script steps and faults happened: what orders them in time (see RunTimes). */
+  times?: RunTimes;
+}
+
+/**
+ * When things happened in a run (µs after the clients started): per process name and generated op
+ * index, per process name and script step index, and per injected fault id. Lets a pass remove a
+ * stretch of the run (the ops and faults of one moment) at once.
+ */
+export interface RunTimes {
+  ops?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  steps?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  faults?: Readonly<Record<string, number>>;
+  /** Per process name and script step index (in the script run): how long it held its process. */
+  stepHolds?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/**
+ * The size a passing candidate must keep to: no larger than the run held, or else a fault fewer
+ * at the price of a few ops more (see `accepts`), never beyond `ceiling`.
+ */
+export interface SizeLimit extends RunSize {
+  /** The size of the failure being shrunk: no candidate beyond it is accepted. */
+  ceiling?: RunSize;
 }
 
 /** A batch of candidates, in the order a serial search would try them. */
 export interface Batch {
   candidates: Candidate[];
   /** A passing candidate is accepted only when its size is within this. */
-  limit?: RunSize;
+  limit?: SizeLimit;
+}
+
+/**
+ * How many ops one fault weighs. A fault changes everything the run does after it, so a reader
+ * follows a few more ops more easily than one more fault: a candidate with a fault fewer is
+ * accepted even with up to this many ops more, minus one (the weighted size must go down).
+ */
+export const FAULT_WEIGHT = 4;
+
+function weight(s: RunSize): number {
+  return s.ops + FAULT_WEIGHT * s.faults;
 }
 
 /**
@@ -54,11 +89,24 @@ export interface Batch {
  */
 export type Answer = TestOutcome[];
 
-/** Whether a driver stops at this outcome (it fails as required and is no larger). */
-export function accepts(o: TestOutcome, limit: RunSize | undefined): boolean {
+/**
+ * Whether a driver stops at this outcome: it fails as required, and its run is no larger than
+ * `limit` in ops and in faults, or it trades faults for fewer weighted ops (`FAULT_WEIGHT`) within
+ * the ceiling. Every accepted run weighs no more than the one held and the weight only goes down
+ * when the ops go up, so the search cannot go round in circles.
+ */
+export function accepts(o: TestOutcome, limit: SizeLimit | undefined): boolean {
   if (!o.ok) return false;
   if (limit === undefined || o.size === undefined) return true;
-  return o.size.ops <= limit.ops && o.size.faults <= limit.faults;
+  if (o.size.ops <= limit.ops && o.size.faults <= limit.faults) return true;
+  const c = limit.ceiling;
+  return (
+    c !== undefined &&
+    o.size.faults < limit.faults &&
+    o.size.ops <= c.ops &&
+    o.size.faults <= c.faults &&
+    weight(o.size) < weight(limit)
+  );
 }
 
 export interface ShrinkOptions {
@@ -95,6 +143,8 @@ export interface ShrinkOptions {
    * out exactly that long (`holdOpsUs`), so its process's later ops start at the same instants.
    */
   initialOpHoldsUs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** When the initial run's ops, steps and faults happened (see RunTimes). */
+  initialTimes?: RunTimes;
 }
 
 export interface ShrinkResult {
@@ -104,6 +154,14 @@ export interface ShrinkResult {
   exhausted: boolean;
   /** The size of the best candidate's run, when the test reports sizes. */
   size?: RunSize;
+}
+
+/** How `SearchState.ddmin` chunks its list. */
+export interface DdminOptions {
+  /** Also sweep each chunk size offset by half a chunk (see `ddmin`). */
+  shifted?: boolean;
+  /** The smallest chunk tried (default 1: single elements). */
+  minChunk?: number;
 }
 
 /** A step of the search: it yields batches and is answered with their outcomes. */
@@ -124,6 +182,8 @@ export class SearchState {
   bestKeys: ReadonlyArray<number | string> | undefined;
   /** How long each op of the best candidate's run held its process (see initialOpHoldsUs). */
   bestHolds: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
+  /** When the best candidate's ops, steps and faults happened. */
+  bestTimes: RunTimes | undefined;
   /** In the seed phase: the tape the best candidate's run consumed. */
   bestSeedTape: readonly number[] | undefined;
   private readonly seen: Set<string>;
@@ -145,6 +205,7 @@ export class SearchState {
     this.bestFaults = opts.initialFaultIds ?? [];
     this.bestKeys = opts.anomalyKeys;
     this.bestHolds = opts.initialOpHoldsUs;
+    this.bestTimes = opts.initialTimes;
     this.bestSeedTape = this.best.tape === undefined ? opts.seedTape : undefined;
     this.seen = new Set([keyOf(this.best)]);
     this.holdUs = opts.opLatencyUs !== undefined ? Math.round(opts.opLatencyUs) : 0;
@@ -173,7 +234,11 @@ export class SearchState {
       return -1;
     }
     const offered = batch.slice(0, room);
-    const limit = this.bestSize;
+    const ceiling = this.opts.initialSize;
+    const limit: SizeLimit | undefined =
+      this.bestSize !== undefined
+        ? { ...this.bestSize, ...(ceiling !== undefined ? { ceiling } : {}) }
+        : undefined;
     const answer: Answer = yield { candidates: offered, ...(limit !== undefined ? { limit } : {}) };
     if (answer.length > offered.length) throw new Error("shrink driver answered more outcomes than asked");
     this.attempts += answer.length;
@@ -216,6 +281,7 @@ export class SearchState {
     if (o.faultIds) this.bestFaults = o.faultIds;
     if (o.anomalyKeys && o.anomalyKeys.length > 0) this.bestKeys = o.anomalyKeys;
     if (o.opHoldsUs) this.bestHolds = o.opHoldsUs;
+    if (o.times) this.bestTimes = o.times;
     this.seen.add(keyOf(this.best));
   }
 
@@ -229,11 +295,12 @@ export class SearchState {
   withEdits(raw: ScenarioEdits): Candidate {
     const dropsOps =
       raw.onlyKeys !== undefined ||
+      Object.values(raw.skipOps ?? {}).some((v) => v > 0) ||
       Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const held =
       this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
-    const edits = this.keepingNodes(dropsOps ? this.withOpHolds(held) : held);
+    const edits = this.keepingNodes(this.withStepHolds(dropsOps ? this.withOpHolds(held) : held));
     return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
   }
 
@@ -273,6 +340,13 @@ export class SearchState {
       const names = this.original.clients[Number(ci)]?.names ?? [];
       for (const j of js) if (!had.has(j)) for (const name of names) add(name, j);
     }
+    // Ops newly skipped are held as dropped ones are.
+    for (const [ci, skip] of Object.entries(edits.skipOps ?? {})) {
+      const had = new Set(prev.dropOps?.[ci] ?? []);
+      const names = this.original.clients[Number(ci)]?.names ?? [];
+      for (let j = prev.skipOps?.[ci] ?? 0; j < skip; j++)
+        if (!had.has(j)) for (const name of names) add(name, j);
+    }
     for (const [key, js] of Object.entries(edits.dropProcessOps ?? {})) {
       const [ci, p] = key.split("/").map(Number) as [number, number];
       const name = this.original.clients[ci]?.names[p];
@@ -281,6 +355,32 @@ export class SearchState {
       for (const j of js) if (!had.has(j)) add(name, j);
     }
     return out !== undefined ? { ...edits, holdOpsUs: out } : edits;
+  }
+
+  /**
+   * `edits` with every script step it removes that the best candidate still ran held for as long as
+   * it held its process in the best candidate's run (steps removed before keep their hold).
+   */
+  private withStepHolds(edits: ScenarioEdits): ScenarioEdits {
+    const holds = this.bestTimes?.stepHolds;
+    if (holds === undefined) return edits;
+    const prev = this.best.edits;
+    let out: Record<string, Record<string, number>> | undefined;
+    for (const [ci, js] of Object.entries(edits.dropSteps ?? {})) {
+      const had = new Set(prev.dropSteps?.[ci] ?? []);
+      const c = this.original.clients[Number(ci)];
+      const gone = new Set(prev.dropProcesses?.[ci] ?? []);
+      const name = c?.names.find((_, p) => !gone.has(p));
+      if (name === undefined) continue;
+      for (const j of js) {
+        if (had.has(j) || edits.holdStepsUs?.[ci]?.[String(j)] !== undefined) continue;
+        const us = holds[name]?.[String(runStepIndex(prev, Number(ci), j))];
+        if (us === undefined) continue;
+        out ??= Object.fromEntries(Object.entries(edits.holdStepsUs ?? {}).map(([k, m]) => [k, { ...m }]));
+        out[ci] = { ...(out[ci] ?? {}), [String(j)]: us };
+      }
+    }
+    return out !== undefined ? { ...edits, holdStepsUs: out } : edits;
   }
 
   /** Tries one set of edits; true when it was adopted. */
@@ -293,22 +393,49 @@ export class SearchState {
    * every success): chunks of half the list, then quarters, down to single elements, each sweep
    * from the end backwards and offered as one batch.
    */
-  *ddmin<T>(elements: () => readonly T[], without: (chunk: T[]) => Candidate): Search<boolean> {
+  *ddmin<T>(
+    elements: () => readonly T[],
+    without: (chunk: T[]) => Candidate,
+    opts: DdminOptions = {},
+  ): Search<boolean> {
     let any = false;
     let k = 1;
     while (k * 2 <= elements().length) k *= 2;
-    for (; k >= 1 && !this.exhausted; k = Math.floor(k / 2)) {
-      let end = elements().length;
-      while (end > 0 && !this.exhausted) {
-        const els = elements();
-        end = Math.min(end, els.length);
-        const ends: number[] = [];
-        for (let e = end; e > 0; e -= k) ends.push(e);
-        const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
-        if (hit < 0) break;
+    const smallest = opts.minChunk ?? 1;
+    for (; k >= smallest && !this.exhausted; k = Math.floor(k / 2)) {
+      if (yield* this.sweep(elements, without, k, 0, smallest)) any = true;
+      // The same sizes again, offset by half a chunk: two elements that only go together but sit
+      // on either side of a chunk boundary are otherwise never removed at once.
+      if (opts.shifted === true && k > 1 && (yield* this.sweep(elements, without, k, k >> 1, smallest)))
         any = true;
-        end = ends[hit]! - k;
-      }
+    }
+    return any;
+  }
+
+  /**
+   * One sweep of `ddmin` at chunk size `k`: chunks end at the list's end minus `offset`, then every
+   * `k` elements towards its start (the first chunk may be shorter, but not below `least`); each
+   * batch runs from the end backwards, and after a removal the sweep goes on below it.
+   */
+  private *sweep<T>(
+    elements: () => readonly T[],
+    without: (chunk: T[]) => Candidate,
+    k: number,
+    offset: number,
+    least: number,
+  ): Search<boolean> {
+    let any = false;
+    let end = elements().length - offset;
+    while (end > 0 && !this.exhausted) {
+      const els = elements();
+      end = Math.min(end, els.length);
+      const ends: number[] = [];
+      for (let e = end; e > 0; e -= k) if (Math.min(k, e) >= least) ends.push(e);
+      if (ends.length === 0) break;
+      const hit = yield* this.firstOf(ends.map((e) => without(els.slice(Math.max(0, e - k), e))));
+      if (hit < 0) break;
+      any = true;
+      end = ends[hit]! - k;
     }
     return any;
   }
@@ -356,7 +483,7 @@ export function normalize(original: Scenario, edits: ScenarioEdits): ScenarioEdi
 }
 
 /**
- * The per-op holds that still apply: those of ops dropped between the skip and the cap (a hold of an
+ * The per-op holds that still apply: those of ops skipped, or dropped below the cap (a hold of an
  * op that is issued again, or past the cap, changes nothing and would only tell two equal
  * candidates apart).
  */
@@ -371,9 +498,10 @@ function usedHolds(original: Scenario, e: ScenarioEdits): Record<string, Record<
       const held = e.holdOpsUs?.[name];
       if (held === undefined) return;
       const own = new Set(e.dropProcessOps?.[`${ci}/${p}`] ?? []);
+      // Skipped ops keep their holds too: the ops after them start where they did.
       const kept = Object.entries(held).filter(([js]) => {
         const j = Number(js);
-        return j >= skip && j < cap && (all.has(j) || own.has(j));
+        return j < cap && (j < skip || all.has(j) || own.has(j));
       });
       if (kept.length > 0) out[name] = Object.fromEntries(kept);
     });

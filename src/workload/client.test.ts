@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomSource } from "../engine/rng.ts";
 import { type ClientAction, ClientProgram, KeyRotation, ValueAllocator } from "./client.ts";
-import type { ClientSpec, GeneratorSpec } from "./scenario.ts";
+import type { ClientSpec, GeneratorSpec, Step } from "./scenario.ts";
 
 function actions(spec: ClientSpec, rotation = new KeyRotation()): ClientAction[] {
   const p = new ClientProgram(
@@ -104,6 +104,63 @@ describe("ClientProgram", () => {
     expect(median.filter((a) => a.kind === "step").map((a) => (a.kind === "step" ? a.op : -1))).toEqual([
       0, 1, 4, 5,
     ]);
+  });
+
+  it("holds skipped ops only for the holds recorded for them, never for holdUs", () => {
+    const gen: GeneratorSpec = {
+      mix: { append: 1, r: 1 },
+      keys: ["a"],
+      thinkUs: [100, 900],
+      maxOps: 5,
+      skipOps: 2,
+      holdUs: 5000,
+    };
+    const run = (g: GeneratorSpec) => {
+      const p = new ClientProgram(
+        { names: ["p0"], generator: g },
+        new RandomSource({ seed: 7 }).stream("client"),
+        new ValueAllocator(),
+        new KeyRotation(),
+        "p0",
+      );
+      const out: ClientAction[] = [];
+      for (let a = p.next(); ; a = p.next()) {
+        out.push(a);
+        if (a.kind === "done") return out;
+        if (a.kind === "step") p.thinkUs();
+      }
+    };
+    const plain = run(gen);
+    const held = run({ ...gen, holdOpsUs: { p0: { "0": 3000, "1": 4000, "3": 10 } } });
+    const first = (xs: ClientAction[]) => xs[0] as { kind: string; us: number };
+    // The two skipped ops' think times, plus exactly their recorded holds (holdUs not at all).
+    expect(first(plain).kind).toBe("pause");
+    expect(first(held).us).toBe(first(plain).us + 7000);
+    expect(held.filter((a) => a.kind === "step")).toEqual(plain.filter((a) => a.kind === "step"));
+  });
+
+  it("a held pause draws a think time as the step it stands for did, so later steps draw the same", () => {
+    const program = (script: ClientSpec["script"]) =>
+      new ClientProgram(
+        { names: ["r0"], script },
+        new RandomSource({ seed: 7 }).stream("client"),
+        new ValueAllocator(),
+      );
+    const r: Step = [["r", "k", null]];
+    const full = program([r, r, r]);
+    full.next();
+    const t0 = full.thinkUs();
+    full.next();
+    const t1 = full.thinkUs();
+    full.next();
+    const t2 = full.thinkUs();
+    const held = program([r, { pauseUs: 40, think: true }, r]);
+    held.next();
+    expect(held.thinkUs()).toBe(t0);
+    // The held pause: 40 µs and the think time the removed step drew; the step after draws as before.
+    expect(held.next()).toEqual({ kind: "pause", us: 40 + t1 });
+    expect(held.next()).toMatchObject({ kind: "step" });
+    expect(held.thinkUs()).toBe(t2);
   });
 
   it("reads a mix by the Redis command names and by the older spellings alike, drawing the same ops", () => {

@@ -45,8 +45,13 @@ export class KeyRotation {
 }
 
 export type ClientAction =
-  /** `op`: the generated op's index in the generator's sequence (absent for a script step). */
-  { kind: "step"; mops: MicroOp[]; op?: number } | { kind: "pause"; us: number } | { kind: "done" };
+  /**
+   * `op`: the generated op's index in the generator's sequence (absent for a script step);
+   * `item`: a script step's index in the script (absent for a generated op).
+   */
+  | { kind: "step"; mops: MicroOp[]; op?: number; item?: number }
+  | { kind: "pause"; us: number }
+  | { kind: "done" };
 
 const DEFAULT_FIELDS = ["f0", "f1", "f2", "f3"];
 
@@ -92,8 +97,9 @@ export class ClientProgram {
     const script = this.spec.script ?? [];
     if (this.scriptPos < script.length) {
       const item: ScriptItem = script[this.scriptPos++]!;
-      if (!Array.isArray(item)) return { kind: "pause", us: item.pauseUs };
-      return { kind: "step", mops: item.map((m) => [...m] as MicroOp) };
+      if (!Array.isArray(item))
+        return { kind: "pause", us: item.pauseUs + (item.think === true ? this.thinkUs() : 0) };
+      return { kind: "step", mops: item.map((m) => [...m] as MicroOp), item: this.scriptPos - 1 };
     }
     const gen = this.spec.generator;
     if (!gen || this.total === 0) return { kind: "done" };
@@ -106,7 +112,7 @@ export class ClientProgram {
       while (this.generated < skip) {
         this.generated++;
         this.draw(gen);
-        us += this.thinkUs();
+        us += this.thinkUs() + this.skippedHold(gen, this.generated - 1);
       }
       return { kind: "pause", us };
     }
@@ -127,6 +133,14 @@ export class ClientProgram {
     if (only !== undefined && !mops.some((m) => only.has(m[1])))
       return { kind: "pause", us: this.thinkUs() + this.holdOf(gen, this.generated - 1) };
     return { kind: "step", mops, op: this.generated - 1 };
+  }
+
+  /**
+   * How long skipped op `j` is waited out on top of its think time: only a hold recorded for it
+   * (`holdOpsUs`), never the typical `holdUs`, which skipped ops were recorded without.
+   */
+  private skippedHold(gen: GeneratorSpec, j: number): number {
+    return gen.holdOpsUs?.[this.process]?.[String(j)] ?? 0;
   }
 
   /** How long op `j`, drawn but not issued, is waited out on top of its think time. */

@@ -22,6 +22,11 @@ export type Step = MicroOp[];
 /** A pause in a script: no op is recorded. */
 export interface Pause {
   pauseUs: number;
+  /**
+   * Also waits out a think time, drawn as after a step: a removed step held in its place (a shrink
+   * sets it), so that the steps after it start when they did and draw the same think times.
+   */
+  think?: true;
 }
 export type ScriptItem = Step | Pause;
 
@@ -142,7 +147,8 @@ export interface GeneratorSpec {
   /**
    * Per process name and op index: how long that op, drawn but not issued, is waited out instead
    * of `holdUs` (µs): the time it took in the run it was removed from, so that the process's later
-   * ops start at the very instants they did there.
+   * ops start at the very instants they did there. Skipped ops (`skipOps`) are waited out only for
+   * a hold listed here (`holdUs` does not apply to them).
    */
   holdOpsUs?: Record<string, Record<string, number>>;
 }
