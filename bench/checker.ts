@@ -25,9 +25,9 @@ import { opToEdn } from "../src/check/edn.ts";
 import { type HistoryFormat, HistoryStreamParser } from "../src/check/format.ts";
 import type { MicroOp, Op } from "../src/check/history.ts";
 import {
-  ColumnarEdnReader,
   checkHistory,
   checkHistoryColumns,
+  columnReaderFor,
   type HistoryColumns,
 } from "../src/check/index.ts";
 import { opToJson } from "../src/check/jsonl.ts";
@@ -218,9 +218,9 @@ export function readHistoryFile(file: string, format?: HistoryFormat): Op[] {
   return parser.end();
 }
 
-/** Reads an EDN history file into columns; null when the column reader gives up on it. */
-export function readHistoryColumns(file: string): HistoryColumns | null {
-  const reader = new ColumnarEdnReader(statSync(file).size);
+/** Reads a history file into columns; null when the column reader gives up on it. */
+export function readHistoryColumns(file: string, format: HistoryFormat = "edn"): HistoryColumns | null {
+  const reader = columnReaderFor(format, statSync(file).size);
   const buf = Buffer.allocUnsafe(8 << 20);
   const fd = openSync(file, "r");
   try {
@@ -247,7 +247,7 @@ async function measure(file: string, format: HistoryFormat, forceObjects = false
     Math.round((b.user + b.system - a.user - a.system) / 1000);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const columns = format === "edn" && !forceObjects ? readHistoryColumns(file) : null;
+  const columns = forceObjects ? null : readHistoryColumns(file, format);
   const t1 = performance.now();
   const c1 = process.cpuUsage();
   const fast = columns === null ? null : checkHistoryColumns(columns);

@@ -4,12 +4,12 @@
  */
 
 import { createReadStream, statSync } from "node:fs";
-import { type HistoryFormat, HistoryStreamParser, parseHistory } from "../check/format.ts";
+import { detectFormat, type HistoryFormat, HistoryStreamParser, parseHistory } from "../check/format.ts";
 import type { History } from "../check/history.ts";
 import {
-  ColumnarEdnReader,
   checkHistory,
   checkHistoryColumns,
+  columnReaderFor,
   countInvocations,
   HistoryParseError,
   HistoryShapeError,
@@ -86,15 +86,20 @@ function asInputError<T>(file: string, parse: () => T): T {
 export async function checkColumnsOfFile(
   file: string,
   model: string,
+  format?: HistoryFormat,
 ): Promise<{ verdict: ReturnType<typeof checkHistory>; ops: number } | null> {
-  let reader: ColumnarEdnReader;
+  let reader: ReturnType<typeof columnReaderFor> | null = null;
   try {
-    reader = new ColumnarEdnReader(statSync(file).size);
-    for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 }))
+    const size = statSync(file).size;
+    for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 })) {
+      // The format from the first bytes, as the general reader detects it.
+      reader ??= columnReaderFor(format ?? detectFormat((chunk as Buffer).toString("latin1", 0, 256)), size);
       if (!reader.pushBytes(chunk as Buffer)) return null;
+    }
   } catch {
     return null; // unreadable: the general reader names the reason
   }
+  if (reader === null) return null;
   const columns = reader.end();
   if (columns === null) return null;
   const verdict = checkHistoryColumns(columns, { model });
@@ -114,7 +119,7 @@ export async function checkCommand(file: string, opts: CheckOptions, io: CliIO):
     });
   }
   const t0 = performance.now();
-  const fast = opts.format === "jsonl" ? null : await checkColumnsOfFile(file, model);
+  const fast = await checkColumnsOfFile(file, model, opts.format as HistoryFormat | undefined);
   let verdict: ReturnType<typeof checkHistory>;
   let ops: number;
   if (fast !== null) ({ verdict, ops } = fast);

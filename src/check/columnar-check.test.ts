@@ -6,10 +6,12 @@ import {
   ColumnarEdnReader,
   checkHistory,
   checkHistoryColumns,
+  columnReaderFor,
   countInvocations,
   type HistoryColumns,
   parseHistory,
 } from "./index.ts";
+import { opToJson } from "./jsonl.ts";
 
 const MODELS = ["strict-serializable", "serializable", "read-committed", "strong-session-serializable"];
 
@@ -65,9 +67,9 @@ function history(seed: number, ops: number, faults: number): History {
   return h;
 }
 
-function columns(h: History): HistoryColumns {
-  const r = new ColumnarEdnReader();
-  const text = Buffer.from(`${h.map(opToEdn).join("\n")}\n`);
+function columns(h: History, format: "edn" | "jsonl" = "edn"): HistoryColumns {
+  const r = columnReaderFor(format);
+  const text = Buffer.from(`${h.map(format === "edn" ? opToEdn : opToJson).join("\n")}\n`);
   // In two pieces cut mid-op, as a file read in chunks is.
   const cut = Math.floor(text.length / 2);
   expect(r.pushBytes(text.subarray(0, cut)) && r.pushBytes(text.subarray(cut))).toBe(true);
@@ -83,6 +85,7 @@ describe("checkHistoryColumns", () => {
       fc.property(fc.integer({ min: 1, max: 1 << 30 }), fc.constantFrom(0, 0.05, 0.3), (seed, faults) => {
         const h = history(seed, 120, faults);
         const c = columns(h);
+        expect(columns(h, "jsonl")).toEqual(c);
         expect(countInvocations(c)).toBe(h.filter((o) => o.type === "invoke").length);
         for (const model of MODELS) {
           const fast = checkHistoryColumns(c, { model });
@@ -155,6 +158,19 @@ describe("checkHistoryColumns", () => {
       "{:type :invoke, :process 0, :value [[:r 1 nil]]", // cut off
     ]) {
       const r = new ColumnarEdnReader();
+      r.pushBytes(Buffer.from(text));
+      expect(r.end(), text).toBeNull();
+    }
+    for (const text of [
+      '{"type":"invoke","process":0,"value":[["r",1,null]]} {"type":"ok"}\n', // two on a line
+      '{"type":"invoke","process":0,"value":[["r",1 null]]}\n', // a comma missing
+      '{"type":"invoke","process":0,"value":[["r",1,null],]}\n', // a trailing comma
+      '{"type":"invoke","process":0,"value":[["r","x",null]]}\n', // a string key
+      '{"type":"invoke","process":0,"time":1.5,"value":null}\n', // a fraction
+      '{"typ\\u0065":"invoke","process":0,"value":null}\n', // a key spelt with an escape
+      '{"type":"invoke","process":0,"value":[["r",1,null]]', // cut off
+    ]) {
+      const r = columnReaderFor("jsonl");
       r.pushBytes(Buffer.from(text));
       expect(r.end(), text).toBeNull();
     }

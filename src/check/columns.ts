@@ -26,6 +26,14 @@ export const NEMESIS = -1;
 /** `mopVal` of a read of nil. */
 export const NIL_READ = -1;
 
+/** A column reader for the format a history's first bytes show (as format.ts detects it). */
+export function columnReaderFor(
+  format: "edn" | "jsonl",
+  sizeHint = 0,
+): ColumnarEdnReader | ColumnarJsonlReader {
+  return format === "jsonl" ? new ColumnarJsonlReader(sizeHint) : new ColumnarEdnReader(sizeHint);
+}
+
 export interface HistoryColumns {
   opCount: number;
   /** INVOKE, OK, FAIL or INFO. */
@@ -125,31 +133,32 @@ function grow<T extends Uint8Array | Int32Array>(a: T, need: number): T {
 }
 
 /**
- * Reads EDN bytes in pieces into columns. `pushBytes` returns false once the reader has given up
- * (the caller then stops feeding it); `end` returns the columns, or null when it gave up.
+ * Reads bytes in pieces into columns (the format's grammar is the subclass's). `pushBytes` returns
+ * false once the reader has given up (the caller then stops feeding it); `end` returns the
+ * columns, or null when it gave up.
  */
-export class ColumnarEdnReader {
+abstract class ColumnReader {
   private opType = new Uint8Array(1 << 16);
   private opProcess = new Int32Array(1 << 16);
   private opMopFrom = new Int32Array(1 << 16);
-  private mopF = new Uint8Array(1 << 16);
-  private mopKey = new Int32Array(1 << 16);
-  private mopVal = new Int32Array(1 << 16);
-  private readFrom = new Int32Array(1 << 16);
-  private elems = new Int32Array(1 << 16);
+  protected mopF = new Uint8Array(1 << 16);
+  protected mopKey = new Int32Array(1 << 16);
+  protected mopVal = new Int32Array(1 << 16);
+  protected readFrom = new Int32Array(1 << 16);
+  protected elems = new Int32Array(1 << 16);
   private opCount = 0;
-  private mopCount = 0;
-  private readCount = 0;
-  private elemCount = 0;
+  protected mopCount = 0;
+  protected readCount = 0;
+  protected elemCount = 0;
   private carry: Uint8Array | null = null;
   private gaveUp = false;
   // The piece being read.
-  private b: Uint8Array = new Uint8Array(0);
-  private i = 0;
+  protected b: Uint8Array = new Uint8Array(0);
+  protected i = 0;
 
   /** `sizeHint`: the file's length in bytes, if known; the columns start near the size it implies. */
   constructor(sizeHint = 0) {
-    // About 135 bytes of EDN per op, 1.2 micro-ops and 3.5 list elements per op in list-append
+    // About 135 bytes of EDN, 2.5 micro-ops and 6.5 read elements per op in the bench's list-append
     // histories; a generous first guess saves the doublings (too small only costs a copy).
     const ops = Math.max(1 << 12, Math.ceil(sizeHint / 100));
     this.opType = new Uint8Array(ops);
@@ -159,7 +168,7 @@ export class ColumnarEdnReader {
     this.mopKey = new Int32Array(ops * 2);
     this.mopVal = new Int32Array(ops * 2);
     this.readFrom = new Int32Array(ops + 1);
-    this.elems = new Int32Array(ops * 4);
+    this.elems = new Int32Array(ops * 6);
   }
 
   pushBytes(bytes: Uint8Array): boolean {
@@ -202,6 +211,7 @@ export class ColumnarEdnReader {
   private readOps(b: Uint8Array, final: boolean): number {
     this.b = b;
     this.i = 0;
+    this.final = final;
     let start = 0;
     try {
       for (;;) {
@@ -219,8 +229,91 @@ export class ColumnarEdnReader {
     }
   }
 
+  /** Whether the piece being read is the last. */
+  protected final = false;
+
+  /** Skips the format's whitespace; false at the end of the piece. */
+  protected abstract skipWs(): boolean;
+  /** Reads one op at the position (a map or object), into the columns. */
+  protected abstract op(): void;
+
+  protected ws(): void {
+    if (!this.skipWs()) throw NEED_MORE;
+  }
+
+  /** Appends op `type`'s row; its micro-ops are those stored since `mopsAt`. */
+  protected pushOp(type: number, process: number, mopsAt: number): void {
+    const n = this.opCount;
+    if (n + 2 > this.opType.length) {
+      this.opType = grow(this.opType, n + 2);
+      this.opProcess = grow(this.opProcess, n + 2);
+      this.opMopFrom = grow(this.opMopFrom, n + 2);
+    }
+    this.opType[n] = type;
+    this.opProcess[n] = process;
+    this.opMopFrom[n] = mopsAt;
+    this.opCount = n + 1;
+  }
+
+  protected pushMop(f: number, key: number, val: number): void {
+    const m = this.mopCount;
+    if (m >= this.mopF.length) {
+      this.mopF = grow(this.mopF, m + 1);
+      this.mopKey = grow(this.mopKey, m + 1);
+      this.mopVal = grow(this.mopVal, m + 1);
+    }
+    this.mopF[m] = f;
+    this.mopKey[m] = key;
+    this.mopVal[m] = val;
+    this.mopCount = m + 1;
+  }
+
+  /** Starts a read list; `pushElem` adds to it, `endList` closes it and returns its number. */
+  protected startList(): void {
+    const r = this.readCount;
+    if (r + 2 > this.readFrom.length) this.readFrom = grow(this.readFrom, r + 2);
+    this.readFrom[r] = this.elemCount;
+  }
+
+  protected pushElem(x: number): void {
+    if (this.elemCount >= this.elems.length) this.elems = grow(this.elems, this.elemCount + 1);
+    this.elems[this.elemCount++] = x;
+  }
+
+  protected endList(): number {
+    return this.readCount++;
+  }
+
+  /** Drops the rows stored since the given counts (an op given up on, or a nemesis op's value). */
+  protected rollback(mops: number, reads: number, elems: number): void {
+    this.mopCount = mops;
+    this.readCount = reads;
+    this.elemCount = elems;
+  }
+
+  /** A non-negative integer below 2^31, written plainly (no sign, no leading zero, no suffix). */
+  protected natural(): number {
+    const b = this.b;
+    let j = this.i;
+    let v = 0;
+    let c = b[j];
+    if (c === D0 && j + 1 < b.length && b[j + 1] >= D0 && b[j + 1] <= D9) throw GIVE_UP;
+    while (c >= D0 && c <= D9) {
+      v = v * 10 + (c - D0);
+      if (v > 0x7fffffff) throw GIVE_UP;
+      c = b[++j];
+    }
+    if (j >= b.length) throw NEED_MORE;
+    if (c >= 128 || DELIMITER[c] !== 1) throw GIVE_UP;
+    this.i = j;
+    return v;
+  }
+}
+
+/** EDN op maps (see the module comment for the shape taken). */
+export class ColumnarEdnReader extends ColumnReader {
   /** Skips whitespace and commas; false at the end of the piece. Comments and `#_` give up. */
-  private skipWs(): boolean {
+  protected skipWs(): boolean {
     const b = this.b;
     for (;;) {
       if (this.i >= b.length) return false;
@@ -230,12 +323,8 @@ export class ColumnarEdnReader {
     }
   }
 
-  private ws(): void {
-    if (!this.skipWs()) throw NEED_MORE;
-  }
-
   /** One op map, appended to the columns (or dropped, with its rows, if it gives up midway). */
-  private op(): void {
+  protected op(): void {
     const b = this.b;
     if (b[this.i] !== LBRACE) throw GIVE_UP;
     this.i++;
@@ -281,9 +370,7 @@ export class ColumnarEdnReader {
             const at = this.i;
             if (!this.mops()) {
               this.i = at;
-              this.mopCount = mopsAt;
-              this.readCount = readsAt;
-              this.elemCount = elemsAt;
+              this.rollback(mopsAt, readsAt, elemsAt);
               valueIsMops = false;
               this.skipForm(0);
             }
@@ -291,32 +378,15 @@ export class ColumnarEdnReader {
         } else this.skipForm(0);
       }
     } catch (e) {
-      this.mopCount = mopsAt;
-      this.readCount = readsAt;
-      this.elemCount = elemsAt;
+      this.rollback(mopsAt, readsAt, elemsAt);
       throw e;
     }
     if (type < 0 || process === -2 || (process !== NEMESIS && !valueIsMops)) {
-      this.mopCount = mopsAt;
-      this.readCount = readsAt;
-      this.elemCount = elemsAt;
+      this.rollback(mopsAt, readsAt, elemsAt);
       throw GIVE_UP;
     }
-    if (process === NEMESIS) {
-      this.mopCount = mopsAt;
-      this.readCount = readsAt;
-      this.elemCount = elemsAt;
-    }
-    const n = this.opCount;
-    if (n + 2 > this.opType.length) {
-      this.opType = grow(this.opType, n + 2);
-      this.opProcess = grow(this.opProcess, n + 2);
-      this.opMopFrom = grow(this.opMopFrom, n + 2);
-    }
-    this.opType[n] = type;
-    this.opProcess[n] = process;
-    this.opMopFrom[n] = mopsAt;
-    this.opCount = n + 1;
+    if (process === NEMESIS) this.rollback(mopsAt, readsAt, elemsAt);
+    this.pushOp(type, process, mopsAt);
   }
 
   /**
@@ -364,16 +434,7 @@ export class ColumnarEdnReader {
       } else return false;
       if (b[this.i] !== RBRACKET) return false;
       this.i++;
-      const m = this.mopCount;
-      if (m >= this.mopF.length) {
-        this.mopF = grow(this.mopF, m + 1);
-        this.mopKey = grow(this.mopKey, m + 1);
-        this.mopVal = grow(this.mopVal, m + 1);
-      }
-      this.mopF[m] = f === W_APPEND ? APPEND : READ;
-      this.mopKey[m] = key;
-      this.mopVal[m] = val;
-      this.mopCount = m + 1;
+      this.pushMop(f === W_APPEND ? APPEND : READ, key, val);
     }
   }
 
@@ -381,40 +442,17 @@ export class ColumnarEdnReader {
   private list(): number {
     const b = this.b;
     this.i++;
-    const r = this.readCount;
-    if (r + 2 > this.readFrom.length) this.readFrom = grow(this.readFrom, r + 2);
-    this.readFrom[r] = this.elemCount;
+    this.startList();
     for (;;) {
       this.ws();
       const c = b[this.i];
       if (c === RBRACKET) {
         this.i++;
-        this.readCount = r + 1;
-        return r;
+        return this.endList();
       }
       if (!(c >= D0 && c <= D9)) return -1;
-      const x = this.natural();
-      if (this.elemCount >= this.elems.length) this.elems = grow(this.elems, this.elemCount + 1);
-      this.elems[this.elemCount++] = x;
+      this.pushElem(this.natural());
     }
-  }
-
-  /** A non-negative integer below 2^31, written plainly (no sign, no leading zero, no suffix). */
-  private natural(): number {
-    const b = this.b;
-    let j = this.i;
-    let v = 0;
-    let c = b[j];
-    if (c === D0 && j + 1 < b.length && b[j + 1] >= D0 && b[j + 1] <= D9) throw GIVE_UP;
-    while (c >= D0 && c <= D9) {
-      v = v * 10 + (c - D0);
-      if (v > 0x7fffffff) throw GIVE_UP;
-      c = b[++j];
-    }
-    if (j >= b.length) throw NEED_MORE;
-    if (c >= 128 || DELIMITER[c] !== 1) throw GIVE_UP;
-    this.i = j;
-    return v;
   }
 
   /** A keyword at the position (after its colon): its index in WORDS, or -1 for another one. */
@@ -524,5 +562,339 @@ export class ColumnarEdnReader {
     const c = b[j];
     if (c >= 128 || DELIMITER[c] !== 1) throw GIVE_UP;
     this.i = j;
+  }
+}
+
+/** JSON keys of an op object the reader tells apart, and the strings it matches as values. */
+const JSON_WORDS = ["type", "process", "value", "invoke", "ok", "fail", "info", "append", "r"].map((w) =>
+  Buffer.from(`"${w}"`, "latin1"),
+);
+const J_TYPE = 0;
+const J_PROCESS = 1;
+const J_VALUE = 2;
+const J_INVOKE = 3;
+const J_APPEND = 7;
+const J_R = 8;
+/** `jsonString`'s answer for a string with an escape in it. */
+const ESCAPED_STRING = -2;
+const NULL_BYTES = Buffer.from("null", "latin1");
+const HEX = new Uint8Array(256);
+for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
+
+/**
+ * JSONL ops, one object per line, in the shape the EDN reader takes (see the module comment),
+ * checked as strictly as `JSON.parse` checks: what it would reject, or read differently, gives up.
+ */
+export class ColumnarJsonlReader extends ColumnReader {
+  /** JSON whitespace within a line; a newline only between ops (blank lines are skipped). */
+  protected skipWs(): boolean {
+    const b = this.b;
+    for (;;) {
+      if (this.i >= b.length) return false;
+      const c = b[this.i];
+      if (c === SPACE || c === TAB || c === CR || c === LF) this.i++;
+      else return true;
+    }
+  }
+
+  /** Within an op: JSON whitespace, but not the end of its line. */
+  private inLine(): void {
+    const b = this.b;
+    for (;;) {
+      if (this.i >= b.length) throw NEED_MORE;
+      const c = b[this.i];
+      if (c === SPACE || c === TAB || c === CR) this.i++;
+      else if (c === LF) throw GIVE_UP;
+      else return;
+    }
+  }
+
+  /** What must follow an op: the end of its line (or of the last piece). */
+  private endOfLine(): void {
+    const b = this.b;
+    for (;;) {
+      if (this.i >= b.length) {
+        if (this.final) return;
+        throw NEED_MORE;
+      }
+      const c = b[this.i];
+      if (c === SPACE || c === TAB || c === CR) this.i++;
+      else if (c === LF) return;
+      else throw GIVE_UP;
+    }
+  }
+
+  protected op(): void {
+    const b = this.b;
+    if (b[this.i] !== LBRACE) throw GIVE_UP;
+    this.i++;
+    const mopsAt = this.mopCount;
+    const readsAt = this.readCount;
+    const elemsAt = this.elemCount;
+    let type = -1;
+    let process = -2;
+    let value = false;
+    let valueIsMops = true;
+    try {
+      this.inLine();
+      if (b[this.i] === RBRACE) this.i++;
+      else
+        for (;;) {
+          this.inLine();
+          const key = this.jsonString(true);
+          // A key spelt with escapes could be "type" in disguise: JSON.parse would read it so.
+          if (key === ESCAPED_STRING) throw GIVE_UP;
+          this.inLine();
+          if (b[this.i] !== COLON) throw GIVE_UP;
+          this.i++;
+          this.inLine();
+          if (key === J_TYPE) {
+            if (type >= 0) throw GIVE_UP;
+            const t = b[this.i] === QUOTE ? this.jsonString(true) : -1;
+            if (t < J_INVOKE || t > J_INVOKE + 3) throw GIVE_UP;
+            type = t - J_INVOKE;
+          } else if (key === J_PROCESS) {
+            if (process !== -2) throw GIVE_UP;
+            const c = b[this.i];
+            if (c >= D0 && c <= D9) process = this.natural();
+            else if (c === QUOTE) {
+              this.jsonString(false);
+              process = NEMESIS;
+            } else throw GIVE_UP;
+          } else if (key === J_VALUE) {
+            if (value) throw GIVE_UP;
+            value = true;
+            const at = this.i;
+            if (process === NEMESIS || !this.mops()) {
+              this.i = at;
+              this.rollback(mopsAt, readsAt, elemsAt);
+              valueIsMops = process === NEMESIS;
+              this.skipValue(0);
+            }
+          } else this.skipValue(0);
+          this.inLine();
+          if (b[this.i] === COMMA) {
+            this.i++;
+            continue;
+          }
+          if (b[this.i] !== RBRACE) throw GIVE_UP;
+          this.i++;
+          break;
+        }
+    } catch (e) {
+      this.rollback(mopsAt, readsAt, elemsAt);
+      throw e;
+    }
+    // A value read as micro-ops before a nemesis process was known is dropped with its rows.
+    if (type < 0 || process === -2 || (process !== NEMESIS && !valueIsMops)) {
+      this.rollback(mopsAt, readsAt, elemsAt);
+      throw GIVE_UP;
+    }
+    if (process === NEMESIS) this.rollback(mopsAt, readsAt, elemsAt);
+    try {
+      this.endOfLine();
+    } catch (e) {
+      this.rollback(mopsAt, readsAt, elemsAt);
+      throw e;
+    }
+    this.pushOp(type, process, mopsAt);
+  }
+
+  /** After an element of an array: true at its `]` (consumed), false after a `,` (consumed). */
+  private next(close: number): boolean {
+    this.inLine();
+    const c = this.b[this.i];
+    if (c === close) {
+      this.i++;
+      return true;
+    }
+    if (c !== COMMA) throw GIVE_UP;
+    this.i++;
+    this.inLine();
+    return false;
+  }
+
+  /** `null`, or an array of `["append", k, x]`, `["r", k, null]`, `["r", k, [x, …]]`, `["r", k]`. */
+  private mops(): boolean {
+    const b = this.b;
+    if (b[this.i] === 110) return this.nullWord();
+    if (b[this.i] !== LBRACKET) return false;
+    this.i++;
+    this.inLine();
+    if (b[this.i] === RBRACKET) {
+      this.i++;
+      return true;
+    }
+    for (;;) {
+      if (b[this.i] !== LBRACKET) return false;
+      this.i++;
+      this.inLine();
+      if (b[this.i] !== QUOTE) return false;
+      const f = this.jsonString(true);
+      if (f !== J_APPEND && f !== J_R) return false;
+      this.inLine();
+      if (b[this.i] !== COMMA) return false;
+      this.i++;
+      this.inLine();
+      const kc = b[this.i];
+      if (!(kc >= D0 && kc <= D9)) return false;
+      const key = this.natural();
+      this.inLine();
+      let val = NIL_READ;
+      if (b[this.i] === COMMA) {
+        this.i++;
+        this.inLine();
+        const c = b[this.i];
+        if (f === J_APPEND) {
+          if (!(c >= D0 && c <= D9)) return false;
+          val = this.natural();
+        } else if (c === 110) {
+          if (!this.nullWord()) return false;
+        } else if (c === LBRACKET) {
+          val = this.list();
+          if (val < 0) return false;
+        } else return false;
+        this.inLine();
+      } else if (f === J_APPEND) return false;
+      if (b[this.i] !== RBRACKET) return false;
+      this.i++;
+      this.pushMop(f === J_APPEND ? APPEND : READ, key, val);
+      if (this.next(RBRACKET)) return true;
+    }
+  }
+
+  /** An array of naturals, stored as the next read; its number, or -1 if it holds anything else. */
+  private list(): number {
+    const b = this.b;
+    this.i++;
+    this.startList();
+    this.inLine();
+    if (b[this.i] === RBRACKET) {
+      this.i++;
+      return this.endList();
+    }
+    for (;;) {
+      const c = b[this.i];
+      if (!(c >= D0 && c <= D9)) return -1;
+      this.pushElem(this.natural());
+      if (this.next(RBRACKET)) return this.endList();
+    }
+  }
+
+  /** `null` at the position (consumed): true; another word: false. */
+  private nullWord(): boolean {
+    const b = this.b;
+    if (this.i + 4 >= b.length) throw NEED_MORE;
+    for (let k = 0; k < 4; k++) if (b[this.i + k] !== NULL_BYTES[k]) return false;
+    const c = b[this.i + 4];
+    if (c < 128 && DELIMITER[c] === 1) {
+      this.i += 4;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A JSON string (escapes as JSON allows them; a raw control character gives up). With `match`,
+   * its index in JSON_WORDS (-1 for another string); ESCAPED_STRING when it holds an escape.
+   */
+  private jsonString(match: boolean): number {
+    const b = this.b;
+    if (b[this.i] !== QUOTE) throw GIVE_UP;
+    const from = this.i;
+    let j = from + 1;
+    let plain = true;
+    for (;;) {
+      if (j >= b.length) throw NEED_MORE;
+      const c = b[j];
+      if (c === QUOTE) break;
+      if (c < 32) throw GIVE_UP;
+      if (c === BACKSLASH) {
+        plain = false;
+        if (j + 1 >= b.length) throw NEED_MORE;
+        const e = b[j + 1];
+        if (e === 117) {
+          if (j + 5 >= b.length) throw NEED_MORE;
+          for (let k = 2; k < 6; k++) if (HEX[b[j + k]] !== 1) throw GIVE_UP;
+          j += 6;
+          continue;
+        }
+        if (ESCAPED[e] !== 1) throw GIVE_UP;
+        j += 2;
+        continue;
+      }
+      j++;
+    }
+    this.i = j + 1;
+    if (!plain) return ESCAPED_STRING;
+    if (!match) return -1;
+    const len = j + 1 - from;
+    for (let w = 0; w < JSON_WORDS.length; w++) {
+      const wb = JSON_WORDS[w];
+      if (wb.length !== len) continue;
+      let k = 0;
+      while (k < len && wb[k] === b[from + k]) k++;
+      if (k === len) return w;
+    }
+    return -1;
+  }
+
+  /**
+   * Skips a JSON value the checker does not need: strings, integers, true/false/null, and arrays
+   * and objects of those. Fractions and exponents give up, so that what is skipped is always
+   * something `JSON.parse` accepts.
+   */
+  private skipValue(depth: number): void {
+    if (depth > 64) throw GIVE_UP;
+    const b = this.b;
+    const c = b[this.i];
+    if (c === QUOTE) this.jsonString(false);
+    else if (c === MINUS || (c >= D0 && c <= D9)) {
+      let j = this.i + (c === MINUS ? 1 : 0);
+      if (j >= b.length) throw NEED_MORE;
+      if (!(b[j] >= D0 && b[j] <= D9)) throw GIVE_UP;
+      const lead = j;
+      while (j < b.length && b[j] >= D0 && b[j] <= D9) j++;
+      if (j >= b.length) throw NEED_MORE;
+      if (b[lead] === D0 && j - lead > 1) throw GIVE_UP;
+      const d = b[j];
+      if (d !== COMMA && d !== RBRACE && d !== RBRACKET && d !== SPACE && d !== TAB && d !== CR)
+        throw GIVE_UP;
+      this.i = j;
+    } else if (c === 110 || c === 116 || c === 102) {
+      const word = c === 110 ? "null" : c === 116 ? "true" : "false";
+      if (this.i + word.length >= b.length) throw NEED_MORE;
+      for (let k = 0; k < word.length; k++) if (b[this.i + k] !== word.charCodeAt(k)) throw GIVE_UP;
+      const d = b[this.i + word.length];
+      if (!(d < 128 && DELIMITER[d] === 1)) throw GIVE_UP;
+      this.i += word.length;
+    } else if (c === LBRACKET) {
+      this.i++;
+      this.inLine();
+      if (b[this.i] === RBRACKET) {
+        this.i++;
+        return;
+      }
+      for (;;) {
+        this.skipValue(depth + 1);
+        if (this.next(RBRACKET)) return;
+      }
+    } else if (c === LBRACE) {
+      this.i++;
+      this.inLine();
+      if (b[this.i] === RBRACE) {
+        this.i++;
+        return;
+      }
+      for (;;) {
+        this.jsonString(false);
+        this.inLine();
+        if (b[this.i] !== COLON) throw GIVE_UP;
+        this.i++;
+        this.inLine();
+        this.skipValue(depth + 1);
+        if (this.next(RBRACE)) return;
+      }
+    } else throw GIVE_UP;
   }
 }

@@ -31,7 +31,7 @@ import { queue } from "./queue.ts";
 import { pairTxns, type Txn } from "./txn.ts";
 
 export { countInvocations } from "./columnar-check.ts";
-export { ColumnarEdnReader, type HistoryColumns } from "./columns.ts";
+export { ColumnarEdnReader, ColumnarJsonlReader, columnReaderFor, type HistoryColumns } from "./columns.ts";
 export type { Anomaly, CycleStep, Datatype, EdgeReason } from "./datatype.ts";
 export { HistoryParseError, historyToEdn, opToEdn, parseEdnHistory } from "./edn.ts";
 export { detectFormat, formatHistory, type HistoryFormat, parseHistory } from "./format.ts";
