@@ -186,172 +186,34 @@ export function checkColumns(h: HistoryColumns, models: string[], order: OrderEd
   }
 }
 
+/** What the passes share: the history, its txns, and per-key and per-element state. */
+interface Keys {
+  /** Dense key number per micro-op. */
+  mk: Int32Array;
+  count: number;
+  table: ElementTable;
+  /** The longest committed non-empty read per key (a read number), or -1. */
+  longest: Int32Array;
+  possibleAppends: Int32Array;
+  singleAppend: Int32Array;
+  /** The version order's length, and the key's first reader slot (see list-append.ts). */
+  orderLen: Int32Array;
+  slotBase: Int32Array;
+  slotCount: number;
+}
+
 function screen(h: HistoryColumns, models: string[], orderEdges: OrderEdges): CheckResult | null {
   const t = pair(h);
-  const { mopF, mopVal, readFrom, elems, opMopFrom } = h;
-  // Keys as dense numbers.
-  const mopCount = h.mopCount;
-  const mk = new Int32Array(mopCount);
-  let maxKey = 0;
-  for (let m = 0; m < mopCount; m++) if (h.mopKey[m] > maxKey) maxKey = h.mopKey[m];
-  const keyId = new Int32Array(maxKey + 1).fill(-1);
-  let keyCount = 0;
-  for (let m = 0; m < mopCount; m++) {
-    const k = h.mopKey[m];
-    let id = keyId[k];
-    if (id < 0) {
-      id = keyCount++;
-      keyId[k] = id;
-    }
-    mk[m] = id;
-  }
-  const type = t.type;
-  const readLen = (r: number) => readFrom[r + 1] - readFrom[r];
-
-  // Pass 1 (list-append's collectKeys): writers, intermediate appends, longest committed reads.
-  let appends = 0;
-  for (let m = 0; m < mopCount; m++) if (mopF[m] === APPEND) appends++;
-  const table = new ElementTable(appends);
-  const longest = new Int32Array(keyCount).fill(-1);
-  const possibleAppends = new Int32Array(keyCount);
-  const singleAppend = new Int32Array(keyCount);
-  for (let id = 0; id < t.count; id++) {
-    const op = t.mopOp[id];
-    const from = opMopFrom[op];
-    const to = opMopFrom[op + 1];
-    const possible = type[id] !== FAIL;
-    for (let m = from; m < to; m++) {
-      const k = mk[m];
-      if (mopF[m] === APPEND) {
-        const row = table.insert(k, mopVal[m]);
-        // The same element appended twice (by one txn or two): duplicate-appends, or worse.
-        if (row < 0) throw SUSPECT;
-        table.writer[row] = id;
-        if (possible) {
-          possibleAppends[k]++;
-          singleAppend[k] = mopVal[m];
-        }
-        for (let e = m - 1; e >= from; e--)
-          if (mopF[e] === APPEND && mk[e] === k) {
-            table.intermediate[table.find(k, mopVal[e])] = id;
-            break;
-          }
-      } else if (type[id] === OK) {
-        const r = mopVal[m];
-        if (r !== NIL_READ && readLen(r) > 0 && (longest[k] < 0 || readLen(r) > readLen(longest[k])))
-          longest[k] = r;
-      }
-    }
-  }
-
-  // No read anywhere (any outcome, invocations too) holds an element of a failed txn: no G1a,
-  // and no dirty update (which builds on a failed element in some read). Committed reads are
-  // screened through their key's longest read below (each must be a prefix of it); the others,
-  // nearly always nil, element by element here.
-  const committed = new Uint8Array(h.opCount);
-  for (let id = 0; id < t.count; id++) if (type[id] === OK) committed[t.mopOp[id]] = 1;
-  for (let op = 0; op < h.opCount; op++) {
-    if (committed[op] === 1) continue;
-    for (let m = opMopFrom[op]; m < opMopFrom[op + 1]; m++) {
-      if (mopF[m] !== READ || mopVal[m] === NIL_READ) continue;
-      const r = mopVal[m];
-      const k = mk[m];
-      for (let e = readFrom[r]; e < readFrom[r + 1]; e++) {
-        const row = table.find(k, elems[e]);
-        if (row >= 0 && type[table.writer[row]] === FAIL) throw SUSPECT;
-      }
-    }
-  }
-
-  // Version orders: the longest committed read (no repeats, no phantoms), else a lone append.
-  const orderLen = new Int32Array(keyCount);
-  const slotBase = new Int32Array(keyCount);
-  let slotCount = 0;
-  for (let k = 0; k < keyCount; k++) {
-    const r = longest[k];
-    if (r >= 0) {
-      for (let e = readFrom[r], p = 0; e < readFrom[r + 1]; e++, p++) {
-        const row = table.find(k, elems[e]);
-        // A phantom, a repeated element, or one of a failed txn.
-        if (row < 0 || table.pos[row] >= 0 || type[table.writer[row]] === FAIL) throw SUSPECT;
-        table.pos[row] = p;
-      }
-      orderLen[k] = readLen(r);
-    } else if (possibleAppends[k] === 1) {
-      table.pos[table.find(k, singleAppend[k])] = 0;
-      orderLen[k] = 1;
-    }
-    slotBase[k] = slotCount;
-    slotCount += orderLen[k] + 1;
-  }
-  /** The element at place p of key k's order. */
-  const orderAt = (k: number, p: number) =>
-    longest[k] >= 0 ? elems[readFrom[longest[k]] + p] : singleAppend[k];
-
-  // Pass 2 (addReadEdges): committed reads — each a prefix of the longest, no intermediate state.
+  const keys = collect(h, t);
+  screenOtherReads(h, t, keys);
+  versionOrders(h, t, keys);
   // About one data edge per micro-op and a few real-time edges per txn (3.1M for 2.5M micro-ops
   // and 0.5M txns in the bench's 1M-op history).
-  const edges = new EdgeList(mopCount + 2 * t.count);
-  const readerSlot = new Int32Array(mopCount);
-  const readerTxn = new Int32Array(mopCount);
-  let readers = 0;
-  for (let id = 0; id < t.count; id++) {
-    if (type[id] !== OK) continue;
-    const op = t.mopOp[id];
-    for (let m = opMopFrom[op]; m < opMopFrom[op + 1]; m++) {
-      if (mopF[m] !== READ) continue;
-      const k = mk[m];
-      const r = mopVal[m];
-      const len = r === NIL_READ ? 0 : readLen(r);
-      if (len === 0) {
-        readerSlot[readers] = slotBase[k];
-        readerTxn[readers++] = id;
-        continue;
-      }
-      const lr = longest[k];
-      if (r !== lr) {
-        if (len > readLen(lr)) throw SUSPECT;
-        const a = readFrom[r];
-        const b = readFrom[lr];
-        for (let i = 0; i < len; i++) if (elems[a + i] !== elems[b + i]) throw SUSPECT;
-      }
-      const row = table.find(k, elems[readFrom[r] + len - 1]);
-      const w = table.writer[row];
-      if (w !== id && type[w] !== FAIL) edges.add(w, id, WR);
-      readerSlot[readers] = slotBase[k] + table.pos[row] + 1;
-      readerTxn[readers++] = id;
-      const iw = table.intermediate[row];
-      if (iw >= 0 && iw !== id) throw SUSPECT;
-    }
-  }
-  // Readers grouped by slot (a counting sort).
-  const start = new Int32Array(slotCount + 1);
-  for (let i = 0; i < readers; i++) start[readerSlot[i] + 1]++;
-  for (let s = 0; s < slotCount; s++) start[s + 1] += start[s];
-  const fill = start.slice(0, slotCount);
-  const bySlot = new Int32Array(readers);
-  for (let i = 0; i < readers; i++) bySlot[fill[readerSlot[i]]++] = readerTxn[i];
-
-  // Pass 3 (addAppendEdges): ww and rw edges.
-  for (let id = 0; id < t.count; id++) {
-    if (type[id] === FAIL) continue;
-    const op = t.mopOp[id];
-    for (let m = opMopFrom[op]; m < opMopFrom[op + 1]; m++) {
-      if (mopF[m] !== APPEND) continue;
-      const k = mk[m];
-      const place = table.pos[table.find(k, mopVal[m])];
-      const p = place < 0 ? orderLen[k] - 1 : place - 1;
-      if (p >= 0) {
-        const w = table.writer[table.find(k, orderAt(k, p))];
-        if (w !== id && type[w] !== FAIL) edges.add(w, id, WW);
-      }
-      const slot = slotBase[k] + p + 1;
-      for (let i = start[slot]; i < start[slot + 1]; i++) if (bySlot[i] !== id) edges.add(bySlot[i], id, RW);
-    }
-  }
-
-  withinTxns(h, t, mk);
-  lostAppends(h, t, mk, table, longest, orderLen, slotBase, slotCount);
+  const edges = new EdgeList(h.mopCount + 2 * t.count);
+  const readers = readEdges(h, t, keys, edges);
+  appendEdges(h, t, keys, readers, edges);
+  withinTxns(h, t, keys.mk);
+  lostAppends(h, t, keys);
 
   if (orderEdges === "realtime") addRealtimeEdgesOf(t.type.subarray(0, t.count), t.events, edges);
   else if (orderEdges === "process")
@@ -376,6 +238,221 @@ function screen(h: HistoryColumns, models: string[], orderEdges: OrderEdges): Ch
       largestComponents: [],
     },
   };
+}
+
+/**
+ * Keys as dense numbers, then pass 1 (list-append's collectKeys): writers, intermediate appends,
+ * longest committed reads. Each pass is a function of its own: one large function holding every
+ * loop was optimised and thrown away again loop after loop on a 1M-op history.
+ */
+function collect(h: HistoryColumns, t: Txns): Keys {
+  const { mopF, mopVal, readFrom, opMopFrom, mopKey } = h;
+  const mopCount = h.mopCount;
+  const mk = new Int32Array(mopCount);
+  let maxKey = 0;
+  let appends = 0;
+  for (let m = 0; m < mopCount; m++) {
+    if (mopKey[m] > maxKey) maxKey = mopKey[m];
+    if (mopF[m] === APPEND) appends++;
+  }
+  const keyId = new Int32Array(maxKey + 1).fill(-1);
+  let count = 0;
+  for (let m = 0; m < mopCount; m++) {
+    const k = mopKey[m];
+    let id = keyId[k];
+    if (id < 0) {
+      id = count++;
+      keyId[k] = id;
+    }
+    mk[m] = id;
+  }
+  const type = t.type;
+  const table = new ElementTable(appends);
+  const longest = new Int32Array(count).fill(-1);
+  const longestLen = new Int32Array(count);
+  const possibleAppends = new Int32Array(count);
+  const singleAppend = new Int32Array(count);
+  for (let id = 0; id < t.count; id++) {
+    const op = t.mopOp[id];
+    const from = opMopFrom[op];
+    const to = opMopFrom[op + 1];
+    const possible = type[id] !== FAIL;
+    for (let m = from; m < to; m++) {
+      const k = mk[m];
+      if (mopF[m] === APPEND) {
+        const row = table.insert(k, mopVal[m]);
+        // The same element appended twice (by one txn or two): duplicate-appends, or worse.
+        if (row < 0) throw SUSPECT;
+        table.writer[row] = id;
+        if (possible) {
+          possibleAppends[k]++;
+          singleAppend[k] = mopVal[m];
+        }
+        for (let e = m - 1; e >= from; e--)
+          if (mopF[e] === APPEND && mk[e] === k) {
+            table.intermediate[table.find(k, mopVal[e])] = id;
+            break;
+          }
+      } else if (type[id] === OK) {
+        const r = mopVal[m];
+        if (r === NIL_READ) continue;
+        const len = readFrom[r + 1] - readFrom[r];
+        if (len > longestLen[k]) {
+          longest[k] = r;
+          longestLen[k] = len;
+        }
+      }
+    }
+  }
+  return {
+    mk,
+    count,
+    table,
+    longest,
+    possibleAppends,
+    singleAppend,
+    orderLen: longestLen,
+    slotBase: new Int32Array(count),
+    slotCount: 0,
+  };
+}
+
+/**
+ * No read anywhere (any outcome, invocations too) holds an element of a failed txn: no G1a, and
+ * no dirty update (which builds on a failed element in some read). Committed reads are screened
+ * through their key's longest read (each must be a prefix of it); the others, nearly always nil,
+ * element by element here.
+ */
+function screenOtherReads(h: HistoryColumns, t: Txns, keys: Keys): void {
+  const { mopF, mopVal, readFrom, elems, opMopFrom } = h;
+  const { mk, table } = keys;
+  const type = t.type;
+  const committed = new Uint8Array(h.opCount);
+  for (let id = 0; id < t.count; id++) if (type[id] === OK) committed[t.mopOp[id]] = 1;
+  for (let op = 0; op < h.opCount; op++) {
+    if (committed[op] === 1) continue;
+    for (let m = opMopFrom[op]; m < opMopFrom[op + 1]; m++) {
+      if (mopF[m] !== READ || mopVal[m] === NIL_READ) continue;
+      const r = mopVal[m];
+      const k = mk[m];
+      for (let e = readFrom[r]; e < readFrom[r + 1]; e++) {
+        const row = table.find(k, elems[e]);
+        if (row >= 0 && type[table.writer[row]] === FAIL) throw SUSPECT;
+      }
+    }
+  }
+}
+
+/** Version orders: the longest committed read (no repeats, no phantoms), else a lone append. */
+function versionOrders(h: HistoryColumns, t: Txns, keys: Keys): void {
+  const { readFrom, elems } = h;
+  const { table, longest, orderLen, slotBase } = keys;
+  const type = t.type;
+  let slotCount = 0;
+  for (let k = 0; k < keys.count; k++) {
+    const r = longest[k];
+    if (r >= 0) {
+      for (let e = readFrom[r], p = 0; e < readFrom[r + 1]; e++, p++) {
+        const row = table.find(k, elems[e]);
+        // A phantom, a repeated element, or one of a failed txn.
+        if (row < 0 || table.pos[row] >= 0 || type[table.writer[row]] === FAIL) throw SUSPECT;
+        table.pos[row] = p;
+      }
+    } else if (keys.possibleAppends[k] === 1) {
+      table.pos[table.find(k, keys.singleAppend[k])] = 0;
+      orderLen[k] = 1;
+    }
+    slotBase[k] = slotCount;
+    slotCount += orderLen[k] + 1;
+  }
+  keys.slotCount = slotCount;
+}
+
+/**
+ * Pass 2 (list-append's addReadEdges): committed reads — each a prefix of its key's longest, none
+ * ending at an intermediate state — give wr edges; returns their txns grouped by reader slot.
+ */
+function readEdges(
+  h: HistoryColumns,
+  t: Txns,
+  keys: Keys,
+  edges: EdgeList,
+): { start: Int32Array; bySlot: Int32Array } {
+  const { mopF, mopVal, readFrom, elems, opMopFrom } = h;
+  const { mk, table, longest, slotBase, slotCount } = keys;
+  const type = t.type;
+  const readerSlot = new Int32Array(h.mopCount);
+  const readerTxn = new Int32Array(h.mopCount);
+  let readers = 0;
+  for (let id = 0; id < t.count; id++) {
+    if (type[id] !== OK) continue;
+    const op = t.mopOp[id];
+    for (let m = opMopFrom[op]; m < opMopFrom[op + 1]; m++) {
+      if (mopF[m] !== READ) continue;
+      const k = mk[m];
+      const r = mopVal[m];
+      const len = r === NIL_READ ? 0 : readFrom[r + 1] - readFrom[r];
+      if (len === 0) {
+        readerSlot[readers] = slotBase[k];
+        readerTxn[readers++] = id;
+        continue;
+      }
+      const lr = longest[k];
+      if (r !== lr) {
+        if (len > readFrom[lr + 1] - readFrom[lr]) throw SUSPECT;
+        const a = readFrom[r];
+        const b = readFrom[lr];
+        for (let i = 0; i < len; i++) if (elems[a + i] !== elems[b + i]) throw SUSPECT;
+      }
+      const row = table.find(k, elems[readFrom[r] + len - 1]);
+      const w = table.writer[row];
+      if (w !== id && type[w] !== FAIL) edges.add(w, id, WR);
+      readerSlot[readers] = slotBase[k] + table.pos[row] + 1;
+      readerTxn[readers++] = id;
+      const iw = table.intermediate[row];
+      if (iw >= 0 && iw !== id) throw SUSPECT;
+    }
+  }
+  // Grouped by slot (a counting sort).
+  const start = new Int32Array(slotCount + 1);
+  for (let i = 0; i < readers; i++) start[readerSlot[i] + 1]++;
+  for (let s = 0; s < slotCount; s++) start[s + 1] += start[s];
+  const fill = start.slice(0, slotCount);
+  const bySlot = new Int32Array(readers);
+  for (let i = 0; i < readers; i++) bySlot[fill[readerSlot[i]]++] = readerTxn[i];
+  return { start, bySlot };
+}
+
+/** Pass 3 (list-append's addAppendEdges): ww and rw edges. */
+function appendEdges(
+  h: HistoryColumns,
+  t: Txns,
+  keys: Keys,
+  readers: { start: Int32Array; bySlot: Int32Array },
+  edges: EdgeList,
+): void {
+  const { mopF, mopVal, readFrom, elems, opMopFrom } = h;
+  const { mk, table, longest, orderLen, slotBase, singleAppend } = keys;
+  const { start, bySlot } = readers;
+  const type = t.type;
+  for (let id = 0; id < t.count; id++) {
+    if (type[id] === FAIL) continue;
+    const op = t.mopOp[id];
+    for (let m = opMopFrom[op]; m < opMopFrom[op + 1]; m++) {
+      if (mopF[m] !== APPEND) continue;
+      const k = mk[m];
+      const place = table.pos[table.find(k, mopVal[m])];
+      const p = place < 0 ? orderLen[k] - 1 : place - 1;
+      if (p >= 0) {
+        // The element at place p of k's order.
+        const prev = longest[k] >= 0 ? elems[readFrom[longest[k]] + p] : singleAppend[k];
+        const w = table.writer[table.find(k, prev)];
+        if (w !== id && type[w] !== FAIL) edges.add(w, id, WW);
+      }
+      const slot = slotBase[k] + p + 1;
+      for (let i = start[slot]; i < start[slot + 1]; i++) if (bySlot[i] !== id) edges.add(bySlot[i], id, RW);
+    }
+  }
 }
 
 /**
@@ -451,16 +528,8 @@ function withinTxns(h: HistoryColumns, t: Txns, mk: Int32Array): void {
  * committed append completed, whose element lies beyond the read's length (or was never read),
  * may have lost it; any such read sends the history to the general check.
  */
-function lostAppends(
-  h: HistoryColumns,
-  t: Txns,
-  mk: Int32Array,
-  table: ElementTable,
-  longest: Int32Array,
-  orderLen: Int32Array,
-  slotBase: Int32Array,
-  slotCount: number,
-): void {
+function lostAppends(h: HistoryColumns, t: Txns, keys: Keys): void {
+  const { mk, table, longest, orderLen, slotBase, slotCount } = keys;
   const { mopF, mopVal, readFrom, opMopFrom } = h;
   const suffixDone = new Float64Array(slotCount).fill(Number.POSITIVE_INFINITY);
   const unseen = new Float64Array(orderLen.length).fill(Number.POSITIVE_INFINITY);
