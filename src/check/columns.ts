@@ -1,16 +1,17 @@
 /**
- * A list-append history as columns of typed arrays, read straight from EDN bytes: one row per op
- * (type, process, its micro-ops' range), one row per micro-op (function, key, value), and every
- * read list as a range of one element array. No object is made per op or per micro-op, so a
+ * A list-append history as columns of typed arrays, read straight from EDN or JSONL bytes: one row
+ * per op (type, process, its micro-ops' range), one row per micro-op (function, key, value), and
+ * every read list as a range of one element array. No object is made per op or per micro-op, so a
  * 1M-op history costs tens of bytes per micro-op instead of hundreds, and the garbage collector
  * has next to nothing to copy (docs/performance.md, "The checker at 1M and 10M ops").
  *
- * The reader takes only the plain shape nearly every list-append history has: one op map after
- * another (not wrapped in a vector), keyword keys, `:append` and `:r` micro-ops on non-negative
- * integer keys with non-negative integer elements, and nothing the general reader (edn.ts) would
- * reject or read differently. On anything else — another datatype, a comment, a string key, a
- * float, an escape in a string, a form cut off at the end — it gives up, and the caller reads the
- * history the general way instead: giving up is never wrong, only slower.
+ * The readers take only the plain shape nearly every list-append history has: one op map (or JSON
+ * object) after another, not wrapped in a vector, with keyword (or JSON string) keys, `append` and
+ * `r` micro-ops on non-negative integer keys with non-negative integer elements, and nothing the
+ * general readers (edn.ts, jsonl.ts) would reject or read differently. On anything else — another
+ * datatype, a comment, a keyword or string key, a float, an escape the general reader might decode
+ * differently, a form cut off at the end — they give up, and the caller reads the history the
+ * general way instead: giving up is never wrong, only slower.
  */
 
 /** Op types, as stored in `opType`. */
