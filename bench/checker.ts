@@ -6,6 +6,8 @@
  *
  *   node --import tsx bench/checker.ts [--full] [--sizes 1000000,…] [--formats edn,jsonl]
  *   node --import tsx bench/checker.ts --dense [--full]     # the dense set (bench/dense.ts)
+ *   node --import tsx bench/checker.ts --measure FILE edn [objects]   # one file, in this process
+ *     (`objects`: the general reader and check only, without the column path)
  *
  * Histories come from a seeded model of concurrent clients against a strictly serializable store
  * (each txn takes effect atomically at its completion), with failed and indeterminate txns, and
@@ -22,7 +24,12 @@ import { Worker } from "node:worker_threads";
 import { opToEdn } from "../src/check/edn.ts";
 import { type HistoryFormat, HistoryStreamParser } from "../src/check/format.ts";
 import type { MicroOp, Op } from "../src/check/history.ts";
-import { checkHistory } from "../src/check/index.ts";
+import {
+  checkHistory,
+  checkHistoryColumns,
+  columnReaderFor,
+  type HistoryColumns,
+} from "../src/check/index.ts";
 import { opToJson } from "../src/check/jsonl.ts";
 import { denseCases } from "./dense.ts";
 
@@ -190,6 +197,8 @@ interface Measurement {
   maxRssMiB: number;
   ops: number;
   valid: unknown;
+  /** "columns" when the column reader and check answered (src/check/columns.ts), else "objects". */
+  path: "columns" | "objects";
 }
 
 /** Reads a history file in chunks into the streaming parser: the text is never held whole. */
@@ -209,30 +218,74 @@ export function readHistoryFile(file: string, format?: HistoryFormat): Op[] {
   return parser.end();
 }
 
-/** Parses and checks one file in this process (the child side of `run`). */
-async function measure(file: string, format: HistoryFormat): Promise<Measurement> {
+/** Reads a history file into columns; null when the column reader gives up on it. */
+export function readHistoryColumns(file: string, format: HistoryFormat = "edn"): HistoryColumns | null {
+  const reader = columnReaderFor(format, statSync(file).size);
+  const buf = Buffer.allocUnsafe(8 << 20);
+  const fd = openSync(file, "r");
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      if (!reader.pushBytes(buf.subarray(0, n))) return null;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return reader.end();
+}
+
+/**
+ * Parses and checks one file in this process (the child side of `run`), as `sim check` does: as
+ * columns first, then the general way when the column path leaves the history to it (path
+ * `objects`; the column attempt's time is then counted too). `forceObjects`: the general way only.
+ */
+async function measure(file: string, format: HistoryFormat, forceObjects = false): Promise<Measurement> {
   const sampler = startRssSampler();
   await new Promise((r) => setTimeout(r, 20));
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const history = readHistoryFile(file, format);
-  const t1 = performance.now();
-  const c1 = process.cpuUsage();
-  const res = checkHistory(history);
-  const t2 = performance.now();
-  const c2 = process.cpuUsage();
   const cpu = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) =>
     Math.round((b.user + b.system - a.user - a.system) / 1000);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const columns = forceObjects ? null : readHistoryColumns(file, format);
+  const t1 = performance.now();
+  const c1 = process.cpuUsage();
+  const fast = columns === null ? null : checkHistoryColumns(columns);
+  const t2 = performance.now();
+  const c2 = process.cpuUsage();
+  let m: Omit<Measurement, "peakRssMiB" | "maxRssMiB">;
+  if (fast !== null)
+    m = {
+      parseMs: Math.round(t1 - t0),
+      checkMs: Math.round(t2 - t1),
+      parseCpuMs: cpu(c0, c1),
+      checkCpuMs: cpu(c1, c2),
+      ops: columns!.opCount,
+      valid: fast.valid,
+      path: "columns",
+    };
+  else {
+    const history = readHistoryFile(file, format);
+    const t3 = performance.now();
+    const c3 = process.cpuUsage();
+    const res = checkHistory(history);
+    const t4 = performance.now();
+    const c4 = process.cpuUsage();
+    m = {
+      parseMs: Math.round(t1 - t0 + (t3 - t2)),
+      checkMs: Math.round(t2 - t1 + (t4 - t3)),
+      parseCpuMs: cpu(c0, c1) + cpu(c2, c3),
+      checkCpuMs: cpu(c1, c2) + cpu(c3, c4),
+      ops: history.length,
+      valid: res.valid,
+      path: "objects",
+    };
+  }
   const peak = await sampler.stop();
   return {
-    parseMs: Math.round(t1 - t0),
-    checkMs: Math.round(t2 - t1),
-    parseCpuMs: cpu(c0, c1),
-    checkCpuMs: cpu(c1, c2),
+    ...m,
     peakRssMiB: Math.round(peak / 2 ** 20),
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    ops: history.length,
-    valid: res.valid,
   };
 }
 
@@ -292,6 +345,7 @@ export function run(opts?: {
         const common = {
           ops: m.ops,
           format,
+          path: m.path,
           node: process.version,
           bytes,
           valid: m.valid,
@@ -428,7 +482,9 @@ export function runDense(opts?: { full?: boolean; log?: (r: BenchResult) => void
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   if (args[0] === "--measure") {
-    measure(args[1], args[2] as HistoryFormat).then((m) => console.log(JSON.stringify(m)));
+    measure(args[1], args[2] as HistoryFormat, args[3] === "objects").then((m) =>
+      console.log(JSON.stringify(m)),
+    );
   } else if (args[0] === "--measure-dense") {
     measureDense(args[1], args[2] === "full").then((m) => console.log(JSON.stringify(m)));
   } else if (args.includes("--dense")) {

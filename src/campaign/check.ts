@@ -3,11 +3,14 @@
  * A file that cannot be read or parsed is an input error naming the file and line (exit 2).
  */
 
-import { createReadStream } from "node:fs";
-import { type HistoryFormat, HistoryStreamParser, parseHistory } from "../check/format.ts";
+import { createReadStream, statSync } from "node:fs";
+import { detectFormat, type HistoryFormat, HistoryStreamParser, parseHistory } from "../check/format.ts";
 import type { History } from "../check/history.ts";
 import {
   checkHistory,
+  checkHistoryColumns,
+  columnReaderFor,
+  countInvocations,
   HistoryParseError,
   HistoryShapeError,
   isKnownModel,
@@ -75,6 +78,34 @@ function asInputError<T>(file: string, parse: () => T): T {
   }
 }
 
+/**
+ * The check as columns (src/check/columns.ts, columnar-check.ts) for a plain EDN list-append
+ * history with nothing to report: the verdict and the transaction count, or null when the history
+ * needs the general reader and check (which then give the same answer, and the explanations).
+ */
+export async function checkColumnsOfFile(
+  file: string,
+  model: string,
+  format?: HistoryFormat,
+): Promise<{ verdict: ReturnType<typeof checkHistory>; ops: number } | null> {
+  let reader: ReturnType<typeof columnReaderFor> | null = null;
+  try {
+    const size = statSync(file).size;
+    for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 })) {
+      // The format from the first bytes, as the general reader detects it.
+      reader ??= columnReaderFor(format ?? detectFormat((chunk as Buffer).toString("latin1", 0, 256)), size);
+      if (!reader.pushBytes(chunk as Buffer)) return null;
+    }
+  } catch {
+    return null; // unreadable: the general reader names the reason
+  }
+  if (reader === null) return null;
+  const columns = reader.end();
+  if (columns === null) return null;
+  const verdict = checkHistoryColumns(columns, { model });
+  return verdict === null ? null : { verdict, ops: countInvocations(columns) };
+}
+
 export async function checkCommand(file: string, opts: CheckOptions, io: CliIO): Promise<number> {
   if (opts.format !== undefined && opts.format !== "edn" && opts.format !== "jsonl") {
     throw new InputError({ file: "--format", expected: "edn or jsonl", found: JSON.stringify(opts.format) });
@@ -88,22 +119,28 @@ export async function checkCommand(file: string, opts: CheckOptions, io: CliIO):
     });
   }
   const t0 = performance.now();
-  const history = await readHistoryFile(file, opts.format as HistoryFormat | undefined);
+  const fast = await checkColumnsOfFile(file, model, opts.format as HistoryFormat | undefined);
   let verdict: ReturnType<typeof checkHistory>;
-  try {
-    verdict = checkHistory(history, { model });
-  } catch (e) {
-    // The checker rejects histories whose shape is impossible (a completion without an invoke…).
-    if (e instanceof HistoryShapeError)
-      throw new InputError({ file, problem: `not a usable history: ${e.message}` });
-    throw e;
+  let ops: number;
+  if (fast !== null) ({ verdict, ops } = fast);
+  else {
+    const history = await readHistoryFile(file, opts.format as HistoryFormat | undefined);
+    try {
+      verdict = checkHistory(history, { model });
+    } catch (e) {
+      // The checker rejects histories whose shape is impossible (a completion without an invoke…).
+      if (e instanceof HistoryShapeError)
+        throw new InputError({ file, problem: `not a usable history: ${e.message}` });
+      throw e;
+    }
+    ops = countTxns(history);
   }
   const wallMs = Math.round((performance.now() - t0) * 100) / 100;
   const out = {
     tool: TOOL,
     file,
     model,
-    ops: countTxns(history),
+    ops,
     valid: verdict.valid,
     anomalyTypes: verdict.anomalyTypes,
     anomalies: verdict.anomalies,

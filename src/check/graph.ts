@@ -51,12 +51,20 @@ export function effectiveKind(bits: number): number {
 
 /** Receives edges from the datatype analyses and the ordering graphs. */
 export class EdgeList {
-  from = new Int32Array(1024);
-  to = new Int32Array(1024);
-  kind = new Uint8Array(1024);
+  from: Int32Array;
+  to: Int32Array;
+  kind: Uint8Array;
   count = 0;
   /** Edges that were added but do not take part in cycles (real-time edges into failed txns). */
   inertCount = 0;
+
+  /** `capacity`: the edges expected (a good guess spares the copies of growing). */
+  constructor(capacity = 1024) {
+    const n = Math.max(16, capacity);
+    this.from = new Int32Array(n);
+    this.to = new Int32Array(n);
+    this.kind = new Uint8Array(n);
+  }
 
   add(a: number, b: number, kind: number): void {
     if (a === b) return;

@@ -13,6 +13,8 @@
  * real Jepsen ones.
  */
 
+import { checkColumns, type OrderEdges } from "./columnar-check.ts";
+import type { HistoryColumns } from "./columns.ts";
 import { type ComponentCost, findCycles } from "./cycles.ts";
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
@@ -28,6 +30,8 @@ import { addProcessEdges, addRealtimeEdges } from "./order.ts";
 import { queue } from "./queue.ts";
 import { pairTxns, type Txn } from "./txn.ts";
 
+export { countInvocations } from "./columnar-check.ts";
+export { ColumnarEdnReader, ColumnarJsonlReader, columnReaderFor, type HistoryColumns } from "./columns.ts";
 export type { Anomaly, CycleStep, Datatype, EdgeReason } from "./datatype.ts";
 export { HistoryParseError, historyToEdn, opToEdn, parseEdnHistory } from "./edn.ts";
 export { detectFormat, formatHistory, type HistoryFormat, parseHistory } from "./format.ts";
@@ -183,9 +187,9 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
   const { analyses, found } = runAnalyses(ctx, datatypes, routes);
   if (found.some((a) => a.type === "duplicate-appends")) return finish(found);
 
-  const types = [...reportable].filter((t) => t.endsWith("-realtime") || t.endsWith("-process"));
-  if (types.some((t) => t.endsWith("-realtime"))) addRealtimeEdges(pairs, edges);
-  else if (types.length > 0) addProcessEdges(pairs, edges);
+  const order = orderEdges(reportable);
+  if (order === "realtime") addRealtimeEdges(pairs, edges);
+  else if (order === "process") addProcessEdges(pairs, edges);
 
   if (edges.count + edges.inertCount === 0) {
     found.push({
@@ -201,6 +205,25 @@ export function checkHistory(history: History, opts: CheckOptions = {}): CheckRe
   cycleSearch = searched.stats;
   found.push(...searched.found);
   return finish(found);
+}
+
+/** Real-time edges when a reportable cycle class names real time, else process edges when one names processes. */
+function orderEdges(reportable: ReadonlySet<string>): OrderEdges {
+  const types = [...reportable].filter((t) => t.endsWith("-realtime") || t.endsWith("-process"));
+  if (types.some((t) => t.endsWith("-realtime"))) return "realtime";
+  return types.length > 0 ? "process" : "none";
+}
+
+/**
+ * Checks a list-append history read as columns (columns.ts) when it has nothing to report: the
+ * result `checkHistory` gives, or null when the history needs the general check (it has something
+ * to report, or options the column check does not take). See columnar-check.ts.
+ */
+export function checkHistoryColumns(h: HistoryColumns, opts: CheckOptions = {}): CheckResult | null {
+  if (opts.datatypes !== undefined && opts.datatypes !== DEFAULT_DATATYPES) return null;
+  const models = resolveModels(opts);
+  const reportable = new Set([...prohibitedAnomalies(models, opts.anomalies ?? []), ...UNKNOWN_ANOMALIES]);
+  return checkColumns(h, models, orderEdges(reportable));
 }
 
 /**

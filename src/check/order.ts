@@ -11,22 +11,40 @@
 import { type EdgeList, PROCESS, REALTIME } from "./graph.ts";
 import type { Txns } from "./txn.ts";
 
+/** Txn outcomes as numbers, for the column-based callers (the same codes as columns.ts). */
+export const T_OK = 1;
+export const T_FAIL = 2;
+
+function typeCodes(pairs: Txns): Uint8Array {
+  const codes = new Uint8Array(pairs.txns.length);
+  for (let i = 0; i < codes.length; i++) {
+    const t = pairs.txns[i].type;
+    codes[i] = t === "ok" ? T_OK : t === "fail" ? T_FAIL : 3;
+  }
+  return codes;
+}
+
 export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
-  const { txns, events } = pairs;
+  addRealtimeEdgesOf(typeCodes(pairs), pairs.events, edges);
+}
+
+/** `addRealtimeEdges` over columns: each txn's outcome code, and the client events in history order. */
+export function addRealtimeEdgesOf(types: Uint8Array, events: Int32Array, edges: EdgeList): void {
+  const txnCount = types.length;
   // Frontier members with the event sequence number at which each joined (compacted in place).
   // Typed arrays with a separate size: shrinking a JS array by setting its length reallocates its
   // storage, once per completion on a large history. The frontier never exceeds the txn count.
-  const frontier = new Int32Array(txns.length);
-  const joinedAt = new Int32Array(txns.length);
+  const frontier = new Int32Array(txnCount);
+  const joinedAt = new Int32Array(txnCount);
   let size = 0;
-  const invokedAt = new Int32Array(txns.length).fill(-1);
+  const invokedAt = new Int32Array(txnCount).fill(-1);
   for (let seq = 0; seq < events.length; seq++) {
     const ev = events[seq];
     const id = ev >> 1;
-    const t = txns[id];
+    const type = types[id];
     if ((ev & 1) === 0) {
       invokedAt[id] = seq;
-      if (t.type === "fail") {
+      if (type === T_FAIL) {
         // A failed txn never took effect; it cannot be on a cycle, but Elle's graph still holds
         // these edges, which matters for telling an empty graph from a non-empty one.
         edges.inertCount += size;
@@ -35,7 +53,7 @@ export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
       for (let i = 0; i < size; i++) edges.add(frontier[i], id, REALTIME);
       continue;
     }
-    if (t.type !== "ok") continue;
+    if (type !== T_OK) continue;
     const inv = invokedAt[id];
     if (inv >= 0) {
       // Members that joined before this txn was invoked were linked to it: they leave.
@@ -55,15 +73,29 @@ export function addRealtimeEdges(pairs: Txns, edges: EdgeList): void {
 }
 
 export function addProcessEdges(pairs: Txns, edges: EdgeList): void {
+  addProcessEdgesOf(
+    typeCodes(pairs),
+    Float64Array.from(pairs.txns, (t) => t.process),
+    pairs.events,
+    edges,
+  );
+}
+
+/** `addProcessEdges` over columns: each txn's outcome code and process, and the client events. */
+export function addProcessEdgesOf(
+  types: Uint8Array,
+  processes: ArrayLike<number>,
+  events: Int32Array,
+  edges: EdgeList,
+): void {
   const last = new Map<number, number>();
-  const { txns, events } = pairs;
   for (let seq = 0; seq < events.length; seq++) {
     const ev = events[seq];
     if ((ev & 1) === 0) continue;
-    const t = txns[ev >> 1];
-    if (t.type !== "ok") continue;
-    const prev = last.get(t.process);
-    if (prev !== undefined) edges.add(prev, t.id, PROCESS);
-    last.set(t.process, t.id);
+    const id = ev >> 1;
+    if (types[id] !== T_OK) continue;
+    const prev = last.get(processes[id]);
+    if (prev !== undefined) edges.add(prev, id, PROCESS);
+    last.set(processes[id], id);
   }
 }
