@@ -82,6 +82,11 @@ export interface NodeDeps {
   network: Network<ClusterWire>;
   knobs: AllKnobs;
   rng: Stream;
+  /**
+   * Under `taskKeyedDraws`: the stream a keyed task's own draws on `rng` (a retry's jitter) come
+   * from instead, so that they do not depend on other tasks' draws at the same instant.
+   */
+  taskRng?: (key: string) => Stream;
   /** This node's scheduler of its tasks (client commands, forwards served, the compactor). */
   sched: Scheduler;
   probe(name: string): void;
@@ -158,6 +163,9 @@ export class SimNode {
   private leaseTimer = -1;
   /** The task whose coroutine is running right now (set before each resumption). */
   private current: TaskId = 0;
+  /** Under `taskKeyedDraws`: the keys of the live tasks, and the own streams made for them. */
+  private readonly taskKeys = new Map<TaskId, string>();
+  private readonly taskStreams = new Map<TaskId, Stream>();
   /** Read waiters' callbacks (as given to Raft) to their tasks: `releasedTask`. */
   private readonly waiterTasks = new WeakMap<Resume, TaskId>();
   private isLeaderNow = false;
@@ -195,7 +203,7 @@ export class SimNode {
       hlc: this.hlc,
       store: this.store,
       knobs: d.knobs,
-      random: () => d.rng.float(),
+      random: () => this.taskStream().float(),
       probe: d.probe,
       nowUs: () => d.sim.now,
       newTxnId: () => `n${this.id}.${this.nextTxn++}`,
@@ -218,7 +226,7 @@ export class SimNode {
       hlc: this.hlc,
       knobs: d.knobs,
       coordinatorEnv,
-      random: () => d.rng.float(),
+      random: () => this.taskStream().float(),
       probe: d.probe,
       tracing: d.tracing,
       trace: d.tracing
@@ -269,7 +277,7 @@ export class SimNode {
   crashed(): void {
     this.generation++;
     // Its tasks are gone; those that were waiting will never run again to report their end.
-    this.d.sched.endAll();
+    this.endAllTasks();
     this.isLeaderNow = false;
     this.generationBumpForLeadership();
     this.failInFlight();
@@ -278,7 +286,7 @@ export class SimNode {
   /** The node restarted: its volatile state is gone and is rebuilt by re-applying the log. */
   restart(): void {
     this.generation++;
-    this.d.sched.endAll();
+    this.endAllTasks();
     this.store = new MvccStore();
     this.bootstrapStore();
     this.hlc = this.newHlc();
@@ -371,12 +379,22 @@ export class SimNode {
     const gen = this.generation;
     const sched = this.d.sched;
     const task = sched.active ? sched.begin(key) : 0;
+    const own = task !== 0 && this.d.taskRng !== undefined;
+    if (own) this.taskKeys.set(task, key);
     runCoroutine(
       co,
       (e, later) => this.perform(e, later, task, key),
       done,
       () => gen === this.generation,
-      sched.active ? () => sched.end(task) : undefined,
+      sched.active
+        ? () => {
+            sched.end(task);
+            if (own) {
+              this.taskKeys.delete(task);
+              this.taskStreams.delete(task);
+            }
+          }
+        : undefined,
       () => {
         this.current = task;
       },
@@ -445,6 +463,26 @@ export class SimNode {
     if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
     e.pauseUs = pause;
     return NOT_NOW;
+  }
+
+  /** Every task ended at once (a crash or a restart). */
+  private endAllTasks(): void {
+    this.d.sched.endAll();
+    this.taskKeys.clear();
+    this.taskStreams.clear();
+  }
+
+  /** The stream the running task draws its own values on (`taskRng`, made on its first draw). */
+  private taskStream(): Stream {
+    const task = this.current;
+    const key = this.taskKeys.get(task);
+    if (key === undefined) return this.d.rng;
+    let s = this.taskStreams.get(task);
+    if (s === undefined) {
+      s = this.d.taskRng!(key);
+      this.taskStreams.set(task, s);
+    }
+    return s;
   }
 
   /** `pausedResume` for a read round's waiter, remembered as `task`'s for `releasedTask`. */

@@ -260,6 +260,9 @@ export class ClusterRun {
           network: this.network,
           knobs,
           rng: this.drawsOf(`node${i}`),
+          ...(knobs.keyedDraws && knobs.taskKeyedDraws
+            ? { taskRng: (key: string) => rs.keyedTimedStream(`node${i}`, () => sim.now, key) }
+            : {}),
           sched: schedulers[i]!,
           probe: this.probe,
           emit: this.emit,
