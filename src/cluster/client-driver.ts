@@ -133,20 +133,31 @@ export class ClientDriver {
       starts[String(index)] = at - this.t0;
       all[c.name] = starts;
     }
-    this.send(c, a.mops, (type) => {
-      const backoff = type === "ok" ? 0 : this.knobs.failBackoffUs;
-      if (index !== undefined) {
-        const holds = a.op !== undefined ? this.opHoldsUs : this.stepHoldsUs;
-        const per = holds[c.name] ?? {};
-        per[String(index)] = this.sim.now - at + backoff;
-        holds[c.name] = per;
-      }
-      this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
-    });
+    // The command's name for its node's scheduler: its client and its place in the client's
+    // generator or script, which removing other ops leaves as it was.
+    const key = `${c.name}/${a.op !== undefined ? `o${a.op}` : `s${a.item}`}`;
+    this.send(
+      c,
+      a.mops,
+      (type) => {
+        const backoff = type === "ok" ? 0 : this.knobs.failBackoffUs;
+        if (index !== undefined) {
+          const holds = a.op !== undefined ? this.opHoldsUs : this.stepHoldsUs;
+          const per = holds[c.name] ?? {};
+          per[String(index)] = this.sim.now - at + backoff;
+          holds[c.name] = per;
+        }
+        this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
+      },
+      key,
+    );
   }
 
-  /** Sends one op to the client's node and records it; `then` runs after its completion is recorded. */
-  send(c: ClientState, mops: MicroOp[], then: (type: Completion) => void): void {
+  /**
+   * Sends one op to the client's node and records it; `then` runs after its completion is recorded.
+   * `key` names the command to the node's scheduler (see SimNode.handleClient).
+   */
+  send(c: ClientState, mops: MicroOp[], then: (type: Completion) => void, key: string): void {
     const { sim, rec, knobs } = this;
     c.busy = true;
     const req = ++c.req;
@@ -171,7 +182,7 @@ export class ClientDriver {
     };
     const timeout = sim.schedule(knobs.clientTimeoutUs, () => finish("info", mops, "timeout"));
     sim.schedule(knobs.clientDelayUs, () => {
-      this.nodes[c.node]!.handleClient(cmd, (reply) => {
+      this.nodes[c.node]!.handleClient(cmd, key, (reply) => {
         sim.schedule(knobs.clientDelayUs, () => {
           sim.cancel(timeout);
           const o = completeStep(mops, reply);
@@ -206,7 +217,12 @@ export class ClientDriver {
       }
       const k = keys[pos++]!;
       reader.node = leader() ?? reader.node;
-      this.send(reader, [k.hash ? ["hgetall", k.key, null] : ["r", k.key, null]], readNext);
+      this.send(
+        reader,
+        [k.hash ? ["hgetall", k.key, null] : ["r", k.key, null]],
+        readNext,
+        `final/${k.hash ? "h" : "r"}/${k.key}`,
+      );
     };
     readNext();
     return reader;

@@ -69,6 +69,7 @@ export const knobSpecs: KnobSpecs = {
   faultFloorUs: int(1),
   proxyTimeoutUs: int(1),
   keyedDraws: flag,
+  taskKeyedDraws: flag,
   // Scheduling points inside a node.
   schedStrategy: oneOf("mixed", "random", "pct", "pos", "off"),
   schedPauseChance: chance,

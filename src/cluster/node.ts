@@ -38,9 +38,11 @@ import { PENDING, type Resume, runCoroutine } from "./coroutine.ts";
 import type { AllKnobs } from "./knobs.ts";
 
 export type AppMessage =
-  | { app: true; t: "proxy"; id: number; cmd: RedisCommand }
+  /** `key`: the command's name for the scheduler (SimNode.handleClient). */
+  | { app: true; t: "proxy"; id: number; cmd: RedisCommand; key: string }
   | { app: true; t: "proxy-reply"; id: number; reply: RedisReply }
-  | { app: true; t: "forward"; id: number; group: OperationGroup }
+  /** `key`: the forwarding task's name for the scheduler, so the served dispatch is named after it. */
+  | { app: true; t: "forward"; id: number; group: OperationGroup; key: string }
   | { app: true; t: "forward-reply"; id: number; result: DispatchResult }
   | { app: true; t: "read"; id: number; read: StoreRead }
   | { app: true; t: "read-reply"; id: number; value: unknown };
@@ -80,6 +82,11 @@ export interface NodeDeps {
   network: Network<ClusterWire>;
   knobs: AllKnobs;
   rng: Stream;
+  /**
+   * Under `taskKeyedDraws`: the stream a keyed task's own draws on `rng` (a retry's jitter) come
+   * from instead, so that they do not depend on other tasks' draws at the same instant.
+   */
+  taskRng?: (key: string) => Stream;
   /** This node's scheduler of its tasks (client commands, forwards served, the compactor). */
   sched: Scheduler;
   probe(name: string): void;
@@ -156,6 +163,11 @@ export class SimNode {
   private leaseTimer = -1;
   /** The task whose coroutine is running right now (set before each resumption). */
   private current: TaskId = 0;
+  /** Under `taskKeyedDraws`: the keys of the live tasks, and the own streams made for them. */
+  private readonly taskKeys = new Map<TaskId, string>();
+  private readonly taskStreams = new Map<TaskId, Stream>();
+  /** Read waiters' callbacks (as given to Raft) to their tasks: `releasedTask`. */
+  private readonly waiterTasks = new WeakMap<Resume, TaskId>();
   private isLeaderNow = false;
 
   constructor(
@@ -191,7 +203,7 @@ export class SimNode {
       hlc: this.hlc,
       store: this.store,
       knobs: d.knobs,
-      random: () => d.rng.float(),
+      random: () => this.taskStream().float(),
       probe: d.probe,
       nowUs: () => d.sim.now,
       newTxnId: () => `n${this.id}.${this.nextTxn++}`,
@@ -214,7 +226,7 @@ export class SimNode {
       hlc: this.hlc,
       knobs: d.knobs,
       coordinatorEnv,
-      random: () => d.rng.float(),
+      random: () => this.taskStream().float(),
       probe: d.probe,
       tracing: d.tracing,
       trace: d.tracing
@@ -265,7 +277,7 @@ export class SimNode {
   crashed(): void {
     this.generation++;
     // Its tasks are gone; those that were waiting will never run again to report their end.
-    this.d.sched.endAll();
+    this.endAllTasks();
     this.isLeaderNow = false;
     this.generationBumpForLeadership();
     this.failInFlight();
@@ -274,7 +286,7 @@ export class SimNode {
   /** The node restarted: its volatile state is gone and is rebuilt by re-applying the log. */
   restart(): void {
     this.generation++;
-    this.d.sched.endAll();
+    this.endAllTasks();
     this.store = new MvccStore();
     this.bootstrapStore();
     this.hlc = this.newHlc();
@@ -334,9 +346,13 @@ export class SimNode {
     this.compactor = new DeltaCompactor(this.ctx);
     if (this.compactorPaused) this.compactor.pause();
     const c = this.compactor;
-    this.run(c.run(), (r) => {
-      if (!r.ok) throw r.error;
-    });
+    this.run(
+      c.run(),
+      (r) => {
+        if (!r.ok) throw r.error;
+      },
+      "compactor",
+    );
   }
 
   pauseCompactor(paused: boolean): void {
@@ -351,19 +367,34 @@ export class SimNode {
 
   // ---- coroutines ----
 
+  /**
+   * Runs a task. `key` names it to the scheduler (Scheduler.begin): something that removing other
+   * ops from the run leaves as it is, such as the client command it serves.
+   */
   private run<R>(
     co: Generator<Effect, R, unknown>,
     done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void,
+    key: string,
   ) {
     const gen = this.generation;
     const sched = this.d.sched;
-    const task = sched.active ? sched.begin() : 0;
+    const task = sched.active ? sched.begin(key) : 0;
+    const own = task !== 0 && this.d.taskRng !== undefined;
+    if (own) this.taskKeys.set(task, key);
     runCoroutine(
       co,
-      (e, later) => this.perform(e, later, task),
+      (e, later) => this.perform(e, later, task, key),
       done,
       () => gen === this.generation,
-      sched.active ? () => sched.end(task) : undefined,
+      sched.active
+        ? () => {
+            sched.end(task);
+            if (own) {
+              this.taskKeys.delete(task);
+              this.taskStreams.delete(task);
+            }
+          }
+        : undefined,
       () => {
         this.current = task;
       },
@@ -375,7 +406,7 @@ export class SimNode {
    * a scheduling point that neither pauses nor waits is answered at once; everything else resumes
    * the task from a later event.
    */
-  private perform(e: Effect, later: () => Resume, task: TaskId): unknown {
+  private perform(e: Effect, later: () => Resume, task: TaskId, key: string): unknown {
     const { raft, sim, sched } = this.d;
     switch (e.kind) {
       case "read": {
@@ -404,13 +435,13 @@ export class SimNode {
       // A read round's waiters are released together, in a seeded order (RaftCluster
       // `orderReleased`); each may then stall before it goes on to propose.
       case "verify-leader":
-        raft.verifyLeader(this.id, this.pausedResume(later(), task));
+        raft.verifyLeader(this.id, this.readWaiter(later(), task));
         return PENDING;
       case "read-index":
-        raft.readIndex(this.id, this.pausedResume(later(), task));
+        raft.readIndex(this.id, this.readWaiter(later(), task));
         return PENDING;
       case "lease-read":
-        raft.leaseRead(this.id, this.pausedResume(later(), task));
+        raft.leaseRead(this.id, this.readWaiter(later(), task));
         return PENDING;
       case "sleep": {
         // A retry loop's backoff: the pause of a scheduling point comes on top.
@@ -420,7 +451,7 @@ export class SimNode {
         return PENDING;
       }
       case "forward":
-        this.forward(e.group, e.timeoutUs, later());
+        this.forward(e.group, e.timeoutUs, later(), key);
         return PENDING;
     }
   }
@@ -432,6 +463,38 @@ export class SimNode {
     if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
     e.pauseUs = pause;
     return NOT_NOW;
+  }
+
+  /** Every task ended at once (a crash or a restart). */
+  private endAllTasks(): void {
+    this.d.sched.endAll();
+    this.taskKeys.clear();
+    this.taskStreams.clear();
+  }
+
+  /** The stream the running task draws its own values on (`taskRng`, made on its first draw). */
+  private taskStream(): Stream {
+    const task = this.current;
+    const key = this.taskKeys.get(task);
+    if (key === undefined) return this.d.rng;
+    let s = this.taskStreams.get(task);
+    if (s === undefined) {
+      s = this.d.taskRng!(key);
+      this.taskStreams.set(task, s);
+    }
+    return s;
+  }
+
+  /** `pausedResume` for a read round's waiter, remembered as `task`'s for `releasedTask`. */
+  private readWaiter(resume: Resume, task: TaskId): Resume {
+    const r = this.pausedResume(resume, task);
+    if (this.d.sched.active) this.waiterTasks.set(r, task);
+    return r;
+  }
+
+  /** The task a released read waiter (the callback given to Raft) belongs to, if it is known. */
+  releasedTask(cb: unknown): TaskId | undefined {
+    return typeof cb === "function" ? this.waiterTasks.get(cb as Resume) : undefined;
   }
 
   /** `resume`, after the pause a scheduling point draws when the effect completes. */
@@ -501,7 +564,7 @@ export class SimNode {
    * none, "leader not found" at once. A lost request or reply is an unknown outcome after timeoutUs.
    * Under `leaderProxy: coarse` the host instead polls until it knows of another leader.
    */
-  private forward(group: OperationGroup, timeoutUs: number, resume: Resume): void {
+  private forward(group: OperationGroup, timeoutUs: number, resume: Resume, key: string): void {
     const { raft, sim, knobs } = this.d;
     const deadline = sim.now + timeoutUs;
     const coarse = knobs.leaderProxy === "coarse";
@@ -532,22 +595,25 @@ export class SimNode {
       });
       this.forwarded.set(id, { resume, timer });
       this.d.probe(leader === this.id ? "cluster.forward-self" : "cluster.forward");
-      this.d.network.send(this.id, leader, appMessage({ app: true, t: "forward", id, group }));
+      this.d.network.send(this.id, leader, appMessage({ app: true, t: "forward", id, group, key }));
     };
     attempt();
   }
 
   // ---- client commands ----
 
-  /** A command from a client connected to this node. */
-  handleClient(cmd: RedisCommand, done: (r: RedisReply) => void): void {
+  /**
+   * A command from a client connected to this node. `key` names it to the scheduler of the node
+   * that runs it (this one, or the leader it is proxied to).
+   */
+  handleClient(cmd: RedisCommand, key: string, done: (r: RedisReply) => void): void {
     const { raft } = this.d;
     if (!raft.isUp(this.id)) {
       done(reply.error("connection refused", false));
       return;
     }
     if (raft.isLeader(this.id)) {
-      this.executeLocal(cmd, done);
+      this.executeLocal(cmd, key, done);
       return;
     }
     const leader = raft.leaderOf(this.id);
@@ -561,25 +627,29 @@ export class SimNode {
       done(reply.error("proxy to leader timed out", true));
     });
     this.proxied.set(id, { done, timer });
-    this.d.network.send(this.id, leader, appMessage({ app: true, t: "proxy", id, cmd }));
+    this.d.network.send(this.id, leader, appMessage({ app: true, t: "proxy", id, cmd, key }));
   }
 
-  private executeLocal(cmd: RedisCommand, done: (r: RedisReply) => void): void {
+  private executeLocal(cmd: RedisCommand, key: string, done: (r: RedisReply) => void): void {
     // A command that starts on a store with nothing committed reads the empty store at the
     // sentinel timestamp: never after the catalog bootstrap (docs/model.md, "S1").
     if (this.store.lastCommitTS() === 0) this.d.probe("cluster.command-on-empty-store");
     // The command's error replies are made here rather than inside its coroutine (`execute`),
     // which spares every effect of the command a level of delegation.
     const ctx = this.ctx;
-    this.run(commandCoroutine(ctx, cmd), (r) => {
-      if (r.ok) {
-        done(r.value);
-        return;
-      }
-      const rep = errorReply(ctx, cmd, r.error);
-      if (rep === undefined) throw r.error;
-      done(rep);
-    });
+    this.run(
+      commandCoroutine(ctx, cmd),
+      (r) => {
+        if (r.ok) {
+          done(r.value);
+          return;
+        }
+        const rep = errorReply(ctx, cmd, r.error);
+        if (rep === undefined) throw r.error;
+        done(rep);
+      },
+      key,
+    );
   }
 
   onAppMessage(from: number, m: AppMessage): void {
@@ -599,7 +669,7 @@ export class SimNode {
           );
           return;
         }
-        this.executeLocal(m.cmd, (r) =>
+        this.executeLocal(m.cmd, m.key, (r) =>
           net.send(this.id, from, appMessage({ app: true, t: "proxy-reply", id: m.id, reply: r })),
         );
         return;
@@ -612,14 +682,18 @@ export class SimNode {
         return;
       }
       case "forward":
-        this.run(serveForward(this.ctx.coordinatorEnv, m.group), (r) => {
-          const result: DispatchResult = r.ok
-            ? this.d.knobs.leaderProxy === "elastickv"
-              ? wireLeaderError(r.value)
-              : r.value
-            : { ok: false, kind: "ambiguous", message: String((r.error as Error)?.message ?? r.error) };
-          net.send(this.id, from, appMessage({ app: true, t: "forward-reply", id: m.id, result }));
-        });
+        this.run(
+          serveForward(this.ctx.coordinatorEnv, m.group),
+          (r) => {
+            const result: DispatchResult = r.ok
+              ? this.d.knobs.leaderProxy === "elastickv"
+                ? wireLeaderError(r.value)
+                : r.value
+              : { ok: false, kind: "ambiguous", message: String((r.error as Error)?.message ?? r.error) };
+            net.send(this.id, from, appMessage({ app: true, t: "forward-reply", id: m.id, result }));
+          },
+          `fwd/${m.key}`,
+        );
         return;
       case "read":
         // The leader serves any timestamp it is given, from its own store.

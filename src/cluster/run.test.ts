@@ -42,6 +42,28 @@ describe("runScenario", () => {
     expect(b.historyHash).toBe(a.historyHash);
   });
 
+  it("taskKeyedDraws changes the scheduling draws; each setting is deterministic and replays its tape", () => {
+    const knobs = resolveKnobs(listAppend, "fixed");
+    const with_ = (taskKeyedDraws: boolean, seed: number) =>
+      runScenario({ scenario: listAppend, variant: "fixed", knobs: { ...knobs, taskKeyedDraws }, seed });
+    let differ = false;
+    for (const seed of [5, 6]) {
+      const on = with_(true, seed);
+      const off = with_(false, seed);
+      expect(with_(true, seed).historyHash).toBe(on.historyHash);
+      expect(with_(false, seed).historyHash).toBe(off.historyHash);
+      if (on.tape.join() !== off.tape.join()) differ = true;
+      const replay = runScenario({
+        scenario: listAppend,
+        variant: "fixed",
+        knobs: { ...knobs, taskKeyedDraws: true },
+        tape: on.tape,
+      });
+      expect(replay.historyHash).toBe(on.historyHash);
+    }
+    expect(differ).toBe(true);
+  });
+
   it("a thin end-to-end run of the correct design is valid", () => {
     for (const seed of [1, 2, 3]) {
       const out = run(seed);

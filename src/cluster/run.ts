@@ -205,10 +205,15 @@ export class ClusterRun {
     check(this.nodes.length === 0, "the cluster is built once");
     const { sim, rs, knobs, swarm, nodes, n } = this;
     // Each node schedules its own tasks; with scheduling off nothing is drawn.
-    const schedulers = Array.from(
-      { length: n },
-      (_, i) => new Scheduler(swarm.schedule, this.drawsOf(`sched/n${i}`)),
-    );
+    const schedulers = Array.from({ length: n }, (_, i) => {
+      const name = `sched/n${i}`;
+      // Under `taskKeyedDraws` a keyed task draws on its own stream, keyed by the instant too.
+      const perTask =
+        knobs.keyedDraws && knobs.taskKeyedDraws
+          ? (key: string) => rs.keyedTimedStream(name, () => sim.now, key)
+          : undefined;
+      return new Scheduler(swarm.schedule, this.drawsOf(name), perTask);
+    });
     const raft = new RaftCluster<FsmRequest, ApplyResult>({
       sim,
       rng: rs,
@@ -230,7 +235,10 @@ export class ClusterRun {
       readsFailDuringTransfer: knobs.leaderProxy === "elastickv",
       ...(swarm.schedule.strategy === "off"
         ? {}
-        : { orderReleased: (node: number, batch: unknown[]) => void schedulers[node]!.order(batch) }),
+        : {
+            orderReleased: (node: number, batch: Array<{ cb: unknown }>) =>
+              void schedulers[node]!.order(batch, (r) => nodes[node]?.releasedTask(r.cb)),
+          }),
       onApply: (node, index, data) => nodes[node]!.apply(index, data),
       onRestart: (node) => nodes[node]!.restart(),
       onRoleChange: (node, role, term, lead) => this.onRoleChange(node, role, term, lead),
@@ -252,6 +260,9 @@ export class ClusterRun {
           network: this.network,
           knobs,
           rng: this.drawsOf(`node${i}`),
+          ...(knobs.keyedDraws && knobs.taskKeyedDraws
+            ? { taskRng: (key: string) => rs.keyedTimedStream(`node${i}`, () => sim.now, key) }
+            : {}),
           sched: schedulers[i]!,
           probe: this.probe,
           emit: this.emit,

@@ -48,6 +48,42 @@ describe("RandomSource timed streams", () => {
   });
 });
 
+describe("RandomSource keyed timed streams", () => {
+  it("draw at an instant what the key and instant give, whatever other keys drew there", () => {
+    fc.assert(
+      fc.property(seedArb, fc.array(fc.nat(4), { minLength: 1, maxLength: 6 }), (seed, others) => {
+        let now = 0;
+        const clock = () => now;
+        const alone = new RandomSource({ seed }).keyedTimedStream("sched", clock, "p1/o7");
+        const src = new RandomSource({ seed });
+        const mine = src.keyedTimedStream("sched", clock, "p1/o7");
+        const shared = src.timedStream("sched", clock);
+        for (let t = 0; t < others.length; t++) {
+          now = t * 500;
+          // Other tasks (and the stream without a key) draw before this one at the same instant.
+          for (let k = 0; k < others[t]!; k++) draw(src.keyedTimedStream("sched", clock, `p0/o${k}`), 2);
+          draw(shared, others[t]!);
+          expect(draw(mine, 3)).toEqual(draw(alone, 3));
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("differ by key, and read the shared tape when replaying one", () => {
+    const now = () => 42;
+    const src = new RandomSource({ seed: 3 });
+    const a = draw(src.keyedTimedStream("s", now, "a"), 5);
+    expect(draw(src.keyedTimedStream("s", now, "b"), 5)).not.toEqual(a);
+    expect(draw(src.timedStream("s", now), 5)).not.toEqual(a);
+    expect(draw(new RandomSource({ seed: 3 }).keyedTimedStream("s", now, "a"), 5)).toEqual(a);
+    const tape = new RandomSource({ tape: [3, 1, 4] });
+    expect(draw(tape.keyedTimedStream("s", now, "a"), 2)).toEqual([3, 1]);
+    expect(draw(tape.keyedTimedStream("s", now, "b"), 2)).toEqual([4, 0]);
+    expect(tape.tape).toEqual([3, 1, 4, 0]);
+  });
+});
+
 describe("RandomSource streams", () => {
   it('a seeded stream draws exactly what seedrandom("<seed>/<name>") gives', () => {
     fc.assert(

@@ -114,11 +114,25 @@ export class RandomSource {
     if (s === undefined) {
       s =
         this.input === undefined
-          ? new TimedStream(name, this, new Arc4(`${this.seed}/${name}`), clock)
+          ? TimedStream.fromKey(name, this, new Arc4(`${this.seed}/${name}`), clock)
           : new TapeStream(name, this);
       this.streams.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * A stream keyed by the instant and by `key`, an opaque name of whoever draws (a task): its
+   * seeded draws at one instant come from a generator derived from the seed, the name, the key and
+   * that instant, so they do not depend on how many draws other keys made at the same instant
+   * (`timedStream` alone keys by the instant, and one draw less early in an instant shifts every
+   * later draw of that instant). A new object per call: the caller keeps it for as long as the
+   * drawer lives. With a tape it is `timedStream(name)`'s stream, reading the shared tape.
+   */
+  keyedTimedStream(name: string, clock: () => number, key: string): Stream {
+    const parent = this.timedStream(name, clock);
+    if (!(parent instanceof TimedStream)) return parent;
+    return new TimedStream(name, this, parent.k1, parent.k2 ^ hash32(key), clock);
   }
 
   /**
@@ -324,26 +338,36 @@ function mix32(x: number): number {
   return z >>> 0;
 }
 
+/** FNV-1a over the UTF-16 code units of `s`, then mixed: a drawer's key as one word. */
+function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix32(h);
+}
+
 /**
  * Seeded draws keyed by the instant (see RandomSource.timedStream): at each new instant the state
  * is derived again from the stream's two key words and the instant; within an instant the draws
- * follow one another (a splitmix-style counter through `mix32`).
+ * follow one another (a splitmix-style counter through `mix32`). A keyed stream
+ * (RandomSource.keyedTimedStream) is the same with the drawer's key folded into the second word.
  */
 class TimedStream extends WordStream {
-  private readonly k1: number;
-  private readonly k2: number;
   private at = Number.NaN;
   private state = 0;
 
   constructor(
     name: string,
     src: RandomSource,
-    key: Arc4,
+    readonly k1: number,
+    readonly k2: number,
     private readonly clock: () => number,
   ) {
     super(name, src);
-    this.k1 = key.u32();
-    this.k2 = key.u32();
+  }
+
+  static fromKey(name: string, src: RandomSource, key: Arc4, clock: () => number): TimedStream {
+    const k1 = key.u32();
+    return new TimedStream(name, src, k1, key.u32(), clock);
   }
 
   protected next32(): number {

@@ -135,6 +135,50 @@ describe("Scheduler", () => {
     expect([s.delay(t), s.delay(t), s.delay(t)]).toEqual([0, 80, 40]);
   });
 
+  it("a keyed task draws the same whatever other keyed tasks begin and draw beside it", () => {
+    for (const strategy of ["random", "pct", "pos"] as const) {
+      const p = { ...base, strategy, pauseChance: 0.5 };
+      const run = (others: number) => {
+        const src = new RandomSource({ seed: 11 });
+        const now = () => 7;
+        const s = new Scheduler(p, src.timedStream("s", now), (k) => src.keyedTimedStream("s", now, k));
+        const before = Array.from({ length: others }, (_, i) => s.begin(`other${i}`));
+        for (const o of before) s.delay(o);
+        const t = s.begin("mine");
+        return [s.delay(t), s.delay(t), s.delay(t), s.delay(t)];
+      };
+      const alone = run(0);
+      // PCT's stall counts the live tasks of higher priority, so only its own draws can be equal.
+      if (strategy !== "pct") for (const n of [1, 3, 6]) expect(run(n)).toEqual(alone);
+    }
+  });
+
+  it("order by task ranks keeps the others' relative order when one element goes", () => {
+    for (let seed = 1; seed < 30; seed++) {
+      const batch = (keys: string[]) => {
+        const src = new RandomSource({ seed });
+        const now = () => 5;
+        const s = new Scheduler(base, src.timedStream("s", now), (k) => src.keyedTimedStream("s", now, k));
+        const tasks = new Map(keys.map((k) => [k, s.begin(k)]));
+        return s.order([...keys], (k) => tasks.get(k));
+      };
+      const all = batch(["a", "b", "c", "d", "e"]);
+      expect([...all].sort()).toEqual(["a", "b", "c", "d", "e"]);
+      expect(batch(["a", "b", "d", "e"])).toEqual(all.filter((k) => k !== "c"));
+    }
+  });
+
+  it("order by task ranks: an all-zero tape keeps the arrival order; an unkeyed element shuffles", () => {
+    const src = new RandomSource({ tape: [] });
+    const now = () => 0;
+    const s = new Scheduler(base, src.timedStream("s", now), (k) => src.keyedTimedStream("s", now, k));
+    const tasks = ["a", "b", "c"].map((k) => s.begin(k));
+    expect(s.order([0, 1, 2], (i) => tasks[i])).toEqual([0, 1, 2]);
+    expect(src.tape).toEqual([0, 0, 0]);
+    expect(s.order([0, 1, 2], () => undefined)).toEqual([0, 1, 2]);
+    expect(src.tape).toEqual([0, 0, 0, 0, 0]);
+  });
+
   it("order shuffles a batch for some seed and never loses an element", () => {
     let moved = false;
     for (let seed = 1; seed < 20; seed++) {

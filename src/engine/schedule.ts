@@ -73,10 +73,19 @@ export class Scheduler {
   /** pct: step numbers (1-based) at which the running task drops to the lowest priority. */
   private readonly changePoints = new Set<number>();
   private lowest = 0;
+  /** Streams of the tasks begun with a key (only when the host gave `taskRng`). */
+  private readonly taskStreams = new Map<TaskId, Stream>();
 
+  /**
+   * `taskRng`, when given, makes the stream a task begun with a key draws from: its own, so its
+   * pauses, priority and place in a released batch do not depend on the draws of other tasks
+   * (a task removed from a run leaves the others' scheduling as it was). Tasks begun without a
+   * key, and the PCT change points, draw on `rng`.
+   */
   constructor(
     private readonly p: ScheduleParams,
     private readonly rng: Stream,
+    private readonly taskRng?: (key: string) => Stream,
   ) {
     this.strategy = p.strategy;
     this.active = p.strategy !== "off";
@@ -94,21 +103,36 @@ export class Scheduler {
     return [...this.changePoints].sort((a, b) => a - b);
   }
 
-  /** A new task starts (pct draws its priority). */
-  begin(): TaskId {
+  /**
+   * A new task starts (pct draws its priority). `key` is the host's stable, opaque name for it
+   * (see the constructor); the scheduler only derives the task's stream from it.
+   */
+  begin(key?: string): TaskId {
     const id = this.nextTask++;
-    if (this.p.strategy === "pct") this.priority.set(id, this.rng.int(1 << 20));
+    let rng = this.rng;
+    if (this.taskRng !== undefined && key !== undefined) {
+      rng = this.taskRng(key);
+      this.taskStreams.set(id, rng);
+    }
+    if (this.p.strategy === "pct") this.priority.set(id, rng.int(1 << 20));
     return id;
   }
 
   /** The task finished or was abandoned. */
   end(task: TaskId): void {
     if (this.p.strategy === "pct") this.priority.delete(task);
+    this.taskStreams.delete(task);
   }
 
   /** Every task ended at once (the process they ran in crashed or restarted). */
   endAll(): void {
     this.priority.clear();
+    this.taskStreams.clear();
+  }
+
+  /** The stream `task` draws on. */
+  private streamOf(task: TaskId): Stream {
+    return this.taskStreams.get(task) ?? this.rng;
   }
 
   /** Stall of `task` at its next scheduling point, in simulated µs (0 = go on at once). */
@@ -118,19 +142,19 @@ export class Scheduler {
       case "off":
         return 0;
       case "random": {
-        if (!this.rng.chance(p.pauseChance)) return 0;
-        if (this.rng.chance(p.longPauseChance))
-          return this.rng.range(p.longPauseMinMs, p.longPauseMaxMs) * 1000;
-        return this.rng.range(p.preemptMinUs, p.preemptMaxUs);
+        const rng = this.streamOf(task);
+        if (!rng.chance(p.pauseChance)) return 0;
+        if (rng.chance(p.longPauseChance)) return rng.range(p.longPauseMinMs, p.longPauseMaxMs) * 1000;
+        return rng.range(p.preemptMinUs, p.preemptMaxUs);
       }
       case "pos":
-        return this.rng.int(Math.max(1, Math.floor(p.posSlots))) * p.posQuantumUs;
+        return this.streamOf(task).int(Math.max(1, Math.floor(p.posSlots))) * p.posQuantumUs;
       case "pct": {
         this.steps++;
         let mine = this.priority.get(task);
         if (mine === undefined) {
           // A task the host did not announce: give it a priority now.
-          mine = this.rng.int(1 << 20);
+          mine = this.streamOf(task).int(1 << 20);
           this.priority.set(task, mine);
         }
         if (this.changePoints.has(this.steps)) {
@@ -146,13 +170,35 @@ export class Scheduler {
 
   /**
    * Orders tasks that become ready together (the waiters of one batch): a seeded shuffle, except
-   * under `off`, which keeps the order they arrived in and draws nothing. Shuffles in place.
+   * under `off`, which keeps the order they arrived in and draws nothing. Reorders in place.
+   *
+   * With `taskOf` naming each element's task, and every one of those tasks drawing on its own
+   * stream, each element instead draws a rank on its task's stream and the batch is sorted by rank
+   * (ties keep the arrival order): an element's rank then does not depend on the others in the
+   * batch, so removing one leaves the relative order of the rest unchanged. All-zero ranks keep
+   * the arrival order, as an all-zero shuffle does.
    */
-  order<T>(xs: T[]): T[] {
+  order<T>(xs: T[], taskOf?: (x: T) => TaskId | undefined): T[] {
     if (!this.active || xs.length < 2) return xs;
+    if (taskOf !== undefined && this.taskStreams.size > 0) {
+      const streams: Stream[] = [];
+      for (const x of xs) {
+        const t = taskOf(x);
+        const s = t === undefined ? undefined : this.taskStreams.get(t);
+        if (s === undefined) return this.rng.shuffle(xs);
+        streams.push(s);
+      }
+      const ranked = xs.map((x, i) => ({ x, i, rank: streams[i]!.int(ORDER_RANKS) }));
+      ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
+      for (let i = 0; i < xs.length; i++) xs[i] = ranked[i]!.x;
+      return xs;
+    }
     return this.rng.shuffle(xs);
   }
 }
+
+/** Ranks a task of a released batch draws from (see `Scheduler.order`); ties are rare. */
+const ORDER_RANKS = 1 << 16;
 
 /** Parameters that never pause: with strategy "off" the coarse model; with another, order only. */
 export const NO_PAUSES: Readonly<ScheduleParams> = Object.freeze({
