@@ -107,45 +107,10 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     failures.push({ type: "sim-error", message: error.message, stack: error.stack });
   }
 
-  let checkerValid: Verdict = true;
-  const anomalies: Anomaly[] = [];
-  const types = new Set<string>();
-  if (outcome) {
-    try {
-      const verdict = checkHistory(outcome.history, { model: input.model ?? input.scenario.expect });
-      checkerValid = verdict.valid;
-      for (const t of verdict.anomalyTypes) types.add(t);
-      anomalies.push(...(verdict.anomalies as Anomaly[]));
-    } catch (e) {
-      // A checker crash on a simulated history is a bug in this tool: report it like a sim error.
-      error = errorOf(e);
-      failures.push({ type: "sim-error", message: `checker: ${error.message}`, stack: error.stack });
-    }
-    // Fault-free ops must eventually succeed (computed from the history, so replays see it too).
-    for (const p of checkProgress(outcome.history))
-      failures.push({ type: "liveness:progress", message: p.message });
-  }
-  for (const f of failures) {
-    types.add(f.type);
-    anomalies.push({
-      type: f.type,
-      keys: [],
-      explanation:
-        f.atUs !== undefined ? `${f.message} (at ${(f.atUs / 1000).toFixed(3)} ms simulated)` : f.message,
-    });
-  }
-  const valid: Verdict = failures.length > 0 || checkerValid === false ? false : checkerValid;
-  const stats: RunStats = outcome
-    ? {
-        ops: outcome.stats.ops,
-        ok: outcome.stats.ok,
-        fail: outcome.stats.fail,
-        info: outcome.stats.info,
-        simTimeMs: outcome.stats.simTimeMs,
-        leaderChanges: outcome.stats.leaderChanges,
-        faults: outcome.stats.faults,
-      }
-    : { ...EMPTY_STATS };
+  const { valid, types, anomalies } = judge(outcome, input, failures, (e) => {
+    error = e;
+  });
+  const stats: RunStats = outcome ? statsOf(outcome) : { ...EMPTY_STATS };
   const result: RunResult = {
     tool: TOOL,
     scenario: input.scenarioRef,
@@ -186,6 +151,53 @@ export function runAndCheck(input: EvaluateInput): Evaluation {
     ...(outcome?.trace ? { trace: outcome.trace } : {}),
     ...(error ? { error } : {}),
   };
+}
+
+/**
+ * The verdict of one run: the checker's over its history, the progress oracle's, and every
+ * failure the run itself reported. A checker crash is reported through `onError` like a sim error.
+ */
+function judge(
+  outcome: RunOutcome | undefined,
+  input: EvaluateInput,
+  failures: RunFailure[],
+  onError: (e: { message: string; stack?: string }) => void,
+): { valid: Verdict; types: Set<string>; anomalies: Anomaly[] } {
+  let checkerValid: Verdict = true;
+  const anomalies: Anomaly[] = [];
+  const types = new Set<string>();
+  if (outcome) {
+    try {
+      const verdict = checkHistory(outcome.history, { model: input.model ?? input.scenario.expect });
+      checkerValid = verdict.valid;
+      for (const t of verdict.anomalyTypes) types.add(t);
+      anomalies.push(...(verdict.anomalies as Anomaly[]));
+    } catch (e) {
+      // A checker crash on a simulated history is a bug in this tool: report it like a sim error.
+      const error = errorOf(e);
+      onError(error);
+      failures.push({ type: "sim-error", message: `checker: ${error.message}`, stack: error.stack });
+    }
+    // Fault-free ops must eventually succeed (computed from the history, so replays see it too).
+    for (const p of checkProgress(outcome.history))
+      failures.push({ type: "liveness:progress", message: p.message });
+  }
+  for (const f of failures) {
+    types.add(f.type);
+    anomalies.push({
+      type: f.type,
+      keys: [],
+      explanation:
+        f.atUs !== undefined ? `${f.message} (at ${(f.atUs / 1000).toFixed(3)} ms simulated)` : f.message,
+    });
+  }
+  const valid: Verdict = failures.length > 0 || checkerValid === false ? false : checkerValid;
+  return { valid, types, anomalies };
+}
+
+function statsOf(outcome: RunOutcome): RunStats {
+  const { ops, ok, fail, info, simTimeMs, leaderChanges, faults } = outcome.stats;
+  return { ops, ok, fail, info, simTimeMs, leaderChanges, faults };
 }
 
 function errorOf(e: unknown): { message: string; stack?: string } {
