@@ -7,7 +7,7 @@
 import { catalogueSuite } from "../src/campaign/catalogue-suite.ts";
 
 catalogueSuite({
-  title: "findings in HEAD (F1–F6)",
+  title: "findings in HEAD (F1–F7)",
   bound: 10,
   // F2's scenario is one steady leader with no fault (steady-leader-two-lists): 7 of seeds 1–60
   // lose an append there with sequential draws, the first at seed 31 (docs/catalogue.md says why
@@ -23,6 +23,7 @@ catalogueSuite({
     "finding-stale-apply-keys-only",
     "finding-stale-apply-same-shape",
     "finding-partial-fold-deletes-meta",
+    "finding-resumed-fold-deletes-meta",
     "finding-exec-absent-unfenced",
   ],
   sweptElsewhere: { "steady-leader-two-lists": "scenarios/steady-leader.test.ts (50 seeds)" },

@@ -152,6 +152,7 @@ export const knobSpecs: KnobSpecs = {
   urgentQueueSize: int(0),
   compactorEmptyMeta: oneOf("delete", "delete-fenced", "keep"),
   partialFoldKeepsMeta: flag,
+  resumedFoldKeepsMeta: flag,
   lazyReaper: oneOf("off", "unfenced", "fenced"),
   maxDeltaScanLimit: int(1),
   maxWideColumnItems: int(1),

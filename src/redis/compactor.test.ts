@@ -219,6 +219,39 @@ describe("DeltaCompactor scan window", () => {
     }
   });
 
+  it("a Len-0 fold of the key a pass resumed inside keeps its Head (F7); HEAD deletes the meta", () => {
+    for (const keep of [true, false]) {
+      const { node, ctx, compactor, run } = setup({
+        compactionThreshold: 2,
+        compactorTickScanLimit: 4,
+        resumedFoldKeepsMeta: keep,
+      });
+      for (const v of ["x", "y"]) run({ name: "RPUSH", key: "a", values: [v] });
+      run({ name: "RPUSH", key: "b", values: ["1"] });
+      run({ name: "RPUSH", key: "c", values: ["1"] });
+      run({ name: "RPUSH", key: "d", values: ["1"] });
+      // Page 1: a×2, b×1, c×1 — c is cut and below the threshold, so the guard backs the cursor up
+      // to b's only delta, which is not folded either.
+      expect(node.run(compactor.passOnce(true)).folded.list).toEqual(["a"]);
+      run({ name: "LPOP", key: "b" });
+      run({ name: "RPUSH", key: "b", values: ["2"] });
+      // Page 2 resumes after b's first delta: b's pop and push (Head +1, Len 0), c, d.
+      expect(node.run(compactor.passOnce(true)).folded.list).toEqual(["b"]);
+      expect(deltaCount(ctx, "b")).toBe(1);
+      const lrange = run({ name: "LRANGE", key: "b", start: 0, stop: -1 });
+      if (keep) {
+        const meta = decodeListMeta(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())!);
+        expect(meta).toMatchObject({ head: 1, len: 0 });
+        expect(lrange).toMatchObject({ value: [{ value: "2" }] });
+      } else {
+        // b's first delta (Len +1) now resolves against Head 0, where item(0) was popped.
+        expect(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())).toBeUndefined();
+        expect(run({ name: "LLEN", key: "b" })).toMatchObject({ value: 1 });
+        expect(lrange).toMatchObject({ value: [] });
+      }
+    }
+  });
+
   it("an urgent batch that leaves deltas behind keeps Head at Len 0 (F5)", () => {
     for (const keep of [true, false]) {
       const { node, ctx, compactor, run } = setup({ compactionThreshold: 1000, partialFoldKeepsMeta: keep });

@@ -49,7 +49,10 @@ type HandlerType = "list" | "hash";
 interface Handler {
   type: HandlerType;
   prefix: string;
-  /** `cut`: the fold may not hold every delta of the key visible at `ts` (page end, urgent batch). */
+  /**
+   * `cut`: the fold may not hold every delta of the key visible at `ts` (page end, urgent batch,
+   * a page resumed inside the key) and a fix knob says so: a list fold to Len 0 keeps its Head.
+   */
   build(
     userKey: string,
     deltas: Array<[string, string]>,
@@ -220,11 +223,17 @@ export class DeltaCompactor {
     const emptied: string[] = [];
     // The last key of a truncated page that the guard kept may have deltas beyond the page.
     const cutKey = truncated ? order.at(-1) : undefined;
+    // A page that resumes from a cursor inside a key's deltas holds only that key's deltas after
+    // the cursor: the ones before it (below the threshold when the split guard backed the cursor
+    // up to them) are still there, relative to the same Head (F7).
+    const resumedKey =
+      cursor !== undefined && kn.resumedFoldKeepsMeta ? this.k.deltaUserKey(cursor, h.prefix) : undefined;
     for (const uk of order) {
       const ds = byKey.get(uk)!;
       if (ds.length < kn.compactionThreshold) continue;
       try {
-        const b = yield* h.build(uk, ds, ts, uk === cutKey);
+        const cut = (uk === cutKey && kn.partialFoldKeepsMeta) || uk === resumedKey;
+        const b = yield* h.build(uk, ds, ts, cut);
         elems.push(...b.elems);
         folded.push(uk);
         if (b.empty) emptied.push(uk);
@@ -312,7 +321,7 @@ export class DeltaCompactor {
     const elems: Mutation[] = [];
     if (len === 0 && kn.compactorEmptyMeta === "keep") {
       elems.push(put(k.listMeta(userKey), encodeListMeta({ head, len: 0 })));
-    } else if (len === 0 && cut && kn.partialFoldKeepsMeta) {
+    } else if (len === 0 && cut) {
       // The key's deltas beyond this fold are relative to Head: with no base meta they would
       // resolve against Head 0 (F5). A later fold that sees them all may delete it.
       elems.push(put(k.listMeta(userKey), encodeListMeta({ head, len: 0 })));
@@ -387,7 +396,7 @@ export class DeltaCompactor {
       let b: { elems: Mutation[]; empty: boolean };
       try {
         // A full batch may leave deltas of the key for the next one.
-        b = yield* h.build(userKey, kvs, ts, kvs.length > kn.maxDeltaScanLimit);
+        b = yield* h.build(userKey, kvs, ts, kvs.length > kn.maxDeltaScanLimit && kn.partialFoldKeepsMeta);
       } catch (e) {
         if (!(e instanceof CodecError || e instanceof RedisError)) throw e;
         return;

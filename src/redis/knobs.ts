@@ -149,6 +149,13 @@ export interface RedisKnobs {
    */
   partialFoldKeepsMeta: boolean;
   /**
+   * F7: a pass that resumes from a cursor inside a list's deltas (a page end, or the split guard
+   * backing up to the previous key's last delta) sees only that list's deltas after the cursor; a
+   * fold of them to Len 0 Puts Len 0 with its Head (fixed) like a cut key, instead of deleting the
+   * base meta under the deltas before the cursor (HEAD).
+   */
+  resumedFoldKeepsMeta: boolean;
+  /**
    * B14: lazy reaper of Len = 0 base metas with no deltas and no items: `off`, `unfenced` (its
    * delta scan is not validated: a push after it is a phantom) or `fenced` (Put the fence too).
    */
@@ -209,6 +216,7 @@ export const defaultRedisKnobs: Readonly<RedisKnobs> = Object.freeze({
   urgentQueueSize: 64,
   compactorEmptyMeta: "delete-fenced",
   partialFoldKeepsMeta: true,
+  resumedFoldKeepsMeta: true,
   lazyReaper: "off",
   maxDeltaScanLimit: 1024,
   maxWideColumnItems: 100_000,
@@ -220,6 +228,7 @@ export const headRedisKnobs: Readonly<Partial<RedisKnobs>> = Object.freeze({
   delFence: false,
   compactorEmptyMeta: "delete",
   partialFoldKeepsMeta: false,
+  resumedFoldKeepsMeta: false,
   pointReadFence: "after",
   readFenceKind: "lease-read",
   lenClamp: true,
@@ -284,6 +293,8 @@ export const redisKnobDescriptions: Readonly<Record<keyof RedisKnobs, string>> =
     "a fold to Len 0: delete base meta (HEAD, B13), delete-fenced (fixed), keep (design doc D3)",
   partialFoldKeepsMeta:
     "a Len-0 list fold that leaves later deltas of the key (page cut, urgent batch) keeps the meta with its Head (fixed); off = HEAD deletes it (F5)",
+  resumedFoldKeepsMeta:
+    "a Len-0 list fold of the key a pass resumed inside (deltas before the cursor remain) keeps the meta with its Head (fixed); off = HEAD deletes it (F7)",
   lazyReaper: "reaper of kept Len-0 base metas: off (fixed), unfenced (B14), fenced",
   maxDeltaScanLimit: "hard limit on deltas per key read (MaxDeltaScanLimit: 1024 HEAD, 10000 PR #485)",
   maxWideColumnItems: "cap on items/fields one command may touch (100000)",

@@ -259,6 +259,13 @@ export const variants: readonly Variant[] = Object.freeze([
     knobs: { partialFoldKeepsMeta: false },
   },
   {
+    name: "finding-resumed-fold-deletes-meta",
+    description:
+      "F7 (HEAD, and fixed before resumedFoldKeepsMeta): a compactor pass that resumes from a cursor inside a list's deltas folds only the later ones; a fold of them to Len 0 deletes the base meta, and the deltas before the cursor resolve against Head 0",
+    scenario: "f7-resumed-fold-empty-meta",
+    knobs: { resumedFoldKeepsMeta: false },
+  },
+  {
     name: "finding-exec-absent-unfenced",
     description:
       "F6 (HEAD): an EXEC whose EXISTS or DEL found a key absent tracks only the nine type-probe keys, none of which a concurrent RPUSH/HSET creating the key writes, so the absence is never validated (write skew)",
