@@ -201,38 +201,35 @@ interface Measurement {
   path: "columns" | "objects";
 }
 
-/** Reads a history file in chunks into the streaming parser: the text is never held whole. */
-export function readHistoryFile(file: string, format?: HistoryFormat): Op[] {
-  const parser = new HistoryStreamParser(format);
+/** Feeds a file to `push` in 8 MiB chunks until it ends (true) or `push` says stop (false). */
+function feedFile(file: string, push: (chunk: Uint8Array) => boolean): boolean {
   const buf = Buffer.allocUnsafe(8 << 20);
   const fd = openSync(file, "r");
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      parser.pushBytes(buf.subarray(0, n));
+      if (n === 0) return true;
+      if (!push(buf.subarray(0, n))) return false;
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads a history file in chunks into the streaming parser: the text is never held whole. */
+export function readHistoryFile(file: string, format?: HistoryFormat): Op[] {
+  const parser = new HistoryStreamParser(format);
+  feedFile(file, (chunk) => {
+    parser.pushBytes(chunk);
+    return true;
+  });
   return parser.end();
 }
 
 /** Reads a history file into columns; null when the column reader gives up on it. */
 export function readHistoryColumns(file: string, format: HistoryFormat = "edn"): HistoryColumns | null {
   const reader = columnReaderFor(format, statSync(file).size);
-  const buf = Buffer.allocUnsafe(8 << 20);
-  const fd = openSync(file, "r");
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      if (!reader.pushBytes(buf.subarray(0, n))) return null;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return reader.end();
+  return feedFile(file, (chunk) => reader.pushBytes(chunk)) ? reader.end() : null;
 }
 
 /**

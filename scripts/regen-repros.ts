@@ -228,34 +228,34 @@ async function main(argv: string[]): Promise<number> {
         pinned ??
         (expect.length > 0 ? recorded.filter((a) => matchesExpected([a], expect)).slice(0, 1) : recorded);
       const cases: { sc: ShrinkCase; from: { seed: number } | "tape" | "file" }[] = [];
+      // The file's run, but for where its choices come from (a seed or a tape) and the target.
+      const fileRun = {
+        scenario: p.loaded.scenario,
+        scenarioRef: p.repro.scenario,
+        variant: p.repro.variant,
+        knobs: p.knobs,
+        swarm: p.swarm,
+        ...(p.repro.model !== undefined ? { model: p.repro.model } : {}),
+      };
+      const fileTarget = target.length > 0 ? target : recorded;
       if (resume) {
         cases.push({
           sc: {
-            scenario: p.loaded.scenario,
-            scenarioRef: p.repro.scenario,
-            variant: p.repro.variant,
-            knobs: p.knobs,
-            swarm: p.swarm,
-            ...(p.repro.model !== undefined ? { model: p.repro.model } : {}),
+            ...fileRun,
             ...(p.repro.tape !== undefined ? { tape: p.repro.tape } : { seed: p.repro.seed ?? 0 }),
             ...(p.edits ? { edits: p.edits } : {}),
-            target: target.length > 0 ? target : recorded,
+            target: fileTarget,
           },
           from: "file",
         });
       } else if (!rehunt) {
         cases.push({
           sc: {
-            scenario: p.loaded.scenario,
-            scenarioRef: p.repro.scenario,
-            variant: p.repro.variant,
-            knobs: p.knobs,
-            swarm: p.swarm,
-            ...(p.repro.model !== undefined ? { model: p.repro.model } : {}),
+            ...fileRun,
             ...(seed !== undefined
               ? { seed }
               : { tape: p.repro.tape ?? [], ...(p.edits ? { edits: p.edits } : {}) }),
-            target: target.length > 0 ? target : recorded,
+            target: fileTarget,
           },
           from: seed !== undefined ? { seed } : "tape",
         });

@@ -16,6 +16,7 @@
 
 import type { HistoryColumns } from "./columns.ts";
 import * as columns from "./columns.ts";
+import { summariseCosts } from "./cycles.ts";
 import * as graph from "./graph.ts";
 import { EdgeList } from "./graph.ts";
 import type { CheckResult } from "./index.ts";
@@ -228,15 +229,7 @@ function screen(h: HistoryColumns, models: string[], orderEdges: OrderEdges): Ch
     stats: { ops: h.opCount, txns: t.count, ok: t.ok, fail: t.fail, info: t.info },
     models,
     notModels: [],
-    cycleSearch: {
-      components: 0,
-      largest: 0,
-      searches: 0,
-      reachWork: 0,
-      pathWork: 0,
-      timeouts: 0,
-      largestComponents: [],
-    },
+    cycleSearch: summariseCosts([]),
   };
 }
 

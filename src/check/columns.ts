@@ -123,6 +123,19 @@ const W_R = 8;
 const W_NIL = 9;
 const WORD_BYTES = WORDS.map((w) => Buffer.from(w, "latin1"));
 
+/** The index in `words` of the bytes `b[from .. to]`, or -1. */
+function wordIndex(words: Buffer[], b: Uint8Array, from: number, to: number): number {
+  const len = to - from;
+  for (let w = 0; w < words.length; w++) {
+    const wb = words[w];
+    if (wb.length !== len) continue;
+    let k = 0;
+    while (k < len && wb[k] === b[from + k]) k++;
+    if (k === len) return w;
+  }
+  return -1;
+}
+
 /** Growable typed columns: doubled when full (each growth is one copy, no garbage per row). */
 function grow<T extends Uint8Array | Int32Array>(a: T, need: number): T {
   if (need <= a.length) return a;
@@ -233,17 +246,106 @@ abstract class ColumnReader {
   /** Whether the piece being read is the last. */
   protected final = false;
 
+  // The op being read: where its rows start, and what its fields have said so far.
+  private opMopsAt = 0;
+  private opReadsAt = 0;
+  private opElemsAt = 0;
+  private opTypeRead = -1;
+  private opProcessRead = -2;
+  private opHasValue = false;
+  /** False once a client op's value turned out not to be micro-ops. */
+  private opValueIsMops = true;
+
   /** Skips the format's whitespace; false at the end of the piece. */
   protected abstract skipWs(): boolean;
-  /** Reads one op at the position (a map or object), into the columns. */
-  protected abstract op(): void;
+  /** Reads an op's fields, after its `{` up to and including its `}`, through the field readers below. */
+  protected abstract fields(): void;
+  /** Reads what must follow an op (nothing, unless the format says otherwise). */
+  protected afterOp(): void {}
+  /** A keyword or string process at the position (a nemesis op's), skipped; anything else gives up. */
+  protected abstract nemesisProcess(): void;
+  /** A value at the position as micro-ops into the columns; false when it is something else. */
+  protected abstract mops(): boolean;
+  /** Skips a value the checker does not need. */
+  protected abstract skipValue(depth: number): void;
+
+  /** One op (a map or object), appended to the columns (or dropped, with its rows, if it gives up midway). */
+  private op(): void {
+    if (this.b[this.i] !== LBRACE) throw GIVE_UP;
+    this.i++;
+    this.opMopsAt = this.mopCount;
+    this.opReadsAt = this.readCount;
+    this.opElemsAt = this.elemCount;
+    this.opTypeRead = -1;
+    this.opProcessRead = -2;
+    this.opHasValue = false;
+    this.opValueIsMops = true;
+    try {
+      this.fields();
+      const process = this.opProcessRead;
+      if (this.opTypeRead < 0 || process === -2 || (process !== NEMESIS && !this.opValueIsMops))
+        throw GIVE_UP;
+      // A value read as micro-ops before a nemesis process was known is dropped with its rows.
+      if (process === NEMESIS) this.dropOpRows();
+      this.afterOp();
+    } catch (e) {
+      this.dropOpRows();
+      throw e;
+    }
+    this.pushOp(this.opTypeRead, this.opProcessRead, this.opMopsAt);
+  }
+
+  /** The type field's value, as index `t` in the format's words (`invoke`: the index of "invoke"). */
+  protected typeField(t: number, invoke: number): void {
+    if (t < invoke || t > invoke + 3) throw GIVE_UP;
+    this.opTypeRead = t - invoke;
+  }
+
+  /** Whether the op being read has had its type field. */
+  protected hasType(): boolean {
+    return this.opTypeRead >= 0;
+  }
+
+  /** The process field's value at the position: a natural, or a nemesis's name. */
+  protected processField(): void {
+    if (this.opProcessRead !== -2) throw GIVE_UP;
+    const c = this.b[this.i];
+    if (c >= D0 && c <= D9) this.opProcessRead = this.natural();
+    else {
+      this.nemesisProcess();
+      this.opProcessRead = NEMESIS;
+    }
+  }
+
+  /**
+   * The value field at the position: micro-ops, read into the columns unless the op is a nemesis's
+   * (a value before the process may belong to a nemesis op: it is read as micro-ops where it can be).
+   */
+  protected valueField(): void {
+    if (this.opHasValue) throw GIVE_UP;
+    this.opHasValue = true;
+    const at = this.i;
+    if (this.opProcessRead === NEMESIS || !this.mops()) {
+      this.i = at;
+      this.dropOpRows();
+      this.opValueIsMops = this.opProcessRead === NEMESIS;
+      this.skipValue(0);
+    }
+  }
+
+  /** Drops the rows stored since the op being read began. */
+  private dropOpRows(): void {
+    this.mopCount = this.opMopsAt;
+    this.readCount = this.opReadsAt;
+    this.elemCount = this.opElemsAt;
+  }
 
   protected ws(): void {
     if (!this.skipWs()) throw NEED_MORE;
   }
 
   /** Appends op `type`'s row; its micro-ops are those stored since `mopsAt`. */
-  protected pushOp(type: number, process: number, mopsAt: number): void {
+  private pushOp(type: number, process: number, mopsAt: number): void {
     const n = this.opCount;
     if (n + 2 > this.opType.length) {
       this.opType = grow(this.opType, n + 2);
@@ -285,13 +387,6 @@ abstract class ColumnReader {
     return this.readCount++;
   }
 
-  /** Drops the rows stored since the given counts (an op given up on, or a nemesis op's value). */
-  protected rollback(mops: number, reads: number, elems: number): void {
-    this.mopCount = mops;
-    this.readCount = reads;
-    this.elemCount = elems;
-  }
-
   /** A non-negative integer below 2^31, written plainly (no sign, no leading zero, no suffix). */
   protected natural(): number {
     const b = this.b;
@@ -324,77 +419,38 @@ export class ColumnarEdnReader extends ColumnReader {
     }
   }
 
-  /** One op map, appended to the columns (or dropped, with its rows, if it gives up midway). */
-  protected op(): void {
+  /** An op map's fields, after its `{` up to and including its `}`. */
+  protected fields(): void {
     const b = this.b;
-    if (b[this.i] !== LBRACE) throw GIVE_UP;
-    this.i++;
-    const mopsAt = this.mopCount;
-    const readsAt = this.readCount;
-    const elemsAt = this.elemCount;
-    let type = -1;
-    let process = -2;
-    let value = false;
-    // A :value before :process may belong to a nemesis op: read as micro-ops where it can be.
-    let valueIsMops = true;
-    try {
-      for (;;) {
-        this.ws();
-        if (b[this.i] === RBRACE) {
-          this.i++;
-          break;
-        }
-        const key = this.keyword();
-        this.ws();
-        if (b[this.i] === RBRACE) throw GIVE_UP; // a key with no value: the general reader says so
-        if (key === W_TYPE) {
-          if (type >= 0) throw GIVE_UP;
-          const t = b[this.i] === COLON ? this.keyword() : -1;
-          if (t < W_INVOKE || t > W_INVOKE + 3) throw GIVE_UP;
-          type = t - W_INVOKE;
-        } else if (key === W_PROCESS) {
-          if (process !== -2) throw GIVE_UP;
-          const c = b[this.i];
-          if (c >= D0 && c <= D9) process = this.natural();
-          else if (c === COLON) {
-            this.keyword();
-            process = NEMESIS;
-          } else if (c === QUOTE) {
-            this.string();
-            process = NEMESIS;
-          } else throw GIVE_UP;
-        } else if (key === W_VALUE) {
-          if (value) throw GIVE_UP;
-          value = true;
-          if (process === NEMESIS) this.skipForm(0);
-          else {
-            const at = this.i;
-            if (!this.mops()) {
-              this.i = at;
-              this.rollback(mopsAt, readsAt, elemsAt);
-              valueIsMops = false;
-              this.skipForm(0);
-            }
-          }
-        } else this.skipForm(0);
+    for (;;) {
+      this.ws();
+      if (b[this.i] === RBRACE) {
+        this.i++;
+        return;
       }
-    } catch (e) {
-      this.rollback(mopsAt, readsAt, elemsAt);
-      throw e;
+      const key = this.keyword();
+      this.ws();
+      if (b[this.i] === RBRACE) throw GIVE_UP; // a key with no value: the general reader says so
+      if (key === W_TYPE)
+        this.typeField(!this.hasType() && b[this.i] === COLON ? this.keyword() : -1, W_INVOKE);
+      else if (key === W_PROCESS) this.processField();
+      else if (key === W_VALUE) this.valueField();
+      else this.skipValue(0);
     }
-    if (type < 0 || process === -2 || (process !== NEMESIS && !valueIsMops)) {
-      this.rollback(mopsAt, readsAt, elemsAt);
-      throw GIVE_UP;
-    }
-    if (process === NEMESIS) this.rollback(mopsAt, readsAt, elemsAt);
-    this.pushOp(type, process, mopsAt);
+  }
+
+  protected nemesisProcess(): void {
+    const c = this.b[this.i];
+    if (c === COLON) this.keyword();
+    else if (c === QUOTE) this.string();
+    else throw GIVE_UP;
   }
 
   /**
    * A transaction's value: nil, or a vector of `[:append k x]`, `[:r k nil]`, `[:r k [x …]]` or
    * `[:r k]`. False (nothing consumed that matters) when it is something else.
    */
-  private mops(): boolean {
+  protected mops(): boolean {
     const b = this.b;
     if (b[this.i] === 110) return this.word() === W_NIL;
     if (b[this.i] !== LBRACKET) return false;
@@ -477,15 +533,7 @@ export class ColumnarEdnReader extends ColumnReader {
     }
     if (j === from) throw GIVE_UP;
     this.i = j;
-    const len = j - from;
-    for (let w = 0; w < WORD_BYTES.length; w++) {
-      const wb = WORD_BYTES[w];
-      if (wb.length !== len) continue;
-      let k = 0;
-      while (k < len && wb[k] === b[from + k]) k++;
-      if (k === len) return w;
-    }
-    return -1;
+    return wordIndex(WORD_BYTES, b, from, j);
   }
 
   /** A string (skipped: the checker never needs one's text). */
@@ -514,7 +562,7 @@ export class ColumnarEdnReader extends ColumnReader {
    * those. Anything else gives up, so that what is skipped is always something the general reader
    * accepts.
    */
-  private skipForm(depth: number): void {
+  protected skipValue(depth: number): void {
     if (depth > 64) throw GIVE_UP;
     const b = this.b;
     const c = b[this.i];
@@ -548,7 +596,7 @@ export class ColumnarEdnReader extends ColumnReader {
           if (isMap && n % 2 === 1) throw GIVE_UP;
           return;
         }
-        this.skipForm(depth + 1);
+        this.skipValue(depth + 1);
         n++;
       }
     } else throw GIVE_UP;
@@ -625,80 +673,38 @@ export class ColumnarJsonlReader extends ColumnReader {
     }
   }
 
-  protected op(): void {
+  /** An op object's members, after its `{` up to and including its `}`. */
+  protected fields(): void {
     const b = this.b;
-    if (b[this.i] !== LBRACE) throw GIVE_UP;
-    this.i++;
-    const mopsAt = this.mopCount;
-    const readsAt = this.readCount;
-    const elemsAt = this.elemCount;
-    let type = -1;
-    let process = -2;
-    let value = false;
-    let valueIsMops = true;
-    try {
+    this.inLine();
+    if (b[this.i] === RBRACE) {
+      this.i++;
+      return;
+    }
+    for (;;) {
       this.inLine();
-      if (b[this.i] === RBRACE) this.i++;
-      else
-        for (;;) {
-          this.inLine();
-          const key = this.jsonString(true);
-          // A key spelt with escapes could be "type" in disguise: JSON.parse would read it so.
-          if (key === ESCAPED_STRING) throw GIVE_UP;
-          this.inLine();
-          if (b[this.i] !== COLON) throw GIVE_UP;
-          this.i++;
-          this.inLine();
-          if (key === J_TYPE) {
-            if (type >= 0) throw GIVE_UP;
-            const t = b[this.i] === QUOTE ? this.jsonString(true) : -1;
-            if (t < J_INVOKE || t > J_INVOKE + 3) throw GIVE_UP;
-            type = t - J_INVOKE;
-          } else if (key === J_PROCESS) {
-            if (process !== -2) throw GIVE_UP;
-            const c = b[this.i];
-            if (c >= D0 && c <= D9) process = this.natural();
-            else if (c === QUOTE) {
-              this.jsonString(false);
-              process = NEMESIS;
-            } else throw GIVE_UP;
-          } else if (key === J_VALUE) {
-            if (value) throw GIVE_UP;
-            value = true;
-            const at = this.i;
-            if (process === NEMESIS || !this.mops()) {
-              this.i = at;
-              this.rollback(mopsAt, readsAt, elemsAt);
-              valueIsMops = process === NEMESIS;
-              this.skipValue(0);
-            }
-          } else this.skipValue(0);
-          this.inLine();
-          if (b[this.i] === COMMA) {
-            this.i++;
-            continue;
-          }
-          if (b[this.i] !== RBRACE) throw GIVE_UP;
-          this.i++;
-          break;
-        }
-    } catch (e) {
-      this.rollback(mopsAt, readsAt, elemsAt);
-      throw e;
+      const key = this.jsonString(true);
+      // A key spelt with escapes could be "type" in disguise: JSON.parse would read it so.
+      if (key === ESCAPED_STRING) throw GIVE_UP;
+      this.inLine();
+      if (b[this.i] !== COLON) throw GIVE_UP;
+      this.i++;
+      this.inLine();
+      if (key === J_TYPE)
+        this.typeField(!this.hasType() && b[this.i] === QUOTE ? this.jsonString(true) : -1, J_INVOKE);
+      else if (key === J_PROCESS) this.processField();
+      else if (key === J_VALUE) this.valueField();
+      else this.skipValue(0);
+      if (this.next(RBRACE)) return;
     }
-    // A value read as micro-ops before a nemesis process was known is dropped with its rows.
-    if (type < 0 || process === -2 || (process !== NEMESIS && !valueIsMops)) {
-      this.rollback(mopsAt, readsAt, elemsAt);
-      throw GIVE_UP;
-    }
-    if (process === NEMESIS) this.rollback(mopsAt, readsAt, elemsAt);
-    try {
-      this.endOfLine();
-    } catch (e) {
-      this.rollback(mopsAt, readsAt, elemsAt);
-      throw e;
-    }
-    this.pushOp(type, process, mopsAt);
+  }
+
+  protected nemesisProcess(): void {
+    this.jsonString(false);
+  }
+
+  protected afterOp(): void {
+    this.endOfLine();
   }
 
   /** After an element of an array: true at its `]` (consumed), false after a `,` (consumed). */
@@ -716,7 +722,7 @@ export class ColumnarJsonlReader extends ColumnReader {
   }
 
   /** `null`, or an array of `["append", k, x]`, `["r", k, null]`, `["r", k, [x, …]]`, `["r", k]`. */
-  private mops(): boolean {
+  protected mops(): boolean {
     const b = this.b;
     if (b[this.i] === 110) return this.nullWord();
     if (b[this.i] !== LBRACKET) return false;
@@ -829,15 +835,7 @@ export class ColumnarJsonlReader extends ColumnReader {
     this.i = j + 1;
     if (!plain) return ESCAPED_STRING;
     if (!match) return -1;
-    const len = j + 1 - from;
-    for (let w = 0; w < JSON_WORDS.length; w++) {
-      const wb = JSON_WORDS[w];
-      if (wb.length !== len) continue;
-      let k = 0;
-      while (k < len && wb[k] === b[from + k]) k++;
-      if (k === len) return w;
-    }
-    return -1;
+    return wordIndex(JSON_WORDS, b, from, j + 1);
   }
 
   /**
@@ -845,7 +843,7 @@ export class ColumnarJsonlReader extends ColumnReader {
    * and objects of those. Fractions and exponents give up, so that what is skipped is always
    * something `JSON.parse` accepts.
    */
-  private skipValue(depth: number): void {
+  protected skipValue(depth: number): void {
     if (depth > 64) throw GIVE_UP;
     const b = this.b;
     const c = b[this.i];

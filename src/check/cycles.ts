@@ -757,3 +757,46 @@ export function findCycles(
   }
   return { cycles, timeouts, costs };
 }
+
+/** What the cycle search cost, over every strongly connected component. */
+export interface CycleSearchStats {
+  components: number;
+  /** Transactions in the largest component. */
+  largest: number;
+  searches: number;
+  /** Product-graph edge visits of the exact reachability passes. */
+  reachWork: number;
+  /** Edge visits of the budgeted path searches. */
+  pathWork: number;
+  timeouts: number;
+  /** The ten largest components' figures, largest first. */
+  largestComponents: ComponentCost[];
+}
+
+/** The figures of `costs` together (`[]`: a search that found no component). */
+export function summariseCosts(costs: ComponentCost[]): CycleSearchStats {
+  const s: CycleSearchStats = {
+    components: costs.length,
+    largest: 0,
+    searches: 0,
+    reachWork: 0,
+    pathWork: 0,
+    timeouts: 0,
+    largestComponents: [],
+  };
+  for (const c of costs) {
+    if (c.size > s.largest) s.largest = c.size;
+    for (const x of c.searches) {
+      s.searches++;
+      s.reachWork += x.reachWork;
+      s.pathWork += x.pathWork;
+      if (x.result === "timeout") s.timeouts++;
+    }
+  }
+  s.largestComponents = costs
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.size - a.c.size || a.i - b.i)
+    .slice(0, 10)
+    .map((x) => x.c);
+  return s;
+}

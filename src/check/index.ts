@@ -15,7 +15,7 @@
 
 import { checkColumns, type OrderEdges } from "./columnar-check.ts";
 import type { HistoryColumns } from "./columns.ts";
-import { type ComponentCost, findCycles } from "./cycles.ts";
+import { type CycleSearchStats, findCycles, summariseCosts } from "./cycles.ts";
 import type { AnalysisContext, Anomaly, Datatype, DatatypeAnalysis } from "./datatype.ts";
 import { show } from "./datatype.ts";
 import { explainCycle } from "./explain.ts";
@@ -32,6 +32,7 @@ import { pairTxns, type Txn } from "./txn.ts";
 
 export { countInvocations } from "./columnar-check.ts";
 export { ColumnarEdnReader, ColumnarJsonlReader, columnReaderFor, type HistoryColumns } from "./columns.ts";
+export type { CycleSearchStats } from "./cycles.ts";
 export type { Anomaly, CycleStep, Datatype, EdgeReason } from "./datatype.ts";
 export { HistoryParseError, historyToEdn, opToEdn, parseEdnHistory } from "./edn.ts";
 export { detectFormat, formatHistory, type HistoryFormat, parseHistory } from "./format.ts";
@@ -54,48 +55,6 @@ export interface CheckOptions {
 }
 
 export type Verdict = true | false | "unknown";
-
-/** What the cycle search cost, over every strongly connected component. */
-export interface CycleSearchStats {
-  components: number;
-  /** Transactions in the largest component. */
-  largest: number;
-  searches: number;
-  /** Product-graph edge visits of the exact reachability passes. */
-  reachWork: number;
-  /** Edge visits of the budgeted path searches. */
-  pathWork: number;
-  timeouts: number;
-  /** The ten largest components' figures, largest first. */
-  largestComponents: ComponentCost[];
-}
-
-function summariseCosts(costs: ComponentCost[]): CycleSearchStats {
-  const s: CycleSearchStats = {
-    components: costs.length,
-    largest: 0,
-    searches: 0,
-    reachWork: 0,
-    pathWork: 0,
-    timeouts: 0,
-    largestComponents: [],
-  };
-  for (const c of costs) {
-    if (c.size > s.largest) s.largest = c.size;
-    for (const x of c.searches) {
-      s.searches++;
-      s.reachWork += x.reachWork;
-      s.pathWork += x.pathWork;
-      if (x.result === "timeout") s.timeouts++;
-    }
-  }
-  s.largestComponents = costs
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => b.c.size - a.c.size || a.i - b.i)
-    .slice(0, 10)
-    .map((x) => x.c);
-  return s;
-}
 
 export interface CheckResult {
   valid: Verdict;

@@ -25,6 +25,18 @@ const scenario: Scenario = {
   runForUs: 1_000_000,
 };
 
+/** One client running a four-step script (reads with a pause), and no faults. */
+const scripted: Scenario = {
+  ...scenario,
+  clients: [
+    {
+      names: ["r0"],
+      script: [[["r", "k", null]], { pauseUs: 10 }, [["r", "k", null]], [["r", "k", null]]],
+    },
+  ],
+  faults: [],
+};
+
 /** p0 invokes op j at j·100 µs, p1 at j·100 + 50; the two crashes come at 120 and 280 µs. */
 const times: RunTimes = {
   ops: { p0: { 0: 0, 1: 100, 2: 200, 3: 300 }, p1: { 0: 50, 1: 150, 2: 250, 3: 350 } },
@@ -89,16 +101,6 @@ describe("timedUnits", () => {
   });
 
   it("finds a script step's time under its index in the script the run ran", () => {
-    const scripted: Scenario = {
-      ...scenario,
-      clients: [
-        {
-          names: ["r0"],
-          script: [[["r", "k", null]], { pauseUs: 10 }, [["r", "k", null]], [["r", "k", null]]],
-        },
-      ],
-      faults: [],
-    };
     // Step 0 was removed: the run ran steps 1..3 of the original as its steps 0..2.
     const s = new SearchState(
       scripted,
@@ -148,17 +150,6 @@ describe("windowsPass", () => {
 });
 
 describe("held script steps", () => {
-  const scripted: Scenario = {
-    ...scenario,
-    clients: [
-      {
-        names: ["r0"],
-        script: [[["r", "k", null]], { pauseUs: 10 }, [["r", "k", null]], [["r", "k", null]]],
-      },
-    ],
-    faults: [],
-  };
-
   it("holds a removed step for as long as it held its process, and counts it in the script run", () => {
     const s = new SearchState(
       scripted,

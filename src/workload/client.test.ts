@@ -19,6 +19,23 @@ function actions(spec: ClientSpec, rotation = new KeyRotation()): ClientAction[]
   }
 }
 
+/** Every action client p0 takes under generator `g` (seed 7), thinking after each step, up to done. */
+function stepsOfP0(g: GeneratorSpec): ClientAction[] {
+  const p = new ClientProgram(
+    { names: ["p0"], generator: g },
+    new RandomSource({ seed: 7 }).stream("client"),
+    new ValueAllocator(),
+    new KeyRotation(),
+    "p0",
+  );
+  const out: ClientAction[] = [];
+  for (let a = p.next(); ; a = p.next()) {
+    out.push(a);
+    if (a.kind === "done") return out;
+    if (a.kind === "step") p.thinkUs();
+  }
+}
+
 describe("ClientProgram", () => {
   it("skipOps draws the leading ops without issuing them, leaving the rest unchanged", () => {
     const gen = {
@@ -80,23 +97,8 @@ describe("ClientProgram", () => {
       dropOps: [2, 3],
       holdUs: 5000,
     };
-    const run = (g: typeof gen & { holdOpsUs?: Record<string, Record<string, number>> }) => {
-      const p = new ClientProgram(
-        { names: ["p0"], generator: g },
-        new RandomSource({ seed: 7 }).stream("client"),
-        new ValueAllocator(),
-        new KeyRotation(),
-        "p0",
-      );
-      const out: ClientAction[] = [];
-      for (let a = p.next(); ; a = p.next()) {
-        out.push(a);
-        if (a.kind === "done") return out;
-        if (a.kind === "step") p.thinkUs();
-      }
-    };
-    const median = run(gen);
-    const exact = run({ ...gen, holdOpsUs: { p0: { "2": 7000 }, p1: { "3": 1 } } });
+    const median = stepsOfP0(gen);
+    const exact = stepsOfP0({ ...gen, holdOpsUs: { p0: { "2": 7000 }, p1: { "3": 1 } } });
     // Op 2 is held 7,000 µs instead of 5,000; op 3 keeps holdUs (the other process's hold is not p0's).
     const pause = (xs: ClientAction[]) => xs.find((a) => a.kind === "pause") as { us: number };
     expect(pause(exact).us).toBe(pause(median).us + 2000);
@@ -115,23 +117,8 @@ describe("ClientProgram", () => {
       skipOps: 2,
       holdUs: 5000,
     };
-    const run = (g: GeneratorSpec) => {
-      const p = new ClientProgram(
-        { names: ["p0"], generator: g },
-        new RandomSource({ seed: 7 }).stream("client"),
-        new ValueAllocator(),
-        new KeyRotation(),
-        "p0",
-      );
-      const out: ClientAction[] = [];
-      for (let a = p.next(); ; a = p.next()) {
-        out.push(a);
-        if (a.kind === "done") return out;
-        if (a.kind === "step") p.thinkUs();
-      }
-    };
-    const plain = run(gen);
-    const held = run({ ...gen, holdOpsUs: { p0: { "0": 3000, "1": 4000, "3": 10 } } });
+    const plain = stepsOfP0(gen);
+    const held = stepsOfP0({ ...gen, holdOpsUs: { p0: { "0": 3000, "1": 4000, "3": 10 } } });
     const first = (xs: ClientAction[]) => xs[0] as { kind: string; us: number };
     // The two skipped ops' think times, plus exactly their recorded holds (holdUs not at all).
     expect(first(plain).kind).toBe("pause");
