@@ -170,6 +170,26 @@ describe("DeltaCompactor folds", () => {
   });
 });
 
+/**
+ * After a fold of list `b` ([2] left, Head 1) to Len 0: with the meta kept it reads Head 1, Len 0
+ * and LRANGE [2]; with it deleted there is no meta and LRANGE reads [].
+ */
+function expectFoldOfB(
+  ctx: ReturnType<typeof setup>["ctx"],
+  run: ReturnType<typeof setup>["run"],
+  keep: boolean,
+) {
+  const lrange = run({ name: "LRANGE", key: "b", start: 0, stop: -1 });
+  const meta = ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS());
+  if (keep) {
+    expect(decodeListMeta(meta!)).toMatchObject({ head: 1, len: 0 });
+    expect(lrange).toMatchObject({ value: [{ value: "2" }] });
+  } else {
+    expect(meta).toBeUndefined();
+    expect(lrange).toMatchObject({ value: [] });
+  }
+}
+
 describe("DeltaCompactor scan window", () => {
   it("advances a cursor through pages, and the split guard keeps a cut key whole", () => {
     const { node, ctx, compactor, run } = setup({ compactionThreshold: 3, compactorTickScanLimit: 5 });
@@ -205,17 +225,10 @@ describe("DeltaCompactor scan window", () => {
       const res = node.run(compactor.passOnce(true));
       expect(res.folded.list).toEqual(["a", "b"]);
       expect(deltaCount(ctx, "b")).toBe(1);
-      const lrange = run({ name: "LRANGE", key: "b", start: 0, stop: -1 });
-      if (keep) {
-        const meta = decodeListMeta(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())!);
-        expect(meta).toMatchObject({ head: 1, len: 0 });
-        expect(lrange).toMatchObject({ value: [{ value: "2" }] });
-        expect(run({ name: "LPOP", key: "b" })).toMatchObject({ value: "2" });
-      } else {
-        // The delta left behind resolves against Head 0: item(0) was popped, 2 is unreachable.
-        expect(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())).toBeUndefined();
-        expect(lrange).toMatchObject({ value: [] });
-      }
+      // Kept: the delta left behind resolves against Head 1. Deleted: it resolves against Head 0,
+      // where item(0) was popped, so 2 is unreachable.
+      expectFoldOfB(ctx, run, keep);
+      if (keep) expect(run({ name: "LPOP", key: "b" })).toMatchObject({ value: "2" });
     }
   });
 
@@ -238,17 +251,9 @@ describe("DeltaCompactor scan window", () => {
       // Page 2 resumes after b's first delta: b's pop and push (Head +1, Len 0), c, d.
       expect(node.run(compactor.passOnce(true)).folded.list).toEqual(["b"]);
       expect(deltaCount(ctx, "b")).toBe(1);
-      const lrange = run({ name: "LRANGE", key: "b", start: 0, stop: -1 });
-      if (keep) {
-        const meta = decodeListMeta(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())!);
-        expect(meta).toMatchObject({ head: 1, len: 0 });
-        expect(lrange).toMatchObject({ value: [{ value: "2" }] });
-      } else {
-        // b's first delta (Len +1) now resolves against Head 0, where item(0) was popped.
-        expect(ctx.store.getAt(K.listMeta("b"), ctx.store.lastCommitTS())).toBeUndefined();
-        expect(run({ name: "LLEN", key: "b" })).toMatchObject({ value: 1 });
-        expect(lrange).toMatchObject({ value: [] });
-      }
+      // Deleted: b's first delta (Len +1) resolves against Head 0, where item(0) was popped.
+      expectFoldOfB(ctx, run, keep);
+      if (!keep) expect(run({ name: "LLEN", key: "b" })).toMatchObject({ value: 1 });
     }
   });
 
