@@ -127,12 +127,8 @@ export class ClientDriver {
     // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
     const at = this.sim.now;
     const index = a.op ?? a.item;
-    if (index !== undefined) {
-      const all = a.op !== undefined ? this.opStartsUs : this.stepStartsUs;
-      const starts = all[c.name] ?? {};
-      starts[String(index)] = at - this.t0;
-      all[c.name] = starts;
-    }
+    if (index !== undefined)
+      noteUs(a.op !== undefined ? this.opStartsUs : this.stepStartsUs, c.name, index, at - this.t0);
     // The command's name for its node's scheduler: its client and its place in the client's
     // generator or script, which removing other ops leaves as it was.
     const key = `${c.name}/${a.op !== undefined ? `o${a.op}` : `s${a.item}`}`;
@@ -141,12 +137,13 @@ export class ClientDriver {
       a.mops,
       (type) => {
         const backoff = type === "ok" ? 0 : this.knobs.failBackoffUs;
-        if (index !== undefined) {
-          const holds = a.op !== undefined ? this.opHoldsUs : this.stepHoldsUs;
-          const per = holds[c.name] ?? {};
-          per[String(index)] = this.sim.now - at + backoff;
-          holds[c.name] = per;
-        }
+        if (index !== undefined)
+          noteUs(
+            a.op !== undefined ? this.opHoldsUs : this.stepHoldsUs,
+            c.name,
+            index,
+            this.sim.now - at + backoff,
+          );
         this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
       },
       key,
@@ -239,4 +236,16 @@ export class ClientDriver {
       else if (hash && !prev.hash) prev.hash = true;
     }
   }
+}
+
+/** Sets `table[name][index]` (a per-process timing report), making the process's row if needed. */
+function noteUs(
+  table: Record<string, Record<string, number>>,
+  name: string,
+  index: number,
+  us: number,
+): void {
+  const row = table[name] ?? {};
+  row[String(index)] = us;
+  table[name] = row;
 }

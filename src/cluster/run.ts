@@ -200,6 +200,12 @@ export class ClusterRun {
     return this.knobs.keyedDraws ? this.timed(name) : this.rs.stream(name);
   }
 
+  /** Under `taskKeyedDraws`: the own stream of a keyed task drawing on `name` (keyed by the instant too). */
+  private taskDrawsOf(name: string): ((key: string) => Stream) | undefined {
+    if (!this.knobs.keyedDraws || !this.knobs.taskKeyedDraws) return undefined;
+    return (key) => this.rs.keyedTimedStream(name, () => this.sim.now, key);
+  }
+
   /** The Raft hosts and, on each, a node (FSM, store, HLC, Redis adapter, compactor). */
   private buildCluster(): RaftCluster<FsmRequest, ApplyResult> {
     check(this.nodes.length === 0, "the cluster is built once");
@@ -207,12 +213,7 @@ export class ClusterRun {
     // Each node schedules its own tasks; with scheduling off nothing is drawn.
     const schedulers = Array.from({ length: n }, (_, i) => {
       const name = `sched/n${i}`;
-      // Under `taskKeyedDraws` a keyed task draws on its own stream, keyed by the instant too.
-      const perTask =
-        knobs.keyedDraws && knobs.taskKeyedDraws
-          ? (key: string) => rs.keyedTimedStream(name, () => sim.now, key)
-          : undefined;
-      return new Scheduler(swarm.schedule, this.drawsOf(name), perTask);
+      return new Scheduler(swarm.schedule, this.drawsOf(name), this.taskDrawsOf(name));
     });
     const raft = new RaftCluster<FsmRequest, ApplyResult>({
       sim,
@@ -260,9 +261,7 @@ export class ClusterRun {
           network: this.network,
           knobs,
           rng: this.drawsOf(`node${i}`),
-          ...(knobs.keyedDraws && knobs.taskKeyedDraws
-            ? { taskRng: (key: string) => rs.keyedTimedStream(`node${i}`, () => sim.now, key) }
-            : {}),
+          taskRng: this.taskDrawsOf(`node${i}`),
           sched: schedulers[i]!,
           probe: this.probe,
           emit: this.emit,

@@ -8,7 +8,8 @@
  * Every fold of one handler is one OCC transaction with StartTS = the pass's readTS, a
  * pre-allocated commitTS and no read keys: deltas committed after readTS are not seen and
  * survive. The Len = 0 rule is the knob of B13; a list fold that may not hold every delta of its
- * key (the last key of a truncated page, an urgent batch) keeps the Head at Len 0 under F5's fix.
+ * key (the last key of a truncated page, an urgent batch) keeps the Head at Len 0 under F5's fix,
+ * and so does the fold of the key a page resumed inside under F7's.
  */
 import { ReadFailed } from "../kv/reads.ts";
 import type { Co, Mutation } from "../kv/types.ts";
