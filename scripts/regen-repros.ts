@@ -305,14 +305,13 @@ async function main(argv: string[]): Promise<number> {
         const origin = c.from === "file" ? seed : c.from === "tape" ? undefined : c.from.seed;
         const r = await shrinkRounds(c.sc, opts, made, origin);
         used += r.attempts;
-        const s = r.report.final.result.stats;
         if (cases.length > 1)
           console.log(
             JSON.stringify({
               repro: f,
               shrunk: c.from,
               reproduced: r.report.reproduced,
-              now: { ops: s.ops, faults: s.faults, leaderChanges: s.leaderChanges },
+              now: sizeOf(r.report.final.result.stats),
               attempts: r.attempts,
               rounds: r.rounds,
             }),

@@ -363,7 +363,6 @@ class FuzzCampaign {
   /** Worker start-up: until the first seed began on a worker (see `FuzzJson.startupMs`). */
   private startupMs: number | undefined;
   private ops = 0;
-  private unknown = 0;
   private readonly unknownRuns: UnknownRun[] = [];
   private shrinking = 0;
   private readonly shrinkStats: ShrinkingSummary;
@@ -550,7 +549,6 @@ class FuzzCampaign {
     this.ops += r.result.stats.ops;
     for (const [k, v] of Object.entries(r.result.probes)) this.probes[k] = (this.probes[k] ?? 0) + v;
     if (r.result.valid === "unknown") {
-      this.unknown++;
       this.unknownRuns.push({
         scenario: job.pair.scenario,
         ...(this.manyVariants ? { variant: job.pair.variant } : {}),
@@ -688,7 +686,8 @@ class FuzzCampaign {
   }
 
   private summary(scenarios: string[], wallMs: number): CampaignSummary {
-    const { st, opts, failures, done, ops, probes, unknown, unknownRuns, shrinkStats } = this;
+    const { st, opts, failures, done, ops, probes, unknownRuns, shrinkStats } = this;
+    const unknown = unknownRuns.length;
     return {
       tool: TOOL,
       campaign: st.id,

@@ -55,7 +55,6 @@ export {
   type RunTimes,
   type ShrinkOptions,
   type ShrinkResult,
-  type SizeLimit,
   type TestOutcome,
 } from "./search.ts";
 export { Attempts, type ShrinkLimits, shrinkTape, trimTape } from "./tape.ts";

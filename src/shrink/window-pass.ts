@@ -40,12 +40,17 @@ export function timedUnits(s: SearchState): TimedUnit[] {
     // Whole random specs (`R<i>`) have no one time; their arrivals (`r…`) and scripted faults do.
     if (s.bestFaults.includes(id)) out.push({ atUs: at, fault: id, rank: n });
   }
-  out.sort((a, b) => a.atUs - b.atUs || a.rank - b.rank || idOf(a).localeCompare(idOf(b)));
+  // Ties between faults by id, compared by code unit: the order must not depend on the locale.
+  out.sort((a, b) => a.atUs - b.atUs || a.rank - b.rank || byCodeUnit(idOf(a), idOf(b)));
   return out.map(({ rank: _, ...u }) => u);
 }
 
 function idOf(u: TimedUnit): string {
   return "fault" in u ? u.fault : "";
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
