@@ -570,16 +570,9 @@ export function countInvocations(h: HistoryColumns): number {
 
 /** Whether the graph has no cycle (Kahn's algorithm: every vertex leaves with in-degree 0). */
 function acyclic(n: number, edges: EdgeList): boolean {
+  const { offsets, targets } = graph.toCsr(n, edges);
   const indeg = new Int32Array(n);
-  const offsets = new Int32Array(n + 1);
-  for (let i = 0; i < edges.count; i++) {
-    indeg[edges.to[i]]++;
-    offsets[edges.from[i] + 1]++;
-  }
-  for (let v = 0; v < n; v++) offsets[v + 1] += offsets[v];
-  const fill = offsets.slice(0, n);
-  const targets = new Int32Array(edges.count);
-  for (let i = 0; i < edges.count; i++) targets[fill[edges.from[i]]++] = edges.to[i];
+  for (let i = 0; i < edges.count; i++) indeg[edges.to[i]]++;
   const queue = new Int32Array(n);
   let head = 0;
   let tail = 0;

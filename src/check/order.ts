@@ -8,18 +8,19 @@
  * the frontier members that preceded it leave (they now precede it) and it joins. The frontier stays
  * about as large as the number of concurrent clients, so the graph stays small.
  */
+import * as columns from "./columns.ts";
 import { type EdgeList, PROCESS, REALTIME } from "./graph.ts";
 import type { Txns } from "./txn.ts";
 
-/** Txn outcomes as numbers, for the column-based callers (the same codes as columns.ts). */
-export const T_OK = 1;
-export const T_FAIL = 2;
+// Txn outcomes as columns.ts codes them, the column-based callers' codes; module-local copies for
+// the loops below (see columnar-check.ts).
+const { FAIL, INFO, OK } = columns;
 
 function typeCodes(pairs: Txns): Uint8Array {
   const codes = new Uint8Array(pairs.txns.length);
   for (let i = 0; i < codes.length; i++) {
     const t = pairs.txns[i].type;
-    codes[i] = t === "ok" ? T_OK : t === "fail" ? T_FAIL : 3;
+    codes[i] = t === "ok" ? OK : t === "fail" ? FAIL : INFO;
   }
   return codes;
 }
@@ -44,7 +45,7 @@ export function addRealtimeEdgesOf(types: Uint8Array, events: Int32Array, edges:
     const type = types[id];
     if ((ev & 1) === 0) {
       invokedAt[id] = seq;
-      if (type === T_FAIL) {
+      if (type === FAIL) {
         // A failed txn never took effect; it cannot be on a cycle, but Elle's graph still holds
         // these edges, which matters for telling an empty graph from a non-empty one.
         edges.inertCount += size;
@@ -53,7 +54,7 @@ export function addRealtimeEdgesOf(types: Uint8Array, events: Int32Array, edges:
       for (let i = 0; i < size; i++) edges.add(frontier[i], id, REALTIME);
       continue;
     }
-    if (type !== T_OK) continue;
+    if (type !== OK) continue;
     const inv = invokedAt[id];
     if (inv >= 0) {
       // Members that joined before this txn was invoked were linked to it: they leave.
@@ -93,7 +94,7 @@ export function addProcessEdgesOf(
     const ev = events[seq];
     if ((ev & 1) === 0) continue;
     const id = ev >> 1;
-    if (types[id] !== T_OK) continue;
+    if (types[id] !== OK) continue;
     const prev = last.get(processes[id]);
     if (prev !== undefined) edges.add(prev, id, PROCESS);
     last.set(processes[id], id);
