@@ -291,16 +291,22 @@ export class SearchState {
     this.seen.add(keyOf(this.best));
   }
 
-  /** The best candidate's driver with other edits. Removed ops keep their time, once there are any. */
-  withEdits(raw: ScenarioEdits): Candidate {
+  /**
+   * The best candidate's driver with other edits. Removed ops keep their time, once there are any;
+   * `holdSkipped: false` leaves the ops newly skipped unheld, so the ops after them start earlier.
+   */
+  withEdits(raw: ScenarioEdits, opts: { holdSkipped?: boolean } = {}): Candidate {
+    const holdSkipped = opts.holdSkipped !== false;
     const dropsOps =
       raw.onlyKeys !== undefined ||
-      Object.values(raw.skipOps ?? {}).some((v) => v > 0) ||
+      (holdSkipped && Object.values(raw.skipOps ?? {}).some((v) => v > 0)) ||
       Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const held =
       this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
-    const edits = this.keepingNodes(this.withStepHolds(dropsOps ? this.withOpHolds(held) : held));
+    const edits = this.keepingNodes(
+      this.withStepHolds(dropsOps ? this.withOpHolds(held, holdSkipped) : held),
+    );
     return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
   }
 
@@ -322,7 +328,7 @@ export class SearchState {
    * `edits` with every op it removes that the best candidate still issued held for exactly as long
    * as that op held its process in the best candidate's run (ops removed before keep their hold).
    */
-  private withOpHolds(edits: ScenarioEdits): ScenarioEdits {
+  private withOpHolds(edits: ScenarioEdits, holdSkipped: boolean): ScenarioEdits {
     const holds = this.bestHolds;
     if (holds === undefined) return edits;
     const prev = this.best.edits;
@@ -340,8 +346,8 @@ export class SearchState {
       const names = this.original.clients[Number(ci)]?.names ?? [];
       for (const j of js) if (!had.has(j)) for (const name of names) add(name, j);
     }
-    // Ops newly skipped are held as dropped ones are.
-    for (const [ci, skip] of Object.entries(edits.skipOps ?? {})) {
+    // Ops newly skipped are held as dropped ones are (unless the caller asks otherwise).
+    for (const [ci, skip] of Object.entries(holdSkipped ? (edits.skipOps ?? {}) : {})) {
       const had = new Set(prev.dropOps?.[ci] ?? []);
       const names = this.original.clients[Number(ci)]?.names ?? [];
       for (let j = prev.skipOps?.[ci] ?? 0; j < skip; j++)
