@@ -208,9 +208,6 @@ export function* skipLeading(s: SearchState): Search<boolean> {
   return yield* bisectEachGenerator(s, "skipOps", "highest");
 }
 
-/** The forms a skip is tried in, in order: its ops unheld, then held (see `skipLeading`). */
-const SKIP_FORMS = [false, true];
-
 /** Per generator client, bisects one per-client edit between its skip and its cap. */
 function* bisectEachGenerator(
   s: SearchState,
@@ -223,13 +220,9 @@ function* bisectEachGenerator(
     const key = String(ci);
     const cap = s.capOf(ci);
     if (cap === undefined) continue;
-    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, want, function* (mid) {
-      const edits = { ...s.best.edits, [field]: { ...(s.best.edits[field] ?? {}), [key]: mid } };
-      if (field !== "skipOps") return yield* s.tryEdits(edits);
-      // Skipped ops unheld (the ops after them start earlier) and held (they start when they did):
-      // each reaches failures the other misses.
-      return (yield* s.firstOf(SKIP_FORMS.map((holdSkipped) => s.withEdits(edits, { holdSkipped })))) >= 0;
-    });
+    const found = yield* bisect(s, s.best.edits.skipOps?.[key] ?? 0, cap, want, (mid) =>
+      s.tryEdits({ ...s.best.edits, [field]: { ...(s.best.edits[field] ?? {}), [key]: mid } }),
+    );
     if (found) any = true;
   }
   return any;

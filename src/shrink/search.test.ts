@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../workload/scenario.ts";
-import { skipLeading } from "./scenario-passes.ts";
 import {
   type Answer,
   accepts,
@@ -154,15 +153,26 @@ describe("holds of skipped ops", () => {
     expect(c.edits.holdOpsUs).toEqual({ p0: { "0": 300, "1": 400 } });
   });
 
-  it("leaves ops newly skipped unheld when asked, and keeps the holds of ops skipped before", () => {
+  it("offers a candidate that skips ops twice: those ops unheld first, then held", () => {
     const s = new SearchState(
       two,
       { edits: { skipOps: { "0": 1 }, holdOpsUs: { p0: { "0": 300 } } }, seed: 1 },
-      { initialOpHoldsUs: { p0: { "0": 300, "1": 400, "2": 500 } } },
+      { initialOpHoldsUs: { p0: { "0": 300, "1": 400, "2": 500, "3": 600 } } },
     );
-    const c = s.withEdits({ ...s.best.edits, skipOps: { "0": 3 } }, { holdSkipped: false });
-    expect(c.edits.holdOpsUs).toEqual({ p0: { "0": 300 } });
-    expect(c.edits.holdUs).toBeUndefined();
+    // Dropping ops 1 and 2 makes a skip of 3 once normalized.
+    const step = s.firstOf([s.withEdits({ ...s.best.edits, dropOps: { "0": [1, 2] } })]).next();
+    expect(step.done).toBe(false);
+    const batch = step.done ? [] : step.value.candidates;
+    expect(batch.map((c) => c.edits.skipOps)).toEqual([{ "0": 3 }, { "0": 3 }]);
+    // Op 0 was skipped (and held) before: only the ops newly skipped go unheld.
+    expect(batch[0]!.edits.holdOpsUs).toEqual({ p0: { "0": 300 } });
+    expect(batch[1]!.edits.holdOpsUs).toEqual({ p0: { "0": 300, "1": 400, "2": 500 } });
+  });
+
+  it("offers a candidate that skips nothing new once", () => {
+    const s = new SearchState(two, { edits: {}, seed: 1 }, { initialOpHoldsUs: { p0: { "3": 600 } } });
+    const step = s.firstOf([s.withEdits({ dropOps: { "0": [3] } })]).next();
+    expect(step.done ? [] : step.value.candidates).toHaveLength(1);
   });
 
   it("keeps the holds of leading ops that normalizing turns into a skip", () => {
@@ -174,23 +184,5 @@ describe("holds of skipped ops", () => {
     expect(e.dropOps).toEqual({ "0": [3] });
     // Op 5 is issued, so its hold changes nothing and goes.
     expect(e.holdOpsUs).toEqual({ p0: { "0": 1, "1": 2, "3": 3 } });
-  });
-});
-
-describe("skipLeading", () => {
-  it("offers each skip unheld first, then held", () => {
-    const six: Scenario = {
-      ...scenario,
-      clients: [{ names: ["p0"], generator: { mix: { append: 1 }, keys: ["k"], maxOps: 6 } }],
-    };
-    const holds = { p0: { "0": 100, "1": 200, "2": 300, "3": 400, "4": 500, "5": 600 } };
-    const s = new SearchState(six, { edits: {}, seed: 1 }, { initialOpHoldsUs: holds });
-    const search = skipLeading(s);
-    const step = search.next();
-    expect(step.done).toBe(false);
-    const batch = step.done ? [] : step.value.candidates;
-    expect(batch.map((c) => c.edits.skipOps)).toEqual([{ "0": 3 }, { "0": 3 }]);
-    expect(batch[0]!.edits.holdOpsUs ?? {}).toEqual({});
-    expect(batch[1]!.edits.holdOpsUs).toEqual({ p0: { "0": 100, "1": 200, "2": 300 } });
   });
 });

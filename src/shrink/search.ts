@@ -260,13 +260,47 @@ export class SearchState {
     cands.forEach((c, i) => {
       const norm: Candidate = { ...c, edits: normalize(this.original, c.edits) };
       if (norm.tape !== undefined) norm.tape = trimTape(norm.tape);
-      const k = keyOf(norm);
-      if (this.seen.has(k) || keys.has(k)) return;
-      keys.add(k);
-      batch.push(norm);
-      from.push(i);
+      for (const form of this.skipForms(norm)) {
+        const k = keyOf(form);
+        if (this.seen.has(k) || keys.has(k)) continue;
+        keys.add(k);
+        batch.push(form);
+        from.push(i);
+      }
     });
     return { batch, from };
+  }
+
+  /**
+   * A candidate (in canonical form) that skips leading ops the best one did not, in two forms: first
+   * with every op it skips that the best one did not skip unheld, so that the client's later ops
+   * start earlier, then as it is, those ops held for the time they took (see `withOpHolds`). Neither
+   * form is the better one: holding keeps the rest of the run where it was, and moving it earlier
+   * reaches other interleavings, and each has shrunk failures further than the other (of the
+   * catalogued ones, the held form alone left F5's and B17's regenerations at 11 and 9 ops where
+   * the unheld one reaches 6 and 3).
+   */
+  private skipForms(c: Candidate): Candidate[] {
+    const holds = c.edits.holdOpsUs;
+    if (holds === undefined) return [c];
+    const prev = this.best.edits;
+    let unheld: Record<string, Record<string, number>> | undefined;
+    for (const [ci, skip] of Object.entries(c.edits.skipOps ?? {})) {
+      const before = prev.skipOps?.[ci] ?? 0;
+      if (skip <= before) continue;
+      for (const name of this.original.clients[Number(ci)]?.names ?? []) {
+        for (let j = before; j < skip; j++) {
+          if ((unheld ?? holds)[name]?.[String(j)] === undefined) continue;
+          unheld ??= Object.fromEntries(Object.entries(holds).map(([n, m]) => [n, { ...m }]));
+          delete unheld[name]![String(j)];
+        }
+      }
+    }
+    if (unheld === undefined) return [c];
+    const kept = Object.fromEntries(Object.entries(unheld).filter(([, m]) => Object.keys(m).length > 0));
+    const { holdOpsUs: _, ...rest } = c.edits;
+    const edits = Object.keys(kept).length > 0 ? { ...rest, holdOpsUs: kept } : rest;
+    return [{ ...c, edits }, c];
   }
 
   private adopt(c: Candidate, o: TestOutcome): void {
@@ -291,22 +325,16 @@ export class SearchState {
     this.seen.add(keyOf(this.best));
   }
 
-  /**
-   * The best candidate's driver with other edits. Removed ops keep their time, once there are any;
-   * `holdSkipped: false` leaves the ops newly skipped unheld, so the ops after them start earlier.
-   */
-  withEdits(raw: ScenarioEdits, opts: { holdSkipped?: boolean } = {}): Candidate {
-    const holdSkipped = opts.holdSkipped !== false;
+  /** The best candidate's driver with other edits. Removed ops keep their time, once there are any. */
+  withEdits(raw: ScenarioEdits): Candidate {
     const dropsOps =
       raw.onlyKeys !== undefined ||
-      (holdSkipped && Object.values(raw.skipOps ?? {}).some((v) => v > 0)) ||
+      Object.values(raw.skipOps ?? {}).some((v) => v > 0) ||
       Object.values(raw.dropOps ?? {}).some((v) => v.length > 0) ||
       Object.values(raw.dropProcessOps ?? {}).some((v) => v.length > 0);
     const held =
       this.holdUs > 0 && dropsOps && raw.holdUs === undefined ? { ...raw, holdUs: this.holdUs } : raw;
-    const edits = this.keepingNodes(
-      this.withStepHolds(dropsOps ? this.withOpHolds(held, holdSkipped) : held),
-    );
+    const edits = this.keepingNodes(this.withStepHolds(dropsOps ? this.withOpHolds(held) : held));
     return this.best.tape !== undefined ? { edits, tape: this.best.tape } : { edits, seed: this.best.seed! };
   }
 
@@ -328,7 +356,7 @@ export class SearchState {
    * `edits` with every op it removes that the best candidate still issued held for exactly as long
    * as that op held its process in the best candidate's run (ops removed before keep their hold).
    */
-  private withOpHolds(edits: ScenarioEdits, holdSkipped: boolean): ScenarioEdits {
+  private withOpHolds(edits: ScenarioEdits): ScenarioEdits {
     const holds = this.bestHolds;
     if (holds === undefined) return edits;
     const prev = this.best.edits;
@@ -346,8 +374,8 @@ export class SearchState {
       const names = this.original.clients[Number(ci)]?.names ?? [];
       for (const j of js) if (!had.has(j)) for (const name of names) add(name, j);
     }
-    // Ops newly skipped are held as dropped ones are (unless the caller asks otherwise).
-    for (const [ci, skip] of Object.entries(holdSkipped ? (edits.skipOps ?? {}) : {})) {
+    // Ops newly skipped are held as dropped ones are.
+    for (const [ci, skip] of Object.entries(edits.skipOps ?? {})) {
       const had = new Set(prev.dropOps?.[ci] ?? []);
       const names = this.original.clients[Number(ci)]?.names ?? [];
       for (let j = prev.skipOps?.[ci] ?? 0; j < skip; j++)
