@@ -801,30 +801,28 @@ export class RaftCluster<T, R = unknown> {
     }
   }
 
-  /** The firing at h.nextTickUs, whose wall time is `wall`: its ticks, a flush, the next firing. */
+  /** The firing at h.nextTickUs, whose wall time is `wall`: its ticks, then a flush. */
   private fire(h: Hosted<T, R>, wall: number): void {
     const tickUs = this.timing.tickUs;
-    const s = h.nextTickUs;
     let k = Math.floor((wall - h.lastTickWall) / tickUs);
-    if (k > 0) {
-      h.lastTickWall += k * tickUs;
-      // A forward clock jump fires the missed ticks at once (a wall-clock timer would), capped.
-      if (k > this.maxTickBurst) k = this.maxTickBurst;
-      const r = h.raft;
-      while (k > 0) {
-        const q = r.quietTicks();
-        const m = Math.min(q, k);
-        if (m > 0) {
-          r.skipTicks(m);
-          k -= m;
-        } else {
-          r.tick();
-          k--;
-        }
+    if (k > 0) h.lastTickWall += k * tickUs;
+    // Set before the flush: an input its callbacks make on this node must not run this firing again.
+    h.nextTickUs += h.lastTickWall + tickUs - wall;
+    if (k <= 0) return;
+    // A forward clock jump fires the missed ticks at once (a wall-clock timer would), capped.
+    if (k > this.maxTickBurst) k = this.maxTickBurst;
+    const r = h.raft;
+    while (k > 0) {
+      const m = Math.min(r.quietTicks(), k);
+      if (m > 0) {
+        r.skipTicks(m);
+        k -= m;
+      } else {
+        r.tick();
+        k--;
       }
-      this.flush(h);
     }
-    h.nextTickUs = s + (h.lastTickWall + tickUs - wall);
+    this.flush(h);
   }
 
   /**
@@ -859,10 +857,28 @@ export class RaftCluster<T, R = unknown> {
 
   private deliver(h: Hosted<T, R>, m: Message<T>): void {
     if (!h.up) return;
+    if (!this.lazyTicks) {
+      h.raft.step(m);
+      this.flush(h);
+      return;
+    }
     this.tickUp(h);
-    h.raft.step(m);
+    const r = h.raft;
+    const { role, term, randomizedElectionTimeout } = r;
+    r.step(m);
     this.flush(h);
-    this.rewake(h);
+    // A message brings the next eventful tick forward only with a new role or term (or a redrawn
+    // timeout); resetting the election counter only puts it off, and the wake-up then finds
+    // nothing due and sleeps on. Most deliveries change none of them.
+    if (
+      h.up &&
+      (h.raft !== r ||
+        r.role !== role ||
+        r.term !== term ||
+        r.randomizedElectionTimeout !== randomizedElectionTimeout)
+    ) {
+      this.scheduleWake(h);
+    }
   }
 
   private violate(h: Hosted<T, R>, name: InvariantName, message: string): void {
