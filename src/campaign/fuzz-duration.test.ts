@@ -27,7 +27,7 @@ export default scenario({
   cluster: { nodes: 3 },
   clients: [script("p0", [rpush("k", 1), lrange("k"), rpush("k", 2), lrange("k")])],
   runFor: "1s",
-  caps: { events: 300 },
+  caps: { events: 30 },
 });
 `,
   );

@@ -70,6 +70,7 @@ export const knobSpecs: KnobSpecs = {
   proxyTimeoutUs: int(1),
   keyedDraws: flag,
   taskKeyedDraws: flag,
+  lazyTicks: flag,
   // Scheduling points inside a node.
   schedStrategy: oneOf("mixed", "random", "pct", "pos", "off"),
   schedPauseChance: chance,

@@ -92,6 +92,13 @@ export interface ClusterKnobs {
    * task's retry jitter on the node's stream is drawn the same way.
    */
   taskKeyedDraws: boolean;
+  /**
+   * A node's Raft timer wakes only for the tick at which something can happen (a heartbeat, an
+   * election or CheckQuorum timeout); the ticks before it, which only advance counters, are fired
+   * in one go then or at the node's next input. Raft sees the same ticks either way; only the
+   * order of events at the very instant of a tick can differ (docs/model.md, "Ticks").
+   */
+  lazyTicks: boolean;
 }
 
 export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
@@ -120,6 +127,7 @@ export const defaultClusterKnobs: Readonly<ClusterKnobs> = Object.freeze({
   // b14-lazy-reap is finding F7, fixed by `resumedFoldKeepsMeta`; F3's scenario then needs more
   // seeds than its regression bound).
   taskKeyedDraws: false,
+  lazyTicks: true,
 });
 
 const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
@@ -151,6 +159,8 @@ const clusterKnobDescriptions: Record<keyof ClusterKnobs, string> = {
     "the network's (per link), the schedulers', the nodes' and fault args' seeded draws are keyed by the simulated instant, so one op or fault less leaves every other instant's draws as they were (false: one sequential stream each)",
   taskKeyedDraws:
     "with keyedDraws, a scheduler's draws for a task (pauses, PCT priority, place in a released read batch, retry jitter) are also keyed by the task (a client command by client and op index), so one op less leaves the other tasks' draws at the same instant as they were (false, the default: the tasks of a node draw one after another)",
+  lazyTicks:
+    "a node's Raft timer wakes only for a tick that can do something (heartbeat, election or CheckQuorum timeout) and fires the counter-only ticks before it in one go (false: an event per tick; the two differ only in the order of events at the very instant of a tick)",
 };
 
 export type AllKnobs = ClusterKnobs & KvKnobs & RedisKnobs & ScheduleKnobs & BuggifyKnobs;
@@ -211,6 +221,8 @@ export const valueWhenUnrecorded: Readonly<Record<string, KnobValue>> = Object.f
   keyedDraws: false,
   // A run recorded before task-keyed draws drew a node's tasks one after another at an instant.
   taskKeyedDraws: false,
+  // A run recorded before lazy ticks queued an event for every tick.
+  lazyTicks: false,
   // A file written before the scheduling knobs existed recorded a run of the coarse model.
   ...(legacyScheduleKnobs as Record<string, KnobValue>),
 });

@@ -231,6 +231,7 @@ export class ClusterRun {
       batchReads: knobs.readBatching,
       persistDelayUs: knobs.persistDelayUs,
       appendBatchWindowUs: knobs.appendBatchWindowUs,
+      lazyTicks: knobs.lazyTicks,
       lossUnpersistedOnCrash: true,
       leaseReadWaitsForApply: knobs.pointReadFence === "before",
       readsFailDuringTransfer: knobs.leaderProxy === "elastickv",

@@ -7,6 +7,7 @@ import type { Simulation } from "./sim.ts";
 
 export class Clocks {
   private readonly skews: number[];
+  private readonly watchers: Array<(node: number) => void> = [];
 
   constructor(
     private readonly sim: Simulation,
@@ -32,21 +33,37 @@ export class Clocks {
     return this.skews[this.check(node)];
   }
 
+  /**
+   * Calls fn(node) just before a node's skew changes, with the old skew still in place. A timer
+   * kept on a wall clock without a queued event per period (it computes where the clock was at
+   * past instants from the current skew) brings itself up to date here.
+   */
+  onChange(fn: (node: number) => void): void {
+    this.watchers.push(fn);
+  }
+
   /** Fault: sets the node's skew (rounded to an integer number of microseconds). */
   setSkew(node: number, skewUs: number): void {
     if (!Number.isFinite(skewUs)) throw new RangeError(`Clocks.setSkew: skew must be finite, got ${skewUs}`);
-    this.skews[this.check(node)] = Math.round(skewUs);
+    this.change(this.check(node), Math.round(skewUs));
   }
 
   /** Fault: the node's clock jumps by deltaUs (negative jumps go backwards). */
   jump(node: number, deltaUs: number): void {
     if (!Number.isFinite(deltaUs)) throw new RangeError(`Clocks.jump: delta must be finite, got ${deltaUs}`);
-    this.skews[this.check(node)] += Math.round(deltaUs);
+    const i = this.check(node);
+    this.change(i, this.skews[i] + Math.round(deltaUs));
   }
 
   /** Sets every skew back to 0. */
   reset(): void {
-    this.skews.fill(0);
+    for (let i = 0; i < this.nodeCount; i++) this.change(i, 0);
+  }
+
+  private change(node: number, skewUs: number): void {
+    if (this.skews[node] === skewUs) return;
+    for (const fn of this.watchers) fn(node);
+    this.skews[node] = skewUs;
   }
 
   private check(node: number): number {

@@ -151,6 +151,13 @@ export interface RaftClusterOptions<T, R = unknown> {
   throwOnViolation?: boolean;
   /** Run the invariant checks (default true). */
   checkInvariants?: boolean;
+  /**
+   * Wake a node only for the tick at which its Raft timers can do something, and fire the quiet
+   * ticks before it in one go (default true). False queues an event for every tick. Either way a
+   * node's Raft state at any input is what per-tick firing would leave, but events at the same
+   * instant as a tick may run in another order, so histories can differ in rare runs.
+   */
+  lazyTicks?: boolean;
   /** Internal events for a trace (elections, crashes, restarts, transfers, faults). */
   onEvent?: (e: RaftEvent) => void;
 }
@@ -213,7 +220,14 @@ class Hosted<T, R> {
   inFlush = false;
   persisting: Ready<T> | undefined;
   persistTimer: TimerId = -1;
+  /** The node's next tick wake-up, at `wakeUs` (µs of simulated time), or -1 when none is queued. */
   tickTimer: TimerId = -1;
+  wakeUs = Number.POSITIVE_INFINITY;
+  /**
+   * The tick timer, as a wall-clock timer would run it: `lastTickWall` is the wall time of the last
+   * tick, `nextTickUs` the simulated instant of its next firing (docs/model.md, "Ticks").
+   */
+  nextTickUs = 0;
   /** The end of the open append batch, or -1 when none is open. */
   batchTimer: TimerId = -1;
   /** Draws the batch windows (only when appends are batched). */
@@ -287,6 +301,7 @@ export class RaftCluster<T, R = unknown> {
   private readonly forwardProposals: boolean;
   private readonly check: boolean;
   private readonly maxTickBurst: number;
+  private readonly lazyTicks: boolean;
   private readonly onApplyCb: RaftClusterOptions<T, R>["onApply"];
   private readonly onRestartCb: RaftClusterOptions<T, R>["onRestart"];
   private readonly onRoleChangeCb: RaftClusterOptions<T, R>["onRoleChange"];
@@ -348,6 +363,7 @@ export class RaftCluster<T, R = unknown> {
     this.orderReleased = opts.orderReleased;
     this.check = opts.checkInvariants ?? true;
     this.maxTickBurst = 2 * t.electionTicks + 1;
+    this.lazyTicks = opts.lazyTicks ?? true;
     this.onApplyCb = opts.onApply;
     this.onRestartCb = opts.onRestart;
     this.onRoleChangeCb = opts.onRoleChange;
@@ -373,8 +389,11 @@ export class RaftCluster<T, R = unknown> {
     // Random tick phases, so that nodes' timers do not fire in lockstep.
     for (const h of this.hosts) {
       h.lastTickWall = this.clocks.wallUs(h.id) - h.rand.int(t.tickUs);
-      h.tickTimer = this.sim.scheduleWith(1 + h.rand.int(t.tickUs), this.tickFn, h, "raft.tick");
+      h.nextTickUs = this.sim.now + 1 + h.rand.int(t.tickUs);
+      this.scheduleWake(h);
     }
+    // Lazy ticks compute past firings from the current skew, so they catch up before it changes.
+    if (this.lazyTicks) this.clocks.onChange((node) => this.beforeClockChange(node));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -416,7 +435,10 @@ export class RaftCluster<T, R = unknown> {
 
   /** The node's Raft state machine (read it, do not drive it). Replaced on restart. */
   raft(node: number): RaftNode<T> {
-    return this.host(node).raft;
+    const h = this.host(node);
+    // Its tick counters as of now (a firing that would do more is left to its wake-up).
+    if (this.lazyTicks && h.up && h.nextTickUs <= this.sim.now) this.catchUp(h, this.sim.now, true);
+    return h.raft;
   }
 
   /** Index of the last entry handed to node's state machine. */
@@ -459,6 +481,7 @@ export class RaftCluster<T, R = unknown> {
       this.later(() => this.resolve(cb, { status: "failed", message: "node is down" }));
       return;
     }
+    this.tickUp(h);
     const r = h.raft;
     if (r.role !== "leader") {
       if (this.forwardProposals && r.lead !== NONE) {
@@ -490,12 +513,15 @@ export class RaftCluster<T, R = unknown> {
       const w = h.batchRand!.int(this.appendBatchWindowUs + 1);
       h.batchTimer = this.sim.scheduleWith(w, this.batchEndFn, h, "raft.batch");
     }
+    // Or for the next tick: its flush hands out the unflushed ready.
+    this.rewake(h);
   }
 
   /** The append batch closes: its entries go out together (persisted with the next ready). */
   private onBatchEnd(h: Hosted<T, R>): void {
     h.batchTimer = -1;
     if (!h.up) return;
+    this.tickUp(h);
     h.raft.flushAppends();
     this.flush(h);
   }
@@ -512,6 +538,7 @@ export class RaftCluster<T, R = unknown> {
   /** Lease read: the fast path when node leads and its lease holds on its own clock, else ReadIndex. */
   leaseRead(node: number, cb: (ok: boolean) => void): void {
     const h = this.host(node);
+    if (h.up) this.tickUp(h);
     if (
       h.up &&
       this.leaseUsable(h) &&
@@ -546,6 +573,7 @@ export class RaftCluster<T, R = unknown> {
   /** A quorum heartbeat round confirming node still leads (production VerifyLeader). */
   verifyLeader(node: number, cb: (ok: boolean) => void): void {
     const h = this.host(node);
+    if (h.up) this.tickUp(h);
     if (!h.up || h.raft.role !== "leader") {
       this.later(() => cb(false));
       return;
@@ -561,8 +589,10 @@ export class RaftCluster<T, R = unknown> {
     if (!h.up) return;
     this.counters.transfers++;
     this.event(h, "transfer", `to ${to}`);
+    this.tickUp(h);
     h.raft.transferLeader(to);
     this.flush(h);
+    this.rewake(h);
   }
 
   /** Calls fn once, when the next leader is elected (for faults aimed at a fresh leader). */
@@ -578,8 +608,10 @@ export class RaftCluster<T, R = unknown> {
   campaign(node: number): void {
     const h = this.host(node);
     if (!h.up) return;
+    this.tickUp(h);
     h.raft.campaign();
     this.flush(h);
+    this.rewake(h);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -594,6 +626,8 @@ export class RaftCluster<T, R = unknown> {
     h.up = false;
     this.network.crash(node);
     this.sim.cancel(h.tickTimer);
+    h.tickTimer = -1;
+    h.wakeUs = Number.POSITIVE_INFINITY;
     if (h.persistTimer >= 0) this.sim.cancel(h.persistTimer);
     h.persistTimer = -1;
     h.persisting = undefined;
@@ -622,7 +656,8 @@ export class RaftCluster<T, R = unknown> {
     this.event(h, "restart");
     this.onRestartCb?.(node);
     h.lastTickWall = this.clocks.wallUs(node);
-    h.tickTimer = this.sim.scheduleWith(this.timing.tickUs, this.tickFn, h, "raft.tick");
+    h.nextTickUs = this.sim.now + this.timing.tickUs;
+    this.scheduleWake(h);
     this.flush(h);
   }
 
@@ -679,29 +714,171 @@ export class RaftCluster<T, R = unknown> {
     this.onEventCb?.({ atUs: this.sim.now, node: h.id, kind, term, detail });
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Ticks. The timer is the wall-clock timer the real node runs: each firing runs the ticks its
+  // wall clock passed since the last (a forward jump fires the missed ticks at once, capped; a
+  // backward one fires none and leaves the next firing far ahead, so the node's timers stall),
+  // then flushes. With lazy ticks no event is queued for a firing whose ticks only advance
+  // counters: they are fired in one go when the node next wakes or takes an input, which always
+  // happens first (docs/model.md, "Ticks").
+
+  /** The wake-up event: runs the firings due by now, then queues the next wake-up. */
   private onTick(h: Hosted<T, R>): void {
+    h.tickTimer = -1;
+    h.wakeUs = Number.POSITIVE_INFINITY;
     if (!h.up) return;
+    this.catchUp(h, this.sim.now, false);
+    if (!h.up) return;
+    this.scheduleWake(h);
+  }
+
+  /** Node's wall clock at simulated instant s, by its current skew. */
+  private wallAt(h: Hosted<T, R>, s: number): number {
+    const w = s + this.clocks.skew(h.id);
+    return Math.max(w, 0);
+  }
+
+  /**
+   * An unflushed ready that a firing's flush would hand out: only a batched proposal leaves one
+   * between events (every other input flushes, and a ready held by an fsync is not flushable).
+   */
+  private readyLeft(h: Hosted<T, R>): boolean {
+    return this.appendBatchWindowUs > 0 && h.persisting === undefined && !h.inFlush && h.raft.hasReady();
+  }
+
+  /** The simulated instant of the next firing that can do more than advance counters. */
+  private dueUs(h: Hosted<T, R>): number {
+    const s = h.nextTickUs;
+    if (!this.lazyTicks) return s;
     const tickUs = this.timing.tickUs;
-    const wall = this.clocks.wallUs(h.id);
-    let k = Math.floor((wall - h.lastTickWall) / tickUs);
-    if (k > 0) {
-      h.lastTickWall += k * tickUs;
-      // A forward clock jump fires the missed ticks at once (a wall-clock timer would), capped.
-      if (k > this.maxTickBurst) k = this.maxTickBurst;
-      const r = h.raft;
-      for (let i = 0; i < k; i++) r.tick();
-      this.flush(h);
+    // Off the period (its clock moved since the firing was set): that firing may run many ticks or none.
+    if (this.wallAt(h, s) !== h.lastTickWall + tickUs || this.readyLeft(h)) return s;
+    return s + h.raft.quietTicks() * tickUs;
+  }
+
+  /** Queues the wake-up for the next eventful firing, unless one no later is queued. */
+  private scheduleWake(h: Hosted<T, R>): void {
+    const due = this.dueUs(h);
+    if (h.tickTimer >= 0) {
+      if (h.wakeUs <= due) return;
+      this.sim.cancel(h.tickTimer);
     }
+    h.wakeUs = due;
+    h.tickTimer = this.sim.atWith(due, this.tickFn, h, "raft.tick");
+  }
+
+  /**
+   * Runs node's firings at instants up to `until` in order, those on the period with nothing due
+   * in one step. `quietOnly` stops before a firing that could do more than advance counters.
+   */
+  private catchUp(h: Hosted<T, R>, until: number, quietOnly: boolean): void {
+    const tickUs = this.timing.tickUs;
+    while (h.up && h.nextTickUs <= until) {
+      const s = h.nextTickUs;
+      const wall = this.wallAt(h, s);
+      const r = h.raft;
+      if (wall === h.lastTickWall + tickUs && !this.readyLeft(h)) {
+        // On the period: the firings at s, s + tick, ... each run one tick.
+        const n = Math.floor((until - s) / tickUs) + 1;
+        const q = r.quietTicks();
+        if (q > 0) {
+          const m = Math.min(q, n);
+          r.skipTicks(m);
+          h.lastTickWall += m * tickUs;
+          h.nextTickUs = s + m * tickUs;
+          continue;
+        }
+      } else {
+        const k = Math.floor((wall - h.lastTickWall) / tickUs);
+        if (k <= 0) {
+          // A backward jump: no tick, and the next firing waits for the clock to catch up.
+          h.nextTickUs = s + (h.lastTickWall + tickUs - wall);
+          continue;
+        }
+      }
+      if (quietOnly) return;
+      this.fire(h, wall);
+    }
+  }
+
+  /** The firing at h.nextTickUs, whose wall time is `wall`: its ticks, then a flush. */
+  private fire(h: Hosted<T, R>, wall: number): void {
+    const tickUs = this.timing.tickUs;
+    let k = Math.floor((wall - h.lastTickWall) / tickUs);
+    if (k > 0) h.lastTickWall += k * tickUs;
+    // Set before the flush: an input its callbacks make on this node must not run this firing again.
+    h.nextTickUs += h.lastTickWall + tickUs - wall;
+    if (k <= 0) return;
+    // A forward clock jump fires the missed ticks at once (a wall-clock timer would), capped.
+    if (k > this.maxTickBurst) k = this.maxTickBurst;
+    const r = h.raft;
+    while (k > 0) {
+      const m = Math.min(r.quietTicks(), k);
+      if (m > 0) {
+        r.skipTicks(m);
+        k -= m;
+      } else {
+        r.tick();
+        k--;
+      }
+    }
+    this.flush(h);
+  }
+
+  /**
+   * Before an input reaches node's Raft: the firings due by now run first, as a tick event queued
+   * a period earlier runs before an input of its instant that was queued later (most are).
+   */
+  private tickUp(h: Hosted<T, R>): void {
+    if (this.lazyTicks && h.nextTickUs <= this.sim.now) this.catchUp(h, this.sim.now, false);
+  }
+
+  /** After an input that may bring the next eventful tick forward (a role change, a new timeout). */
+  private rewake(h: Hosted<T, R>): void {
+    if (this.lazyTicks && h.up) this.scheduleWake(h);
+  }
+
+  /**
+   * Before node's clock changes: firings before now ran on the old skew (a fault queued ahead
+   * runs before a tick event of its instant); the next one reads the new clock, so wake for it.
+   */
+  private beforeClockChange(node: number): void {
+    if (node >= this.n) return;
+    const h = this.hosts[node];
     if (!h.up) return;
-    // A backward jump leaves the next tick far ahead: the node's timers stall until its clock catches up.
-    h.tickTimer = this.sim.scheduleWith(h.lastTickWall + tickUs - wall, this.tickFn, h, "raft.tick");
+    this.catchUp(h, this.sim.now - 1, false);
+    if (h.tickTimer >= 0) {
+      if (h.wakeUs <= h.nextTickUs) return;
+      this.sim.cancel(h.tickTimer);
+    }
+    h.wakeUs = h.nextTickUs;
+    h.tickTimer = this.sim.atWith(h.nextTickUs, this.tickFn, h, "raft.tick");
   }
 
   private deliver(h: Hosted<T, R>, m: Message<T>): void {
     if (!h.up) return;
+    if (!this.lazyTicks) {
+      h.raft.step(m);
+      this.flush(h);
+      return;
+    }
+    this.tickUp(h);
     const r = h.raft;
+    const { role, term, randomizedElectionTimeout } = r;
     r.step(m);
     this.flush(h);
+    // A message brings the next eventful tick forward only with a new role or term (or a redrawn
+    // timeout); resetting the election counter only puts it off, and the wake-up then finds
+    // nothing due and sleeps on. Most deliveries change none of them.
+    if (
+      h.up &&
+      (h.raft !== r ||
+        r.role !== role ||
+        r.term !== term ||
+        r.randomizedElectionTimeout !== randomizedElectionTimeout)
+    ) {
+      this.scheduleWake(h);
+    }
   }
 
   private violate(h: Hosted<T, R>, name: InvariantName, message: string): void {
@@ -936,6 +1113,7 @@ export class RaftCluster<T, R = unknown> {
 
   private startRead(node: number, cb: (ok: boolean) => void, verify: boolean): void {
     const h = this.host(node);
+    if (h.up) this.tickUp(h);
     // While a leadership transfer is in flight the engine fails every read at once
     // (`errLeadershipTransferInProgress`) instead of waiting for a quorum round.
     const transfer =

@@ -329,6 +329,32 @@ export class RaftNode<T> {
     else this.tickElection();
   }
 
+  /**
+   * How many of the next ticks only advance the timers, if nothing else reaches the node
+   * meanwhile: the tick after them may campaign, check the quorum, abandon a transfer or send
+   * heartbeats. A host may fire that many at once with `skipTicks` and wake only for the next.
+   */
+  quietTicks(): number {
+    let q: number;
+    if (this.role === "leader") {
+      const hb = this.heartbeatTicks - this.heartbeatElapsed;
+      const el = this.electionTicks - this.electionElapsed;
+      q = Math.min(hb, el) - 1;
+    } else {
+      q = this.randomizedElectionTimeout - this.electionElapsed - 1;
+    }
+    return Math.max(q, 0);
+  }
+
+  /** Fires n quiet ticks at once (n ≤ `quietTicks()`): the same as n calls of `tick()`. */
+  skipTicks(n: number): void {
+    if (!(n >= 0 && n <= this.quietTicks())) {
+      throw new RangeError(`RaftNode.skipTicks: ${n} ticks, but only ${this.quietTicks()} are quiet`);
+    }
+    this.electionElapsed += n;
+    if (this.role === "leader") this.heartbeatElapsed += n;
+  }
+
   /** Starts an election now (etcd MsgHup), as if the election timeout had passed. */
   campaign(): void {
     this.hup(false);
