@@ -485,10 +485,14 @@ export class SimNode {
     return s;
   }
 
-  /** `pausedResume` for a read round's waiter, remembered as `task`'s for `releasedTask`. */
+  /**
+   * `pausedResume` for a read round's waiter, remembered as `task`'s for `releasedTask`. Only
+   * tasks with streams of their own (`taskRng`) are ever ranked by task (`Scheduler.order`), so
+   * without them nothing is remembered: a weak-map entry per waiter was a cost with no use.
+   */
   private readWaiter(resume: Resume, task: TaskId): Resume {
     const r = this.pausedResume(resume, task);
-    if (this.d.sched.active) this.waiterTasks.set(r, task);
+    if (this.d.taskRng !== undefined && this.d.sched.active) this.waiterTasks.set(r, task);
     return r;
   }
 

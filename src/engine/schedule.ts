@@ -130,8 +130,9 @@ export class Scheduler {
     this.taskStreams.clear();
   }
 
-  /** The stream `task` draws on. */
+  /** The stream `task` draws on (no lookup at all while no task has a stream of its own). */
   private streamOf(task: TaskId): Stream {
+    if (this.taskStreams.size === 0) return this.rng;
     return this.taskStreams.get(task) ?? this.rng;
   }
 
