@@ -5,9 +5,9 @@
  * byte), so JavaScript string order is byte order and the B+ tree needs no custom encoding.
  * Versions are kept as two parallel arrays per key (timestamps, values with `null` for a
  * tombstone): the hot paths (point read at the newest ts, append at a newer ts, OCC latest-ts
- * probe) then touch one hash lookup and the tail of a number array. The B+ tree orders the same
- * per-key records for scans; point lookups go through a Map because string compares down a tree
- * cost several times a hash probe (see bench/mvcc.ts).
+ * probe) then touch one hash lookup and the tail of a number array. A sorted structure
+ * (src/mvcc/sorted-keys.ts) orders the same per-key records for scans; point lookups go through a
+ * Map because string compares down a tree cost several times a hash probe (see bench/mvcc.ts).
  *
  * Deleted keys stay (OCC needs their newest timestamp), and a simulated collection leaves long runs
  * of them: every delta the compactor folds and every popped item is a tombstone, and prefix scans
@@ -17,14 +17,8 @@
  * scan merges both, so every read stays exact. The floor trails the reads actually made, which is
  * what keeps older scans rare.
  */
-import btreeModule from "sorted-btree";
+import { SortedKeys } from "./sorted-keys.ts";
 import type { Mutation, StoreView } from "./types.ts";
-
-type BTreeClass = typeof btreeModule.default;
-type BTree<K, V> = import("sorted-btree").default<K, V>;
-// sorted-btree is CommonJS: Node's ESM loader hands us module.exports, some bundlers the class.
-const BTreeCtor: BTreeClass =
-  typeof btreeModule === "function" ? (btreeModule as unknown as BTreeClass) : btreeModule.default;
 
 interface KeyVersions {
   /** Ascending commit timestamps. */
@@ -66,13 +60,8 @@ export class ReadTSCompactedError extends Error {
 }
 
 const OK: ApplyOutcome = Object.freeze({ ok: true }) as ApplyOutcome;
-const BREAK = Object.freeze({ break: true });
 /** `scanOut` between scans (nothing is ever added to it). */
 const NO_SCAN: Array<[string, string]> = [];
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Index of the newest version with ts ≤ readTS, or -1. */
 function visibleIndex(ts: number[], readTS: number): number {
@@ -98,9 +87,9 @@ function exactIndex(ts: number[], at: number): number {
 
 export class MvccStore implements StoreView {
   /** Keys a scan at or above `deadFloor` may see (all but the cold ones). */
-  private tree: BTree<string, KeyVersions>;
+  private tree = new SortedKeys<KeyVersions>();
   /** Keys whose newest version is a tombstone at or below `deadFloor`. */
-  private cold: BTree<string, KeyVersions>;
+  private cold = new SortedKeys<KeyVersions>();
   /** Same records as both trees, by key, for point lookups. */
   private index = new Map<string, KeyVersions>();
   private deadFloor = 0;
@@ -126,20 +115,15 @@ export class MvccStore implements StoreView {
   private scanOut: Array<[string, string]> = NO_SCAN;
   private scanTS = 0;
   private scanLimit = 0;
-  private readonly collect = (k: string, e: KeyVersions): typeof BREAK | undefined => {
+  private readonly collect = (k: string, e: KeyVersions): boolean => {
     const i = visibleIndex(e.ts, this.scanTS);
-    if (i < 0) return undefined;
+    if (i < 0) return false;
     const v = e.vals[i];
-    if (v === null) return undefined;
+    if (v === null) return false;
     const out = this.scanOut;
     out.push([k, v]);
-    return out.length >= this.scanLimit ? BREAK : undefined;
+    return out.length >= this.scanLimit;
   };
-
-  constructor() {
-    this.tree = new BTreeCtor<string, KeyVersions>(undefined, compareKeys);
-    this.cold = new BTreeCtor<string, KeyVersions>(undefined, compareKeys);
-  }
 
   /** Number of stored versions, tombstones included. */
   get versionCount(): number {
@@ -192,75 +176,33 @@ export class MvccStore implements StoreView {
     const unbounded = end === "";
     if (!unbounded && end <= start) return out;
     if (ts < this.minScanTS) this.minScanTS = ts;
+    this.scanTree(this.tree, start, unbounded ? undefined : end, limit, ts, reverse, out);
     if (ts < this.deadFloor && this.cold.size !== 0) {
-      this.scanMerged(start, end, unbounded, limit, ts, reverse, out);
-      return out;
-    }
-    if (!reverse) {
-      const high = unbounded ? this.tree.maxKey() : end;
-      if (high === undefined) return out;
-      this.scanOut = out;
-      this.scanTS = ts;
-      this.scanLimit = limit;
-      this.tree.forRange(start, high, unbounded, this.collect);
-      this.scanOut = NO_SCAN;
-      return out;
-    }
-    const reused: Array<string | KeyVersions> = [];
-    const it = this.tree.entriesReversed(unbounded ? undefined : end, reused, !unbounded);
-    for (let r = it.next(); !r.done; r = it.next()) {
-      const k = r.value[0];
-      if (k < start) break;
-      const e = r.value[1];
-      const i = visibleIndex(e.ts, ts);
-      if (i < 0) continue;
-      const v = e.vals[i];
-      if (v === null) continue;
-      out.push([k, v]);
-      if (out.length >= limit) break;
+      // A scan older than the cold floor: a key lives in one tree only, so the first `limit`
+      // visible keys of both trees together are among the first `limit` of each.
+      const more: Array<[string, string]> = [];
+      this.scanTree(this.cold, start, unbounded ? undefined : end, limit, ts, reverse, more);
+      if (more.length !== 0) return mergeRows(out, more, limit, reverse);
     }
     return out;
   }
 
-  /** A scan older than the cold floor: both trees, merged in key order. */
-  private scanMerged(
+  /** The first `limit` keys of `t` in [start, end) visible at ts, into out. */
+  private scanTree(
+    t: SortedKeys<KeyVersions>,
     start: string,
-    end: string,
-    unbounded: boolean,
+    end: string | undefined,
     limit: number,
     ts: number,
     reverse: boolean,
     out: Array<[string, string]>,
   ): void {
-    const iter = (t: BTree<string, KeyVersions>) =>
-      reverse ? t.entriesReversed(unbounded ? undefined : end, undefined, !unbounded) : t.entries(start);
-    const a = iter(this.tree);
-    const b = iter(this.cold);
-    const inRange = (k: string) => (reverse ? k >= start : unbounded || k < end);
-    let ra = a.next();
-    let rb = b.next();
-    for (;;) {
-      const ka = ra.done || !inRange(ra.value[0]) ? undefined : ra.value[0];
-      const kb = rb.done || !inRange(rb.value[0]) ? undefined : rb.value[0];
-      let e: KeyVersions;
-      let k: string;
-      if (ka === undefined && kb === undefined) return;
-      if (kb === undefined || (ka !== undefined && (reverse ? ka > kb : ka < kb))) {
-        k = ka!;
-        e = (ra.value as [string, KeyVersions])[1];
-        ra = a.next();
-      } else {
-        k = kb;
-        e = (rb.value as [string, KeyVersions])[1];
-        rb = b.next();
-      }
-      const i = visibleIndex(e.ts, ts);
-      if (i < 0) continue;
-      const v = e.vals[i];
-      if (v === null) continue;
-      out.push([k, v]);
-      if (out.length >= limit) return;
-    }
+    this.scanOut = out;
+    this.scanTS = ts;
+    this.scanLimit = limit;
+    if (reverse) t.descend(start, end, this.collect);
+    else t.ascend(start, end, this.collect);
+    this.scanOut = NO_SCAN;
   }
 
   /** Timestamp of the newest version of key (tombstones included), 0 if none. Used by OCC only. */
@@ -479,34 +421,30 @@ export class MvccStore implements StoreView {
   /** Every key of both trees in key order. */
   private forEachOrdered(fn: (k: string, e: KeyVersions) => void): void {
     if (this.cold.size === 0) {
-      this.tree.forEachPair(fn);
+      this.tree.forEach(fn);
       return;
     }
-    const a = this.tree.entries();
-    const b = this.cold.entries();
-    let ra = a.next();
-    let rb = b.next();
-    while (!ra.done || !rb.done) {
-      if (rb.done || (!ra.done && ra.value[0] < rb.value[0])) {
-        fn(ra.value[0], ra.value[1]);
-        ra = a.next();
-      } else {
-        fn(rb.value[0], rb.value[1]);
-        rb = b.next();
-      }
-    }
+    const a: Array<[string, KeyVersions]> = [];
+    const b: Array<[string, KeyVersions]> = [];
+    this.tree.forEach((k, e) => {
+      a.push([k, e]);
+    });
+    this.cold.forEach((k, e) => {
+      b.push([k, e]);
+    });
+    for (const [k, e] of mergeRows(a, b, a.length + b.length, false)) fn(k, e);
   }
 
   /** Deep copy (pins are reader state and are not copied). */
   clone(): MvccStore {
     const c = new MvccStore();
     const copy = (e: KeyVersions): KeyVersions => ({ ts: e.ts.slice(), vals: e.vals.slice(), cold: e.cold });
-    c.tree = this.tree.mapValues(copy);
-    c.cold = this.cold.mapValues(copy);
-    c.tree.forEachPair((k, e) => {
+    c.tree = this.tree.map(copy);
+    c.cold = this.cold.map(copy);
+    c.tree.forEach((k, e) => {
       c.index.set(k, e);
     });
-    c.cold.forEachPair((k, e) => {
+    c.cold.forEach((k, e) => {
       c.index.set(k, e);
     });
     c.last = this.last;
@@ -520,4 +458,22 @@ export class MvccStore implements StoreView {
     c.minScanTS = this.minScanTS;
     return c;
   }
+}
+
+/** Two key-ordered row lists with no key in common, merged in order (descending when reverse), cut at limit. */
+function mergeRows<T>(
+  a: Array<[string, T]>,
+  b: Array<[string, T]>,
+  limit: number,
+  reverse: boolean,
+): Array<[string, T]> {
+  const out: Array<[string, T]> = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    if (j === b.length || (i < a.length && (reverse ? a[i][0] > b[j][0] : a[i][0] < b[j][0])))
+      out.push(a[i++]);
+    else out.push(b[j++]);
+  }
+  return out;
 }
