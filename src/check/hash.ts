@@ -275,6 +275,15 @@ function collect(txns: readonly Txn[]): Map<Key, HashKey> {
 
 /** Field observations of a committed txn, and the fields it read before writing them. */
 function readsOf(t: Txn, keys: Map<Key, HashKey>): void {
+  // Most transactions touch no hash key: leave before the helpers below are made for nothing.
+  let touches = false;
+  for (const m of t.mops) {
+    if (keys.has(m[1])) {
+      touches = true;
+      break;
+    }
+  }
+  if (!touches) return;
   // Per key and field: the version first read (before any write by t), or "written" once written.
   const first = new Map<HashKey, Map<string, { v: Version; how: Text } | "written">>();
   const firstOf = (h: HashKey) => entry(first, h, () => new Map());

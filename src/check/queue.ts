@@ -478,9 +478,12 @@ interface Absence {
   lacks(x: Elem): boolean;
 }
 
+/** What an observation of the whole list as empty lacks: everything. */
+const lacksAll = (): boolean => true;
+
 function absenceObservations(q: QueueKey): Absence[] {
   const out: Absence[] = [];
-  const all = () => true;
+  const all = lacksAll;
   for (const r of q.reads)
     out.push({
       t: r.t,

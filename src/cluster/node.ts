@@ -47,6 +47,16 @@ export type AppMessage =
   | { app: true; t: "read"; id: number; read: StoreRead }
   | { app: true; t: "read-reply"; id: number; value: unknown };
 
+/** A store read paused before its step: the argument of its event, in place of a closure. */
+interface PausedRead {
+  node: SimNode;
+  e: StoreRead;
+  resume: Resume;
+}
+
+/** Resumes a task with nothing (the end of a pause or a sleep), shared by their events. */
+const resumeEmpty = (resume: Resume): void => resume(undefined);
+
 /** Everything the cluster's one network carries: Raft's messages and the nodes' own RPCs. */
 export type ClusterWire = Message<FsmRequest> | AppMessage;
 
@@ -414,14 +424,14 @@ export class SimNode {
         if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
         const resume = later();
         if (pause === 0) this.readStep(e, resume);
-        else sim.schedule(pause, () => this.readStep(e, resume), "sched.read");
+        else sim.scheduleWith(pause, SimNode.stepPausedRead, { node: this, e, resume }, "sched.read");
         return PENDING;
       }
       case "sched": {
         const pause = e.pauseUs ?? (sched.active ? sched.delay(task) : 0);
         if (pause === 0) return undefined;
         const resume = later();
-        sim.schedule(pause, () => resume(undefined), "sched.pause");
+        sim.scheduleWith(pause, resumeEmpty, resume, "sched.pause");
         return PENDING;
       }
       case "propose": {
@@ -447,7 +457,7 @@ export class SimNode {
         // A retry loop's backoff: the pause of a scheduling point comes on top.
         const pause = sched.active ? sched.delay(task) : 0;
         const resume = later();
-        sim.schedule(Math.max(0, Math.round(e.us)) + pause, () => resume(undefined), "task.sleep");
+        sim.scheduleWith(Math.max(0, Math.round(e.us)) + pause, resumeEmpty, resume, "task.sleep");
         return PENDING;
       }
       case "forward":
@@ -508,7 +518,7 @@ export class SimNode {
     return (v) => {
       const pause = sched.delay(task);
       if (pause === 0) resume(v);
-      else this.d.sim.schedule(pause, () => resume(v), "sched.resume");
+      else this.d.sim.scheduleWith(pause, resume, v, "sched.resume");
     };
   }
 
@@ -520,7 +530,12 @@ export class SimNode {
     if (!raft.isLeader(this.id)) return !k.readProxyToLeader;
     if (!k.readCallFence) return true;
     // Production: a lease hit needs no wait; the demo's store does a ReadIndex on every call.
-    return k.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0;
+    return k.coordinator !== "demo" && raft.leaseHeld(this.id);
+  }
+
+  /** A read paused at its scheduling point goes on (an event's function shared by all of them). */
+  private static stepPausedRead(p: PausedRead): void {
+    p.node.readStep(p.e, p.resume);
   }
 
   /**
@@ -535,7 +550,7 @@ export class SimNode {
       else resume(performRead(this.store, e));
       return;
     }
-    if (!knobs.readCallFence || (knobs.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0)) {
+    if (!knobs.readCallFence || (knobs.coordinator !== "demo" && raft.leaseHeld(this.id))) {
       resume(performRead(this.store, e));
       return;
     }

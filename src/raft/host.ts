@@ -465,6 +465,12 @@ export class RaftCluster<T, R = unknown> {
     return Math.max(left, 0);
   }
 
+  /** Whether node holds a lease now (`leaseRemainingUs` > 0), asked on every store read. */
+  leaseHeld(node: number): boolean {
+    const h = this.host(node);
+    return this.leaseUsable(h) && this.clocks.wallUs(node) - h.lastQuorumAckWall < this.leaseDurationUs;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Requests.
 
