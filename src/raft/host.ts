@@ -817,17 +817,7 @@ export class RaftCluster<T, R = unknown> {
     if (k <= 0) return;
     // A forward clock jump fires the missed ticks at once (a wall-clock timer would), capped.
     if (k > this.maxTickBurst) k = this.maxTickBurst;
-    const r = h.raft;
-    while (k > 0) {
-      const m = Math.min(r.quietTicks(), k);
-      if (m > 0) {
-        r.skipTicks(m);
-        k -= m;
-      } else {
-        r.tick();
-        k--;
-      }
-    }
+    h.raft.fireTicks(k);
     this.flush(h);
   }
 

@@ -164,7 +164,8 @@ export const NONE = -1;
 const CAMPAIGN_TRANSFER = 1;
 const EMPTY: readonly never[] = Object.freeze([]);
 
-function mkMsg<T>(type: MessageType, from: number, to: number, term: number): Message<T> {
+/** A message with every field but these four at its zero value. */
+export function mkMsg<T>(type: MessageType, from: number, to: number, term: number): Message<T> {
   return {
     type,
     from,
@@ -353,6 +354,20 @@ export class RaftNode<T> {
     }
     this.electionElapsed += n;
     if (this.role === "leader") this.heartbeatElapsed += n;
+  }
+
+  /** k ticks, each quiet stretch (`quietTicks`) fired in one step and the others one by one. */
+  fireTicks(k: number): void {
+    while (k > 0) {
+      const m = Math.min(this.quietTicks(), k);
+      if (m > 0) {
+        this.skipTicks(m);
+        k -= m;
+      } else {
+        this.tick();
+        k--;
+      }
+    }
   }
 
   /** Starts an election now (etcd MsgHup), as if the election timeout had passed. */

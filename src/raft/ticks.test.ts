@@ -10,24 +10,7 @@ import { RandomSource } from "../engine/rng.ts";
 import { Simulation } from "../engine/sim.ts";
 import { runRegister, swarmConfig } from "./harness.ts";
 import { DEMO_TIMING, PRODUCTION_TIMING, RaftCluster } from "./host.ts";
-import { type Message, NONE, RaftNode } from "./raft.ts";
-
-function msg(type: Message<number>["type"], from: number, to: number, term: number): Message<number> {
-  return {
-    type,
-    from,
-    to,
-    term,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    ctx: 0,
-    round: 0,
-  };
-}
+import { mkMsg, NONE, RaftNode } from "./raft.ts";
 
 /** Node 0 of 3, as a follower or (after winning a vote) a leader; its timeouts drawn from `seed`. */
 function node(seed: number, leader: boolean, checkQuorum: boolean): RaftNode<number> {
@@ -41,7 +24,7 @@ function node(seed: number, leader: boolean, checkQuorum: boolean): RaftNode<num
   });
   if (leader) {
     r.campaign();
-    r.step(msg("voteResp", 1, 0, r.term));
+    r.step(mkMsg<number>("voteResp", 1, 0, r.term));
   }
   return r;
 }
@@ -60,20 +43,6 @@ function snapshot(r: RaftNode<number>) {
     transferee: r.leadTransferee,
     messages: rd?.messages.map((m) => `${m.type} ${m.to} t${m.term} r${m.round}`) ?? [],
   };
-}
-
-/** k ticks the way the lazy host fires them: quiet stretches skipped, the others one by one. */
-function fireLazily(r: RaftNode<number>, k: number): void {
-  while (k > 0) {
-    const m = Math.min(r.quietTicks(), k);
-    if (m > 0) {
-      r.skipTicks(m);
-      k -= m;
-    } else {
-      r.tick();
-      k--;
-    }
-  }
 }
 
 describe("RaftNode.quietTicks / skipTicks", () => {
@@ -96,12 +65,12 @@ describe("RaftNode.quietTicks / skipTicks", () => {
           for (const s of steps) {
             if (s.kind === "ticks") {
               for (let i = 0; i < s.n; i++) a.tick();
-              fireLazily(b, s.n);
+              b.fireTicks(s.n);
             } else if (s.kind === "heartbeat") {
               // A leader of the current term (node 1) heartbeats: followers reset their timer.
               if (a.role !== "leader") {
-                a.step(msg("heartbeat", 1, 0, a.term));
-                b.step(msg("heartbeat", 1, 0, b.term));
+                a.step(mkMsg<number>("heartbeat", 1, 0, a.term));
+                b.step(mkMsg<number>("heartbeat", 1, 0, b.term));
               }
             } else {
               a.transferLeader(2);
