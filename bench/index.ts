@@ -732,6 +732,8 @@ interface FuzzRun {
   failures: number;
   /** The campaign's own report of worker start-up (until the first seed began on a worker). */
   startupMs: number | undefined;
+  /** CPU time (user + sys, all threads) of the campaign's process, ms; undefined without /proc. */
+  cpuMs: number | undefined;
 }
 
 /** Jiffies the whole machine spent busy (not idle or iowait), from /proc/stat; undefined elsewhere. */
@@ -783,6 +785,7 @@ function fuzzOnce(workers: number, seeds: number): FuzzRun {
   const out = mkdtempSync(join(os.tmpdir(), "deltasim-bench-fuzz-"));
   try {
     const t0 = performance.now();
+    const c0 = ownTicks();
     const r = spawnSync(
       process.execPath,
       [
@@ -800,6 +803,7 @@ function fuzzOnce(workers: number, seeds: number): FuzzRun {
       { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 },
     );
     const processMs = performance.now() - t0;
+    const c1 = ownTicks();
     if (r.status !== 0 && r.status !== 1)
       throw new Error(`sim fuzz exited ${r.status}: ${r.stderr.slice(-2000)}`);
     const j = JSON.parse(r.stdout) as {
@@ -815,6 +819,8 @@ function fuzzOnce(workers: number, seeds: number): FuzzRun {
       seedsPerSecond: j.seedsPerSecond,
       failures: j.failures.length,
       startupMs: j.startupMs,
+      // The reaped child's time is in this process's cutime/cstime; this process itself idles meanwhile.
+      cpuMs: c0 === undefined || c1 === undefined ? undefined : ((c1 - c0) / USER_HZ) * 1000,
     };
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -836,6 +842,8 @@ function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
   const method =
     "marginal rate: (N − K) seeds / (wall(N seeds) − wall(K seeds)), both from the campaign's own wallMs, so worker start-up (tsx loading per worker) and each worker's first, cold seed cancel out";
   const rates = new Map<number, number>();
+  /** Cores the campaign kept busy in its steady state, (cpu(N) − cpu(K)) / (wall(N) − wall(K)). */
+  const busyCores = new Map<number, number | undefined>();
   const neighbours = new Map<number, number | undefined>();
   const load1Start = os.loadavg()[0];
   for (const k of ks) {
@@ -848,6 +856,12 @@ function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
     const dMs = Math.max(1, big.wallMs - small.wallMs);
     const rate = ((big.seeds - small.seeds) / dMs) * 1000;
     rates.set(k, rate);
+    busyCores.set(
+      k,
+      big.cpuMs === undefined || small.cpuMs === undefined
+        ? undefined
+        : Math.max(0, big.cpuMs - small.cpuMs) / dMs,
+    );
     // The campaign reports its start-up itself; the estimate from the rate is kept beside it.
     const estimateMs = Math.max(0, small.wallMs - (k / rate) * 1000);
     emit({
@@ -879,6 +893,7 @@ function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
       seedsPerSecondWithStartup: big.seedsPerSecond,
       failures: big.failures,
       neighbourCores: neighbourCores === undefined ? null : round(neighbourCores, 2),
+      busyCores: busyCores.get(k) === undefined ? null : round(busyCores.get(k)!, 2),
       method,
     });
   }
@@ -892,6 +907,14 @@ function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
     const unknown = seen.some((x) => x === undefined);
     const busiest = Math.max(...seen.map((x) => x ?? 0));
     const measurable = !unknown && busiest <= IDLE_NEIGHBOUR_CORES;
+    // One worker's campaign keeps more than one core busy: the main thread, and V8's background
+    // compiler and garbage-collector threads beside the worker. k of them cannot beat the threads.
+    const busy1 = busyCores.get(1);
+    const ceiling = busy1 === undefined || busy1 <= 0 ? undefined : Math.min(k, threads / busy1);
+    const ceilingNote =
+      ceiling !== undefined && ceiling < target
+        ? `one worker's campaign keeps ${round(busy1!, 2)} cores busy (the worker, the main thread and V8's background compiler and garbage-collector threads), so ${k} workers on ${threads} hardware threads can run at most ${round(ceiling, 2)} times as fast: the target is out of reach on this machine`
+        : undefined;
     const why = unknown
       ? "the CPU used by other processes cannot be read here (no /proc/stat): the machine may not be idle"
       : `other processes used ${round(busiest, 2)} cores on average during the runs (threshold ${IDLE_NEIGHBOUR_CORES}; 1-minute load ${round(load1Start, 1)} at the start), so the ratio measures the neighbours too`;
@@ -903,6 +926,8 @@ function parallelFuzz(full: boolean, emit: (r: BenchResult) => void): void {
       ok: speedup >= target,
       measurable,
       ...(measurable ? {} : { why: `not measurable here: ${why}` }),
+      ceiling: ceiling === undefined ? null : round(ceiling, 2),
+      ...(ceilingNote !== undefined ? { ceilingWhy: ceilingNote } : {}),
       ...(k > cores
         ? {
             note: `${k} workers on ${cores} physical cores (${threads} hardware threads): workers share cores`,
