@@ -483,7 +483,6 @@ const lacksAll = (): boolean => true;
 
 function absenceObservations(q: QueueKey): Absence[] {
   const out: Absence[] = [];
-  const all = lacksAll;
   for (const r of q.reads)
     out.push({
       t: r.t,
@@ -497,17 +496,17 @@ function absenceObservations(q: QueueKey): Absence[] {
     out.push({
       t: p.t,
       what: () => `popped nil (${p.f === "pop" ? "LPOP" : "RPOP"}) from key ${show(q.key)}, an empty list`,
-      lacks: all,
+      lacks: lacksAll,
     });
   for (const c of q.counts)
     if (c.f === "exists" && c.n === 0)
-      out.push({ t: c.t, what: () => `found key ${show(q.key)} absent (EXISTS 0)`, lacks: all });
+      out.push({ t: c.t, what: () => `found key ${show(q.key)} absent (EXISTS 0)`, lacks: lacksAll });
   for (const d of q.dels)
     if (d.n === 0)
       out.push({
         t: d.t,
         what: () => `deleted key ${show(q.key)} and was told it did not exist (DEL 0)`,
-        lacks: all,
+        lacks: lacksAll,
       });
   return out;
 }

@@ -530,7 +530,7 @@ export class SimNode {
     if (!raft.isLeader(this.id)) return !k.readProxyToLeader;
     if (!k.readCallFence) return true;
     // Production: a lease hit needs no wait; the demo's store does a ReadIndex on every call.
-    return k.coordinator !== "demo" && raft.leaseHeld(this.id);
+    return k.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0;
   }
 
   /** A read paused at its scheduling point goes on (an event's function shared by all of them). */
@@ -550,7 +550,7 @@ export class SimNode {
       else resume(performRead(this.store, e));
       return;
     }
-    if (!knobs.readCallFence || (knobs.coordinator !== "demo" && raft.leaseHeld(this.id))) {
+    if (!knobs.readCallFence || (knobs.coordinator !== "demo" && raft.leaseRemainingUs(this.id) > 0)) {
       resume(performRead(this.store, e));
       return;
     }

@@ -465,12 +465,6 @@ export class RaftCluster<T, R = unknown> {
     return Math.max(left, 0);
   }
 
-  /** Whether node holds a lease now (`leaseRemainingUs` > 0), asked on every store read. */
-  leaseHeld(node: number): boolean {
-    const h = this.host(node);
-    return this.leaseUsable(h) && this.clocks.wallUs(node) - h.lastQuorumAckWall < this.leaseDurationUs;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Requests.
 
@@ -762,9 +756,8 @@ export class RaftCluster<T, R = unknown> {
     return s + h.raft.quietTicks() * tickUs;
   }
 
-  /** Queues the wake-up for the next eventful firing, unless one no later is queued. */
-  private scheduleWake(h: Hosted<T, R>): void {
-    const due = this.dueUs(h);
+  /** Queues the wake-up for `due` (the next eventful firing), unless one no later is queued. */
+  private scheduleWake(h: Hosted<T, R>, due = this.dueUs(h)): void {
     if (h.tickTimer >= 0) {
       if (h.wakeUs <= due) return;
       this.sim.cancel(h.tickTimer);
@@ -843,12 +836,7 @@ export class RaftCluster<T, R = unknown> {
     const h = this.hosts[node];
     if (!h.up) return;
     this.catchUp(h, this.sim.now - 1, false);
-    if (h.tickTimer >= 0) {
-      if (h.wakeUs <= h.nextTickUs) return;
-      this.sim.cancel(h.tickTimer);
-    }
-    h.wakeUs = h.nextTickUs;
-    h.tickTimer = this.sim.atWith(h.nextTickUs, this.tickFn, h, "raft.tick");
+    this.scheduleWake(h, h.nextTickUs);
   }
 
   private deliver(h: Hosted<T, R>, m: Message<T>): void {
