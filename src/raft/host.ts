@@ -206,6 +206,12 @@ export interface ReadRequest {
   index: number;
   timer: TimerId;
   done: boolean;
+  /**
+   * The node's map of requests in flight that the request is filed under, and its key there, for
+   * its timeout; undefined for a lease read that only waits for the apply.
+   */
+  readonly reads: Map<number, ReadRequest> | undefined;
+  readonly ctx: number;
 }
 
 interface Durable<T> {
@@ -311,6 +317,8 @@ export class RaftCluster<T, R = unknown> {
   private readonly tickFn: (h: Hosted<T, R>) => void;
   private readonly persistFn: (h: Hosted<T, R>) => void;
   private readonly runFn: (f: () => void) => void;
+  /** A read's timeout event: one function for all of them, the request its argument. */
+  private readonly readTimeoutFn: (req: ReadRequest) => void;
 
   constructor(opts: RaftClusterOptions<T, R>) {
     const n = opts.nodes;
@@ -375,6 +383,10 @@ export class RaftCluster<T, R = unknown> {
     this.tickFn = (h) => this.onTick(h);
     this.persistFn = (h) => this.onPersisted(h);
     this.runFn = (f) => f();
+    this.readTimeoutFn = (req) => {
+      req.reads?.delete(req.ctx);
+      this.readDone(req, false);
+    };
 
     this.hosts = [];
     for (let i = 0; i < n; i++) {
@@ -555,12 +567,16 @@ export class RaftCluster<T, R = unknown> {
         if (h.applied >= r.commit) {
           this.later(() => cb(true));
         } else {
-          const req: ReadRequest = { cb, verify: false, index: r.commit, timer: -1, done: false };
-          req.timer = this.sim.schedule(
-            this.readTimeoutUs,
-            () => this.readDone(req, false),
-            "raft.read-timeout",
-          );
+          const req: ReadRequest = {
+            cb,
+            verify: false,
+            index: r.commit,
+            timer: -1,
+            done: false,
+            reads: undefined,
+            ctx: 0,
+          };
+          req.timer = this.sim.scheduleWith(this.readTimeoutUs, this.readTimeoutFn, req, "raft.read-timeout");
           h.waiters.push(req);
         }
         return;
@@ -1067,6 +1083,8 @@ export class RaftCluster<T, R = unknown> {
       this.readDone(req, false);
     }
     r.advance();
+    // Nothing holds the ready now (its messages are on the network): the next one reuses it.
+    r.recycle(rd);
   }
 
   private releaseWaiters(h: Hosted<T, R>): void {
@@ -1107,15 +1125,8 @@ export class RaftCluster<T, R = unknown> {
       return;
     }
     const ctx = h.nextCtx++;
-    const req: ReadRequest = { cb, verify, index: -1, timer: -1, done: false };
-    req.timer = this.sim.schedule(
-      this.readTimeoutUs,
-      () => {
-        h.reads.delete(ctx);
-        this.readDone(req, false);
-      },
-      "raft.read-timeout",
-    );
+    const req: ReadRequest = { cb, verify, index: -1, timer: -1, done: false, reads: h.reads, ctx };
+    req.timer = this.sim.scheduleWith(this.readTimeoutUs, this.readTimeoutFn, req, "raft.read-timeout");
     h.reads.set(ctx, req);
     h.raft.readIndex(ctx);
     this.flush(h);

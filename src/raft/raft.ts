@@ -241,6 +241,13 @@ export class RaftNode<T> {
   private prevCommit = 0;
   private leadershipLostOut = false;
   private readyOutstanding = false;
+  /**
+   * A ready the host handed back (`recycle`) and its message array, emptied: the next ready()
+   * fills them in place of new ones. Most deliveries take one ready each, and these two were
+   * the largest of its allocations.
+   */
+  private spareReady: Ready<T> | undefined;
+  private spareMsgs: Message<T>[] | undefined;
 
   constructor(id: number, n: number, cfg: RaftConfig, storage?: RaftStorage<T>) {
     if (!(Number.isInteger(n) && n >= 1 && id >= 0 && id < n)) {
@@ -543,19 +550,37 @@ export class RaftNode<T> {
     this.applied = this.commit;
 
     if (this.coalesceAcks && this.msgs.length > 1) this.coalesceAppendAcks();
-    const rd: Ready<T> = {
-      softState,
-      hardState,
-      entriesToPersist,
-      committedEntries,
-      messages: this.msgs,
-      readStates: this.readStates,
-      readsDropped: this.readsDropped,
-      quorumAck: this.quorumAckOut,
-      heartbeatRound: this.roundOut,
-      leadershipLost,
-    };
-    if (this.msgs.length !== 0) this.msgs = [];
+    let rd = this.spareReady;
+    if (rd === undefined) {
+      rd = {
+        softState,
+        hardState,
+        entriesToPersist,
+        committedEntries,
+        messages: this.msgs,
+        readStates: this.readStates,
+        readsDropped: this.readsDropped,
+        quorumAck: this.quorumAckOut,
+        heartbeatRound: this.roundOut,
+        leadershipLost,
+      };
+    } else {
+      this.spareReady = undefined;
+      rd.softState = softState;
+      rd.hardState = hardState;
+      rd.entriesToPersist = entriesToPersist;
+      rd.committedEntries = committedEntries;
+      rd.messages = this.msgs;
+      rd.readStates = this.readStates;
+      rd.readsDropped = this.readsDropped;
+      rd.quorumAck = this.quorumAckOut;
+      rd.heartbeatRound = this.roundOut;
+      rd.leadershipLost = leadershipLost;
+    }
+    if (this.msgs.length !== 0) {
+      this.msgs = this.spareMsgs ?? [];
+      this.spareMsgs = undefined;
+    }
     if (this.readStates.length !== 0) this.readStates = [];
     if (this.readsDropped.length !== 0) this.readsDropped = [];
     this.quorumAckOut = 0;
@@ -595,6 +620,22 @@ export class RaftNode<T> {
   /** The host has persisted, sent and applied what the last ready() asked for. */
   advance(): void {
     this.readyOutstanding = false;
+  }
+
+  /**
+   * Hands back an advanced ready that nothing refers to any more (its messages sent, nothing kept
+   * of the object or of its message array): the next ready() reuses both. Optional; a caller that
+   * keeps its readies simply never calls it.
+   */
+  recycle(rd: Ready<T>): void {
+    if (this.readyOutstanding) return;
+    const msgs = rd.messages;
+    // An empty message array is the node's own pending one (ready() hands it out without a swap).
+    if (msgs.length !== 0 && msgs !== this.msgs) {
+      msgs.length = 0;
+      this.spareMsgs = msgs;
+    }
+    this.spareReady = rd;
   }
 
   // ---------------------------------------------------------------------------------------------
