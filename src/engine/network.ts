@@ -107,6 +107,12 @@ export class Network<M> {
   private readonly rng: Stream | undefined;
   private readonly linkRng: LinkStreams | undefined;
   private readonly links: Array<Stream | undefined>;
+  /**
+   * Packets delivered or dropped, for reuse by the next sends. A packet is only ever the argument
+   * of its arrival event and, while a clog holds it, an entry of a held queue; it is done with once
+   * its message reaches the handler (or is lost), and was a tenth of a run's allocation.
+   */
+  private readonly freePackets: Packet<M>[] = [];
 
   constructor(
     private readonly sim: Simulation,
@@ -365,7 +371,18 @@ export class Network<M> {
     const last = this.lastArrival[k];
     if (t < last && !this.cfg.reorder) t = last;
     if (t > last) this.lastArrival[k] = t;
-    this.sim.atWith(t, this.arriveFn, { from, to, msg, epoch: this.epochs[to] }, packetKind);
+    const free = this.freePackets;
+    let p: Packet<M>;
+    if (free.length !== 0) {
+      p = free.pop()!;
+      p.from = from;
+      p.to = to;
+      p.msg = msg;
+      p.epoch = this.epochs[to];
+    } else {
+      p = { from, to, msg, epoch: this.epochs[to] };
+    }
+    this.sim.atWith(t, this.arriveFn, p, packetKind);
   }
 
   private arrive(p: Packet<M>): void {
@@ -414,15 +431,18 @@ export class Network<M> {
     return Math.max(this.clogNodeUntil[from], this.clogNodeUntil[to], this.clogLinkUntil[k]);
   }
 
+  /** Delivers a packet's message (or drops it); the packet goes back to the free list first. */
   private deliver(p: Packet<M>): void {
     const stats = this.stats;
-    const to = p.to;
-    if (this.down[to] !== 0 || this.epochs[to] !== p.epoch) {
+    const { from, to, msg, epoch } = p;
+    p.msg = undefined as M;
+    this.freePackets.push(p);
+    if (this.down[to] !== 0 || this.epochs[to] !== epoch) {
       stats.dropped++;
       stats.downDrops++;
       return;
     }
-    if (p.from !== to && !this.connected(p.from, to)) {
+    if (from !== to && !this.connected(from, to)) {
       stats.dropped++;
       stats.partitionDrops++;
       return;
@@ -434,16 +454,16 @@ export class Network<M> {
       return;
     }
     stats.delivered++;
-    if (this.observers.length !== 0) for (const o of this.observers) o.delivered?.(p.from, to, p.msg);
+    if (this.observers.length !== 0) for (const o of this.observers) o.delivered?.(from, to, msg);
     if (this.routes.length !== 0) {
       for (const r of this.routes) {
-        if (r.accepts(p.msg)) {
-          r.handler(to, p.from, p.msg);
+        if (r.accepts(msg)) {
+          r.handler(to, from, msg);
           return;
         }
       }
     }
-    h(p.from, p.msg);
+    h(from, msg);
   }
 
   private node(i: number): number {
