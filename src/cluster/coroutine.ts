@@ -16,51 +16,55 @@ export type Resume = (value: unknown) => void;
 export const PENDING: unique symbol = Symbol("pending");
 
 /**
- * Carries out one effect: returns its result now, or calls `later()` for the resume function,
- * arranges to call it, and returns PENDING.
+ * What runs a coroutine's effects, for each of the tasks it hosts (`T`, the host's own record of
+ * one task). One object with methods rather than closures per coroutine: a node starts a task for
+ * every command, and four closures each (with a name call for each under the loader that runs the
+ * sources) were most of what starting one cost.
  */
-export type PerformEffect = (effect: Effect, later: () => Resume) => unknown;
-
-export function runCoroutine<R>(
-  co: Co<R>,
-  perform: PerformEffect,
-  done: (result: { ok: true; value: R } | { ok: false; error: unknown }) => void,
-  alive: () => boolean = ALWAYS,
+export interface CoroutineHost<T> {
+  /**
+   * Carries out one effect: returns its result now, or takes the resume function from
+   * `run.later()`, arranges to call it, and returns PENDING.
+   */
+  perform(effect: Effect, run: Later, task: T): unknown;
+  /** False once the task's node crashed: the coroutine is then abandoned. */
+  alive(task: T): boolean;
+  /** Called before each resumption, so the host knows which task is running. */
+  enter(task: T): void;
   /** Called once when the coroutine ends or is found abandoned. */
-  finished?: () => void,
-  /** Called before each resumption, so the host knows which coroutine is running. */
-  enter?: () => void,
-): void {
-  new CoroutineRun(co, perform, done, alive, finished, enter).step(undefined);
+  finished(task: T): void;
 }
 
-const ALWAYS = (): boolean => true;
+/** The coroutine waiting on an effect: `later()` gives the function that resumes it. */
+export interface Later {
+  later(): Resume;
+}
 
-/**
- * One hosted coroutine's driver. A class rather than closures over local state: a command starts
- * several coroutines, and each closure bound to a name cost a call of its own at creation under the
- * loader that runs the sources.
- */
-class CoroutineRun<R> {
+export function runCoroutine<R, T>(
+  co: Co<R>,
+  host: CoroutineHost<T>,
+  task: T,
+  done: (result: { ok: true; value: R } | { ok: false; error: unknown }) => void,
+): void {
+  new CoroutineRun(co, host, task, done).step(undefined);
+}
+
+/** One hosted coroutine's driver. */
+class CoroutineRun<R, T> implements Later {
   private over = false;
   // The effect being waited on; a resume of any other (a late duplicate, e.g. a timeout racing a
   // reply) is ignored, so an effect resumes its coroutine once.
   private waiting = 0;
   private effects = 0;
-  private readonly laterFn: () => Resume;
 
   constructor(
     private readonly co: Co<R>,
-    private readonly perform: PerformEffect,
+    private readonly host: CoroutineHost<T>,
+    private readonly task: T,
     private readonly done: (result: { ok: true; value: R } | { ok: false; error: unknown }) => void,
-    private readonly alive: () => boolean,
-    private readonly finished: (() => void) | undefined,
-    private readonly enter: (() => void) | undefined,
-  ) {
-    this.laterFn = () => this.later();
-  }
+  ) {}
 
-  private later(): Resume {
+  later(): Resume {
     const id = ++this.effects;
     this.waiting = id;
     return (value) => {
@@ -73,19 +77,21 @@ class CoroutineRun<R> {
   private finish(): void {
     if (this.over) return;
     this.over = true;
-    this.finished?.();
+    this.host.finished(this.task);
   }
 
   step(first: unknown): void {
     const co = this.co;
+    const host = this.host;
+    const task = this.task;
     let input = first;
     for (;;) {
-      if (!this.alive()) {
+      if (!host.alive(task)) {
         this.finish();
         return;
       }
       let r: IteratorResult<Effect, R>;
-      this.enter?.();
+      host.enter(task);
       try {
         r = input instanceof ReadFailed ? co.throw(input) : co.next(input);
       } catch (error) {
@@ -98,7 +104,7 @@ class CoroutineRun<R> {
         this.done({ ok: true, value: r.value });
         return;
       }
-      const v = this.perform(r.value, this.laterFn);
+      const v = host.perform(r.value, this, task);
       if (v === PENDING) return;
       input = v;
     }

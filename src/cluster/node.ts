@@ -34,7 +34,7 @@ import type { NodeContext } from "../redis/context.ts";
 import { commandCoroutine, errorReply } from "../redis/execute.ts";
 import { checkStoreInvariants } from "../redis/invariants.ts";
 import { type RedisCommand, type RedisReply, reply } from "../redis/types.ts";
-import { PENDING, type Resume, runCoroutine } from "./coroutine.ts";
+import { type CoroutineHost, type Later, PENDING, type Resume, runCoroutine } from "./coroutine.ts";
 import type { AllKnobs } from "./knobs.ts";
 
 export type AppMessage =
@@ -52,6 +52,20 @@ interface PausedRead {
   node: SimNode;
   e: StoreRead;
   resume: Resume;
+}
+
+/** One task of a node, as the host of its coroutine knows it (`SimNode.run`). */
+interface NodeTask {
+  /** The node's generation when the task started: a crash or restart since abandons it. */
+  readonly gen: number;
+  /** Its id with the node's scheduler (0 when scheduling points are off). */
+  readonly id: TaskId;
+  /** Its name for the scheduler (`SimNode.run`). */
+  readonly key: string;
+  /** It has an own stream of draws (`taskRng`), dropped when it ends. */
+  readonly own: boolean;
+  /** It holds a slot of the scheduler, given back when it ends. */
+  readonly scheduled: boolean;
 }
 
 /** Resumes a task with nothing (the end of a pause or a sleep), shared by their events. */
@@ -179,6 +193,22 @@ export class SimNode {
   /** Read waiters' callbacks (as given to Raft) to their tasks: `releasedTask`. */
   private readonly waiterTasks = new WeakMap<Resume, TaskId>();
   private isLeaderNow = false;
+  /** The host of every task's coroutine: one object for all of them (`runCoroutine`). */
+  private readonly taskHost: CoroutineHost<NodeTask> = {
+    perform: (e, run, t) => this.perform(e, run, t.id, t.key),
+    alive: (t) => t.gen === this.generation,
+    enter: (t) => {
+      this.current = t.id;
+    },
+    finished: (t) => {
+      if (!t.scheduled) return;
+      this.d.sched.end(t.id);
+      if (t.own) {
+        this.taskKeys.delete(t.id);
+        this.taskStreams.delete(t.id);
+      }
+    },
+  };
 
   constructor(
     readonly id: number,
@@ -386,29 +416,12 @@ export class SimNode {
     done: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void,
     key: string,
   ) {
-    const gen = this.generation;
     const sched = this.d.sched;
-    const task = sched.active ? sched.begin(key) : 0;
-    const own = task !== 0 && this.d.taskRng !== undefined;
-    if (own) this.taskKeys.set(task, key);
-    runCoroutine(
-      co,
-      (e, later) => this.perform(e, later, task, key),
-      done,
-      () => gen === this.generation,
-      sched.active
-        ? () => {
-            sched.end(task);
-            if (own) {
-              this.taskKeys.delete(task);
-              this.taskStreams.delete(task);
-            }
-          }
-        : undefined,
-      () => {
-        this.current = task;
-      },
-    );
+    const scheduled = sched.active;
+    const id = scheduled ? sched.begin(key) : 0;
+    const own = id !== 0 && this.d.taskRng !== undefined;
+    if (own) this.taskKeys.set(id, key);
+    runCoroutine(co, this.taskHost, { gen: this.generation, id, key, own, scheduled }, done);
   }
 
   /**
@@ -416,13 +429,13 @@ export class SimNode {
    * a scheduling point that neither pauses nor waits is answered at once; everything else resumes
    * the task from a later event.
    */
-  private perform(e: Effect, later: () => Resume, task: TaskId, key: string): unknown {
+  private perform(e: Effect, run: Later, task: TaskId, key: string): unknown {
     const { raft, sim, sched } = this.d;
     switch (e.kind) {
       case "read": {
         const pause = e.pauseUs >= 0 ? e.pauseUs : sched.active ? sched.delay(task) : 0;
         if (pause === 0 && this.readsLocally()) return performRead(this.store, e);
-        const resume = later();
+        const resume = run.later();
         if (pause === 0) this.readStep(e, resume);
         else sim.scheduleWith(pause, SimNode.stepPausedRead, { node: this, e, resume }, "sched.read");
         return PENDING;
@@ -430,13 +443,13 @@ export class SimNode {
       case "sched": {
         const pause = e.pauseUs ?? (sched.active ? sched.delay(task) : 0);
         if (pause === 0) return undefined;
-        const resume = later();
+        const resume = run.later();
         sim.scheduleWith(pause, resumeEmpty, resume, "sched.pause");
         return PENDING;
       }
       case "propose": {
         // After the apply, before the task goes on (and, at the end of a command, replies).
-        const resume = this.pausedResume(later(), task);
+        const resume = this.pausedResume(run.later(), task);
         if (this.d.knobs.coordinator === "demo")
           raft.propose(this.id, e.request, (o) => resume(demoLeaderError(proposeOutcome(o))));
         else raft.propose(this.id, e.request, (o) => resume(proposeOutcome(o)));
@@ -445,23 +458,23 @@ export class SimNode {
       // A read round's waiters are released together, in a seeded order (RaftCluster
       // `orderReleased`); each may then stall before it goes on to propose.
       case "verify-leader":
-        raft.verifyLeader(this.id, this.readWaiter(later(), task));
+        raft.verifyLeader(this.id, this.readWaiter(run.later(), task));
         return PENDING;
       case "read-index":
-        raft.readIndex(this.id, this.readWaiter(later(), task));
+        raft.readIndex(this.id, this.readWaiter(run.later(), task));
         return PENDING;
       case "lease-read":
-        raft.leaseRead(this.id, this.readWaiter(later(), task));
+        raft.leaseRead(this.id, this.readWaiter(run.later(), task));
         return PENDING;
       case "sleep": {
         // A retry loop's backoff: the pause of a scheduling point comes on top.
         const pause = sched.active ? sched.delay(task) : 0;
-        const resume = later();
+        const resume = run.later();
         sim.scheduleWith(Math.max(0, Math.round(e.us)) + pause, resumeEmpty, resume, "task.sleep");
         return PENDING;
       }
       case "forward":
-        this.forward(e.group, e.timeoutUs, later(), key);
+        this.forward(e.group, e.timeoutUs, run.later(), key);
         return PENDING;
     }
   }
