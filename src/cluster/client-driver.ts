@@ -5,6 +5,7 @@
 import type { MicroOp, Op } from "../check/history.ts";
 import type { RandomSource } from "../engine/rng.ts";
 import type { Simulation } from "../engine/sim.ts";
+import type { RedisCommand, RedisReply } from "../redis/types.ts";
 import { ClientProgram, KeyRotation, ValueAllocator } from "../workload/client.ts";
 import { HistoryRecorder } from "../workload/recorder.ts";
 import { type Scenario, toMicros } from "../workload/scenario.ts";
@@ -25,6 +26,30 @@ export interface ClientState {
 }
 
 type Completion = "ok" | "fail" | "info";
+
+/**
+ * One op in flight: what its timeout, its trip to the node and the reply's trip back need. Their
+ * events take it as their argument, in place of a closure each (five per op before).
+ */
+class InFlight {
+  timeout = -1;
+
+  constructor(
+    readonly c: ClientState,
+    /** The client's request generation when the op was sent. */
+    readonly req: number,
+    readonly mops: MicroOp[],
+    readonly cmd: RedisCommand,
+    readonly key: string,
+    readonly then: (type: Completion) => void,
+  ) {}
+}
+
+/** A reply on its way back to the client: the argument of the event that delivers it. */
+interface Reply {
+  op: InFlight;
+  reply: RedisReply;
+}
 
 export class ClientDriver {
   readonly rec: HistoryRecorder;
@@ -53,6 +78,21 @@ export class ClientDriver {
   private processCount = 0;
   /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
   private readonly touched = new Map<string, { key: number | string; hash: boolean }>();
+  /** The events of a client's next op and of an op in flight: one function each, for all ops. */
+  private readonly nextOpFn = (c: ClientState): void => this.nextOp(c);
+  private readonly timeoutFn = (op: InFlight): void => this.finish(op, "info", op.mops, "timeout");
+  private readonly sendFn = (op: InFlight): void => {
+    this.nodes[op.c.node]!.handleClient(op.cmd, op.key, (reply) => {
+      this.sim.scheduleWith(this.knobs.clientDelayUs, this.replyFn, { op, reply });
+    });
+  };
+  private readonly replyFn = (r: Reply): void => {
+    const op = r.op;
+    this.sim.cancel(op.timeout);
+    const o = completeStep(op.mops, r.reply);
+    if (o.type === "ok") this.finish(op, "ok", o.mops);
+    else this.finish(op, o.type, o.mops, o.error);
+  };
 
   constructor(
     private readonly sim: Simulation,
@@ -121,7 +161,7 @@ export class ClientDriver {
       return;
     }
     if (a.kind === "pause") {
-      this.sim.schedule(a.us, () => this.nextOp(c));
+      this.sim.scheduleWith(a.us, this.nextOpFn, c);
       return;
     }
     // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
@@ -144,7 +184,7 @@ export class ClientDriver {
             index,
             this.sim.now - at + backoff,
           );
-        this.sim.schedule(c.program.thinkUs() + backoff, () => this.nextOp(c));
+        this.sim.scheduleWith(c.program.thinkUs() + backoff, this.nextOpFn, c);
       },
       key,
     );
@@ -169,25 +209,20 @@ export class ClientDriver {
       then("fail");
       return;
     }
-    const finish = (type: Completion, out: MicroOp[], error?: string) => {
-      if (req !== c.req || !c.busy) return;
-      c.busy = false;
-      rec.complete(c.process, type, out, sim.now, error);
-      // As in Jepsen: a process whose outcome is unknown is retired; a fresh one takes its place.
-      if (type === "info") c.process = this.processCount++;
-      then(type);
-    };
-    const timeout = sim.schedule(knobs.clientTimeoutUs, () => finish("info", mops, "timeout"));
-    sim.schedule(knobs.clientDelayUs, () => {
-      this.nodes[c.node]!.handleClient(cmd, key, (reply) => {
-        sim.schedule(knobs.clientDelayUs, () => {
-          sim.cancel(timeout);
-          const o = completeStep(mops, reply);
-          if (o.type === "ok") finish("ok", o.mops);
-          else finish(o.type, o.mops, o.error);
-        });
-      });
-    });
+    const op = new InFlight(c, req, mops, cmd, key, then);
+    op.timeout = sim.scheduleWith(knobs.clientTimeoutUs, this.timeoutFn, op);
+    sim.scheduleWith(knobs.clientDelayUs, this.sendFn, op);
+  }
+
+  /** The op's completion, recorded once: a reply after its timeout (or the reverse) is ignored. */
+  private finish(op: InFlight, type: Completion, out: MicroOp[], error?: string): void {
+    const c = op.c;
+    if (op.req !== c.req || !c.busy) return;
+    c.busy = false;
+    this.rec.complete(c.process, type, out, this.sim.now, error);
+    // As in Jepsen: a process whose outcome is unknown is retired; a fresh one takes its place.
+    if (type === "info") c.process = this.processCount++;
+    op.then(type);
   }
 
   /**
