@@ -1006,9 +1006,10 @@ export class RaftCluster<T, R = unknown> {
     if (k === ids.length) return;
     const t = h.roundWall[k];
     if (t > h.lastQuorumAckWall) h.lastQuorumAckWall = t;
-    if (k !== 0) {
-      ids.splice(0, k);
-      h.roundWall.splice(0, k);
+    // Shifts, not splices: no array of the removed rounds is made.
+    for (let i = 0; i < k; i++) {
+      ids.shift();
+      h.roundWall.shift();
     }
   }
 

@@ -108,7 +108,9 @@ export class Progress {
     const q = this.inflight;
     let k = 0;
     while (k < q.length && q[k] <= index) k++;
-    if (k !== 0) q.splice(0, k);
+    // Shifts rather than a splice: no array of the removed indexes is made, and the queue keeps
+    // its capacity (a splice that empties it hands its storage to that array).
+    for (let i = 0; i < k; i++) q.shift();
   }
 
   /**

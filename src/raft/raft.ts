@@ -242,12 +242,13 @@ export class RaftNode<T> {
   private leadershipLostOut = false;
   private readyOutstanding = false;
   /**
-   * A ready the host handed back (`recycle`) and its message array, emptied: the next ready()
-   * fills them in place of new ones. Most deliveries take one ready each, and these two were
-   * the largest of its allocations.
+   * A ready the host handed back (`recycle`) and its message and read-state arrays, emptied: the
+   * next ready() fills them in place of new ones. Most deliveries take one ready each, and the
+   * object and its message array were the largest of its allocations.
    */
   private spareReady: Ready<T> | undefined;
   private spareMsgs: Message<T>[] | undefined;
+  private spareReadStates: ReadState[] | undefined;
 
   constructor(id: number, n: number, cfg: RaftConfig, storage?: RaftStorage<T>) {
     if (!(Number.isInteger(n) && n >= 1 && id >= 0 && id < n)) {
@@ -581,7 +582,10 @@ export class RaftNode<T> {
       this.msgs = this.spareMsgs ?? [];
       this.spareMsgs = undefined;
     }
-    if (this.readStates.length !== 0) this.readStates = [];
+    if (this.readStates.length !== 0) {
+      this.readStates = this.spareReadStates ?? [];
+      this.spareReadStates = undefined;
+    }
     if (this.readsDropped.length !== 0) this.readsDropped = [];
     this.quorumAckOut = 0;
     this.roundOut = 0;
@@ -632,8 +636,15 @@ export class RaftNode<T> {
     const msgs = rd.messages;
     // An empty message array is the node's own pending one (ready() hands it out without a swap).
     if (msgs.length !== 0 && msgs !== this.msgs) {
-      msgs.length = 0;
+      // Emptied by pops, which keep the array's capacity (setting its length to 0 gives it up,
+      // and the next push allocates it again).
+      while (msgs.length !== 0) msgs.pop();
       this.spareMsgs = msgs;
+    }
+    const rs = rd.readStates;
+    if (rs.length !== 0 && rs !== this.readStates) {
+      while (rs.length !== 0) rs.pop();
+      this.spareReadStates = rs;
     }
     this.spareReady = rd;
   }

@@ -51,6 +51,8 @@ export class ReadOnly {
   private waiting: WaitingRead[] = [];
   /** Follower: read ids forwarded to the leader and not yet answered. */
   private readonly forwarded: number[] = [];
+  /** What `takeConfirmed` hands out, refilled by each call. */
+  private readonly confirmed: PendingRead[] = [];
   /** Batching: reads that arrived while a round was in flight, for the next round. */
   private held: WaitingRead[] = [];
 
@@ -102,13 +104,22 @@ export class ReadOnly {
     return q;
   }
 
-  /** Removes and returns the reads the current quorum round confirms, oldest first. */
+  /**
+   * Removes and returns the reads the current quorum round confirms, oldest first, in an array
+   * the next call refills: read it before calling again.
+   */
   takeConfirmed(): readonly PendingRead[] {
     const rq = this.queue;
     if (rq.length === 0) return NOTHING;
     let k = 0;
     while (k < rq.length && rq[k].round <= this.quorumRound) k++;
-    return k === 0 ? NOTHING : rq.splice(0, k);
+    if (k === 0) return NOTHING;
+    // One array for every call, and shifts off the queue, which keep its capacity: a splice
+    // made an array per confirmed round and left the emptied queue to allocate again.
+    const out = this.confirmed;
+    while (out.length !== 0) out.pop();
+    for (let i = 0; i < k; i++) out.push(rq.shift()!);
+    return out;
   }
 
   /** Whether a round with requests is waiting for its quorum (confirmed ones leave the queue at once). */
