@@ -197,13 +197,11 @@ function checkN(n: number): void {
   }
 }
 
-function bounds(lo: number, hi: number): [number, number] {
-  const a = Math.round(lo);
-  const b = Math.round(hi);
+/** `range`'s bounds, rounded, must be finite with lo <= hi. */
+function checkBounds(lo: number, hi: number, a: number, b: number): void {
   if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) {
     throw new RangeError(`Stream.range: need finite lo <= hi, got [${lo}, ${hi}]`);
   }
-  return [a, b];
 }
 
 abstract class BaseStream implements Stream {
@@ -216,7 +214,11 @@ abstract class BaseStream implements Stream {
   abstract chance(p: number): boolean;
 
   range(lo: number, hi: number): number {
-    const [a, b] = bounds(lo, hi);
+    // Rounded here rather than returned as a pair by a helper: every network delay is a range,
+    // and the pair was an allocation per message.
+    const a = Math.round(lo);
+    const b = Math.round(hi);
+    checkBounds(lo, hi, a, b);
     return a + this.int(b - a + 1);
   }
 
