@@ -280,7 +280,11 @@ function noteUs(
   index: number,
   us: number,
 ): void {
-  const row = table[name] ?? {};
-  row[String(index)] = us;
-  table[name] = row;
+  let row = table[name];
+  if (row === undefined) {
+    row = {};
+    table[name] = row;
+  }
+  // A number key is the same property as its decimal string, without making the string.
+  row[index] = us;
 }

@@ -55,10 +55,26 @@ export function stepToCommand(mops: MicroOp[]): RedisCommand {
   return { name: "EXEC", commands: mops.map(mopToCommand) };
 }
 
-const num = (s: string): number | string => {
+/** A reply's string as the history's value: the number it spells when it is one exactly, else itself. */
+export function num(s: string): number | string {
+  // Most values are plain decimal integers (list items, counters): read their digits directly.
+  // Up to 15 digits with no leading zero, the number is exact and spells `s` again, which is
+  // what the general test below finds by converting it back, at the cost of a string per value
+  // (every item of every LRANGE reply).
+  const len = s.length;
+  if (len !== 0 && len <= 15 && (s.charCodeAt(0) !== 48 || len === 1)) {
+    let n = 0;
+    let i = 0;
+    for (; i < len; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === len) return n;
+  }
   const n = Number(s);
   return Number.isFinite(n) && String(n) === s ? n : s;
-};
+}
 
 function intOf(r: RedisReply): number {
   if (r.type === "int") return r.value;
