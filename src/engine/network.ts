@@ -455,12 +455,12 @@ export class Network<M> {
     }
     stats.delivered++;
     if (this.observers.length !== 0) for (const o of this.observers) o.delivered?.(from, to, msg);
-    if (this.routes.length !== 0) {
-      for (const r of this.routes) {
-        if (r.accepts(msg)) {
-          r.handler(to, from, msg);
-          return;
-        }
+    const routes = this.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i];
+      if (r.accepts(msg)) {
+        r.handler(to, from, msg);
+        return;
       }
     }
     h(from, msg);

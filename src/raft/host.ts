@@ -1061,7 +1061,10 @@ export class RaftCluster<T, R = unknown> {
       if (h.waiters.length !== 0) this.releaseWaiters(h);
     }
     let batch: ReadRequest[] | undefined;
-    for (const rs of rd.readStates) {
+    // Indexed loops: these run on every ready, nearly always over empty arrays.
+    const states = rd.readStates;
+    for (let i = 0; i < states.length; i++) {
+      const rs = states[i];
       const req = h.reads.get(rs.ctx);
       if (req === undefined) continue;
       h.reads.delete(rs.ctx);
@@ -1077,7 +1080,9 @@ export class RaftCluster<T, R = unknown> {
       }
     }
     if (batch !== undefined) this.releaseBatch(h, batch);
-    for (const ctx of rd.readsDropped) {
+    const dropped = rd.readsDropped;
+    for (let i = 0; i < dropped.length; i++) {
+      const ctx = dropped[i];
       const req = h.reads.get(ctx);
       if (req === undefined) continue;
       h.reads.delete(ctx);
