@@ -250,58 +250,20 @@ export class Simulation {
     return seq;
   }
 
-  /**
-   * Removes the root, bottom-up (Floyd's variant of the pop): the hole at the root moves down to a
-   * leaf along the smaller children, one comparison per level, and the last entry then rises into
-   * it from there. A top-down sift of the last entry makes two comparisons per level, and that
-   * entry, queued late, nearly always belongs near the bottom anyway, so it rarely rises at all.
-   * Any valid heap pops the same (time, seq) order, so the layout this leaves changes nothing a
-   * run can see. Hand-written for the event loop, where it is most of the queue's cost: on `mixed`
-   * the queue holds about 90 entries (half of them cancelled timers), seven levels.
-   */
+  /** Removes the root: the last entry takes its place and sinks to where it belongs. */
   private popDiscard(): void {
     const n = --this.size;
-    const times = this.times;
-    const seqs = this.seqs;
     const fns = this.fns;
     const args = this.args;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      if (r < n) {
-        const rt = times[r];
-        const ct = times[c];
-        if (rt < ct || (rt === ct && seqs[r] < seqs[c])) c = r;
-      }
-      times[i] = times[c];
-      seqs[i] = seqs[c];
-      fns[i] = fns[c];
-      args[i] = args[c];
-      i = c;
+    if (n > 0) {
+      this.times[0] = this.times[n];
+      this.seqs[0] = this.seqs[n];
+      fns[0] = fns[n];
+      args[0] = args[n];
     }
-    const t = times[n];
-    const s = seqs[n];
-    const f = fns[n];
-    const a = args[n];
     fns[n] = undefined;
     args[n] = undefined;
-    if (i === n) return;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pt = times[p];
-      if (pt < t || (pt === t && seqs[p] < s)) break;
-      times[i] = pt;
-      seqs[i] = seqs[p];
-      fns[i] = fns[p];
-      args[i] = args[p];
-      i = p;
-    }
-    times[i] = t;
-    seqs[i] = s;
-    fns[i] = f;
-    args[i] = a;
+    if (n > 1) this.siftDown(0);
   }
 
   private grow(): void {
