@@ -75,6 +75,16 @@ export class Scheduler {
   private lowest = 0;
   /** Streams of the tasks begun with a key (only when the host gave `taskRng`). */
   private readonly taskStreams = new Map<TaskId, Stream>();
+  /**
+   * pct: the priority being compared and the count of live tasks above it, for `countHigher`,
+   * which `delay` hands to the map's forEach: one function for every call, where a for-of over
+   * the map's values made an iterator object at every scheduling point.
+   */
+  private mine = 0;
+  private higher = 0;
+  private readonly countHigher = (q: number): void => {
+    if (q > this.mine) this.higher++;
+  };
 
   /**
    * `taskRng`, when given, makes the stream a task begun with a key draws from: its own, so its
@@ -162,9 +172,10 @@ export class Scheduler {
           mine = --this.lowest;
           this.priority.set(task, mine);
         }
-        let higher = 0;
-        for (const q of this.priority.values()) if (q > mine) higher++;
-        return higher * p.pctQuantumUs;
+        this.mine = mine;
+        this.higher = 0;
+        this.priority.forEach(this.countHigher);
+        return this.higher * p.pctQuantumUs;
       }
     }
   }
