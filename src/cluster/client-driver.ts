@@ -77,7 +77,8 @@ export class ClientDriver {
   private t0 = 0;
   private processCount = 0;
   /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
-  private readonly touched = new Map<string, { key: number | string; hash: boolean }>();
+  /** Keyed by the key itself: a Map tells the number 1 from the string "1" as it is. */
+  private readonly touched = new Map<number | string, { key: number | string; hash: boolean }>();
   /** The events of a client's next op and of an op in flight: one function each, for all ops. */
   private readonly nextOpFn = (c: ClientState): void => this.nextOp(c);
   private readonly timeoutFn = (op: InFlight): void => this.finish(op, "info", op.mops, "timeout");
@@ -261,13 +262,14 @@ export class ClientDriver {
   }
 
   private noteKeys(mops: MicroOp[]): void {
-    for (const [f, k] of mops) {
+    for (let i = 0; i < mops.length; i++) {
+      const f = mops[i][0];
+      const k = mops[i][1];
       const hash = typeof f === "string" && f.startsWith("h");
-      const id = `${typeof k}:${k}`;
-      const prev = this.touched.get(id);
+      const prev = this.touched.get(k);
       // A key first touched by a type-neutral op (DEL, EXISTS) is a hash as soon as any hash op
       // names it, so that its final read is HGETALL and not an LRANGE the checker cannot place.
-      if (!prev) this.touched.set(id, { key: k, hash });
+      if (!prev) this.touched.set(k, { key: k, hash });
       else if (hash && !prev.hash) prev.hash = true;
     }
   }
