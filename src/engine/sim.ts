@@ -140,10 +140,12 @@ export class Simulation {
     }
     // Most cancelled events are timeouts seconds ahead (a reply came first); left in place, they
     // made the queue an order of magnitude larger than its live part and every push and pop
-    // deeper. Once they are half of it, the queue is rebuilt without them (and without the ids
-    // of events that already ran). The (time, seq) order is total, so the rebuilt heap pops
-    // exactly the same sequence.
-    if (this.cancelledCount > (this.size >> 1) + 32) this.dropCancelled();
+    // deeper. Once they are a quarter of it, the queue is rebuilt without them (and without the
+    // ids of events that already ran). The (time, seq) order is total, so the rebuilt heap pops
+    // exactly the same sequence. With half (and 32 more) as the bound, `mixed` kept about 50
+    // cancelled entries in a queue of 90; at a quarter, a loop of timers mostly cancelled ran
+    // about 10 % faster, the more frequent rebuilds included.
+    if (this.cancelledCount > (this.size >> 2) + 16) this.dropCancelled();
   }
 
   /** Run events in (time, insertion sequence) order until the queue is empty or a limit hits. */
