@@ -187,6 +187,30 @@ describe("checkHistoryColumns", () => {
     }
   });
 
+  it("leaves a lost append to the general check where no real-time edge puts it on a cycle", () => {
+    const op = (i: number, type: string, p: number, v: string) =>
+      `{:index ${i}, :type :${type}, :process ${p}, :value ${v}}`;
+    // 1 is acknowledged, then 2 is appended, then a read shows [2]. Under a model with real time
+    // the append of 1, placed after the longest read, closes a real-time cycle through that read;
+    // asked for lost-append alone, no model names real time, the graph gets no real-time edge and
+    // stays acyclic, so only the lost-append screen can send the history on.
+    const lines = [
+      op(0, "invoke", 0, "[[:append 0 1]]"),
+      op(1, "ok", 0, "[[:append 0 1]]"),
+      op(2, "invoke", 1, "[[:append 0 2]]"),
+      op(3, "ok", 1, "[[:append 0 2]]"),
+      op(4, "invoke", 2, "[[:r 0 nil]]"),
+      op(5, "ok", 2, "[[:r 0 [2]]]"),
+    ];
+    for (const opts of [{ anomalies: ["lost-append"] }, { model: "strict-serializable" }]) {
+      const r = new ColumnarEdnReader();
+      r.pushBytes(Buffer.from(`${lines.join("\n")}\n`));
+      const full = checkHistory(parseHistory(lines.join("\n")), opts);
+      expect(full.anomalyTypes, JSON.stringify(opts)).toContain("lost-append");
+      expect(checkHistoryColumns(r.end()!, opts), JSON.stringify(opts)).toBeNull();
+    }
+  });
+
   it("gives up on what the general reader must read", () => {
     for (const text of [
       "[{:type :invoke, :process 0, :value [[:r 1 nil]]}]\n", // wrapped in a vector

@@ -519,7 +519,10 @@ function withinTxns(h: HistoryColumns, t: Txns, mk: Int32Array): void {
 /**
  * lost-append.ts's fast test, unchanged in substance: a committed read invoked after some
  * committed append completed, whose element lies beyond the read's length (or was never read),
- * may have lost it; any such read sends the history to the general check.
+ * may have lost it; any such read sends the history to the general check. Under a model that
+ * names real time such a read is already on a cycle (the append, placed at or after the read's
+ * length, is reached from the read by rw and ww edges, and reaches it in real time); the screen is
+ * what catches it when lost-append is asked for alone, with no real-time edges in the graph.
  */
 function lostAppends(h: HistoryColumns, t: Txns, keys: Keys): void {
   const { mk, table, longest, orderLen, slotBase, slotCount } = keys;
