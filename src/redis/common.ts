@@ -162,16 +162,39 @@ export function getAt(ctx: NodeContext, key: string, ts: number): Co<string | un
   return storeRead(ctx, "get", key, "", 0, ts, false) as Co<string | undefined>;
 }
 
-/** `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse). */
-export function scanAt(
+/**
+ * A scan page as one flat array: the key of each row at an even index, its value right after
+ * (`MvccStore.scanRows`; an array per row was the largest single allocation of a simulation).
+ */
+export type Rows = readonly string[];
+
+/** The keys of flat rows. */
+export function rowKeys(rows: Rows): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i += 2) out.push(rows[i]);
+  return out;
+}
+
+/** Flat rows as [key, value] pairs, for the callers that keep rows (the compactor's folds). */
+export function rowPairs(rows: Rows): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < rows.length; i += 2) out.push([rows[i], rows[i + 1]]);
+  return out;
+}
+
+/**
+ * `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse), as
+ * flat rows (`Rows`).
+ */
+export function scanRows(
   ctx: NodeContext,
   start: string,
   end: string,
   limit: number,
   ts: number,
   reverse = false,
-): Co<Array<[string, string]>> {
-  return storeRead(ctx, "scan", start, end, limit, ts, reverse) as Co<Array<[string, string]>>;
+): Co<Rows> {
+  return storeRead(ctx, "scan", start, end, limit, ts, reverse) as Co<Rows>;
 }
 
 /** `CommittedVersionAt`: whether key has a version (tombstones included) at exactly ts. */
@@ -333,7 +356,7 @@ export type RedisType = "none" | "string" | "list" | "hash";
 const hllKey = memoKey((u) => `${HLL_PREFIX}${u}`);
 
 function prefixExists(ctx: NodeContext, prefix: string, ts: number): Co<boolean> {
-  return mapStep(scanAt(ctx, prefix, prefixEnd(prefix), 1, ts), nonEmpty);
+  return mapStep(scanRows(ctx, prefix, prefixEnd(prefix), 1, ts), nonEmpty);
 }
 
 const nonEmpty = (page: readonly unknown[]): boolean => page.length > 0;
@@ -403,17 +426,17 @@ function listBaseOf(raw: string | undefined): { head: number; len: number; exist
   return { head: m.head, len: m.len, exists: true };
 }
 
-/** Scan up to maxDeltaScanLimit + 1 deltas under prefix; more than the limit is truncated. */
+/** Scan up to maxDeltaScanLimit + 1 deltas under prefix (flat rows); more than the limit is truncated. */
 export function scanDeltas(
   ctx: NodeContext,
   type: "list" | "hash",
   userKey: string,
   prefix: string,
   ts: number,
-): Co<Array<[string, string]>> {
+): Co<Rows> {
   const limit = ctx.knobs.maxDeltaScanLimit;
-  return mapStep(scanAt(ctx, prefix, prefixEnd(prefix), limit + 1, ts), (ds) => {
-    if (ds.length > limit) {
+  return mapStep(scanRows(ctx, prefix, prefixEnd(prefix), limit + 1, ts), (ds) => {
+    if (ds.length > 2 * limit) {
       urgent(ctx, type, userKey);
       throw new DeltaScanTruncatedError();
     }
@@ -429,11 +452,11 @@ export function* resolveListMeta(ctx: NodeContext, userKey: string, ts: number):
   let head = base.head;
   let len = base.len;
   const deltaKeys: string[] = [];
-  for (const [key, v] of ds) {
-    const d = decodeListDelta(v);
+  for (let i = 0; i < ds.length; i += 2) {
+    const d = decodeListDelta(ds[i + 1]);
     head += d.headDelta;
     len += d.lenDelta;
-    deltaKeys.push(key);
+    deltaKeys.push(ds[i]);
   }
   len = checkLen(ctx, userKey, len);
   return {
@@ -456,7 +479,7 @@ export function* resolveHashMeta(
   const raw = yield* getAt(ctx, k.hashMeta(userKey), ts);
   let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
   const ds = yield* scanDeltas(ctx, "hash", userKey, k.hashDeltaPrefix(userKey), ts);
-  for (const [, v] of ds) len += decodeHashDelta(v);
+  for (let i = 1; i < ds.length; i += 2) len += decodeHashDelta(ds[i]);
   len = checkLen(ctx, userKey, len);
   return { len, exists: raw !== undefined || ds.length > 0 };
 }

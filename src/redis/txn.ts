@@ -33,8 +33,9 @@ import {
   resolveHashMeta,
   resolveListMeta,
   retryRedisWrite,
-  scanAt,
+  rowKeys,
   scanDeltas,
+  scanRows,
   schedPoint,
   WriteConflictError,
 } from "./common.ts";
@@ -177,7 +178,7 @@ class TxnContext {
     const st: ListState = {
       meta: { head: meta.head, len: meta.len },
       metaExists: meta.exists,
-      existingDeltas: deltas.map((d) => d[0]),
+      existingDeltas: rowKeys(deltas),
       deleted: false,
       purge: false,
       purgeMeta: { head: 0, len: 0 },
@@ -235,6 +236,9 @@ class TxnContext {
 
   /** Values at virtual positions [s, e] (inclusive), persisted runs read by one scan each. */
   private *listValues(key: string, st: ListState, s: number, e: number): Co<string[]> {
+    // Nothing staged (the common case): one run, the very scan the loop below would make.
+    if (st.staged.size === 0)
+      return yield* fetchItems(this.ctx, key, st.head + s, st.head + e + 1, this.startTS);
     const out: string[] = [];
     let runStart: number | undefined;
     for (let i = s; i <= e; i++) {
@@ -317,9 +321,11 @@ class TxnContext {
     if (fields === undefined) {
       const p = k.hashFieldPrefix(key);
       const max = ctx.knobs.maxWideColumnItems;
-      const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, this.startTS);
-      if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
-      for (const [fk, v] of kvs) {
+      const rows = yield* scanRows(ctx, p, prefixEnd(p), max + 1, this.startTS);
+      if (rows.length > 2 * max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
+      for (let i = 0; i < rows.length; i += 2) {
+        const fk = rows[i];
+        const v = rows[i + 1];
         const f = k.hashFieldName(fk, key)!;
         if (trackFields) this.track(fk);
         if (st.loaded.has(f)) continue;
@@ -736,12 +742,12 @@ export function* scanAllKeys(ctx: NodeContext, prefix: string, ts: number, singl
   const out: string[] = [];
   let cursor = prefix;
   for (;;) {
-    const kvs = yield* scanAt(ctx, cursor, end, page, ts);
-    if (out.length + kvs.length > cap)
-      throw new RedisError(`ERR collection too large: more than ${cap} keys`);
-    for (const [key] of kvs) out.push(key);
-    if (kvs.length < page || singlePage) return out;
-    cursor = `${kvs[kvs.length - 1][0]}\u0000`;
+    const rows = yield* scanRows(ctx, cursor, end, page, ts);
+    const n = rows.length / 2;
+    if (out.length + n > cap) throw new RedisError(`ERR collection too large: more than ${cap} keys`);
+    for (let i = 0; i < rows.length; i += 2) out.push(rows[i]);
+    if (n < page || singlePage) return out;
+    cursor = `${rows[rows.length - 2]}\u0000`;
   }
 }
 
