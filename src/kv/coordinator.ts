@@ -307,13 +307,17 @@ function forwardCoarse(env: CoordinatorEnv, group: OperationGroup): Co<DispatchR
   return forwardOnce(env, group, env.knobs.leaderRetryBudgetMs * 1000);
 }
 
-/** A copy of g that a dispatch may change, with the dispatch's txn id (g's own by default). */
+/**
+ * A copy of g whose timestamps a dispatch may change, with the dispatch's txn id (g's own by
+ * default). The arrays are shared, not copied: no dispatch changes them, and the request it
+ * proposes takes copies of its own (`prepare`), so the log never shares an array with a caller.
+ */
 function copyGroup(g: OperationGroup, txnId: string | undefined = g.txnId): OperationGroup {
   const c: OperationGroup = {
     startTS: g.startTS,
     commitTS: g.commitTS,
-    readKeys: g.readKeys.slice(),
-    elems: g.elems.slice(),
+    readKeys: g.readKeys,
+    elems: g.elems,
     prevCommitTS: g.prevCommitTS,
   };
   if (txnId !== undefined) c.txnId = txnId;
