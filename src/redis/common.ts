@@ -391,8 +391,6 @@ export interface ResolvedList {
   /** Base meta exists or at least one delta does. */
   exists: boolean;
   baseExists: boolean;
-  /** Delta keys visible at the read timestamp, in key order. */
-  deltaKeys: string[];
 }
 
 function urgent(ctx: NodeContext, type: "list" | "hash", userKey: string): void {
@@ -451,12 +449,10 @@ export function* resolveListMeta(ctx: NodeContext, userKey: string, ts: number):
   const ds = yield* scanDeltas(ctx, "list", userKey, k.listDeltaPrefix(userKey), ts);
   let head = base.head;
   let len = base.len;
-  const deltaKeys: string[] = [];
-  for (let i = 0; i < ds.length; i += 2) {
-    const d = decodeListDelta(ds[i + 1]);
+  for (let i = 1; i < ds.length; i += 2) {
+    const d = decodeListDelta(ds[i]);
     head += d.headDelta;
     len += d.lenDelta;
-    deltaKeys.push(ds[i]);
   }
   len = checkLen(ctx, userKey, len);
   return {
@@ -465,7 +461,6 @@ export function* resolveListMeta(ctx: NodeContext, userKey: string, ts: number):
     tail: head + len,
     exists: base.exists || ds.length > 0,
     baseExists: base.exists,
-    deltaKeys,
   };
 }
 
