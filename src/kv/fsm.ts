@@ -20,11 +20,15 @@ export function primaryKey(elems: readonly Mutation[]): string | undefined {
   return min;
 }
 
-/** Last mutation per key wins; survivors keep their relative order (`uniqueMutations`). */
-export function uniqueMutations(elems: readonly Mutation[]): Mutation[] {
-  if (elems.length <= 1) return elems.slice();
-  // Every replica runs this on every entry and duplicates are rare: for a short write set, a
-  // pairwise check that allocates nothing decides whether there is anything to drop.
+/**
+ * Last mutation per key wins; survivors keep their relative order (`uniqueMutations`). A write set
+ * without duplicates comes back as it is, not copied: every replica runs this on every entry, and
+ * nothing changes the result.
+ */
+export function uniqueMutations(elems: readonly Mutation[]): readonly Mutation[] {
+  if (elems.length <= 1) return elems;
+  // Duplicates are rare: for a short write set, a pairwise check that allocates nothing decides
+  // whether there is anything to drop.
   if (elems.length <= 16) {
     let dup = false;
     for (let i = 1; i < elems.length && !dup; i++) {
@@ -36,7 +40,7 @@ export function uniqueMutations(elems: readonly Mutation[]): Mutation[] {
         }
       }
     }
-    if (!dup) return elems.slice();
+    if (!dup) return elems;
   }
   const seen = new Set<string>();
   const reversed: Mutation[] = [];
