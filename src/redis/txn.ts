@@ -89,15 +89,24 @@ interface HashState {
   dirty: boolean;
 }
 
+/** What the DELs of one EXEC staged. */
+class Deletions {
+  readonly keys = new Set<string>();
+  readonly hashes = new Set<string>();
+  readonly sets = new Set<string>();
+  /** String-family storage keys a DEL tombstones (`working` entries marked deleted). */
+  readonly strings = new Set<string>();
+}
+
 class TxnContext {
   readonly readKeys = new Set<string>();
   readonly lists = new Map<string, ListState>();
   readonly hashes = new Map<string, HashState>();
-  readonly deletedKeys = new Set<string>();
-  readonly hashDeletes = new Set<string>();
-  readonly setDeletes = new Set<string>();
-  /** String-family storage keys a DEL tombstones (`working` entries marked deleted). */
-  readonly stringDeletes = new Set<string>();
+  /**
+   * Made by the first DEL: most EXECs have none, and four empty sets made for every attempt were
+   * the larger part of what starting one allocated.
+   */
+  private deletions: Deletions | undefined = undefined;
   readonly k: Keys;
 
   constructor(
@@ -126,7 +135,7 @@ class TxnContext {
   private stagedDeletion(key: string): boolean {
     const h = this.hashes.get(key);
     const l = this.lists.get(key);
-    return (h?.deleted ?? false) || (l?.deleted ?? false) || this.deletedKeys.has(key);
+    return (h?.deleted ?? false) || (l?.deleted ?? false) || (this.deletions?.keys.has(key) ?? false);
   }
 
   /** `stagedKeyType`: staged state first, else the store at startTS (type-probe keys tracked). */
@@ -305,7 +314,7 @@ class TxnContext {
       return st;
     }
     if (st === undefined) {
-      if (this.deletedKeys.has(key)) {
+      if (this.deletions?.keys.has(key)) {
         st = this.newHashState();
         st.dirty = true;
         st.loadedAll = true;
@@ -354,9 +363,11 @@ class TxnContext {
   /** `stageKeyDeletion`. */
   private *stageKeyDeletion(key: string): Co<void> {
     const { k } = this;
-    this.deletedKeys.add(key);
-    this.hashDeletes.add(key);
-    this.setDeletes.add(key);
+    this.deletions ??= new Deletions();
+    const d = this.deletions;
+    d.keys.add(key);
+    d.hashes.add(key);
+    d.sets.add(key);
     for (const f of creatorFenceKeys(k, this.ctx.knobs, key)) this.track(f);
     const h = this.hashes.get(key);
     if (h !== undefined) {
@@ -374,11 +385,11 @@ class TxnContext {
       `!redis|hll|${key}`,
     ]) {
       this.track(sk);
-      this.stringDeletes.add(sk);
+      d.strings.add(sk);
     }
     this.track(k.streamMeta(key));
     // The TTL state is cleared too: its scan-index key is tombstoned at commit.
-    this.stringDeletes.add(k.ttl(key));
+    d.strings.add(k.ttl(key));
   }
 
   // ---- commands ----
@@ -531,7 +542,7 @@ class TxnContext {
     }
     st.deleted = false;
     st.dirty = true;
-    this.deletedKeys.delete(cmd.key);
+    this.deletions?.keys.delete(cmd.key);
     return reply.int(added);
   }
 
@@ -560,7 +571,7 @@ class TxnContext {
     if (t !== "hash") return reply.wrongType();
     const st = yield* this.loadHash(cmd.key, undefined, true);
     // A hash deleted earlier in this EXEC starts again from zero.
-    const base = this.hashDeletes.has(cmd.key)
+    const base = this.deletions?.hashes.has(cmd.key)
       ? 0
       : (yield* resolveHashMeta(this.ctx, cmd.key, this.startTS)).len;
     return reply.int(base + hashNetChange(st));
@@ -585,7 +596,8 @@ class TxnContext {
   // ---- commit ----
 
   hasWrites(): boolean {
-    if (this.hashDeletes.size > 0 || this.setDeletes.size > 0 || this.stringDeletes.size > 0) return true;
+    const d = this.deletions;
+    if (d !== undefined && (d.hashes.size > 0 || d.sets.size > 0 || d.strings.size > 0)) return true;
     for (const st of this.lists.values()) if (st.deleted || st.dirty) return true;
     for (const st of this.hashes.values())
       if (st.dirty && !st.deleted && st.dirtyFields.size > 0) return true;
@@ -597,27 +609,7 @@ class TxnContext {
     const { ctx, k } = this;
     const kn = ctx.knobs;
     const elems: Mutation[] = [];
-    // buildHashDeletionElems / buildSetDeletionElems
-    for (const key of [...this.hashDeletes].sort()) {
-      if (kn.hashFence) this.track(k.fence("hash", key));
-      elems.push(
-        ...(yield* wideDeletionElems(
-          ctx,
-          k.hashFieldPrefix(key),
-          k.hashMeta(key),
-          k.hashDeltaPrefix(key),
-          this.startTS,
-        )),
-      );
-      if (kn.hashFence) elems.push(put(k.fence("hash", key), ""));
-    }
-    for (const key of [...this.setDeletes].sort()) {
-      if (kn.hashFence) this.track(k.fence("set", key));
-      elems.push(del(k.setMeta(key)));
-      if (kn.hashFence) elems.push(put(k.fence("set", key), ""));
-    }
-    // buildKeyElems: tombstones of the string-family keys a DEL loaded
-    for (const sk of [...this.stringDeletes].sort()) elems.push(del(sk));
+    if (this.deletions !== undefined) yield* this.appendDeletionElems(elems, this.deletions);
     // buildListElems
     let seqInTxn = 0;
     for (const key of [...this.lists.keys()].sort()) {
@@ -652,6 +644,32 @@ class TxnContext {
       }
     }
     return elems;
+  }
+
+  /** buildHashDeletionElems, buildSetDeletionElems, buildKeyElems: what the DELs staged. */
+  private *appendDeletionElems(elems: Mutation[], d: Deletions): Co<void> {
+    const { ctx, k } = this;
+    const kn = ctx.knobs;
+    for (const key of [...d.hashes].sort()) {
+      if (kn.hashFence) this.track(k.fence("hash", key));
+      elems.push(
+        ...(yield* wideDeletionElems(
+          ctx,
+          k.hashFieldPrefix(key),
+          k.hashMeta(key),
+          k.hashDeltaPrefix(key),
+          this.startTS,
+        )),
+      );
+      if (kn.hashFence) elems.push(put(k.fence("hash", key), ""));
+    }
+    for (const key of [...d.sets].sort()) {
+      if (kn.hashFence) this.track(k.fence("set", key));
+      elems.push(del(k.setMeta(key)));
+      if (kn.hashFence) elems.push(put(k.fence("set", key), ""));
+    }
+    // Tombstones of the string-family keys a DEL loaded.
+    for (const sk of [...d.strings].sort()) elems.push(del(sk));
   }
 
   private appendListDeletion(elems: Mutation[], key: string, st: ListState): void {
