@@ -546,28 +546,126 @@ export function dispatchError(ctx: NodeContext, r: Exclude<DispatchResult, { ok:
 /**
  * Retries only typed write conflicts (wire conflicts fail closed: they may be self-conflicts);
  * the counter is 0-based, so up to retryMaxAttempts + 1 calls; backoff doubles up to the max
- * with up to +50% jitter. Each retry re-reads at a fresh readTS because `fn` does.
+ * with up to +50% jitter. Each retry re-reads at a fresh readTS because `fn` does. With `then`,
+ * the loop evaluates to `then` of the attempt's result, as a caller's `return then(yield* loop)`
+ * would, without the caller's generator around it.
  */
-export function* retryRedisWrite<T>(ctx: NodeContext, fn: () => Co<T>): Co<T> {
-  const k = ctx.knobs;
-  let backoff = k.retryInitialBackoffUs;
-  for (let attempt = 0; ; attempt++) {
+export function retryRedisWrite<T>(ctx: NodeContext, fn: () => Co<T>): Co<T>;
+export function retryRedisWrite<T, R>(ctx: NodeContext, fn: () => Co<T>, then: (result: T) => R): Co<R>;
+export function retryRedisWrite<T, R>(ctx: NodeContext, fn: () => Co<T>, then?: (result: T) => R): Co<R> {
+  return new RetryLoop(ctx, fn, then) as unknown as Co<R>;
+}
+
+/**
+ * `retryRedisWrite` written out as a coroutine object rather than a generator around
+ * `yield* fn()`: it is the outermost level of every write command, so every effect the command
+ * waits on passed through it twice, each time a generator resume and suspend. This gives the
+ * caller's `yield*` the protocol of the generator it replaces: an attempt starts (`fn()`) at the
+ * first `next` and at the resume after each backoff, what is sent in goes to the attempt, and what
+ * the attempt throws is judged by the same rules at the same moment (the jitter is drawn where it
+ * was).
+ */
+class RetryLoop<T, R> {
+  private attempt = 0;
+  private backoff: number;
+  /** The attempt in progress; undefined before the first and during a backoff. */
+  private inner: Co<T> | undefined = undefined;
+  private sleeping = false;
+  private over = false;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly fn: () => Co<T>,
+    private readonly then: ((result: T) => R) | undefined,
+  ) {
+    this.backoff = ctx.knobs.retryInitialBackoffUs;
+  }
+
+  next(value: unknown): IteratorResult<Effect, R> {
+    if (this.over) return { done: true, value: undefined as R };
+    let inner = this.inner;
+    let r: IteratorResult<Effect, T>;
     try {
-      return yield* fn();
-    } catch (e) {
-      if (!(e instanceof WriteConflictError) || e.wire) throw e;
-      if (attempt >= k.retryMaxAttempts) {
-        ctx.probe(REDIS_PROBES.retryLimit);
-        throw new RedisError(`ERR redis txn retry limit exceeded: ${e.message}`);
+      if (inner === undefined) {
+        if (this.sleeping) {
+          this.sleeping = false;
+          this.backoff = Math.min(this.backoff * 2, this.ctx.knobs.retryMaxBackoffUs);
+          this.attempt++;
+        }
+        inner = this.fn();
+        this.inner = inner;
+        // `yield*` starts its delegate with undefined, whatever its caller sent.
+        value = undefined;
       }
-      if (attempt === 0) backoff = k.retryInitialBackoffUs;
-      const half = Math.floor(backoff / 2);
-      const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
-      if (ctx.tracing !== false)
-        ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
-      yield { kind: "sleep", us: backoff + jitter };
-      backoff = Math.min(backoff * 2, k.retryMaxBackoffUs);
+      r = inner.next(value);
+    } catch (e) {
+      return this.failed(e);
     }
+    return this.settled(r);
+  }
+
+  throw(error: unknown): IteratorResult<Effect, R> {
+    const inner = this.inner;
+    if (inner === undefined || this.over) {
+      // Thrown in at the backoff's `yield`, where nothing catches it.
+      this.over = true;
+      throw error;
+    }
+    let r: IteratorResult<Effect, T>;
+    try {
+      r = inner.throw(error);
+    } catch (e) {
+      return this.failed(e);
+    }
+    return this.settled(r);
+  }
+
+  return(value: R): IteratorResult<Effect, R> {
+    this.over = true;
+    const inner = this.inner;
+    this.inner = undefined;
+    if (inner === undefined) return { done: true, value };
+    const r = inner.return(value as unknown as T);
+    return r.done ? { done: true, value: r.value as unknown as R } : r;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  private settled(r: IteratorResult<Effect, T>): IteratorResult<Effect, R> {
+    if (!r.done) return r;
+    this.over = true;
+    this.inner = undefined;
+    const then = this.then;
+    return then === undefined
+      ? (r as unknown as IteratorResult<Effect, R>)
+      : { done: true, value: then(r.value) };
+  }
+
+  /** The attempt threw: a typed conflict is retried after a backoff, anything else goes out. */
+  private failed(e: unknown): IteratorResult<Effect, R> {
+    this.inner = undefined;
+    const ctx = this.ctx;
+    const k = ctx.knobs;
+    const attempt = this.attempt;
+    if (!(e instanceof WriteConflictError) || e.wire) {
+      this.over = true;
+      throw e;
+    }
+    if (attempt >= k.retryMaxAttempts) {
+      this.over = true;
+      ctx.probe(REDIS_PROBES.retryLimit);
+      throw new RedisError(`ERR redis txn retry limit exceeded: ${e.message}`);
+    }
+    if (attempt === 0) this.backoff = k.retryInitialBackoffUs;
+    const backoff = this.backoff;
+    const half = Math.floor(backoff / 2);
+    const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
+    if (ctx.tracing !== false)
+      ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
+    this.sleeping = true;
+    return { done: false, value: { kind: "sleep", us: backoff + jitter } };
   }
 }
 

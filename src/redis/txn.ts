@@ -884,10 +884,21 @@ function* execReuse(ctx: NodeContext, pending: PendingExec, drop: () => void): C
  * the attempt's own coroutine, rather than generators delegating to them: every effect a command
  * waits on passes each level of delegation twice, on its way out and when it is resumed.
  */
-export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply[]> {
+export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply[]>;
+/** EXEC evaluating to `then` of its replies (see `retryRedisWrite`). */
+export function exec<R>(
+  ctx: NodeContext,
+  commands: readonly RedisCommand[],
+  then: (results: RedisReply[]) => R,
+): Co<R>;
+export function exec<R>(
+  ctx: NodeContext,
+  commands: readonly RedisCommand[],
+  then?: (results: RedisReply[]) => R,
+): Co<R | RedisReply[]> {
   let pending: PendingExec | undefined;
   const dedup = ctx.knobs.onePhaseDedup;
-  return retryRedisWrite(ctx, () =>
+  const attempt = (): Co<RedisReply[]> =>
     pending !== undefined
       ? execReuse(ctx, pending, () => {
           pending = undefined;
@@ -900,6 +911,6 @@ export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<Re
                 pending = p;
               }
             : undefined,
-        ),
-  );
+        );
+  return then === undefined ? retryRedisWrite(ctx, attempt) : retryRedisWrite(ctx, attempt, then);
 }
