@@ -214,18 +214,18 @@ function* prepare(env: CoordinatorEnv, g: OperationGroup, observeCommitTS = true
       }
     }
   }
-  return {
-    ok: true,
-    request: {
-      kind: "txn",
-      startTS: g.startTS,
-      commitTS,
-      prevCommitTS: g.prevCommitTS ?? 0,
-      readKeys: knobs.readSetInRaft ? g.readKeys.slice() : [],
-      elems: g.elems.slice(),
-      ...(g.txnId !== undefined ? { txnId: g.txnId } : {}),
-    },
+  const request: Extract<FsmRequest, { kind: "txn" }> = {
+    kind: "txn",
+    startTS: g.startTS,
+    commitTS,
+    prevCommitTS: g.prevCommitTS ?? 0,
+    readKeys: knobs.readSetInRaft ? g.readKeys.slice() : [],
+    elems: g.elems.slice(),
   };
+  // Set after the literal rather than spread into it (the same keys in the same order): a spread
+  // of a conditional object takes V8's generic copy, and every dispatch builds several of these.
+  if (g.txnId !== undefined) request.txnId = g.txnId;
+  return { ok: true, request };
 }
 
 export function proposeOutcomeToDispatch(out: ProposeOutcome): DispatchResult {
@@ -307,15 +307,21 @@ function forwardCoarse(env: CoordinatorEnv, group: OperationGroup): Co<DispatchR
   return forwardOnce(env, group, env.knobs.leaderRetryBudgetMs * 1000);
 }
 
-function copyGroup(g: OperationGroup): OperationGroup {
-  return {
+/**
+ * A copy of g whose timestamps a dispatch may change, with the dispatch's txn id (g's own by
+ * default). The arrays are shared, not copied: no dispatch changes them, and the request it
+ * proposes takes copies of its own (`prepare`), so the log never shares an array with a caller.
+ */
+function copyGroup(g: OperationGroup, txnId: string | undefined = g.txnId): OperationGroup {
+  const c: OperationGroup = {
     startTS: g.startTS,
     commitTS: g.commitTS,
-    readKeys: g.readKeys.slice(),
-    elems: g.elems.slice(),
+    readKeys: g.readKeys,
+    elems: g.elems,
     prevCommitTS: g.prevCommitTS,
-    ...(g.txnId !== undefined ? { txnId: g.txnId } : {}),
   };
+  if (txnId !== undefined) c.txnId = txnId;
+  return c;
 }
 
 /**
@@ -325,10 +331,12 @@ function copyGroup(g: OperationGroup): OperationGroup {
  * so the txn id is taken at the same point as before.
  */
 export function dispatch(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
-  // Every call is one attempt of its own: re-sends and forwards of it keep this id.
-  const g =
-    group.txnId === undefined && env.newTxnId !== undefined ? { ...group, txnId: env.newTxnId() } : group;
-  return env.knobs.coordinator === "demo" ? dispatchDemo(env, g) : dispatchProduction(env, g);
+  // Every call is one attempt of its own: re-sends and forwards of it keep this id. Both
+  // coordinators start by copying the group, so the id goes into that copy.
+  const txnId = group.txnId === undefined && env.newTxnId !== undefined ? env.newTxnId() : group.txnId;
+  return env.knobs.coordinator === "demo"
+    ? dispatchDemo(env, group, txnId)
+    : dispatchProduction(env, group, txnId);
 }
 
 /**
@@ -337,8 +345,12 @@ export function dispatch(env: CoordinatorEnv, group: OperationGroup): Co<Dispatc
  * commitTS included, with `forwardWithRetry`. A local proposal that fails mid-flight goes back to
  * the adapter unretried.
  */
-function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
-  const g = copyGroup(group);
+function* dispatchProduction(
+  env: CoordinatorEnv,
+  group: OperationGroup,
+  txnId: string | undefined,
+): Co<DispatchResult> {
+  const g = copyGroup(group, txnId);
   const p = yield* prepare(env, g);
   if (!p.ok) return p.result;
   if (env.isLeader()) {
@@ -346,14 +358,15 @@ function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<Dis
     if (verified) return yield* proposeTxn(env, p.request);
   }
   const send = env.knobs.leaderProxy === "elastickv" ? forwardWithRetry : forwardCoarse;
-  return yield* send(env, {
+  const fwd: OperationGroup = {
     startTS: p.request.startTS,
     commitTS: p.request.commitTS,
     readKeys: g.readKeys,
     elems: g.elems,
     prevCommitTS: g.prevCommitTS,
-    ...(g.txnId !== undefined ? { txnId: g.txnId } : {}),
-  });
+  };
+  if (g.txnId !== undefined) fwd.txnId = g.txnId;
+  return yield* send(env, fwd);
 }
 
 /**
@@ -362,11 +375,15 @@ function* dispatchProduction(env: CoordinatorEnv, group: OperationGroup): Co<Dis
  * A caller-supplied StartTS (and CommitTS) is re-sent unchanged; coordinator-minted ones are
  * reset and re-minted. This loop is what re-sends a write set that may already have landed (B17).
  */
-function* dispatchDemo(env: CoordinatorEnv, group: OperationGroup): Co<DispatchResult> {
+function* dispatchDemo(
+  env: CoordinatorEnv,
+  group: OperationGroup,
+  txnId: string | undefined,
+): Co<DispatchResult> {
   const { knobs } = env;
   // With the B15(b) fix the adapter supplies the startTS that goes with its pre-allocated commitTS.
   const leaderAssignsTS = group.startTS === 0 && !(knobs.ensureValidStartTS && group.commitTS !== 0);
-  const g = copyGroup(group);
+  const g = copyGroup(group, txnId);
   const deadline = env.nowUs() + knobs.leaderRetryBudgetMs * 1000;
   const intervalUs = knobs.leaderRetryIntervalMs * 1000;
   let mayHaveLanded = false;

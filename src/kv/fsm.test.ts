@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MvccStore } from "../mvcc/store.ts";
-import { applyRequest, primaryKey, uniqueMutations } from "./fsm.ts";
+import { applyRequest, CommitRecords, primaryKey, uniqueMutations } from "./fsm.ts";
 import { Hlc } from "./hlc.ts";
 import { type KvKnobs, kvKnobs } from "./knobs.ts";
 import type { FsmRequest, Mutation } from "./types.ts";
@@ -259,6 +259,24 @@ describe("replicas", () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe("CommitRecords", () => {
+  it("answers like a map by (primary, commitTS) whatever order commits arrive in", () => {
+    const cmd = fc.tuple(fc.constantFrom("a", "b", "c"), fc.integer({ min: 1, max: 12 }), fc.string());
+    fc.assert(
+      fc.property(fc.array(cmd, { maxLength: 60 }), (sets) => {
+        const r = new CommitRecords();
+        const model = new Map<string, string>();
+        for (const [p, ts, id] of sets) {
+          r.set(p, ts, id);
+          model.set(`${p}@${ts}`, id);
+          for (const q of ["a", "b", "c"])
+            for (let t = 0; t <= 13; t++) expect(r.get(q, t)).toBe(model.get(`${q}@${t}`));
+        }
+      }),
     );
   });
 });

@@ -89,7 +89,8 @@ export function performRead(store: StoreView, r: StoreRead): unknown {
     case "get":
       return store.getAt(r.key, r.ts);
     case "scan":
-      return store.scanAt(r.key, r.end, r.limit, r.ts, r.reverse);
+      // Flat rows (key, value, key, value, …): see `MvccStore.scanRows`.
+      return store.scanRows(r.key, r.end, r.limit, r.ts, r.reverse);
     case "version":
       return store.committedVersionAt(r.key, r.ts);
     case "latest":

@@ -98,8 +98,8 @@ export type Effect =
 /**
  * A store call as an effect. One shape for every op (fields unused by an op are empty) so the hot
  * path stays monomorphic. `get`: value at ts; `scan`: [key, end) visible at ts, at most limit,
- * descending when reverse; `version`: whether key has a version at exactly ts; `latest`: the
- * newest version's commitTS of key (ts unused).
+ * descending when reverse, as flat rows (each key followed by its value); `version`: whether key
+ * has a version at exactly ts; `latest`: the newest version's commitTS of key (ts unused).
  */
 export interface StoreRead {
   kind: "read";

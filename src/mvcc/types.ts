@@ -12,6 +12,8 @@ export interface StoreView {
   getAt(key: string, ts: number): string | undefined;
   /** Keys in [start, end) visible at ts, ascending (or descending when reverse), at most `limit`. */
   scanAt(start: string, end: string, limit: number, ts: number, reverse?: boolean): Array<[string, string]>;
+  /** `scanAt` as one flat array, each key followed by its value (no array per row). */
+  scanRows(start: string, end: string, limit: number, ts: number, reverse?: boolean): string[];
   latestCommitTS(key: string): number;
   committedVersionAt(key: string, ts: number): boolean;
   lastCommitTS(): number;

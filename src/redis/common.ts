@@ -162,16 +162,39 @@ export function getAt(ctx: NodeContext, key: string, ts: number): Co<string | un
   return storeRead(ctx, "get", key, "", 0, ts, false) as Co<string | undefined>;
 }
 
-/** `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse). */
-export function scanAt(
+/**
+ * A scan page as one flat array: the key of each row at an even index, its value right after
+ * (`MvccStore.scanRows`; an array per row was the largest single allocation of a simulation).
+ */
+export type Rows = readonly string[];
+
+/** The keys of flat rows. */
+export function rowKeys(rows: Rows): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i += 2) out.push(rows[i]);
+  return out;
+}
+
+/** Flat rows as [key, value] pairs, for the callers that keep rows (the compactor's folds). */
+export function rowPairs(rows: Rows): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < rows.length; i += 2) out.push([rows[i], rows[i + 1]]);
+  return out;
+}
+
+/**
+ * `ScanAt`: one page of keys in [start, end) visible at ts, ascending (descending when reverse), as
+ * flat rows (`Rows`).
+ */
+export function scanRows(
   ctx: NodeContext,
   start: string,
   end: string,
   limit: number,
   ts: number,
   reverse = false,
-): Co<Array<[string, string]>> {
-  return storeRead(ctx, "scan", start, end, limit, ts, reverse) as Co<Array<[string, string]>>;
+): Co<Rows> {
+  return storeRead(ctx, "scan", start, end, limit, ts, reverse) as Co<Rows>;
 }
 
 /** `CommittedVersionAt`: whether key has a version (tombstones included) at exactly ts. */
@@ -333,7 +356,7 @@ export type RedisType = "none" | "string" | "list" | "hash";
 const hllKey = memoKey((u) => `${HLL_PREFIX}${u}`);
 
 function prefixExists(ctx: NodeContext, prefix: string, ts: number): Co<boolean> {
-  return mapStep(scanAt(ctx, prefix, prefixEnd(prefix), 1, ts), nonEmpty);
+  return mapStep(scanRows(ctx, prefix, prefixEnd(prefix), 1, ts), nonEmpty);
 }
 
 const nonEmpty = (page: readonly unknown[]): boolean => page.length > 0;
@@ -368,8 +391,6 @@ export interface ResolvedList {
   /** Base meta exists or at least one delta does. */
   exists: boolean;
   baseExists: boolean;
-  /** Delta keys visible at the read timestamp, in key order. */
-  deltaKeys: string[];
 }
 
 function urgent(ctx: NodeContext, type: "list" | "hash", userKey: string): void {
@@ -403,17 +424,17 @@ function listBaseOf(raw: string | undefined): { head: number; len: number; exist
   return { head: m.head, len: m.len, exists: true };
 }
 
-/** Scan up to maxDeltaScanLimit + 1 deltas under prefix; more than the limit is truncated. */
+/** Scan up to maxDeltaScanLimit + 1 deltas under prefix (flat rows); more than the limit is truncated. */
 export function scanDeltas(
   ctx: NodeContext,
   type: "list" | "hash",
   userKey: string,
   prefix: string,
   ts: number,
-): Co<Array<[string, string]>> {
+): Co<Rows> {
   const limit = ctx.knobs.maxDeltaScanLimit;
-  return mapStep(scanAt(ctx, prefix, prefixEnd(prefix), limit + 1, ts), (ds) => {
-    if (ds.length > limit) {
+  return mapStep(scanRows(ctx, prefix, prefixEnd(prefix), limit + 1, ts), (ds) => {
+    if (ds.length > 2 * limit) {
       urgent(ctx, type, userKey);
       throw new DeltaScanTruncatedError();
     }
@@ -428,12 +449,10 @@ export function* resolveListMeta(ctx: NodeContext, userKey: string, ts: number):
   const ds = yield* scanDeltas(ctx, "list", userKey, k.listDeltaPrefix(userKey), ts);
   let head = base.head;
   let len = base.len;
-  const deltaKeys: string[] = [];
-  for (const [key, v] of ds) {
-    const d = decodeListDelta(v);
+  for (let i = 1; i < ds.length; i += 2) {
+    const d = decodeListDelta(ds[i]);
     head += d.headDelta;
     len += d.lenDelta;
-    deltaKeys.push(key);
   }
   len = checkLen(ctx, userKey, len);
   return {
@@ -442,7 +461,6 @@ export function* resolveListMeta(ctx: NodeContext, userKey: string, ts: number):
     tail: head + len,
     exists: base.exists || ds.length > 0,
     baseExists: base.exists,
-    deltaKeys,
   };
 }
 
@@ -456,7 +474,7 @@ export function* resolveHashMeta(
   const raw = yield* getAt(ctx, k.hashMeta(userKey), ts);
   let len = raw === undefined ? 0 : decodeHashMeta(raw).len;
   const ds = yield* scanDeltas(ctx, "hash", userKey, k.hashDeltaPrefix(userKey), ts);
-  for (const [, v] of ds) len += decodeHashDelta(v);
+  for (let i = 1; i < ds.length; i += 2) len += decodeHashDelta(ds[i]);
   len = checkLen(ctx, userKey, len);
   return { len, exists: raw !== undefined || ds.length > 0 };
 }
@@ -528,28 +546,126 @@ export function dispatchError(ctx: NodeContext, r: Exclude<DispatchResult, { ok:
 /**
  * Retries only typed write conflicts (wire conflicts fail closed: they may be self-conflicts);
  * the counter is 0-based, so up to retryMaxAttempts + 1 calls; backoff doubles up to the max
- * with up to +50% jitter. Each retry re-reads at a fresh readTS because `fn` does.
+ * with up to +50% jitter. Each retry re-reads at a fresh readTS because `fn` does. With `then`,
+ * the loop evaluates to `then` of the attempt's result, as a caller's `return then(yield* loop)`
+ * would, without the caller's generator around it.
  */
-export function* retryRedisWrite<T>(ctx: NodeContext, fn: () => Co<T>): Co<T> {
-  const k = ctx.knobs;
-  let backoff = k.retryInitialBackoffUs;
-  for (let attempt = 0; ; attempt++) {
+export function retryRedisWrite<T>(ctx: NodeContext, fn: () => Co<T>): Co<T>;
+export function retryRedisWrite<T, R>(ctx: NodeContext, fn: () => Co<T>, then: (result: T) => R): Co<R>;
+export function retryRedisWrite<T, R>(ctx: NodeContext, fn: () => Co<T>, then?: (result: T) => R): Co<R> {
+  return new RetryLoop(ctx, fn, then) as unknown as Co<R>;
+}
+
+/**
+ * `retryRedisWrite` written out as a coroutine object rather than a generator around
+ * `yield* fn()`: it is the outermost level of every write command, so every effect the command
+ * waits on passed through it twice, each time a generator resume and suspend. This gives the
+ * caller's `yield*` the protocol of the generator it replaces: an attempt starts (`fn()`) at the
+ * first `next` and at the resume after each backoff, what is sent in goes to the attempt, and what
+ * the attempt throws is judged by the same rules at the same moment (the jitter is drawn where it
+ * was).
+ */
+class RetryLoop<T, R> {
+  private attempt = 0;
+  private backoff: number;
+  /** The attempt in progress; undefined before the first and during a backoff. */
+  private inner: Co<T> | undefined = undefined;
+  private sleeping = false;
+  private over = false;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly fn: () => Co<T>,
+    private readonly then: ((result: T) => R) | undefined,
+  ) {
+    this.backoff = ctx.knobs.retryInitialBackoffUs;
+  }
+
+  next(value: unknown): IteratorResult<Effect, R> {
+    if (this.over) return { done: true, value: undefined as R };
+    let inner = this.inner;
+    let r: IteratorResult<Effect, T>;
     try {
-      return yield* fn();
-    } catch (e) {
-      if (!(e instanceof WriteConflictError) || e.wire) throw e;
-      if (attempt >= k.retryMaxAttempts) {
-        ctx.probe(REDIS_PROBES.retryLimit);
-        throw new RedisError(`ERR redis txn retry limit exceeded: ${e.message}`);
+      if (inner === undefined) {
+        if (this.sleeping) {
+          this.sleeping = false;
+          this.backoff = Math.min(this.backoff * 2, this.ctx.knobs.retryMaxBackoffUs);
+          this.attempt++;
+        }
+        inner = this.fn();
+        this.inner = inner;
+        // `yield*` starts its delegate with undefined, whatever its caller sent.
+        value = undefined;
       }
-      if (attempt === 0) backoff = k.retryInitialBackoffUs;
-      const half = Math.floor(backoff / 2);
-      const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
-      if (ctx.tracing !== false)
-        ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
-      yield { kind: "sleep", us: backoff + jitter };
-      backoff = Math.min(backoff * 2, k.retryMaxBackoffUs);
+      r = inner.next(value);
+    } catch (e) {
+      return this.failed(e);
     }
+    return this.settled(r);
+  }
+
+  throw(error: unknown): IteratorResult<Effect, R> {
+    const inner = this.inner;
+    if (inner === undefined || this.over) {
+      // Thrown in at the backoff's `yield`, where nothing catches it.
+      this.over = true;
+      throw error;
+    }
+    let r: IteratorResult<Effect, T>;
+    try {
+      r = inner.throw(error);
+    } catch (e) {
+      return this.failed(e);
+    }
+    return this.settled(r);
+  }
+
+  return(value: R): IteratorResult<Effect, R> {
+    this.over = true;
+    const inner = this.inner;
+    this.inner = undefined;
+    if (inner === undefined) return { done: true, value };
+    const r = inner.return(value as unknown as T);
+    return r.done ? { done: true, value: r.value as unknown as R } : r;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  private settled(r: IteratorResult<Effect, T>): IteratorResult<Effect, R> {
+    if (!r.done) return r;
+    this.over = true;
+    this.inner = undefined;
+    const then = this.then;
+    return then === undefined
+      ? (r as unknown as IteratorResult<Effect, R>)
+      : { done: true, value: then(r.value) };
+  }
+
+  /** The attempt threw: a typed conflict is retried after a backoff, anything else goes out. */
+  private failed(e: unknown): IteratorResult<Effect, R> {
+    this.inner = undefined;
+    const ctx = this.ctx;
+    const k = ctx.knobs;
+    const attempt = this.attempt;
+    if (!(e instanceof WriteConflictError) || e.wire) {
+      this.over = true;
+      throw e;
+    }
+    if (attempt >= k.retryMaxAttempts) {
+      this.over = true;
+      ctx.probe(REDIS_PROBES.retryLimit);
+      throw new RedisError(`ERR redis txn retry limit exceeded: ${e.message}`);
+    }
+    if (attempt === 0) this.backoff = k.retryInitialBackoffUs;
+    const backoff = this.backoff;
+    const half = Math.floor(backoff / 2);
+    const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
+    if (ctx.tracing !== false)
+      ctx.trace("redis.retry", { attempt: attempt + 1, backoffUs: backoff + jitter, key: e.key });
+    this.sleeping = true;
+    return { done: false, value: { kind: "sleep", us: backoff + jitter } };
   }
 }
 

@@ -12,6 +12,7 @@
  * and so does the fold of the key a page resumed inside under F7's.
  */
 import { ReadFailed } from "../kv/reads.ts";
+import { mapStep } from "../kv/steps.ts";
 import type { Co, Mutation } from "../kv/types.ts";
 import {
   allocCommitTS,
@@ -25,7 +26,8 @@ import {
   put,
   REDIS_PROBES,
   RedisError,
-  scanAt,
+  rowPairs,
+  scanRows,
   schedPoint,
   WriteConflictError,
 } from "./common.ts";
@@ -44,6 +46,17 @@ import {
   LIST_META_PREFIX,
   prefixEnd,
 } from "./keys.ts";
+
+/** One scan page as [key, value] pairs: the folds keep and regroup rows, and run rarely. */
+function scanPairs(
+  ctx: NodeContext,
+  start: string,
+  end: string,
+  limit: number,
+  ts: number,
+): Co<Array<[string, string]>> {
+  return mapStep(scanRows(ctx, start, end, limit, ts), rowPairs);
+}
 
 type HandlerType = "list" | "hash";
 
@@ -197,7 +210,7 @@ export class DeltaCompactor {
     const kn = this.ctx.knobs;
     const cursor = this.cursors.get(h.type);
     const start = cursor === undefined ? h.prefix : `${cursor}\u0000`;
-    const kvs = yield* scanAt(this.ctx, start, prefixEnd(h.prefix), kn.compactorTickScanLimit, ts);
+    const kvs = yield* scanPairs(this.ctx, start, prefixEnd(h.prefix), kn.compactorTickScanLimit, ts);
     const truncated = kvs.length === kn.compactorTickScanLimit;
     const byKey = new Map<string, Array<[string, string]>>();
     for (const kv of kvs) {
@@ -339,8 +352,8 @@ export class DeltaCompactor {
       // Claims outside the new [Head, Tail) are never needed again for conflict detection.
       const cp = k.listClaimPrefix(userKey);
       const lim = kn.claimGcScanLimit;
-      for (const [ck] of yield* scanAt(ctx, cp, k.listClaim(userKey, head), lim, ts)) elems.push(del(ck));
-      for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, head + len), prefixEnd(cp), lim, ts))
+      for (const [ck] of yield* scanPairs(ctx, cp, k.listClaim(userKey, head), lim, ts)) elems.push(del(ck));
+      for (const [ck] of yield* scanPairs(ctx, k.listClaim(userKey, head + len), prefixEnd(cp), lim, ts))
         elems.push(del(ck));
     }
     return { elems, empty: len === 0 };
@@ -392,7 +405,7 @@ export class DeltaCompactor {
     for (;;) {
       if (this.nowUs() - start > kn.compactorTimeoutUs) return;
       const ts = yield* pickReadTS(this.ctx);
-      const kvs = yield* scanAt(this.ctx, p, prefixEnd(p), kn.maxDeltaScanLimit + 1, ts);
+      const kvs = yield* scanPairs(this.ctx, p, prefixEnd(p), kn.maxDeltaScanLimit + 1, ts);
       if (kvs.length === 0) return;
       let b: { elems: Mutation[]; empty: boolean };
       try {
@@ -425,7 +438,7 @@ export class DeltaCompactor {
       [prefixEnd(LIST_DELTA_PREFIX), prefixEnd(LIST_META_PREFIX)],
     ];
     for (const [lo, hi] of ranges) {
-      for (const [mk, v] of yield* scanAt(ctx, lo, hi, kn.compactorTickScanLimit, ts)) {
+      for (const [mk, v] of yield* scanPairs(ctx, lo, hi, kn.compactorTickScanLimit, ts)) {
         let len: number;
         try {
           len = decodeListMeta(v).len;
@@ -435,9 +448,9 @@ export class DeltaCompactor {
         if (len !== 0) continue;
         const uk = mk.slice(LIST_META_PREFIX.length);
         const dp = k.listDeltaPrefix(uk);
-        if ((yield* scanAt(ctx, dp, prefixEnd(dp), 1, ts)).length > 0) continue;
+        if ((yield* scanPairs(ctx, dp, prefixEnd(dp), 1, ts)).length > 0) continue;
         const ip = k.listItemPrefix(uk);
-        const items = yield* scanAt(ctx, ip, prefixEnd(ip), kn.maxDeltaScanLimit, ts);
+        const items = yield* scanPairs(ctx, ip, prefixEnd(ip), kn.maxDeltaScanLimit, ts);
         if (items.some(([ik]) => k.itemSeq(ik, uk) !== undefined)) continue;
         elems.push(del(mk));
         if (kn.lazyReaper === "fenced") elems.push(put(k.fence("list", uk), ""));

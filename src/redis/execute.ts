@@ -49,12 +49,9 @@ function dispatchCommand(ctx: NodeContext, cmd: RedisCommand): Co<RedisReply> {
     case "HGETALL":
       return hgetall(ctx, cmd.key);
     case "EXEC":
-      return execReply(ctx, cmd.commands);
+      // The retry loop itself makes the array reply (no generator around it for that).
+      return exec(ctx, cmd.commands, reply.array);
   }
-}
-
-function* execReply(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply> {
-  return reply.array(yield* exec(ctx, commands));
 }
 
 /**

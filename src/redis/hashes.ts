@@ -18,7 +18,7 @@ import {
   RedisError,
   resolveHashMeta,
   retryRedisWrite,
-  scanAt,
+  scanRows,
 } from "./common.ts";
 import type { NodeContext } from "./context.ts";
 import { encodeHashDelta, prefixEnd } from "./keys.ts";
@@ -31,9 +31,11 @@ function* loadFields(ctx: NodeContext, userKey: string, ts: number): Co<Array<[s
   const k = keysOf(ctx);
   const p = k.hashFieldPrefix(userKey);
   const max = ctx.knobs.maxWideColumnItems;
-  const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, ts);
-  if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
-  return kvs.map(([fk, v]) => [k.hashFieldName(fk, userKey)!, v] as [string, string]);
+  const rows = yield* scanRows(ctx, p, prefixEnd(p), max + 1, ts);
+  if (rows.length > 2 * max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < rows.length; i += 2) out.push([k.hashFieldName(rows[i], userKey)!, rows[i + 1]]);
+  return out;
 }
 
 function* hashType(ctx: NodeContext, userKey: string, ts: number): Co<"none" | "hash"> {
@@ -139,7 +141,7 @@ export function* hdel(ctx: NodeContext, userKey: string, fields: readonly string
     };
     if ((yield* hashType(ctx, userKey, ts)) === "none") return yield* none();
     const p = k.hashFieldPrefix(userKey);
-    if ((yield* scanAt(ctx, p, prefixEnd(p), 1, ts)).length === 0) return yield* none(); // legacy blob path: nothing
+    if ((yield* scanRows(ctx, p, prefixEnd(p), 1, ts)).length === 0) return yield* none(); // legacy blob path: nothing
     const names = ctx.knobs.hdelDedupFields ? [...new Set(fields)] : fields;
     const elems: Mutation[] = [];
     let removed = 0;

@@ -141,8 +141,8 @@ const MEMO_LIMIT = 4096;
  * fences many times per command; the cached string comes back already flat and with its hash
  * computed, which the store's lookups then reuse.
  */
-export function memoKey(f: (u: string) => string): (u: string) => string {
-  let m = new Map<string, string>();
+export function memoKey<T = string>(f: (u: string) => T): (u: string) => T {
+  let m = new Map<string, T>();
   return (u) => {
     let v = m.get(u);
     if (v === undefined) {
@@ -243,7 +243,7 @@ export interface Keys {
   /** All four wide fences, in HEAD's order (hash, set, list, zset). */
   allFences(userKey: string): string[];
   /** The nine keys EXEC read-tracks whenever it stages a key's type (`trackTypeReadKeys`). */
-  typeProbeReadKeys(userKey: string): string[];
+  typeProbeReadKeys(userKey: string): readonly string[];
   ttl(userKey: string): string;
   str(userKey: string): string;
   legacyHash(userKey: string): string;
@@ -333,17 +333,21 @@ function keyBuilders(layout: KeyLayout): KeyBuilders {
       FENCE_LIST_PREFIX + u,
       FENCE_ZSET_PREFIX + u,
     ],
-    typeProbeReadKeys: (u) => [
-      LIST_META_PREFIX + u,
-      LEGACY_HASH_PREFIX + u,
-      LEGACY_SET_PREFIX + u,
-      LEGACY_ZSET_PREFIX + u,
-      LEGACY_STREAM_PREFIX + u,
-      streamMeta(u),
-      HLL_PREFIX + u,
-      STR_PREFIX + u,
-      u,
-    ],
+    // Cached like the single keys: EXEC tracks all nine every time it stages a key's type, and
+    // each fresh string cost its hash again in the read set and in every store lookup of it.
+    typeProbeReadKeys: memoKey((u) =>
+      Object.freeze([
+        LIST_META_PREFIX + u,
+        LEGACY_HASH_PREFIX + u,
+        LEGACY_SET_PREFIX + u,
+        LEGACY_ZSET_PREFIX + u,
+        LEGACY_STREAM_PREFIX + u,
+        streamMeta(u),
+        HLL_PREFIX + u,
+        STR_PREFIX + u,
+        u,
+      ]),
+    ),
     ttl: (u) => TTL_PREFIX + u,
     str,
     legacyHash,

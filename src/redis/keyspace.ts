@@ -60,32 +60,36 @@ function* deleteKeyElems(ctx: NodeContext, userKey: string, ts: number, elems: M
  * carries no read keys and writes no fence (B12); with `delFence` it read-tracks the wide fences
  * and Puts them for every key that existed, as MULTI DEL does.
  */
-export function* delKeys(ctx: NodeContext, userKeys: readonly string[]): Co<RedisReply> {
+export function delKeys(ctx: NodeContext, userKeys: readonly string[]): Co<RedisReply> {
   const k = keysOf(ctx);
-  const n = yield* retryRedisWrite(ctx, function* () {
-    const ts = yield* pickReadTS(ctx);
-    const elems: Mutation[] = [];
-    const readKeys: string[] = [];
-    let removed = 0;
-    const keys = ctx.knobs.delDedupKeys ? [...new Set(userKeys)] : userKeys;
-    for (const key of keys) {
-      const existed = yield* deleteKeyElems(ctx, key, ts, elems);
-      if (ctx.knobs.delFence) {
-        const fences = creatorFenceKeys(k, ctx.knobs, key);
-        readKeys.push(...fences);
-        if (existed) for (const f of fences) elems.push(put(f, ""));
+  // The retry loop itself makes the integer reply: no generator around it for that.
+  return retryRedisWrite(
+    ctx,
+    function* () {
+      const ts = yield* pickReadTS(ctx);
+      const elems: Mutation[] = [];
+      const readKeys: string[] = [];
+      let removed = 0;
+      const keys = ctx.knobs.delDedupKeys ? [...new Set(userKeys)] : userKeys;
+      for (const key of keys) {
+        const existed = yield* deleteKeyElems(ctx, key, ts, elems);
+        if (ctx.knobs.delFence) {
+          const fences = creatorFenceKeys(k, ctx.knobs, key);
+          readKeys.push(...fences);
+          if (existed) for (const f of fences) elems.push(put(f, ""));
+        }
+        if (existed) removed++;
       }
-      if (existed) removed++;
-    }
-    const r = yield* dispatchGroup(ctx, { startTS: normalizeStartTS(ts), commitTS: 0, readKeys, elems });
-    if (!r.ok) {
-      const err = dispatchError(ctx, r);
-      if (err instanceof WriteConflictError) ctx.probe(REDIS_PROBES.delConflict);
-      throw err;
-    }
-    return removed;
-  });
-  return reply.int(n);
+      const r = yield* dispatchGroup(ctx, { startTS: normalizeStartTS(ts), commitTS: 0, readKeys, elems });
+      if (!r.ok) {
+        const err = dispatchError(ctx, r);
+        if (err instanceof WriteConflictError) ctx.probe(REDIS_PROBES.delConflict);
+        throw err;
+      }
+      return removed;
+    },
+    reply.int,
+  );
 }
 
 /** EXISTS k… : string fast path, else the full type probe; a repeated key counts again. */

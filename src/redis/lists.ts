@@ -27,7 +27,7 @@ import {
   readFence,
   resolveListMeta,
   retryRedisWrite,
-  scanAt,
+  scanRows,
   WriteConflictError,
 } from "./common.ts";
 import { type NodeContext, reuseLogEntry } from "./context.ts";
@@ -242,15 +242,16 @@ function* planTokenPop(
   const k = keysOf(ctx);
   const lo = left ? meta.head : meta.tail - n;
   const hi = left ? meta.head + n : meta.tail;
-  const kvs = yield* scanAt(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), n, ts, !left);
+  const rows = yield* scanRows(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), n, ts, !left);
   const found = new Set<number>();
   const values: string[] = [];
   const itemDels: Mutation[] = [];
-  for (const [key, v] of kvs) {
+  for (let i = 0; i < rows.length; i += 2) {
+    const key = rows[i];
     const seq = k.itemSeq(key, userKey);
     if (seq === undefined) continue; // another user key's item interleaving in the range
     found.add(seq);
-    values.push(v);
+    values.push(rows[i + 1]);
     itemDels.push(del(key));
   }
   if (values.length < n) ctx.probe(REDIS_PROBES.popOverHole);
@@ -282,8 +283,9 @@ function* planMarkerPop(
   const lo = left ? meta.head : meta.tail - win;
   const hi = left ? meta.head + win : meta.tail;
   const claimed = new Set<number>();
-  for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), win, ts)) {
-    const seq = k.claimSeq(ck, userKey);
+  const claims = yield* scanRows(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), win, ts);
+  for (let i = 0; i < claims.length; i += 2) {
+    const seq = k.claimSeq(claims[i], userKey);
     if (seq !== undefined) claimed.add(seq);
   }
   const taken: number[] = [];
@@ -403,8 +405,9 @@ export function* claimedSeqs(
   const k = keysOf(ctx);
   const out = new Set<number>();
   if (hi <= lo) return out;
-  for (const [ck] of yield* scanAt(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), hi - lo, ts)) {
-    const seq = k.claimSeq(ck, userKey);
+  const claims = yield* scanRows(ctx, k.listClaim(userKey, lo), k.listClaim(userKey, hi), hi - lo, ts);
+  for (let i = 0; i < claims.length; i += 2) {
+    const seq = k.claimSeq(claims[i], userKey);
     if (seq !== undefined) out.add(seq);
   }
   return out;
@@ -424,14 +427,19 @@ export function* fetchItems(
 ): Co<string[]> {
   if (hi <= lo) return [];
   const k = keysOf(ctx);
-  const kvs = yield* scanAt(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), hi - lo, ts);
-  if (ctx.knobs.claimSemantics !== "marker") return kvs.map((kv: [string, string]) => kv[1]);
-  const claimed = yield* claimedSeqs(ctx, userKey, lo, hi, ts);
+  const rows = yield* scanRows(ctx, k.listItem(userKey, lo), k.listItem(userKey, hi), hi - lo, ts);
+  if (ctx.knobs.claimSemantics !== "marker") {
+    // Sized once: an array grown by `push` from empty takes 17 slots at its first element.
+    const values = new Array<string>(rows.length >> 1);
+    for (let i = 1; i < rows.length; i += 2) values[i >> 1] = rows[i];
+    return values;
+  }
   const out: string[] = [];
-  for (const [key, v] of kvs) {
-    const seq = k.itemSeq(key, userKey);
+  const claimed = yield* claimedSeqs(ctx, userKey, lo, hi, ts);
+  for (let i = 0; i < rows.length; i += 2) {
+    const seq = k.itemSeq(rows[i], userKey);
     if (seq !== undefined && claimed.has(seq)) continue;
-    out.push(v);
+    out.push(rows[i + 1]);
   }
   return out;
 }

@@ -33,8 +33,9 @@ import {
   resolveHashMeta,
   resolveListMeta,
   retryRedisWrite,
-  scanAt,
+  rowKeys,
   scanDeltas,
+  scanRows,
   schedPoint,
   WriteConflictError,
 } from "./common.ts";
@@ -88,15 +89,24 @@ interface HashState {
   dirty: boolean;
 }
 
+/** What the DELs of one EXEC staged. */
+class Deletions {
+  readonly keys = new Set<string>();
+  readonly hashes = new Set<string>();
+  readonly sets = new Set<string>();
+  /** String-family storage keys a DEL tombstones (`working` entries marked deleted). */
+  readonly strings = new Set<string>();
+}
+
 class TxnContext {
   readonly readKeys = new Set<string>();
   readonly lists = new Map<string, ListState>();
   readonly hashes = new Map<string, HashState>();
-  readonly deletedKeys = new Set<string>();
-  readonly hashDeletes = new Set<string>();
-  readonly setDeletes = new Set<string>();
-  /** String-family storage keys a DEL tombstones (`working` entries marked deleted). */
-  readonly stringDeletes = new Set<string>();
+  /**
+   * Made by the first DEL: most EXECs have none, and four empty sets made for every attempt were
+   * the larger part of what starting one allocated.
+   */
+  private deletions: Deletions | undefined = undefined;
   readonly k: Keys;
 
   constructor(
@@ -125,7 +135,7 @@ class TxnContext {
   private stagedDeletion(key: string): boolean {
     const h = this.hashes.get(key);
     const l = this.lists.get(key);
-    return (h?.deleted ?? false) || (l?.deleted ?? false) || this.deletedKeys.has(key);
+    return (h?.deleted ?? false) || (l?.deleted ?? false) || (this.deletions?.keys.has(key) ?? false);
   }
 
   /** `stagedKeyType`: staged state first, else the store at startTS (type-probe keys tracked). */
@@ -177,7 +187,7 @@ class TxnContext {
     const st: ListState = {
       meta: { head: meta.head, len: meta.len },
       metaExists: meta.exists,
-      existingDeltas: deltas.map((d) => d[0]),
+      existingDeltas: rowKeys(deltas),
       deleted: false,
       purge: false,
       purgeMeta: { head: 0, len: 0 },
@@ -235,6 +245,9 @@ class TxnContext {
 
   /** Values at virtual positions [s, e] (inclusive), persisted runs read by one scan each. */
   private *listValues(key: string, st: ListState, s: number, e: number): Co<string[]> {
+    // Nothing staged (the common case): one run, the very scan the loop below would make.
+    if (st.staged.size === 0)
+      return yield* fetchItems(this.ctx, key, st.head + s, st.head + e + 1, this.startTS);
     const out: string[] = [];
     let runStart: number | undefined;
     for (let i = s; i <= e; i++) {
@@ -301,7 +314,7 @@ class TxnContext {
       return st;
     }
     if (st === undefined) {
-      if (this.deletedKeys.has(key)) {
+      if (this.deletions?.keys.has(key)) {
         st = this.newHashState();
         st.dirty = true;
         st.loadedAll = true;
@@ -317,9 +330,11 @@ class TxnContext {
     if (fields === undefined) {
       const p = k.hashFieldPrefix(key);
       const max = ctx.knobs.maxWideColumnItems;
-      const kvs = yield* scanAt(ctx, p, prefixEnd(p), max + 1, this.startTS);
-      if (kvs.length > max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
-      for (const [fk, v] of kvs) {
+      const rows = yield* scanRows(ctx, p, prefixEnd(p), max + 1, this.startTS);
+      if (rows.length > 2 * max) throw new RedisError(`ERR collection too large: hash exceeds ${max} fields`);
+      for (let i = 0; i < rows.length; i += 2) {
+        const fk = rows[i];
+        const v = rows[i + 1];
         const f = k.hashFieldName(fk, key)!;
         if (trackFields) this.track(fk);
         if (st.loaded.has(f)) continue;
@@ -348,9 +363,11 @@ class TxnContext {
   /** `stageKeyDeletion`. */
   private *stageKeyDeletion(key: string): Co<void> {
     const { k } = this;
-    this.deletedKeys.add(key);
-    this.hashDeletes.add(key);
-    this.setDeletes.add(key);
+    this.deletions ??= new Deletions();
+    const d = this.deletions;
+    d.keys.add(key);
+    d.hashes.add(key);
+    d.sets.add(key);
     for (const f of creatorFenceKeys(k, this.ctx.knobs, key)) this.track(f);
     const h = this.hashes.get(key);
     if (h !== undefined) {
@@ -368,11 +385,11 @@ class TxnContext {
       `!redis|hll|${key}`,
     ]) {
       this.track(sk);
-      this.stringDeletes.add(sk);
+      d.strings.add(sk);
     }
     this.track(k.streamMeta(key));
     // The TTL state is cleared too: its scan-index key is tombstoned at commit.
-    this.stringDeletes.add(k.ttl(key));
+    d.strings.add(k.ttl(key));
   }
 
   // ---- commands ----
@@ -525,7 +542,7 @@ class TxnContext {
     }
     st.deleted = false;
     st.dirty = true;
-    this.deletedKeys.delete(cmd.key);
+    this.deletions?.keys.delete(cmd.key);
     return reply.int(added);
   }
 
@@ -554,7 +571,7 @@ class TxnContext {
     if (t !== "hash") return reply.wrongType();
     const st = yield* this.loadHash(cmd.key, undefined, true);
     // A hash deleted earlier in this EXEC starts again from zero.
-    const base = this.hashDeletes.has(cmd.key)
+    const base = this.deletions?.hashes.has(cmd.key)
       ? 0
       : (yield* resolveHashMeta(this.ctx, cmd.key, this.startTS)).len;
     return reply.int(base + hashNetChange(st));
@@ -579,7 +596,8 @@ class TxnContext {
   // ---- commit ----
 
   hasWrites(): boolean {
-    if (this.hashDeletes.size > 0 || this.setDeletes.size > 0 || this.stringDeletes.size > 0) return true;
+    const d = this.deletions;
+    if (d !== undefined && (d.hashes.size > 0 || d.sets.size > 0 || d.strings.size > 0)) return true;
     for (const st of this.lists.values()) if (st.deleted || st.dirty) return true;
     for (const st of this.hashes.values())
       if (st.dirty && !st.deleted && st.dirtyFields.size > 0) return true;
@@ -591,27 +609,7 @@ class TxnContext {
     const { ctx, k } = this;
     const kn = ctx.knobs;
     const elems: Mutation[] = [];
-    // buildHashDeletionElems / buildSetDeletionElems
-    for (const key of [...this.hashDeletes].sort()) {
-      if (kn.hashFence) this.track(k.fence("hash", key));
-      elems.push(
-        ...(yield* wideDeletionElems(
-          ctx,
-          k.hashFieldPrefix(key),
-          k.hashMeta(key),
-          k.hashDeltaPrefix(key),
-          this.startTS,
-        )),
-      );
-      if (kn.hashFence) elems.push(put(k.fence("hash", key), ""));
-    }
-    for (const key of [...this.setDeletes].sort()) {
-      if (kn.hashFence) this.track(k.fence("set", key));
-      elems.push(del(k.setMeta(key)));
-      if (kn.hashFence) elems.push(put(k.fence("set", key), ""));
-    }
-    // buildKeyElems: tombstones of the string-family keys a DEL loaded
-    for (const sk of [...this.stringDeletes].sort()) elems.push(del(sk));
+    if (this.deletions !== undefined) yield* this.appendDeletionElems(elems, this.deletions);
     // buildListElems
     let seqInTxn = 0;
     for (const key of [...this.lists.keys()].sort()) {
@@ -646,6 +644,32 @@ class TxnContext {
       }
     }
     return elems;
+  }
+
+  /** buildHashDeletionElems, buildSetDeletionElems, buildKeyElems: what the DELs staged. */
+  private *appendDeletionElems(elems: Mutation[], d: Deletions): Co<void> {
+    const { ctx, k } = this;
+    const kn = ctx.knobs;
+    for (const key of [...d.hashes].sort()) {
+      if (kn.hashFence) this.track(k.fence("hash", key));
+      elems.push(
+        ...(yield* wideDeletionElems(
+          ctx,
+          k.hashFieldPrefix(key),
+          k.hashMeta(key),
+          k.hashDeltaPrefix(key),
+          this.startTS,
+        )),
+      );
+      if (kn.hashFence) elems.push(put(k.fence("hash", key), ""));
+    }
+    for (const key of [...d.sets].sort()) {
+      if (kn.hashFence) this.track(k.fence("set", key));
+      elems.push(del(k.setMeta(key)));
+      if (kn.hashFence) elems.push(put(k.fence("set", key), ""));
+    }
+    // Tombstones of the string-family keys a DEL loaded.
+    for (const sk of [...d.strings].sort()) elems.push(del(sk));
   }
 
   private appendListDeletion(elems: Mutation[], key: string, st: ListState): void {
@@ -736,12 +760,12 @@ export function* scanAllKeys(ctx: NodeContext, prefix: string, ts: number, singl
   const out: string[] = [];
   let cursor = prefix;
   for (;;) {
-    const kvs = yield* scanAt(ctx, cursor, end, page, ts);
-    if (out.length + kvs.length > cap)
-      throw new RedisError(`ERR collection too large: more than ${cap} keys`);
-    for (const [key] of kvs) out.push(key);
-    if (kvs.length < page || singlePage) return out;
-    cursor = `${kvs[kvs.length - 1][0]}\u0000`;
+    const rows = yield* scanRows(ctx, cursor, end, page, ts);
+    const n = rows.length / 2;
+    if (out.length + n > cap) throw new RedisError(`ERR collection too large: more than ${cap} keys`);
+    for (let i = 0; i < rows.length; i += 2) out.push(rows[i]);
+    if (n < page || singlePage) return out;
+    cursor = `${rows[rows.length - 2]}\u0000`;
   }
 }
 
@@ -860,10 +884,21 @@ function* execReuse(ctx: NodeContext, pending: PendingExec, drop: () => void): C
  * the attempt's own coroutine, rather than generators delegating to them: every effect a command
  * waits on passes each level of delegation twice, on its way out and when it is resumed.
  */
-export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply[]> {
+export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<RedisReply[]>;
+/** EXEC evaluating to `then` of its replies (see `retryRedisWrite`). */
+export function exec<R>(
+  ctx: NodeContext,
+  commands: readonly RedisCommand[],
+  then: (results: RedisReply[]) => R,
+): Co<R>;
+export function exec<R>(
+  ctx: NodeContext,
+  commands: readonly RedisCommand[],
+  then?: (results: RedisReply[]) => R,
+): Co<R | RedisReply[]> {
   let pending: PendingExec | undefined;
   const dedup = ctx.knobs.onePhaseDedup;
-  return retryRedisWrite(ctx, () =>
+  const attempt = (): Co<RedisReply[]> =>
     pending !== undefined
       ? execReuse(ctx, pending, () => {
           pending = undefined;
@@ -876,6 +911,6 @@ export function exec(ctx: NodeContext, commands: readonly RedisCommand[]): Co<Re
                 pending = p;
               }
             : undefined,
-        ),
-  );
+        );
+  return then === undefined ? retryRedisWrite(ctx, attempt) : retryRedisWrite(ctx, attempt, then);
 }
