@@ -78,6 +78,17 @@ function columns(h: History, format: "edn" | "jsonl" = "edn"): HistoryColumns {
   return c!;
 }
 
+/** One EDN history line. */
+const op = (i: number, type: string, p: number, v: string) =>
+  `{:index ${i}, :type :${type}, :process ${p}, :value ${v}}`;
+
+/** EDN lines read into columns. */
+function ednColumns(lines: string[]): HistoryColumns {
+  const r = new ColumnarEdnReader();
+  r.pushBytes(Buffer.from(`${lines.join("\n")}\n`));
+  return r.end()!;
+}
+
 describe("checkHistoryColumns", () => {
   it("gives checkHistory's result, or leaves the history to it", () => {
     let answered = 0;
@@ -112,8 +123,6 @@ describe("checkHistoryColumns", () => {
   });
 
   it("leaves each within-txn anomaly to the general check", () => {
-    const op = (i: number, type: string, p: number, v: string) =>
-      `{:index ${i}, :type :${type}, :process ${p}, :value ${v}}`;
     const cases: Record<string, string[]> = {
       // Each with a later reader, so that the graph is not empty (that alone would leave it).
       internal: [
@@ -139,17 +148,13 @@ describe("checkHistoryColumns", () => {
     };
     const h = (lines: string[]) => parseHistory(lines.join("\n"));
     for (const [type, lines] of Object.entries(cases)) {
-      const r = new ColumnarEdnReader();
-      r.pushBytes(Buffer.from(`${lines.join("\n")}\n`));
-      const c = r.end()!;
+      const c = ednColumns(lines);
       expect(checkHistory(h(lines), { model: "serializable" }).anomalyTypes, type).toContain(type);
       expect(checkHistoryColumns(c, { model: "serializable" }), type).toBeNull();
     }
   });
 
   it("leaves to the general check what only the element screens catch", () => {
-    const op = (i: number, type: string, p: number, v: string) =>
-      `{:index ${i}, :type :${type}, :process ${p}, :value ${v}}`;
     // Neither history has a cycle, so the screens alone send it to the general check.
     const cases: Record<string, string[]> = {
       // A failed append seen only by an indeterminate txn's read, with a committed one after it.
@@ -176,9 +181,7 @@ describe("checkHistoryColumns", () => {
       ],
     };
     for (const [type, lines] of Object.entries(cases)) {
-      const r = new ColumnarEdnReader();
-      r.pushBytes(Buffer.from(`${lines.join("\n")}\n`));
-      const c = r.end()!;
+      const c = ednColumns(lines);
       expect(
         checkHistory(parseHistory(lines.join("\n")), { model: "serializable" }).anomalyTypes,
         type,
@@ -188,8 +191,6 @@ describe("checkHistoryColumns", () => {
   });
 
   it("leaves a lost append to the general check where no real-time edge puts it on a cycle", () => {
-    const op = (i: number, type: string, p: number, v: string) =>
-      `{:index ${i}, :type :${type}, :process ${p}, :value ${v}}`;
     // 1 is acknowledged, then 2 is appended, then a read shows [2]. Under a model with real time
     // the append of 1, placed after the longest read, closes a real-time cycle through that read;
     // asked for lost-append alone, no model names real time, the graph gets no real-time edge and
@@ -203,11 +204,9 @@ describe("checkHistoryColumns", () => {
       op(5, "ok", 2, "[[:r 0 [2]]]"),
     ];
     for (const opts of [{ anomalies: ["lost-append"] }, { model: "strict-serializable" }]) {
-      const r = new ColumnarEdnReader();
-      r.pushBytes(Buffer.from(`${lines.join("\n")}\n`));
       const full = checkHistory(parseHistory(lines.join("\n")), opts);
       expect(full.anomalyTypes, JSON.stringify(opts)).toContain("lost-append");
-      expect(checkHistoryColumns(r.end()!, opts), JSON.stringify(opts)).toBeNull();
+      expect(checkHistoryColumns(ednColumns(lines), opts), JSON.stringify(opts)).toBeNull();
     }
   });
 
