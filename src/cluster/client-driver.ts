@@ -84,7 +84,7 @@ export class ClientDriver {
   private readonly timeoutFn = (op: InFlight): void => this.finish(op, "info", op.mops, "timeout");
   private readonly sendFn = (op: InFlight): void => {
     this.nodes[op.c.node]!.handleClient(op.cmd, op.key, (reply) => {
-      this.sim.scheduleWith(this.knobs.clientDelayUs, this.replyFn, { op, reply });
+      this.sim.scheduleWith(this.knobs.clientDelayUs, this.replyFn, { op, reply }, "client.reply");
     });
   };
   private readonly replyFn = (r: Reply): void => {
@@ -162,7 +162,7 @@ export class ClientDriver {
       return;
     }
     if (a.kind === "pause") {
-      this.sim.scheduleWith(a.us, this.nextOpFn, c);
+      this.sim.scheduleWith(a.us, this.nextOpFn, c, "client.next");
       return;
     }
     // After an error a client backs off (as a reconnecting client does) instead of hammering a dead node.
@@ -185,7 +185,7 @@ export class ClientDriver {
             index,
             this.sim.now - at + backoff,
           );
-        this.sim.scheduleWith(c.program.thinkUs() + backoff, this.nextOpFn, c);
+        this.sim.scheduleWith(c.program.thinkUs() + backoff, this.nextOpFn, c, "client.next");
       },
       key,
     );
@@ -211,8 +211,8 @@ export class ClientDriver {
       return;
     }
     const op = new InFlight(c, req, mops, cmd, key, then);
-    op.timeout = sim.scheduleWith(knobs.clientTimeoutUs, this.timeoutFn, op);
-    sim.scheduleWith(knobs.clientDelayUs, this.sendFn, op);
+    op.timeout = sim.scheduleWith(knobs.clientTimeoutUs, this.timeoutFn, op, "client.timeout");
+    sim.scheduleWith(knobs.clientDelayUs, this.sendFn, op, "client.send");
   }
 
   /** The op's completion, recorded once: a reply after its timeout (or the reverse) is ignored. */
