@@ -76,9 +76,11 @@ export class ClientDriver {
   readonly stepHoldsUs: Record<string, Record<string, number>> = {};
   private t0 = 0;
   private processCount = 0;
-  /** Every key an op named, and whether a hash op named it (its final read is then HGETALL). */
-  /** Keyed by the key itself: a Map tells the number 1 from the string "1" as it is. */
-  private readonly touched = new Map<number | string, { key: number | string; hash: boolean }>();
+  /**
+   * Every key an op named, in first-touch order, and whether a hash op named it (its final read is
+   * then HGETALL). Keyed by the key itself: a Map tells the number 1 from the string "1".
+   */
+  private readonly touched = new Map<number | string, boolean>();
   /** The events of a client's next op and of an op in flight: one function each, for all ops. */
   private readonly nextOpFn = (c: ClientState): void => this.nextOp(c);
   private readonly timeoutFn = (op: InFlight): void => this.finish(op, "info", op.mops, "timeout");
@@ -231,7 +233,7 @@ export class ClientDriver {
    * touched, each from the current leader, as Jepsen's final generator does. Returns the reader.
    */
   startFinalReads(leader: () => number | undefined): ClientState {
-    const keys = [...this.touched.values()];
+    const keys = [...this.touched];
     const reader: ClientState = {
       name: "final",
       index: this.clients.length,
@@ -248,13 +250,13 @@ export class ClientDriver {
         reader.done = true;
         return;
       }
-      const k = keys[pos++]!;
+      const [key, hash] = keys[pos++]!;
       reader.node = leader() ?? reader.node;
       this.send(
         reader,
-        [k.hash ? ["hgetall", k.key, null] : ["r", k.key, null]],
+        [hash ? ["hgetall", key, null] : ["r", key, null]],
         readNext,
-        `final/${k.hash ? "h" : "r"}/${k.key}`,
+        `final/${hash ? "h" : "r"}/${key}`,
       );
     };
     readNext();
@@ -266,11 +268,11 @@ export class ClientDriver {
       const f = mops[i][0];
       const k = mops[i][1];
       const hash = typeof f === "string" && f.startsWith("h");
-      const prev = this.touched.get(k);
       // A key first touched by a type-neutral op (DEL, EXISTS) is a hash as soon as any hash op
       // names it, so that its final read is HGETALL and not an LRANGE the checker cannot place.
-      if (!prev) this.touched.set(k, { key: k, hash });
-      else if (hash && !prev.hash) prev.hash = true;
+      // (Setting an existing key keeps its place in the map's order.)
+      if (!this.touched.has(k)) this.touched.set(k, hash);
+      else if (hash) this.touched.set(k, true);
     }
   }
 }

@@ -192,6 +192,13 @@ describe("scanAt", () => {
           }
           expect(st.keyCount).toBe(new Set(writes.map((w) => w.key)).size);
           expect(st.clone().snapshotBytes()).toBe(st.snapshotBytes());
+          // The snapshot lists every key once, in key order, from both trees.
+          const snapKeys = st
+            .snapshotBytes()
+            .split("\n")
+            .slice(1)
+            .map((line) => JSON.parse(/^"(?:[^"\\]|\\.)*"/.exec(line)![0]) as string);
+          expect(snapKeys).toEqual([...new Set(writes.map((w) => keys[w.key]))].sort());
           if ((st as unknown as { cold: { size: number } }).cold.size > 0) coldRuns++;
         },
       ),

@@ -446,15 +446,8 @@ export class MvccStore implements StoreView {
       this.tree.forEach(fn);
       return;
     }
-    const a: Array<[string, KeyVersions]> = [];
-    const b: Array<[string, KeyVersions]> = [];
-    this.tree.forEach((k, e) => {
-      a.push([k, e]);
-    });
-    this.cold.forEach((k, e) => {
-      b.push([k, e]);
-    });
-    for (const [k, e] of mergeRows(a, b, a.length + b.length, false)) fn(k, e);
+    // Only snapshots of a store with cold keys come here: the index holds every key of both trees.
+    for (const k of [...this.index.keys()].sort()) fn(k, this.index.get(k)!);
   }
 
   /** Deep copy (pins are reader state and are not copied). */
@@ -495,24 +488,6 @@ function mergeFlatRows(a: string[], b: string[], limit: number, reverse: boolean
       out.push(b[j], b[j + 1]);
       j += 2;
     }
-  }
-  return out;
-}
-
-/** Two key-ordered row lists with no key in common, merged in order (descending when reverse), cut at limit. */
-function mergeRows<T>(
-  a: Array<[string, T]>,
-  b: Array<[string, T]>,
-  limit: number,
-  reverse: boolean,
-): Array<[string, T]> {
-  const out: Array<[string, T]> = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < limit && (i < a.length || j < b.length)) {
-    if (j === b.length || (i < a.length && (reverse ? a[i][0] > b[j][0] : a[i][0] < b[j][0])))
-      out.push(a[i++]);
-    else out.push(b[j++]);
   }
   return out;
 }

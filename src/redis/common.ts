@@ -658,7 +658,6 @@ class RetryLoop<T, R> {
       ctx.probe(REDIS_PROBES.retryLimit);
       throw new RedisError(`ERR redis txn retry limit exceeded: ${e.message}`);
     }
-    if (attempt === 0) this.backoff = k.retryInitialBackoffUs;
     const backoff = this.backoff;
     const half = Math.floor(backoff / 2);
     const jitter = half > 0 ? Math.floor(ctx.random() * half) : 0;
